@@ -1,0 +1,1 @@
+//! The agent envelope: secrets sealed to an encryption certificate.

@@ -1,0 +1,4 @@
+//! Cryptography. This module is the only place that sees plaintext key material.
+
+pub mod cert;
+pub mod envelope;

@@ -1,0 +1,396 @@
+//! The one public error type of `ams-core`.
+//!
+//! Every failure carries a stable [`ErrorCode`] (`AMS-<AREA>-<NNNN>`, never reused), a small
+//! [`ErrorKind`] that decides the CLI exit code, a message for people, an optional hint saying what
+//! to do next, and context values that are identifiers only, never secret values.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The broad class of an error. It decides the process exit code (docs/exit-codes.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A bug: something that should never happen.
+    Internal,
+    /// The command line was wrong.
+    Usage,
+    /// The named object does not exist.
+    NotFound,
+    /// The object already exists, or the change conflicts with the current state.
+    Conflict,
+    /// The input (JSON, flags, files) is not valid.
+    InvalidInput,
+    /// Locked or refused: the master key is unavailable, a password is wrong, file permissions.
+    PermissionDenied,
+    /// The database or a file could not be reached.
+    Unavailable,
+    /// The database schema does not match this binary.
+    SchemaVersion,
+    /// A checksum, a signature or an authenticated ciphertext did not verify.
+    Integrity,
+    /// The host configuration is wrong.
+    Config,
+}
+
+impl ErrorKind {
+    /// Every kind, in exit-code order.
+    pub const ALL: [ErrorKind; 10] = [
+        ErrorKind::Internal,
+        ErrorKind::Usage,
+        ErrorKind::NotFound,
+        ErrorKind::Conflict,
+        ErrorKind::InvalidInput,
+        ErrorKind::PermissionDenied,
+        ErrorKind::Unavailable,
+        ErrorKind::SchemaVersion,
+        ErrorKind::Integrity,
+        ErrorKind::Config,
+    ];
+
+    /// The snake_case name used in JSON error documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Internal => "internal",
+            ErrorKind::Usage => "usage",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::SchemaVersion => "schema_version",
+            ErrorKind::Integrity => "integrity",
+            ErrorKind::Config => "config",
+        }
+    }
+
+    /// The process exit code for this kind (the table in docs/exit-codes.md).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Internal => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::NotFound => 3,
+            ErrorKind::Conflict => 4,
+            ErrorKind::InvalidInput => 5,
+            ErrorKind::PermissionDenied => 6,
+            ErrorKind::Unavailable => 7,
+            ErrorKind::SchemaVersion => 8,
+            ErrorKind::Integrity => 9,
+            ErrorKind::Config => 10,
+        }
+    }
+}
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $name:ident = ($code:literal, $kind:ident) ),* $(,)?) => {
+        /// A stable, documented error code. Each has a section in docs/errors.md.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$name, )* ];
+
+            /// The code as printed, e.g. `AMS-DB-0002`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$name => $code, )* }
+            }
+
+            /// The kind, which decides the exit code.
+            pub fn kind(self) -> ErrorKind {
+                match self { $( ErrorCode::$name => ErrorKind::$kind, )* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// An unexpected internal failure (a bug).
+    Internal = ("AMS-GEN-0001", Internal),
+    /// A JSON request or parameter value could not be parsed or validated.
+    InvalidRequest = ("AMS-GEN-0002", InvalidInput),
+    /// A required secret was not supplied on stdin, in a file or at a prompt.
+    SecretInputMissing = ("AMS-GEN-0003", Usage),
+    /// A destructive change needs `--force`.
+    ForceRequired = ("AMS-GEN-0004", Conflict),
+    /// A file could not be read or written.
+    FileIo = ("AMS-GEN-0005", Unavailable),
+    /// An output file exists and is never overwritten.
+    FileExists = ("AMS-GEN-0006", Conflict),
+
+    /// No instance exists in the data directory.
+    InstanceNotFound = ("AMS-CFG-0001", NotFound),
+    /// An instance already exists in the data directory.
+    InstanceExists = ("AMS-CFG-0002", Conflict),
+    /// The host configuration file is not valid.
+    HostConfigInvalid = ("AMS-CFG-0003", Config),
+    /// A file or folder holding key material has permissions that are too loose.
+    LoosePermissions = ("AMS-CFG-0004", PermissionDenied),
+    /// No data directory was given and no default could be determined.
+    DataDirUnknown = ("AMS-CFG-0005", Config),
+    /// A service configuration key or value is not valid.
+    ServiceConfigInvalid = ("AMS-CFG-0006", InvalidInput),
+
+    /// The database could not be opened or queried.
+    DbUnavailable = ("AMS-DB-0001", Unavailable),
+    /// The database schema is newer than this binary.
+    SchemaTooNew = ("AMS-DB-0002", SchemaVersion),
+    /// A migration already applied to the database differs from the one in this binary.
+    MigrationModified = ("AMS-DB-0003", SchemaVersion),
+    /// The database needs `ams db migrate` before use.
+    MigrationRequired = ("AMS-DB-0004", SchemaVersion),
+    /// The database stayed busy longer than the busy timeout.
+    DbBusy = ("AMS-DB-0005", Unavailable),
+    /// The connection string names an engine this build does not support.
+    UnsupportedEngine = ("AMS-DB-0006", Config),
+    /// A uniqueness or reference constraint was violated.
+    DbConstraint = ("AMS-DB-0007", Conflict),
+    /// The database file failed an integrity check.
+    DbCorrupt = ("AMS-DB-0008", Integrity),
+
+    /// The master key cannot be unlocked by the host protector: the instance is in recovery mode.
+    RecoveryRequired = ("AMS-KEY-0001", PermissionDenied),
+    /// The recovery password is wrong.
+    WrongRecoveryPassword = ("AMS-KEY-0002", PermissionDenied),
+    /// The proposed recovery password is too weak.
+    WeakPassword = ("AMS-KEY-0003", InvalidInput),
+    /// The host key file already exists and is never overwritten.
+    HostKeyExists = ("AMS-KEY-0004", Conflict),
+    /// A sealed value failed authentication: it was changed, truncated or moved to another row.
+    SealedValueTampered = ("AMS-KEY-0005", Integrity),
+    /// A sealed value has an unknown format, algorithm or version.
+    SealedValueFormat = ("AMS-KEY-0006", Integrity),
+    /// The master key a sealed value names is not in the database.
+    MasterKeyMissing = ("AMS-KEY-0007", Integrity),
+    /// The key derivation parameters are out of range.
+    KdfParams = ("AMS-KEY-0008", InvalidInput),
+
+    /// No encryption certificate has that thumbprint.
+    CertNotFound = ("AMS-CERT-0001", NotFound),
+    /// No encryption certificate is active.
+    NoActiveCert = ("AMS-CERT-0002", NotFound),
+    /// The certificate's private key is not available.
+    CertPrivateKeyMissing = ("AMS-CERT-0003", NotFound),
+    /// The certificate parameters are not valid (key size, validity, subject).
+    CertInvalid = ("AMS-CERT-0004", InvalidInput),
+    /// A certificate with that thumbprint already exists.
+    CertExists = ("AMS-CERT-0005", Conflict),
+    /// The certificate cannot be activated (revoked, expired or without a private key).
+    CertNotUsable = ("AMS-CERT-0006", Conflict),
+
+    /// An agent blob could not be parsed.
+    EnvelopeFormat = ("AMS-ENV-0001", InvalidInput),
+    /// An agent blob failed to open: wrong key, bad padding or tampered.
+    EnvelopeTampered = ("AMS-ENV-0002", Integrity),
+    /// An agent blob is sealed to a certificate this instance does not know.
+    EnvelopeUnknownCert = ("AMS-ENV-0003", Integrity),
+
+    /// No device matches.
+    DeviceNotFound = ("AMS-DEV-0001", NotFound),
+    /// A computer name matches more than one device.
+    DeviceAmbiguous = ("AMS-DEV-0002", Conflict),
+    /// The device is disabled.
+    DeviceDisabled = ("AMS-DEV-0003", PermissionDenied),
+    /// The device is not approved (pending or rejected).
+    DeviceNotApproved = ("AMS-DEV-0004", PermissionDenied),
+    /// The device state change is not allowed.
+    DeviceStateInvalid = ("AMS-DEV-0005", Conflict),
+
+    /// No group matches.
+    GroupNotFound = ("AMS-GRP-0001", NotFound),
+    /// A group with that name already exists.
+    GroupExists = ("AMS-GRP-0002", Conflict),
+    /// Built-in groups cannot be changed, deleted or given members.
+    GroupBuiltIn = ("AMS-GRP-0003", Conflict),
+
+    /// No registration key matches.
+    RegKeyNotFound = ("AMS-REG-0001", NotFound),
+    /// A registration key with that name already exists.
+    RegKeyExists = ("AMS-REG-0002", Conflict),
+    /// The registration key is disabled.
+    RegKeyDisabled = ("AMS-REG-0003", PermissionDenied),
+    /// The registration key has reached its activation limit.
+    RegKeyExhausted = ("AMS-REG-0004", PermissionDenied),
+    /// The registration key value is not valid.
+    RegKeyInvalid = ("AMS-REG-0005", PermissionDenied),
+
+    /// The device has no current local administrator password.
+    NoPassword = ("AMS-PWD-0001", NotFound),
+    /// The password policy is not valid.
+    PasswordPolicyInvalid = ("AMS-PWD-0002", InvalidInput),
+    /// The device has no BitLocker recovery keys.
+    NoBitLockerKey = ("AMS-FVE-0001", NotFound),
+}
+
+/// The error type of every public `ams-core` function.
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+    hint: Option<String>,
+    context: BTreeMap<&'static str, String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A new error with a code and a message for people. The message must not hold secrets.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), hint: None, context: BTreeMap::new(), source: None }
+    }
+
+    /// Adds a hint: one sentence saying what to do next.
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a context value (an identifier, never a secret).
+    #[must_use]
+    pub fn with(mut self, key: &'static str, value: impl fmt::Display) -> Self {
+        self.context.insert(key, value.to_string());
+        self
+    }
+
+    /// Keeps the underlying cause (for logs; it is not shown in the JSON error).
+    #[must_use]
+    pub fn source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// An internal error (a bug), with a hint to report it.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Internal, message)
+            .hint("This is a bug in ams; please report it with the command you ran.")
+    }
+
+    /// Invalid request input.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidRequest, message)
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The kind (decides the exit code).
+    pub fn kind(&self) -> ErrorKind {
+        self.code.kind()
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The hint, if any.
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// Context values (identifiers only).
+    pub fn context(&self) -> &BTreeMap<&'static str, String> {
+        &self.context
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("code", &self.code.as_str())
+            .field("message", &self.message)
+            .field("hint", &self.hint)
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        let code = match e.sqlite_error_code() {
+            Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => ErrorCode::DbBusy,
+            Some(C::ConstraintViolation) => ErrorCode::DbConstraint,
+            Some(C::DatabaseCorrupt) | Some(C::NotADatabase) => ErrorCode::DbCorrupt,
+            _ => ErrorCode::DbUnavailable,
+        };
+        let (message, hint) = match code {
+            ErrorCode::DbBusy => (
+                "The database stayed busy longer than the busy timeout.",
+                "Another ams process holds a long write; try again.",
+            ),
+            ErrorCode::DbConstraint => (
+                "The change conflicts with existing data.",
+                "Check for an object with the same name or a reference to a missing object.",
+            ),
+            ErrorCode::DbCorrupt => (
+                "The database file is damaged or is not an ams database.",
+                "Restore the database from a backup.",
+            ),
+            _ => ("The database operation failed.", "Check that the data directory is readable and writable."),
+        };
+        // The sqlite message can quote SQL but never bound values, so it is safe for logs.
+        Error::new(code, message).hint(hint).with("detail", e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::new(ErrorCode::FileIo, format!("A file operation failed: {}.", e.kind()))
+            .with("detail", e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            let parts: Vec<&str> = s.split('-').collect();
+            assert_eq!(parts.len(), 3, "{s}");
+            assert_eq!(parts[0], "AMS");
+            assert!(parts[1].chars().all(|c| c.is_ascii_uppercase()), "{s}");
+            assert!(parts[2].len() == 4 && parts[2].chars().all(|c| c.is_ascii_digit()), "{s}");
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_section_in_docs() {
+        let docs = include_str!("../../docs/errors.md");
+        for code in ErrorCode::ALL {
+            let heading = format!("## {}", code.as_str());
+            assert!(docs.contains(&heading), "docs/errors.md has no section '{heading}'");
+        }
+    }
+
+    #[test]
+    fn exit_codes_are_distinct() {
+        let codes: HashSet<u8> = ErrorKind::ALL.iter().map(|k| k.exit_code()).collect();
+        assert_eq!(codes.len(), ErrorKind::ALL.len());
+    }
+}
