@@ -1,1 +1,24 @@
-fn main(){}
+//! `ams`: the Access Manager Service command line. One JSON document out on success (stdout),
+//! one JSON error document on failure (stderr), and an exit code from docs/exit-codes.md.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmdlets;
+mod commands;
+mod output;
+mod secret;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = match cli::parse(&args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let format = parsed.output;
+    match commands::run(parsed) {
+        Ok(value) => output::print_success(&value, format),
+        Err(e) => output::print_error(&e, format),
+    }
+}

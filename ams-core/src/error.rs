@@ -120,6 +120,8 @@ error_codes! {
     FileIo = ("AMS-GEN-0005", Unavailable),
     /// An output file exists and is never overwritten.
     FileExists = ("AMS-GEN-0006", Conflict),
+    /// The command line is not valid (unknown verb or flag, missing or malformed value).
+    UsageError = ("AMS-GEN-0007", Usage),
 
     /// No instance exists in the data directory.
     InstanceNotFound = ("AMS-CFG-0001", NotFound),

@@ -2,3 +2,4 @@
 
 pub mod cert;
 pub mod envelope;
+pub mod seal;

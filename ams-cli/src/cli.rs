@@ -1,0 +1,100 @@
+//! The command tree: `ams <noun> <verb> [--flags]`. Clap types stay in this crate.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ams_core::{Error, ErrorCode};
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::output::{self, Format};
+
+/// ams: the Access Manager Service command line.
+#[derive(Debug, Parser)]
+#[command(name = "ams", version, about = "Access Manager Service: a vault for local administrator passwords, BitLocker keys and time-boxed access.", long_about = None)]
+#[command(propagate_version = true, disable_help_subcommand = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every verb takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The instance's data directory (else AMS_DATA_DIR, else the platform default).
+    #[arg(long, global = true, value_name = "DIR", env = "AMS_DATA_DIR", hide_env_values = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Output format: json (one document) or text (for people).
+    #[arg(long, global = true, value_enum, default_value = "json")]
+    pub output: Format,
+}
+
+/// Every noun.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new instance: database, master key, host key file, recovery password.
+    Init(commands::instance::InitArgs),
+    /// Database status and migrations.
+    #[command(subcommand)]
+    Db(commands::db::DbCommand),
+    /// The master key: status, recovery, rotation, recovery password.
+    #[command(subcommand)]
+    Key(commands::key::KeyCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+    /// List every verb with its parameters (for tooling and the PowerShell module).
+    Commands(commands::meta::CommandsArgs),
+}
+
+/// A parsed command line.
+#[derive(Debug)]
+pub struct Parsed {
+    pub output: Format,
+    pub data_dir: Option<PathBuf>,
+    pub command: Command,
+}
+
+/// Parses argv. Help and version print and exit 0; usage errors print a JSON error (exit 2).
+pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
+    // The output format is needed to print a usage error in the right form.
+    let format = if args.windows(2).any(|w| w[0] == "--output" && w[1] == "text")
+        || args.iter().any(|a| a == "--output=text")
+    {
+        Format::Text
+    } else {
+        Format::Json
+    };
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command }),
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            match e.kind() {
+                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    Err(if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(2) } else { ExitCode::SUCCESS })
+                }
+                _ => {
+                    let rendered = e.render().to_string();
+                    let first = rendered.lines().next().unwrap_or("invalid command line").trim_start_matches("error: ").to_string();
+                    let err = Error::new(ErrorCode::UsageError, first).hint("Run `ams --help` or `ams <noun> <verb> --help`.");
+                    Err(output::print_error(&err, format))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_tree_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

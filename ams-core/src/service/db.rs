@@ -1,0 +1,64 @@
+//! Database status and migration.
+
+use serde::Serialize;
+
+use crate::ams::Ams;
+use crate::error::Result;
+use crate::store::migrate::{self, PendingMigration};
+
+/// What `ams db status` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DbStatus {
+    /// Engine name (`sqlite`).
+    pub engine: String,
+    /// Connection string with any password masked.
+    pub database: String,
+    /// The newest applied migration.
+    pub schema_version: u32,
+    /// The version this binary expects.
+    pub target_version: u32,
+    /// Migrations not yet applied.
+    pub pending_migrations: Vec<PendingMigration>,
+}
+
+/// What `ams db migrate` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MigrateReport {
+    /// Versions applied by this run.
+    pub applied: Vec<u32>,
+    /// The schema version now.
+    pub schema_version: u32,
+    /// A copy of the database taken before migrating, if any migration was pending.
+    pub pre_migration_copy: Option<String>,
+}
+
+impl Ams {
+    /// Reports the schema version against this binary's migrations.
+    pub fn db_status(&self) -> Result<DbStatus> {
+        let st = migrate::status(self.store.conn())?;
+        Ok(DbStatus {
+            engine: self.store.url().engine().into(),
+            database: self.store.url().masked(),
+            schema_version: st.schema_version,
+            target_version: st.target_version,
+            pending_migrations: st.pending,
+        })
+    }
+
+    /// Applies pending migrations, keeping a `VACUUM INTO` copy of the database first.
+    pub fn db_migrate(&self) -> Result<MigrateReport> {
+        let st = migrate::status(self.store.conn())?;
+        let mut copy = None;
+        if !st.pending.is_empty() && st.schema_version > 0 {
+            let stamp = self.now().replace([':', '.'], "");
+            let path = self.data_dir.join(format!("ams.db.pre-v{}-{stamp}", st.target_version));
+            self.store.conn().execute("VACUUM INTO ?1", [path.to_string_lossy().as_ref()])?;
+            copy = Some(path.display().to_string());
+        }
+        let applied = migrate::migrate(self.store.conn(), &self.now())?;
+        let after = migrate::status(self.store.conn())?;
+        Ok(MigrateReport { applied, schema_version: after.schema_version, pre_migration_copy: copy })
+    }
+}

@@ -1,0 +1,445 @@
+//! The master key: creating an instance, unlocking, recovery, recovery-password change, rotation.
+//!
+//! Key hierarchy:
+//!
+//! ```text
+//! host.key (0600) ──wraps──┐
+//!                          ├── master key (AES-256) ──seals── every secret column in the database
+//! recovery password ──Argon2id──┘
+//! ```
+//!
+//! Each wrapping is a row in `key_protectors`. The master key exists nowhere else.
+
+use serde::Serialize;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::ams::{Ams, OpenOptions};
+use crate::crypto::seal::{self, Binding, KdfParams, MasterKey, SymmetricKey};
+use crate::error::{Error, ErrorCode, Result};
+use crate::instance::{HostKey, HostKeyProblem};
+use crate::service::audit::{self, Event};
+use crate::store::{InstanceRow, MasterKeyRow, ProtectorRow, Tx};
+
+/// Every column that holds values sealed under the master key: (table, id column, column).
+/// Rotation re-seals exactly these; a test checks that every `sealed_*` column is listed.
+pub const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("certificates", "thumbprint", "sealed_private_key"),
+    ("registration_keys", "id", "sealed_key"),
+];
+
+/// The unlocked master key. Only [`Ams::unlock`] and [`Ams::recover`] make one, so code that
+/// opens secrets cannot run without the key being available.
+pub struct Keyring {
+    master: MasterKey,
+    host_key: HostKey,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring").field("master_key_id", &self.master.id()).finish_non_exhaustive()
+    }
+}
+
+impl Keyring {
+    /// The master key id.
+    pub fn master_key_id(&self) -> Uuid {
+        self.master.id()
+    }
+
+    /// Seals a value for a row.
+    pub fn seal(&self, binding: &Binding<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
+        self.master.seal(binding, plaintext)
+    }
+
+    /// Opens a value sealed for a row.
+    pub fn open(&self, binding: &Binding<'_>, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        self.master.open(binding, sealed)
+    }
+}
+
+/// Minimum length of a recovery password chosen by a person.
+pub const MIN_RECOVERY_PASSWORD_LEN: usize = 12;
+
+/// Checks a recovery password chosen by a person.
+pub fn check_recovery_password(pw: &[u8]) -> Result<()> {
+    let weak = |why: &str| {
+        Err(Error::new(ErrorCode::WeakPassword, format!("The recovery password is too weak: {why}."))
+            .hint("Use at least 12 characters, or pass --generate-recovery-password."))
+    };
+    let Ok(s) = std::str::from_utf8(pw) else {
+        return weak("it is not valid UTF-8");
+    };
+    if s.chars().count() < MIN_RECOVERY_PASSWORD_LEN {
+        return weak("it is shorter than 12 characters");
+    }
+    let distinct: std::collections::HashSet<char> = s.chars().collect();
+    if distinct.len() < 5 {
+        return weak("it repeats too few different characters");
+    }
+    Ok(())
+}
+
+/// Generates a recovery password: 8 groups of 5 characters from a 32-letter alphabet without
+/// look-alikes (200 bits).
+pub fn generate_recovery_password() -> Result<Zeroizing<String>> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789#";
+    let bytes = Zeroizing::new(seal::random_bytes::<40>()?);
+    let mut out = Zeroizing::new(String::with_capacity(47));
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 5 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(ALPHABET[usize::from(b & 31)]));
+    }
+    // '#' reads badly when spoken; swap for a letter that is not otherwise used.
+    Ok(Zeroizing::new(out.replace('#', "L")))
+}
+
+fn host_context(instance_id: &str, host_key_id: &str, master_key_id: &str) -> String {
+    format!("ams-protector/v1/host/{instance_id}/{host_key_id}/{master_key_id}")
+}
+
+fn recovery_context(instance_id: &str, master_key_id: &str) -> String {
+    format!("ams-protector/v1/recovery/{instance_id}/{master_key_id}")
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct HostParams {
+    host_key_id: String,
+}
+
+/// Which protectors exist and whether the host protector works.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyStatus {
+    /// Instance id.
+    pub instance_id: String,
+    /// Active master key id.
+    pub master_key_id: String,
+    /// When the master key was made.
+    pub master_key_created: String,
+    /// Whole days since then.
+    pub master_key_age_days: i64,
+    /// True when the host protector unlocks the master key.
+    pub host_protector_ok: bool,
+    /// What is wrong with the host protector, if anything.
+    pub host_protector_problem: Option<String>,
+    /// True when secrets are unavailable until `ams key recover`.
+    pub recovery_mode: bool,
+    /// The protectors of the active master key.
+    pub protectors: Vec<ProtectorInfo>,
+}
+
+/// One protector, without key material.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProtectorInfo {
+    /// Protector id.
+    pub id: String,
+    /// `host` or `recovery`.
+    pub kind: String,
+    /// When it was made.
+    pub created: String,
+    /// For `recovery`: the Argon2id parameters (no salt secret involved; the salt is public).
+    pub kdf: Option<String>,
+}
+
+/// What `ams init` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InitReport {
+    /// Instance id.
+    pub instance_id: String,
+    /// Data directory.
+    pub data_dir: String,
+    /// Master key id.
+    pub master_key_id: String,
+    /// Schema version.
+    pub schema_version: u32,
+}
+
+impl Ams {
+    /// Creates a new instance: data directory, database, master key, host key file and recovery
+    /// protector. Refuses a directory that already holds an instance or a host key file.
+    pub fn init(opts: &OpenOptions, recovery_password: &[u8], kdf: KdfParams) -> Result<(Ams, InitReport)> {
+        let key_path = opts.data_dir.join(crate::instance::HOST_KEY_FILE);
+        if key_path.exists() {
+            return Err(Error::new(ErrorCode::HostKeyExists, "A host key file already exists in this data directory.")
+                .hint("Choose an empty data directory; an existing host.key is never overwritten.")
+                .with("path", key_path.display()));
+        }
+        let ams = Ams::create(opts)?;
+        if ams.store.read(|tx| tx.instance())?.is_some() {
+            return Err(Error::new(ErrorCode::InstanceExists, "An ams instance already exists in this data directory.")
+                .hint("Use the existing instance, or choose another --data-dir.")
+                .with("data_dir", opts.data_dir.display()));
+        }
+        let instance_id = seal::new_id()?.to_string();
+        let master = MasterKey::generate()?;
+        let host_key = HostKey::generate(&instance_id)?;
+        let recovery_kek = kdf.derive(recovery_password)?;
+        let mk_id = master.id().to_string();
+        let now = ams.now();
+        ams.store.write(|tx| {
+            tx.insert_instance(&InstanceRow { id: instance_id.clone(), created_at: now.clone() })?;
+            tx.insert_master_key(&MasterKeyRow { id: mk_id.clone(), state: "active".into(), created_at: now.clone(), retired_at: None })?;
+            insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
+            insert_recovery_protector(tx, &instance_id, &recovery_kek, &kdf, &master, &now)?;
+            audit::record(&ams, tx, Event::success("instance.init", "instance", &instance_id).details(serde_json::json!({"MasterKeyId": mk_id})))
+        })?;
+        // The database commits first: a crash before the key file exists leaves an instance in
+        // recovery mode that the recovery password just chosen unlocks.
+        host_key.create_file(&opts.data_dir)?;
+        let schema_version = crate::store::migrate::target_version();
+        let report = InitReport { instance_id, data_dir: opts.data_dir.display().to_string(), master_key_id: mk_id, schema_version };
+        Ok((ams, report))
+    }
+
+    fn instance_id(&self, tx: &Tx<'_>) -> Result<String> {
+        tx.instance()?
+            .map(|r| r.id)
+            .ok_or_else(|| Error::new(ErrorCode::InstanceNotFound, "The database has no instance record.").hint("Run `ams init`."))
+    }
+
+    fn active_key_row(tx: &Tx<'_>) -> Result<MasterKeyRow> {
+        tx.active_master_key()?.ok_or_else(|| {
+            Error::new(ErrorCode::MasterKeyMissing, "The database has no active master key.")
+                .hint("Restore the database from a backup.")
+        })
+    }
+
+    /// Tries the host protector. Returns the keyring, or what is wrong with the host key.
+    fn try_host_unlock(&self) -> Result<std::result::Result<Keyring, HostKeyProblem>> {
+        let (instance_id, mk, protectors) = self.store.read(|tx| {
+            let id = self.instance_id(tx)?;
+            let mk = Self::active_key_row(tx)?;
+            let p = tx.protectors(&mk.id)?;
+            Ok((id, mk, p))
+        })?;
+        let host_key = match HostKey::load(&self.data_dir) {
+            Ok(k) => k,
+            Err(p) => return Ok(Err(p)),
+        };
+        if host_key.instance_id != instance_id {
+            return Ok(Err(HostKeyProblem::OtherInstance));
+        }
+        let ctx = host_context(&instance_id, &host_key.host_key_id, &mk.id);
+        let unwrapped = protectors
+            .iter()
+            .filter(|p| p.kind == "host")
+            .filter(|p| serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id))
+            .find_map(|p| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key));
+        let Some(key) = unwrapped else {
+            return Ok(Err(HostKeyProblem::Mismatch));
+        };
+        let id = Uuid::parse_str(&mk.id).map_err(|_| Error::internal("master key id is not a UUID"))?;
+        Ok(Ok(Keyring { master: MasterKey::from_parts(id, key), host_key }))
+    }
+
+    /// Unlocks the master key with the host protector. In recovery mode this fails with
+    /// [`ErrorCode::RecoveryRequired`], whose hint says to run `ams key recover`.
+    pub fn unlock(&self) -> Result<Keyring> {
+        match self.try_host_unlock()? {
+            Ok(k) => Ok(k),
+            Err(HostKeyProblem::LoosePermissions) => Err(Error::new(
+                ErrorCode::LoosePermissions,
+                "The host key file can be read by other users; ams refuses to use it.",
+            )
+            .hint("Run `chmod 600` on the host.key file in the data directory.")
+            .with("path", self.data_dir.join(crate::instance::HOST_KEY_FILE).display())),
+            Err(problem) => Err(Error::new(
+                ErrorCode::RecoveryRequired,
+                format!("The master key is unavailable because {}: the instance is in recovery mode.", problem.describe()),
+            )
+            .hint("Run `ams key recover` and enter the recovery password.")
+            .with("reason", serde_json::to_value(problem).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())),
+        }
+    }
+
+    /// Unwraps the master key with the recovery password and writes a new host protector (a new
+    /// host key file; an old one is kept as `host.key.replaced-<time>`). A wrong password changes
+    /// nothing.
+    pub fn recover(&self, recovery_password: &[u8]) -> Result<KeyStatus> {
+        let (instance_id, mk, protectors) = self.store.read(|tx| {
+            let id = self.instance_id(tx)?;
+            let mk = Self::active_key_row(tx)?;
+            let p = tx.protectors(&mk.id)?;
+            Ok((id, mk, p))
+        })?;
+        let master = unwrap_with_recovery(&instance_id, &mk, &protectors, recovery_password)?;
+        let host_key = HostKey::generate(&instance_id)?;
+        let staged = host_key.stage_file(&self.data_dir)?;
+        let now = self.now();
+        let result = self.store.write(|tx| {
+            tx.delete_protectors(&mk.id, "host")?;
+            insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
+            audit::record(self, tx, Event::success("key.recover", "master_key", &mk.id))
+        });
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&staged);
+            return Err(e);
+        }
+        let stamp = now.replace([':', '.'], "");
+        HostKey::install(&staged, &self.data_dir, &stamp)?;
+        self.key_status()
+    }
+
+    /// Reports the protectors and whether the host protector works. Never fails because of
+    /// recovery mode.
+    pub fn key_status(&self) -> Result<KeyStatus> {
+        let (instance_id, mk, protectors) = self.store.read(|tx| {
+            let id = self.instance_id(tx)?;
+            let mk = Self::active_key_row(tx)?;
+            let p = tx.protectors(&mk.id)?;
+            Ok((id, mk, p))
+        })?;
+        let problem = self.try_host_unlock()?.err();
+        let created = crate::clock::parse_time(&mk.created_at)?;
+        Ok(KeyStatus {
+            instance_id,
+            master_key_id: mk.id.clone(),
+            master_key_created: mk.created_at.clone(),
+            master_key_age_days: (self.now_time() - created).whole_days(),
+            host_protector_ok: problem.is_none(),
+            host_protector_problem: problem.map(|p| p.describe().to_string()),
+            recovery_mode: problem.is_some_and(|p| p != HostKeyProblem::LoosePermissions),
+            protectors: protectors
+                .iter()
+                .map(|p| ProtectorInfo {
+                    id: p.id.clone(),
+                    kind: p.kind.clone(),
+                    created: p.created_at.clone(),
+                    kdf: (p.kind == "recovery")
+                        .then(|| serde_json::from_str::<KdfParams>(&p.params).ok())
+                        .flatten()
+                        .map(|k| format!("{} m={}KiB t={} p={}", k.algorithm, k.memory_kib, k.iterations, k.parallelism)),
+                })
+                .collect(),
+        })
+    }
+
+    /// Replaces the recovery password. The previous one stops working at once.
+    pub fn set_recovery_password(&self, keyring: &Keyring, new_password: &[u8], kdf: KdfParams) -> Result<()> {
+        check_recovery_password(new_password)?;
+        let kek = kdf.derive(new_password)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let instance_id = self.instance_id(tx)?;
+            let mk = Self::active_key_row(tx)?;
+            if mk.id != keyring.master.id().to_string() {
+                return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while this command ran.").hint("Run the command again."));
+            }
+            tx.delete_protectors(&mk.id, "recovery")?;
+            insert_recovery_protector(tx, &instance_id, &kek, &kdf, &keyring.master, &now)?;
+            audit::record(self, tx, Event::success("key.recovery_password.set", "master_key", &mk.id))
+        })
+    }
+
+    /// Makes a new master key and re-seals every sealed value under it, in one transaction: a
+    /// crash leaves either the old or the new key fully in force. The recovery password (which
+    /// wraps the new key too) must be given; the recovery protector keeps it.
+    pub fn rotate_master_key(&self, keyring: Keyring, recovery_password: &[u8], kdf: KdfParams) -> Result<Keyring> {
+        let new_master = MasterKey::generate()?;
+        let now = self.now();
+        let new_id = new_master.id().to_string();
+        let kek = kdf.derive(recovery_password)?;
+        let resealed = self.store.write(|tx| {
+            let instance_id = self.instance_id(tx)?;
+            let mk = Self::active_key_row(tx)?;
+            let old_id = keyring.master.id().to_string();
+            if mk.id != old_id {
+                return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while this command ran.").hint("Run the command again."));
+            }
+            // The recovery password must be the one in force: prove it unwraps the old key.
+            unwrap_with_recovery(&instance_id, &mk, &tx.protectors(&mk.id)?, recovery_password)?;
+            let mut count = 0usize;
+            for (table, id_col, col) in SEALED_COLUMNS {
+                for (row_id, sealed) in tx.sealed_values(table, id_col, col)? {
+                    let b = Binding { table, column: col, row_id: &row_id };
+                    let plain = keyring.master.open(&b, &sealed)?;
+                    tx.update_sealed(table, id_col, col, &row_id, &new_master.seal(&b, &plain)?)?;
+                    count += 1;
+                }
+            }
+            tx.retire_master_key(&old_id, &now)?;
+            tx.insert_master_key(&MasterKeyRow { id: new_id.clone(), state: "active".into(), created_at: now.clone(), retired_at: None })?;
+            insert_host_protector(tx, &instance_id, &keyring.host_key, &new_master, &now)?;
+            insert_recovery_protector(tx, &instance_id, &kek, &kdf, &new_master, &now)?;
+            audit::record(
+                self,
+                tx,
+                Event::success("key.rotate", "master_key", &new_id).details(serde_json::json!({"PreviousMasterKeyId": old_id, "ResealedValues": count})),
+            )?;
+            Ok(count)
+        })?;
+        let _ = resealed;
+        Ok(Keyring { master: new_master, host_key: keyring.host_key })
+    }
+}
+
+fn insert_host_protector(tx: &Tx<'_>, instance_id: &str, host_key: &HostKey, master: &MasterKey, now: &str) -> Result<()> {
+    let mk_id = master.id().to_string();
+    let ctx = host_context(instance_id, &host_key.host_key_id, &mk_id);
+    let params = serde_json::to_string(&HostParams { host_key_id: host_key.host_key_id.clone() })
+        .map_err(|_| Error::internal("host params"))?;
+    tx.insert_protector(&ProtectorRow {
+        id: seal::new_id()?.to_string(),
+        master_key_id: mk_id,
+        kind: "host".into(),
+        params,
+        wrapped_key: seal::wrap_key(&host_key.key, &ctx, master.key())?,
+        created_at: now.to_string(),
+    })
+}
+
+fn insert_recovery_protector(tx: &Tx<'_>, instance_id: &str, kek: &SymmetricKey, kdf: &KdfParams, master: &MasterKey, now: &str) -> Result<()> {
+    let mk_id = master.id().to_string();
+    let ctx = recovery_context(instance_id, &mk_id);
+    tx.insert_protector(&ProtectorRow {
+        id: seal::new_id()?.to_string(),
+        master_key_id: mk_id,
+        kind: "recovery".into(),
+        params: serde_json::to_string(kdf).map_err(|_| Error::internal("kdf params"))?,
+        wrapped_key: seal::wrap_key(kek, &ctx, master.key())?,
+        created_at: now.to_string(),
+    })
+}
+
+fn unwrap_with_recovery(instance_id: &str, mk: &MasterKeyRow, protectors: &[ProtectorRow], password: &[u8]) -> Result<MasterKey> {
+    let p = protectors.iter().find(|p| p.kind == "recovery").ok_or_else(|| {
+        Error::new(ErrorCode::MasterKeyMissing, "The database has no recovery protector for the master key.")
+            .hint("Restore the database from a backup.")
+    })?;
+    let kdf: KdfParams = serde_json::from_str(&p.params)
+        .map_err(|_| Error::new(ErrorCode::KdfParams, "The recovery protector's parameters are damaged."))?;
+    let kek = kdf.derive(password)?;
+    let key = seal::unwrap_key(&kek, &recovery_context(instance_id, &mk.id), &p.wrapped_key).ok_or_else(|| {
+        Error::new(ErrorCode::WrongRecoveryPassword, "The recovery password is wrong. Nothing was changed.")
+            .hint("Enter the recovery password that was in force when this database was last backed up.")
+    })?;
+    let id = Uuid::parse_str(&mk.id).map_err(|_| Error::internal("master key id is not a UUID"))?;
+    Ok(MasterKey::from_parts(id, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_recovery_passwords_are_strong_and_distinct() {
+        let a = generate_recovery_password().unwrap();
+        let b = generate_recovery_password().unwrap();
+        assert_ne!(*a, *b);
+        assert_eq!(a.len(), 47);
+        check_recovery_password(a.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn weak_recovery_passwords_are_refused() {
+        for pw in ["short", "aaaaaaaaaaaaaaaa", "abababababababab"] {
+            assert_eq!(check_recovery_password(pw.as_bytes()).unwrap_err().code(), ErrorCode::WeakPassword, "{pw}");
+        }
+        check_recovery_password(b"correct horse battery").unwrap();
+    }
+}
