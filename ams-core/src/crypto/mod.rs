@@ -2,3 +2,6 @@
 
 pub mod cert;
 pub mod envelope;
+
+#[cfg(test)]
+pub(crate) mod testkeys;
