@@ -3,3 +3,6 @@
 pub mod cert;
 pub mod envelope;
 pub mod seal;
+
+#[cfg(test)]
+pub(crate) mod testkeys;
