@@ -630,30 +630,4 @@ mod tests {
             }
         }
     }
-
-    /// Key generation timings. Run with
-    /// `cargo test -p ams-core keygen_timing -- --ignored --nocapture`.
-    #[test]
-    #[ignore = "slow: measures RSA key generation"]
-    fn keygen_timing() {
-        let runs: usize = std::env::var("AMS_KEYGEN_RUNS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(5);
-        for bits in [3072, 4096] {
-            let mut times = Vec::new();
-            for _ in 0..runs {
-                let start = std::time::Instant::now();
-                let key = PrivateKey::new(&mut rand::rngs::SysRng, bits).unwrap();
-                times.push(start.elapsed().as_secs_f64());
-                drop(key);
-            }
-            let mean = times.iter().sum::<f64>() / times.len() as f64;
-            let max = times.iter().cloned().fold(0.0, f64::max);
-            let min = times.iter().cloned().fold(f64::MAX, f64::min);
-            println!(
-                "RSA-{bits}: runs={runs} mean={mean:.2}s min={min:.2}s max={max:.2}s all={times:.2?}"
-            );
-        }
-    }
 }

@@ -788,40 +788,4 @@ mod tests {
     fn seal3072_with(oaep: OaepHash) -> Vec<u8> {
         seal(testkeys::RSA3072_CERT, oaep, &LAPS, b"interop").unwrap()
     }
-
-    /// Writes a fresh known-answer file. Run once with
-    /// `AMS_WRITE_KAT=1 cargo test -p ams-core write_kat -- --ignored` and commit the result.
-    #[test]
-    #[ignore = "writes tests/fixtures/envelope-v1-kat.txt"]
-    fn write_kat() {
-        if std::env::var_os("AMS_WRITE_KAT").is_none() {
-            println!("SKIPPED: set AMS_WRITE_KAT=1 to rewrite the known-answer fixture");
-            return;
-        }
-        let device_id = "6f1c8e52-3d4b-4c9a-9e0f-1a2b3c4d5e6f";
-        let plaintext = "K9#mQ2!vX7$pL4&w";
-        let ctx = EnvelopeContext {
-            kind: SecretKind::LapsPassword,
-            device_id,
-        };
-        let blob = seal(
-            testkeys::RSA3072_CERT,
-            OaepHash::Sha256,
-            &ctx,
-            plaintext.as_bytes(),
-        )
-        .unwrap();
-        let text = format!(
-            "# Known-answer envelope (format v1). Test-only data: sealed once to rsa3072.cert.der.\n\
-             # Never regenerate this file: it pins the envelope format.\n\
-             kind: {}\ndevice_id: {device_id}\nplaintext: {plaintext}\nblob_hex: {}\n",
-            ctx.kind.as_str(),
-            cert::hex_upper(&blob)
-        );
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/envelope-v1-kat.txt"
-        );
-        std::fs::write(path, text).unwrap();
-    }
 }
