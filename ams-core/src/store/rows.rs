@@ -65,3 +65,153 @@ pub struct AuditRow {
     /// Hash of this record.
     pub hash: String,
 }
+
+/// An encryption certificate.
+#[derive(Debug, Clone)]
+pub struct CertRow {
+    /// SHA-1 of the DER, upper-case hex.
+    pub thumbprint: String,
+    /// Subject.
+    pub subject: String,
+    /// Start of validity.
+    pub not_before: String,
+    /// End of validity.
+    pub not_after: String,
+    /// RSA modulus size.
+    pub key_bits: i64,
+    /// `active`, `retained` or `revoked`.
+    pub state: String,
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// The PKCS#8 private key sealed under the master key, if present.
+    pub sealed_private_key: Option<Vec<u8>>,
+    /// `generated` or `imported`.
+    pub source: String,
+    /// Added at.
+    pub created_at: String,
+    /// Last activated at.
+    pub activated_at: Option<String>,
+}
+
+/// A device.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    /// Device id (UUID).
+    pub id: String,
+    /// Computer name.
+    pub name: String,
+    /// DNS name.
+    pub dns_name: Option<String>,
+    /// `Ams`, `ActiveDirectory` or `AzureActiveDirectory`.
+    pub authority_type: String,
+    /// Authority id.
+    pub authority_id: String,
+    /// Device id within the authority.
+    pub authority_device_id: String,
+    /// SID.
+    pub sid: String,
+    /// `Unknown`, `Windows`, `Linux` or `MacOS`.
+    pub os_type: String,
+    /// OS family.
+    pub os_family: Option<String>,
+    /// OS version.
+    pub os_version: Option<String>,
+    /// Agent version.
+    pub agent_version: Option<String>,
+    /// `Pending`, `Approved` or `Rejected`.
+    pub approval_state: String,
+    /// Disabled.
+    pub disabled: bool,
+    /// Registration key used.
+    pub registration_key_id: Option<String>,
+    /// SHA-256 of the device credential.
+    pub credential_hash: Option<String>,
+    /// Created at.
+    pub created_at: String,
+    /// Last change or check-in.
+    pub modified_at: String,
+}
+
+/// A custom device group.
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    /// Group id (UUID).
+    pub id: String,
+    /// Name (unique, case-insensitive).
+    pub name: String,
+    /// SID (`S-1-4096-1-…`).
+    pub sid: String,
+    /// Description.
+    pub description: String,
+    /// Created at.
+    pub created_at: String,
+    /// Modified at.
+    pub modified_at: String,
+}
+
+/// A device registration key.
+#[derive(Debug, Clone)]
+pub struct RegKeyRow {
+    /// Id (UUID).
+    pub id: String,
+    /// Name (unique, case-insensitive).
+    pub name: String,
+    /// SHA-256 of the key value, hex.
+    pub key_hash: String,
+    /// The key value sealed under the master key.
+    pub sealed_key: Vec<u8>,
+    /// 0 = unlimited.
+    pub activation_limit: i64,
+    /// Registrations so far.
+    pub activation_count: i64,
+    /// Enabled.
+    pub enabled: bool,
+    /// New devices start pending.
+    pub approval_required: bool,
+    /// Created at.
+    pub created_at: String,
+    /// Modified at.
+    pub modified_at: String,
+}
+
+/// A stored local administrator password (current when `retired_at` is `None`).
+#[derive(Debug, Clone)]
+pub struct PasswordRow {
+    /// Id (UUID).
+    pub id: String,
+    /// Device id.
+    pub device_id: String,
+    /// Account name.
+    pub account_name: String,
+    /// The agent envelope.
+    pub blob: Vec<u8>,
+    /// Certificate it is sealed to.
+    pub cert_thumbprint: String,
+    /// Uploaded at.
+    pub created_at: String,
+    /// Expires at.
+    pub expires_at: Option<String>,
+    /// Replaced at.
+    pub retired_at: Option<String>,
+}
+
+/// A stored BitLocker recovery key.
+#[derive(Debug, Clone)]
+pub struct BitLockerRow {
+    /// Id (UUID).
+    pub id: String,
+    /// Device id.
+    pub device_id: String,
+    /// Recovery key id (GUID).
+    pub key_id: String,
+    /// Volume id.
+    pub volume_id: Option<String>,
+    /// Volume type.
+    pub volume_type: Option<String>,
+    /// The agent envelope.
+    pub blob: Vec<u8>,
+    /// Certificate it is sealed to.
+    pub cert_thumbprint: String,
+    /// Uploaded at.
+    pub created_at: String,
+}

@@ -1,0 +1,360 @@
+//! What an agent does, done server-side: register with a key, check in, seal a secret to the
+//! active certificate with its public key only, and upload it through [`Ams::ingest`].
+
+use base64::Engine;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::ams::Ams;
+use crate::clock::parse_time;
+use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
+use crate::crypto::seal::{hex, new_id, random_bytes};
+use crate::error::{Error, ErrorCode, Result};
+use crate::service::audit::{self, Event, Outcome};
+use crate::service::devices::{DeviceSelector, resolve};
+use crate::service::keys::Keyring;
+use crate::service::regkeys::key_hash;
+use crate::service::secrets::{IngestReceipt, Upload};
+use crate::store::DeviceRow;
+
+/// Operating systems an agent runs on.
+pub const OS_TYPES: [&str; 3] = ["Windows", "Linux", "MacOS"];
+
+/// A registration request.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Computer name.
+    pub name: String,
+    /// `Windows`, `Linux` or `MacOS` (case-insensitive; `macos` accepted).
+    pub os: String,
+    /// DNS name.
+    pub dns_name: Option<String>,
+    /// OS version.
+    pub os_version: Option<String>,
+    /// Agent version.
+    pub agent_version: Option<String>,
+}
+
+/// What a registering agent gets back.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegistrationResult {
+    /// The new device id.
+    pub device_id: String,
+    /// `Pending` when the key requires approval, else `Approved`.
+    pub approval_state: String,
+    /// The device credential, shown once; the server keeps only its SHA-256.
+    pub device_credential: String,
+}
+
+/// What a checking-in agent learns.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CheckIn {
+    /// Device id.
+    pub device_id: String,
+    /// Approval state.
+    pub approval_state: String,
+    /// Disabled flag.
+    pub disabled: bool,
+    /// True when the agent must set and upload a new password now.
+    pub password_change_required: bool,
+    /// Why: `NoPassword`, `Expired` or `None`.
+    pub reason: String,
+    /// The active certificate (base64 DER) when a change is required.
+    pub encryption_certificate: Option<String>,
+}
+
+fn normalize_os(os: &str) -> Result<&'static str> {
+    OS_TYPES
+        .iter()
+        .copied()
+        .find(|o| o.eq_ignore_ascii_case(os))
+        .ok_or_else(|| Error::invalid(format!("'{os}' is not an operating system (windows, linux, macos).")))
+}
+
+fn check_name(name: &str) -> Result<String> {
+    let n = name.trim();
+    let ok = !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok { Ok(n.to_string()) } else { Err(Error::invalid("A computer name must be 1 to 64 letters, digits, '-', '_' or '.'.")) }
+}
+
+/// A device SID: `S-1-4096-` and the device id as four 32-bit numbers.
+pub fn device_sid(id: &uuid::Uuid) -> String {
+    let b = id.as_bytes();
+    let part = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    format!("S-1-4096-{}-{}-{}-{}", part(0), part(4), part(8), part(12))
+}
+
+impl Ams {
+    /// Registers a device with a registration key: checks the key (exists, enabled, activation
+    /// limit) and consumes one activation atomically, creates the device (pending when the key
+    /// requires approval), puts it into the key's groups and returns a device credential.
+    pub fn agent_register(&self, key_value: &str, reg: &Registration) -> Result<RegistrationResult> {
+        let name = check_name(&reg.name)?;
+        let os = normalize_os(&reg.os)?;
+        let id = new_id()?;
+        let credential = Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?));
+        let cred_hash = hex(&Sha256::digest(credential.as_bytes()));
+        let hash = key_hash(key_value);
+        let now = self.now();
+        let result = self.store.write(|tx| {
+            let Some(mut key) = tx.reg_keys(None, None, Some(&hash))?.pop() else {
+                return Err(Error::new(ErrorCode::RegKeyInvalid, "The registration key is not valid."));
+            };
+            if !key.enabled {
+                return Err(Error::new(ErrorCode::RegKeyDisabled, "The registration key is disabled.").with("key_id", &key.id));
+            }
+            if key.activation_limit > 0 && key.activation_count >= key.activation_limit {
+                return Err(Error::new(ErrorCode::RegKeyExhausted, "The registration key has reached its activation limit.")
+                    .hint("Raise the limit or reset the count with `ams device-registration-key set`.")
+                    .with("key_id", &key.id));
+            }
+            key.activation_count += 1;
+            key.modified_at = now.clone();
+            tx.update_reg_key(&key)?;
+            let instance = tx.instance()?.map(|i| i.id).unwrap_or_default();
+            let state = if key.approval_required { "Pending" } else { "Approved" };
+            let device = DeviceRow {
+                id: id.to_string(),
+                name: name.clone(),
+                dns_name: reg.dns_name.clone().filter(|s| !s.is_empty()),
+                authority_type: "Ams".into(),
+                authority_id: instance,
+                authority_device_id: id.to_string(),
+                sid: device_sid(&id),
+                os_type: os.into(),
+                os_family: Some(os.into()),
+                os_version: reg.os_version.clone(),
+                agent_version: reg.agent_version.clone(),
+                approval_state: state.into(),
+                disabled: false,
+                registration_key_id: Some(key.id.clone()),
+                credential_hash: Some(cred_hash.clone()),
+                created_at: now.clone(),
+                modified_at: now.clone(),
+            };
+            tx.insert_device(&device)?;
+            for g in tx.reg_key_group_ids(&key.id)? {
+                tx.add_group_member(&g, &device.id, &now)?;
+            }
+            audit::record(
+                self,
+                tx,
+                Event::success("agent.register", "device", &device.id)
+                    .details(serde_json::json!({"Name": name, "RegistrationKeyId": key.id, "ApprovalState": state, "OperatingSystem": os})),
+            )?;
+            Ok(RegistrationResult { device_id: device.id, approval_state: state.into(), device_credential: String::new() })
+        });
+        match result {
+            Ok(mut r) => {
+                r.device_credential = credential.to_string();
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = self.store.write(|tx| {
+                    audit::record(
+                        self,
+                        tx,
+                        Event {
+                            event: "agent.register",
+                            outcome: Outcome::Denied,
+                            target_type: None,
+                            target_id: None,
+                            details: serde_json::json!({"Name": name, "Error": e.code().as_str()}),
+                        },
+                    )
+                });
+                Err(e)
+            }
+        }
+    }
+
+    /// The agent's check-in: its state, and whether it must rotate its password now.
+    pub fn agent_check_in(&self, device_id: &str) -> Result<CheckIn> {
+        let now = self.now_time();
+        let (d, current, cert) = self.store.read(|tx| {
+            let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
+            Ok((d.clone(), tx.current_password(&d.id)?, tx.active_cert()?))
+        })?;
+        let reason = match &current {
+            None => "NoPassword",
+            Some(p) if p.expires_at.as_deref().and_then(|e| parse_time(e).ok()).is_some_and(|e| e <= now) => "Expired",
+            Some(_) => "None",
+        };
+        let required = reason != "None" && d.approval_state == "Approved" && !d.disabled;
+        Ok(CheckIn {
+            device_id: d.id,
+            approval_state: d.approval_state,
+            disabled: d.disabled,
+            password_change_required: required,
+            reason: reason.into(),
+            encryption_certificate: if required { cert.map(|c| base64::engine::general_purpose::STANDARD.encode(c.der)) } else { None },
+        })
+    }
+
+    /// Agent side then server side: seals `secret` to the active certificate using only its
+    /// public key, exactly as an agent would, and hands the blob to [`Ams::ingest`].
+    pub fn agent_upload(&self, keyring: &Keyring, device_id: &str, upload: &Upload, secret: &[u8], oaep: OaepHash) -> Result<IngestReceipt> {
+        let cert = self.active_certificate_der()?;
+        let kind = match upload {
+            Upload::Password { .. } => SecretKind::LapsPassword,
+            Upload::BitLocker { .. } => SecretKind::BitLockerKey,
+        };
+        let blob = envelope::seal(&cert, oaep, &EnvelopeContext { kind, device_id }, secret)?;
+        self.ingest(keyring, device_id, upload, &blob)
+    }
+}
+
+/// How an agent makes a new password.
+#[derive(Debug, Clone)]
+pub enum PasswordPolicy {
+    /// Random characters.
+    Characters {
+        /// Length, 8 to 256.
+        length: usize,
+        /// a-z (without l, o).
+        lower: bool,
+        /// A-Z (without I, O).
+        upper: bool,
+        /// 0-9.
+        digits: bool,
+        /// Symbols.
+        symbols: bool,
+    },
+    /// Words from a list.
+    Passphrase {
+        /// The word list (at least 2000 words).
+        words: Vec<String>,
+        /// How many words, 3 to 20.
+        count: usize,
+        /// Between words.
+        separator: String,
+        /// Capitalise each word.
+        capitalize: bool,
+    },
+}
+
+const LOWER: &str = "abcdefghijkmnpqrstuvwxyz";
+const UPPER: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+const DIGITS: &str = "0123456789";
+const SYMBOLS: &str = "!@#$%^&*-+=<>?,.";
+
+/// A uniform random index below `n` (rejection sampling; `n` > 0).
+fn uniform(n: usize) -> Result<usize> {
+    let n32 = u32::try_from(n).map_err(|_| Error::internal("range too large"))?;
+    if n32 == 0 {
+        return Err(Error::internal("empty range"));
+    }
+    let zone = u32::MAX - (u32::MAX % n32);
+    loop {
+        let v = u32::from_le_bytes(random_bytes::<4>()?);
+        if v < zone {
+            return usize::try_from(v % n32).map_err(|_| Error::internal("index"));
+        }
+    }
+}
+
+impl PasswordPolicy {
+    /// Makes a password following the policy.
+    pub fn generate(&self) -> Result<Zeroizing<String>> {
+        match self {
+            PasswordPolicy::Characters { length, lower, upper, digits, symbols } => {
+                if !(8..=256).contains(length) {
+                    return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "The password length must be 8 to 256."));
+                }
+                let classes: Vec<&str> = [(*lower, LOWER), (*upper, UPPER), (*digits, DIGITS), (*symbols, SYMBOLS)]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, s)| *s)
+                    .collect();
+                if classes.is_empty() {
+                    return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "At least one character class must be enabled."));
+                }
+                let all: Vec<char> = classes.concat().chars().collect();
+                // Draw until every chosen class appears; with length >= 8 this ends quickly.
+                loop {
+                    let mut pw = Zeroizing::new(String::with_capacity(*length));
+                    for _ in 0..*length {
+                        pw.push(*all.get(uniform(all.len())?).ok_or_else(|| Error::internal("index"))?);
+                    }
+                    if classes.iter().all(|c| pw.chars().any(|ch| c.contains(ch))) {
+                        return Ok(pw);
+                    }
+                }
+            }
+            PasswordPolicy::Passphrase { words, count, separator, capitalize } => {
+                if words.len() < 2000 {
+                    return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "A word list needs at least 2000 words."));
+                }
+                if !(3..=20).contains(count) {
+                    return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "A passphrase needs 3 to 20 words."));
+                }
+                let mut parts = Vec::with_capacity(*count);
+                for _ in 0..*count {
+                    let w = words.get(uniform(words.len())?).ok_or_else(|| Error::internal("index"))?;
+                    parts.push(if *capitalize {
+                        let mut c = w.chars();
+                        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+                    } else {
+                        w.clone()
+                    });
+                }
+                Ok(Zeroizing::new(parts.join(separator)))
+            }
+        }
+    }
+}
+
+/// Reads a word list: one ASCII word per line, blank lines ignored.
+pub fn parse_word_list(text: &str) -> Result<Vec<String>> {
+    let words: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+    if let Some(bad) = words.iter().position(|w| !w.chars().all(|c| c.is_ascii_alphabetic())) {
+        return Err(Error::new(ErrorCode::PasswordPolicyInvalid, format!("Word list line {} is not a single ASCII word.", bad + 1)));
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_follow_the_policy() {
+        let p = PasswordPolicy::Characters { length: 20, lower: true, upper: true, digits: true, symbols: false };
+        for _ in 0..50 {
+            let pw = p.generate().unwrap();
+            assert_eq!(pw.chars().count(), 20);
+            assert!(pw.chars().any(|c| c.is_ascii_lowercase()));
+            assert!(pw.chars().any(|c| c.is_ascii_uppercase()));
+            assert!(pw.chars().any(|c| c.is_ascii_digit()));
+            assert!(pw.chars().all(|c| c.is_ascii_alphanumeric()));
+            assert!(!pw.contains('l') && !pw.contains('O'));
+        }
+        let bad = PasswordPolicy::Characters { length: 4, lower: true, upper: false, digits: false, symbols: false };
+        assert_eq!(bad.generate().unwrap_err().code(), ErrorCode::PasswordPolicyInvalid);
+        let none = PasswordPolicy::Characters { length: 12, lower: false, upper: false, digits: false, symbols: false };
+        assert_eq!(none.generate().unwrap_err().code(), ErrorCode::PasswordPolicyInvalid);
+    }
+
+    #[test]
+    fn passphrases_use_the_word_list() {
+        let words: Vec<String> = (0..2000).map(|i| format!("w{}", "a".repeat(i % 7 + 1))).collect();
+        let p = PasswordPolicy::Passphrase { words: words.clone(), count: 4, separator: "-".into(), capitalize: true };
+        let pw = p.generate().unwrap();
+        assert_eq!(pw.split('-').count(), 4);
+        assert!(pw.split('-').all(|w| w.starts_with('W')));
+        assert!(parse_word_list("alpha\n\nbeta\n").unwrap().len() == 2);
+        assert!(parse_word_list("alpha\nbe ta\n").is_err());
+    }
+
+    #[test]
+    fn uniform_stays_in_range() {
+        for n in [1usize, 2, 3, 7, 1000] {
+            for _ in 0..100 {
+                assert!(uniform(n).unwrap() < n);
+            }
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! Passwords and BitLocker keys: the one server-side ingest function every upload goes
+//! through, password history retention, and the admin reads.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::ams::Ams;
+use crate::clock::{format_time, parse_time};
+use crate::crypto::envelope::{self, EnvelopeContext, SecretKind};
+use crate::crypto::seal::new_id;
+use crate::error::{Error, ErrorCode, Result};
+use crate::service::audit::{self, Event, Outcome};
+use crate::service::certs::private_key;
+use crate::service::devices::{DeviceSelector, resolve};
+use crate::service::keys::Keyring;
+use crate::service::settings::{PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_KEEP_DAYS, PASSWORD_MAX_AGE_DAYS};
+use crate::store::{BitLockerRow, DeviceRow, PasswordRow, Tx};
+
+/// What an upload carries besides the sealed blob.
+#[derive(Debug, Clone)]
+pub enum Upload {
+    /// A local administrator password.
+    Password {
+        /// The account whose password it is.
+        account_name: String,
+    },
+    /// A BitLocker recovery password.
+    BitLocker {
+        /// Recovery key id (GUID).
+        key_id: String,
+        /// Volume id.
+        volume_id: Option<String>,
+        /// `OperatingSystem`, `Fixed` or `Removable`.
+        volume_type: Option<String>,
+    },
+}
+
+impl Upload {
+    fn kind(&self) -> SecretKind {
+        match self {
+            Upload::Password { .. } => SecretKind::LapsPassword,
+            Upload::BitLocker { .. } => SecretKind::BitLockerKey,
+        }
+    }
+}
+
+/// What the server tells the agent after a successful upload.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IngestReceipt {
+    /// Id of the stored row.
+    pub id: String,
+    /// Device id.
+    pub device_id: String,
+    /// Certificate the blob is sealed to.
+    pub certificate_thumbprint: String,
+    /// For passwords: when the agent must rotate it.
+    pub expires: Option<String>,
+    /// For passwords: history entries deleted by retention.
+    pub history_purged: usize,
+}
+
+/// A password as returned by the admin reads.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PasswordInfo {
+    /// Computer name.
+    pub computer_name: String,
+    /// Device id.
+    pub device_id: String,
+    /// Account name.
+    pub account_name: String,
+    /// The password.
+    pub password: String,
+    /// Uploaded at.
+    pub created: String,
+    /// Rotation due at.
+    pub expires: Option<String>,
+    /// Replaced at (history only).
+    pub retired: Option<String>,
+    /// Where it came from.
+    pub source: String,
+}
+
+/// A BitLocker recovery key as returned by the admin read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FveRecoveryKeyInfo {
+    /// Computer name.
+    pub computer_name: String,
+    /// Device id.
+    pub device_id: String,
+    /// Recovery key id.
+    pub key_id: String,
+    /// Volume id.
+    pub volume_id: Option<String>,
+    /// Volume type.
+    pub volume_type: Option<String>,
+    /// The 48-digit recovery password.
+    pub recovery_password: String,
+    /// Uploaded at.
+    pub created: String,
+    /// Where it came from.
+    pub source: String,
+}
+
+/// Checks that a device may upload.
+pub(crate) fn check_device_may_upload(d: &DeviceRow) -> Result<()> {
+    if d.disabled {
+        return Err(Error::new(ErrorCode::DeviceDisabled, "The device is disabled.")
+            .hint("Enable it with `ams device set --id ID --enable`.")
+            .with("device_id", &d.id));
+    }
+    if d.approval_state != "Approved" {
+        return Err(Error::new(ErrorCode::DeviceNotApproved, format!("The device is not approved (it is {}).", d.approval_state))
+            .hint("Approve it with `ams device set --id ID --approve`.")
+            .with("device_id", &d.id));
+    }
+    Ok(())
+}
+
+fn check_upload(u: &Upload) -> Result<()> {
+    let bad = |m: &str| Err(Error::invalid(m.to_string()));
+    match u {
+        Upload::Password { account_name } => {
+            if account_name.trim().is_empty() || account_name.chars().count() > 256 || account_name.chars().any(char::is_control) {
+                return bad("The account name must be 1 to 256 characters without control characters.");
+            }
+        }
+        Upload::BitLocker { key_id, volume_type, .. } => {
+            if uuid::Uuid::parse_str(key_id.trim_matches(['{', '}'])).is_err() {
+                return bad("The BitLocker key id must be a GUID.");
+            }
+            if let Some(t) = volume_type
+                && !["OperatingSystem", "Fixed", "Removable"].contains(&t.as_str())
+            {
+                return bad("The volume type must be OperatingSystem, Fixed or Removable.");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which retired passwords retention deletes: outside the newest `keep_count` retired entries
+/// and retired more than `keep_days` ago. Both 0 keeps everything.
+pub fn retention_victims(retired_newest_first: &[PasswordRow], keep_count: i64, keep_days: i64, now: time::OffsetDateTime) -> Vec<String> {
+    if keep_count == 0 && keep_days == 0 {
+        return Vec::new();
+    }
+    let cutoff = now - time::Duration::days(keep_days);
+    retired_newest_first
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| {
+            i64::try_from(*i).unwrap_or(i64::MAX) >= keep_count
+                && p.retired_at.as_deref().and_then(|r| parse_time(r).ok()).is_some_and(|r| r < cutoff)
+        })
+        .map(|(_, p)| p.id.clone())
+        .collect()
+}
+
+impl Ams {
+    /// The server-side ingest of an agent upload. The blob is opened once with the private key of
+    /// the certificate it names before anything is stored, so a blob the server cannot open
+    /// (unknown or revoked certificate, bad padding, tampered, sealed for another device or kind)
+    /// is refused with a coded error and the agent never believes it is escrowed. The stored blob
+    /// stays sealed to the certificate. Refusals are audited.
+    pub fn ingest(&self, keyring: &Keyring, device_id: &str, upload: &Upload, blob: &[u8]) -> Result<IngestReceipt> {
+        let result = self.ingest_inner(keyring, device_id, upload, blob);
+        if let Err(e) = &result {
+            let event = match upload {
+                Upload::Password { .. } => "password.upload",
+                Upload::BitLocker { .. } => "bitlocker.upload",
+            };
+            let _ = self.store.write(|tx| {
+                audit::record(
+                    self,
+                    tx,
+                    Event {
+                        event,
+                        outcome: Outcome::Failure,
+                        target_type: Some("device"),
+                        target_id: Some(device_id),
+                        details: serde_json::json!({"Error": e.code().as_str()}),
+                    },
+                )
+            });
+        }
+        result
+    }
+
+    fn ingest_inner(&self, keyring: &Keyring, device_id: &str, upload: &Upload, blob: &[u8]) -> Result<IngestReceipt> {
+        check_upload(upload)?;
+        let header = envelope::header(blob)?;
+        let (device, cert) = self.store.read(|tx| {
+            let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
+            check_device_may_upload(&d)?;
+            let c = tx.cert(&header.thumbprint)?.filter(|c| c.state != "revoked").ok_or_else(|| {
+                Error::new(ErrorCode::EnvelopeUnknownCert, "The upload is sealed to a certificate this instance does not know or has revoked.")
+                    .hint("The agent must fetch the active certificate and upload again.")
+                    .with("thumbprint", &header.thumbprint)
+            })?;
+            Ok((d, c))
+        })?;
+        // Prove the blob opens before storing it; the plaintext is dropped (zeroized) at once.
+        {
+            let key = private_key(keyring, &cert)?;
+            let ctx = EnvelopeContext { kind: upload.kind(), device_id: &device.id };
+            drop(envelope::open(&key, blob, &ctx)?);
+        }
+        let now_t = self.now_time();
+        let now = format_time(now_t);
+        let id = new_id()?.to_string();
+        self.store.write(|tx| {
+            // The device may have changed while the blob was being opened.
+            let d = resolve(tx, &DeviceSelector::Id(device.id.clone()))?;
+            check_device_may_upload(&d)?;
+            let mut receipt = IngestReceipt {
+                id: id.clone(),
+                device_id: d.id.clone(),
+                certificate_thumbprint: cert.thumbprint.clone(),
+                expires: None,
+                history_purged: 0,
+            };
+            match upload {
+                Upload::Password { account_name } => {
+                    let max_age = PASSWORD_MAX_AGE_DAYS.get(tx)?;
+                    let expires = format_time(now_t + time::Duration::days(max_age));
+                    tx.retire_current_password(&d.id, &now)?;
+                    tx.insert_password(&PasswordRow {
+                        id: id.clone(),
+                        device_id: d.id.clone(),
+                        account_name: account_name.trim().to_string(),
+                        blob: blob.to_vec(),
+                        cert_thumbprint: cert.thumbprint.clone(),
+                        created_at: now.clone(),
+                        expires_at: Some(expires.clone()),
+                        retired_at: None,
+                    })?;
+                    receipt.history_purged = self.apply_retention(tx, &d.id, now_t)?;
+                    receipt.expires = Some(expires);
+                    audit::record(
+                        self,
+                        tx,
+                        Event::success("password.upload", "device", &d.id).details(serde_json::json!({
+                            "PasswordId": id, "AccountName": account_name, "Thumbprint": cert.thumbprint, "HistoryPurged": receipt.history_purged
+                        })),
+                    )?;
+                }
+                Upload::BitLocker { key_id, volume_id, volume_type } => {
+                    let key_id = key_id.trim_matches(['{', '}']).to_ascii_lowercase();
+                    tx.upsert_bitlocker_key(&BitLockerRow {
+                        id: id.clone(),
+                        device_id: d.id.clone(),
+                        key_id: key_id.clone(),
+                        volume_id: volume_id.clone(),
+                        volume_type: volume_type.clone(),
+                        blob: blob.to_vec(),
+                        cert_thumbprint: cert.thumbprint.clone(),
+                        created_at: now.clone(),
+                    })?;
+                    audit::record(
+                        self,
+                        tx,
+                        Event::success("bitlocker.upload", "device", &d.id)
+                            .details(serde_json::json!({"KeyId": key_id, "Thumbprint": cert.thumbprint})),
+                    )?;
+                }
+            }
+            Ok(receipt)
+        })
+    }
+
+    fn apply_retention(&self, tx: &Tx<'_>, device_id: &str, now: time::OffsetDateTime) -> Result<usize> {
+        let keep_count = PASSWORD_HISTORY_KEEP_COUNT.get(tx)?;
+        let keep_days = PASSWORD_HISTORY_KEEP_DAYS.get(tx)?;
+        let retired: Vec<PasswordRow> = tx.passwords(device_id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
+        let victims = retention_victims(&retired, keep_count, keep_days, now);
+        tx.delete_passwords(&victims)
+    }
+
+    /// Opens password rows (newest first) with the certificates' private keys.
+    fn open_passwords(&self, tx: &Tx<'_>, keyring: &Keyring, d: &DeviceRow, rows: &[PasswordRow]) -> Result<Vec<PasswordInfo>> {
+        let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
+        let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d.id };
+        rows.iter()
+            .map(|p| {
+                if !keys.contains_key(&p.cert_thumbprint) {
+                    let cert = crate::service::certs::require_cert(tx, &p.cert_thumbprint)?;
+                    keys.insert(p.cert_thumbprint.clone(), private_key(keyring, &cert)?);
+                }
+                let key = keys.get(&p.cert_thumbprint).ok_or_else(|| Error::internal("key cache"))?;
+                let plain = envelope::open(key, &p.blob, &ctx)?;
+                Ok(PasswordInfo {
+                    computer_name: d.name.clone(),
+                    device_id: d.id.clone(),
+                    account_name: p.account_name.clone(),
+                    password: String::from_utf8_lossy(&plain).into_owned(),
+                    created: p.created_at.clone(),
+                    expires: p.expires_at.clone(),
+                    retired: p.retired_at.clone(),
+                    source: "Ams".into(),
+                })
+            })
+            .collect()
+    }
+
+    /// The current local administrator password of a device (admin read, audited).
+    pub fn password_current(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<PasswordInfo> {
+        self.store.write(|tx| {
+            let d = resolve(tx, sel)?;
+            let row = tx.current_password(&d.id)?.ok_or_else(|| {
+                Error::new(ErrorCode::NoPassword, "The device has no local administrator password stored.")
+                    .hint("The agent uploads one at its next check-in once the device is approved and a certificate is active.")
+                    .with("device_id", &d.id)
+            })?;
+            let mut out = self.open_passwords(tx, keyring, &d, std::slice::from_ref(&row))?;
+            audit::record(self, tx, Event::success("password.read", "device", &d.id).details(serde_json::json!({"PasswordId": row.id})))?;
+            out.pop().ok_or_else(|| Error::internal("password row"))
+        })
+    }
+
+    /// The password history of a device (retired passwords, newest first; admin read, audited).
+    pub fn password_history(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<PasswordInfo>> {
+        self.store.write(|tx| {
+            let d = resolve(tx, sel)?;
+            let rows: Vec<PasswordRow> = tx.passwords(&d.id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
+            let out = self.open_passwords(tx, keyring, &d, &rows)?;
+            audit::record(self, tx, Event::success("password.history.read", "device", &d.id).details(serde_json::json!({"Entries": out.len()})))?;
+            Ok(out)
+        })
+    }
+
+    /// The BitLocker recovery keys of a device (admin read, audited).
+    pub fn bitlocker_keys(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<FveRecoveryKeyInfo>> {
+        self.store.write(|tx| {
+            let d = resolve(tx, sel)?;
+            let rows = tx.bitlocker_keys(&d.id)?;
+            if rows.is_empty() {
+                return Err(Error::new(ErrorCode::NoBitLockerKey, "The device has no BitLocker recovery keys stored.").with("device_id", &d.id));
+            }
+            let ctx = EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d.id };
+            let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
+            let mut out = Vec::with_capacity(rows.len());
+            for k in &rows {
+                if !keys.contains_key(&k.cert_thumbprint) {
+                    let cert = crate::service::certs::require_cert(tx, &k.cert_thumbprint)?;
+                    keys.insert(k.cert_thumbprint.clone(), private_key(keyring, &cert)?);
+                }
+                let key = keys.get(&k.cert_thumbprint).ok_or_else(|| Error::internal("key cache"))?;
+                let plain = envelope::open(key, &k.blob, &ctx)?;
+                out.push(FveRecoveryKeyInfo {
+                    computer_name: d.name.clone(),
+                    device_id: d.id.clone(),
+                    key_id: k.key_id.clone(),
+                    volume_id: k.volume_id.clone(),
+                    volume_type: k.volume_type.clone(),
+                    recovery_password: String::from_utf8_lossy(&plain).into_owned(),
+                    created: k.created_at.clone(),
+                    source: "Ams".into(),
+                });
+            }
+            audit::record(self, tx, Event::success("bitlocker.read", "device", &d.id).details(serde_json::json!({"Keys": out.len()})))?;
+            Ok(out)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retired(id: &str, days_ago: i64, now: time::OffsetDateTime) -> PasswordRow {
+        PasswordRow {
+            id: id.into(),
+            device_id: "d".into(),
+            account_name: "a".into(),
+            blob: vec![],
+            cert_thumbprint: "t".into(),
+            created_at: format_time(now - time::Duration::days(days_ago + 1)),
+            expires_at: None,
+            retired_at: Some(format_time(now - time::Duration::days(days_ago))),
+        }
+    }
+
+    #[test]
+    fn retention_follows_count_and_age() {
+        let now = time::macros::datetime!(2026-06-01 0:00 UTC);
+        let rows: Vec<PasswordRow> = (0..10).map(|i| retired(&i.to_string(), i * 10, now)).collect();
+        assert!(retention_victims(&rows, 0, 0, now).is_empty(), "both zero keeps all");
+        assert_eq!(retention_victims(&rows, 3, 0, now), vec!["3", "4", "5", "6", "7", "8", "9"]);
+        assert_eq!(retention_victims(&rows, 0, 45, now), vec!["5", "6", "7", "8", "9"]);
+        assert_eq!(retention_victims(&rows, 7, 15, now), vec!["7", "8", "9"], "count wins when it keeps more");
+        assert_eq!(retention_victims(&rows, 2, 65, now), vec!["7", "8", "9"], "age wins when it keeps more");
+    }
+}

@@ -1,0 +1,70 @@
+//! Farm-wide service settings kept in the database, each with a default and a valid range.
+
+use crate::ams::Ams;
+use crate::error::{Error, ErrorCode, Result};
+use crate::store::Tx;
+
+/// A numeric setting.
+#[derive(Debug, Clone, Copy)]
+pub struct IntSetting {
+    /// Key in the database and in `Get-AmsServiceConfig` output.
+    pub key: &'static str,
+    /// Value when unset.
+    pub default: i64,
+    /// Smallest allowed value.
+    pub min: i64,
+    /// Largest allowed value.
+    pub max: i64,
+}
+
+/// Days a password is valid before the agent must rotate it.
+pub const PASSWORD_MAX_AGE_DAYS: IntSetting = IntSetting { key: "PasswordMaximumAgeDays", default: 30, min: 1, max: 3650 };
+/// Retired passwords always kept (newest first).
+pub const PASSWORD_HISTORY_KEEP_COUNT: IntSetting = IntSetting { key: "PasswordHistoryKeepCount", default: 30, min: 0, max: 10_000 };
+/// Retired passwords younger than this many days are always kept.
+pub const PASSWORD_HISTORY_KEEP_DAYS: IntSetting = IntSetting { key: "PasswordHistoryKeepDays", default: 0, min: 0, max: 36_500 };
+
+/// Every numeric setting.
+pub const INT_SETTINGS: &[IntSetting] = &[PASSWORD_MAX_AGE_DAYS, PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_KEEP_DAYS];
+
+impl IntSetting {
+    /// Reads the setting (its default when unset or unreadable).
+    pub fn get(&self, tx: &Tx<'_>) -> Result<i64> {
+        Ok(tx
+            .setting(self.key)?
+            .and_then(|v| serde_json::from_str::<i64>(&v).ok())
+            .filter(|v| (self.min..=self.max).contains(v))
+            .unwrap_or(self.default))
+    }
+
+    /// Checks a value against the range.
+    pub fn check(&self, v: i64) -> Result<i64> {
+        if (self.min..=self.max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(Error::new(ErrorCode::ServiceConfigInvalid, format!("{} must be between {} and {}.", self.key, self.min, self.max))
+                .with("setting", self.key))
+        }
+    }
+}
+
+impl Ams {
+    /// Sets a numeric service setting.
+    pub fn set_int_setting(&self, s: &IntSetting, value: i64) -> Result<()> {
+        let v = s.check(value)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.put_setting(s.key, &v.to_string(), &now)?;
+            crate::service::audit::record(
+                self,
+                tx,
+                crate::service::audit::Event::success("service_config.set", "setting", s.key).details(serde_json::json!({ s.key: v })),
+            )
+        })
+    }
+
+    /// Reads a numeric service setting.
+    pub fn int_setting(&self, s: &IntSetting) -> Result<i64> {
+        self.store.read(|tx| s.get(tx))
+    }
+}

@@ -1,0 +1,63 @@
+#
+# Module manifest for AccessManager: PowerShell cmdlets for ams, the Access Manager Service.
+# Every cmdlet is a thin wrapper that runs the `ams` command line and turns its JSON into objects.
+#
+@{
+    RootModule           = 'AccessManager.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '0b2affc8-562b-465c-b7c1-5fcd636365b2'
+    Author               = 'The ams authors'
+    CompanyName          = 'The ams authors'
+    Copyright            = 'Copyright (c) The ams authors. Licensed under MIT OR Apache-2.0.'
+    Description          = 'Manage an ams (Access Manager Service) instance: devices, groups, registration keys, local administrator passwords, BitLocker recovery keys, the master key and encryption certificates. Wraps the ams command line, which must be installed separately.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+
+    FormatsToProcess     = @('AccessManager.Format.ps1xml')
+    TypesToProcess       = @('AccessManager.Types.ps1xml')
+
+    # Keep this list explicit and sorted: the parity test compares it with `ams commands --json`.
+    FunctionsToExport    = @(
+        'Add-AmsDeviceRegistrationKeyGroup'
+        'Add-AmsGroupMember'
+        'Enable-AmsEncryptionCertificate'
+        'Get-AmsAuditRecord'
+        'Get-AmsDatabaseStatus'
+        'Get-AmsDevice'
+        'Get-AmsDeviceRegistrationKey'
+        'Get-AmsEncryptionCertificate'
+        'Get-AmsFveRecoveryKey'
+        'Get-AmsGroup'
+        'Get-AmsGroupMembers'
+        'Get-AmsLocalAdminPassword'
+        'Get-AmsLocalAdminPasswordHistory'
+        'Get-AmsMasterKeyStatus'
+        'Initialize-AmsInstance'
+        'New-AmsDeviceRegistrationKey'
+        'New-AmsEncryptionCertificate'
+        'New-AmsGroup'
+        'Remove-AmsDevice'
+        'Remove-AmsDeviceRegistrationKey'
+        'Remove-AmsDeviceRegistrationKeyGroup'
+        'Remove-AmsGroup'
+        'Remove-AmsGroupMember'
+        'Restore-AmsMasterKey'
+        'Set-AmsDevice'
+        'Set-AmsDeviceRegistrationKey'
+        'Set-AmsGroup'
+        'Set-AmsRecoveryPassword'
+        'Update-AmsDatabase'
+        'Update-AmsMasterKey'
+    )
+    CmdletsToExport      = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('LAPS', 'BitLocker', 'AccessManager', 'ams', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = 'First version: devices, groups, registration keys, passwords, recovery keys and instance administration.'
+        }
+    }
+}

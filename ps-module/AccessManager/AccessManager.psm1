@@ -1,0 +1,24 @@
+#
+# AccessManager root module. Loads the private helpers first, then one public function per file.
+# Only the functions listed in FunctionsToExport (AccessManager.psd1) are visible to callers.
+#
+
+# How many pipeline records go to one `ams batch` run.
+$script:AmsBatchSize = 500
+
+$publicNames = [System.Collections.Generic.List[string]]::new()
+foreach ($folder in @('Private', 'Public')) {
+    $path = Join-Path -Path $PSScriptRoot -ChildPath $folder
+    if (-not (Test-Path -LiteralPath $path)) {
+        continue
+    }
+    foreach ($file in (Get-ChildItem -LiteralPath $path -Filter '*.ps1' | Sort-Object -Property Name)) {
+        . $file.FullName
+        if ($folder -eq 'Public') {
+            $publicNames.Add($file.BaseName)
+        }
+    }
+}
+
+# The manifest narrows this further; this line matters when the .psm1 is imported on its own.
+Export-ModuleMember -Function $publicNames.ToArray()
