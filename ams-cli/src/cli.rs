@@ -46,6 +46,41 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
+    /// Encryption certificates that agents seal secrets to.
+    #[command(subcommand)]
+    Cert(commands::cert::CertCommand),
+    /// Devices (Get/Set/Remove-AmsDevice).
+    #[command(subcommand)]
+    Device(commands::device::DeviceCommand),
+    /// Device groups (New/Get/Set/Remove-AmsGroup).
+    #[command(subcommand)]
+    Group(commands::group::GroupCommand),
+    /// Group membership (Add/Remove-AmsGroupMember).
+    #[command(subcommand)]
+    GroupMember(commands::group::GroupMemberCommand),
+    /// Group members (Get-AmsGroupMembers).
+    #[command(subcommand)]
+    GroupMembers(commands::group::GroupMembersCommand),
+    /// Device registration keys (New/Get/Set/Remove-AmsDeviceRegistrationKey).
+    #[command(subcommand)]
+    DeviceRegistrationKey(commands::regkey::RegKeyCommand),
+    /// Groups attached to registration keys (Add/Remove-AmsDeviceRegistrationKeyGroup).
+    #[command(subcommand)]
+    DeviceRegistrationKeyGroup(commands::regkey::RegKeyGroupCommand),
+    /// Current local administrator passwords (Get-AmsLocalAdminPassword).
+    #[command(subcommand)]
+    LocalAdminPassword(commands::secrets::LocalAdminPasswordCommand),
+    /// Password history (Get-AmsLocalAdminPasswordHistory).
+    #[command(subcommand)]
+    LocalAdminPasswordHistory(commands::secrets::PasswordHistoryCommand),
+    /// BitLocker recovery keys (Get-AmsFveRecoveryKey).
+    #[command(subcommand)]
+    FveRecoveryKey(commands::secrets::FveRecoveryKeyCommand),
+    /// What an agent does: register, check in, upload passwords and BitLocker keys.
+    #[command(subcommand)]
+    Agent(commands::agent::AgentCommand),
+    /// Run many requests in one process: NDJSON requests on stdin, NDJSON results on stdout.
+    Batch,
     /// List every verb with its parameters (for tooling and the PowerShell module).
     Commands(commands::meta::CommandsArgs),
 }
@@ -69,6 +104,9 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
         Format::Json
     };
     match Cli::try_parse_from(args) {
+        Ok(cli) if matches!(cli.command, Command::Batch) => {
+            Ok(Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command })
+        }
         Ok(cli) => Ok(Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command }),
         Err(e) => {
             use clap::error::ErrorKind as K;
@@ -86,6 +124,15 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
             }
         }
     }
+}
+
+/// Parses argv without printing anything (for batch requests).
+pub fn parse_quiet(args: &[String]) -> Result<Parsed, Error> {
+    Cli::try_parse_from(args).map(|cli| Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command }).map_err(|e| {
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or("invalid request").trim_start_matches("error: ").to_string();
+        Error::new(ErrorCode::UsageError, first)
+    })
 }
 
 #[cfg(test)]

@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     let format = parsed.output;
+    let streams = matches!(parsed.command, cli::Command::Batch);
     match commands::run(parsed) {
+        // A batch has already written its NDJSON results.
+        Ok(_) if streams => ExitCode::SUCCESS,
         Ok(value) => output::print_success(&value, format),
         Err(e) => output::print_error(&e, format),
     }

@@ -1,10 +1,17 @@
 //! One module per noun. Each verb turns validated arguments into a core call and returns JSON.
 
+pub mod agent;
 pub mod audit;
+pub mod batch;
+pub mod cert;
 pub mod db;
+pub mod device;
+pub mod group;
 pub mod instance;
 pub mod key;
 pub mod meta;
+pub mod regkey;
+pub mod secrets;
 
 use std::path::PathBuf;
 
@@ -44,6 +51,18 @@ pub fn run(p: Parsed) -> Result<Value> {
         Command::Db(c) => db::run(&ctx, c),
         Command::Key(c) => key::run(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
+        Command::Cert(c) => cert::run(&ctx, c),
+        Command::Device(c) => device::run(&ctx, c),
+        Command::Group(c) => group::run(&ctx, c),
+        Command::GroupMember(c) => group::run_member(&ctx, c),
+        Command::GroupMembers(c) => group::run_members(&ctx, c),
+        Command::DeviceRegistrationKey(c) => regkey::run(&ctx, c),
+        Command::DeviceRegistrationKeyGroup(c) => regkey::run_group(&ctx, c),
+        Command::LocalAdminPassword(c) => secrets::run_password(&ctx, c),
+        Command::LocalAdminPasswordHistory(c) => secrets::run_history(&ctx, c),
+        Command::FveRecoveryKey(c) => secrets::run_fve(&ctx, c),
+        Command::Agent(c) => agent::run(&ctx, c),
+        Command::Batch => batch::run(&ctx),
         Command::Commands(a) => meta::commands(a),
     }
 }

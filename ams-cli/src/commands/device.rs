@@ -1,0 +1,92 @@
+//! `ams device ...` (Get/Set/Remove-AmsDevice).
+
+use ams_core::Result;
+use ams_core::service::devices::DeviceAction;
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::{Ctx, to_json};
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// List devices, optionally by name or id and approval state.
+    Get(DeviceGetArgs),
+    /// Approve, reject, enable or disable a device, or expire its password.
+    Set(DeviceSetArgs),
+    /// Delete a device with its passwords, BitLocker keys and group memberships.
+    Remove(DeviceRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceGetArgs {
+    /// Computer name (PC1, pc1.example.com or AUTHORITY\PC1).
+    #[arg(long, conflicts_with = "id")]
+    pub name: Option<String>,
+    /// Device id.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Only devices in this approval state.
+    #[arg(long, value_parser = ["Pending", "Approved", "Rejected"], ignore_case = true)]
+    pub approval_state: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("action").required(true).args(["approve", "reject", "enable", "disable", "expire_password"])))]
+pub struct DeviceSetArgs {
+    /// Device id.
+    #[arg(long)]
+    pub id: String,
+    /// Approve the device's registration.
+    #[arg(long)]
+    pub approve: bool,
+    /// Reject the device's registration (an approved device needs --force).
+    #[arg(long)]
+    pub reject: bool,
+    /// Let the device authenticate again.
+    #[arg(long)]
+    pub enable: bool,
+    /// Stop the device from authenticating.
+    #[arg(long)]
+    pub disable: bool,
+    /// Expire the current password so the agent rotates it at its next check-in.
+    #[arg(long)]
+    pub expire_password: bool,
+    /// Reject without asking for confirmation.
+    #[arg(long, requires = "reject")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceRemoveArgs {
+    /// Device id.
+    #[arg(long)]
+    pub id: String,
+    /// Delete even when the device holds passwords or BitLocker keys.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
+    let ams = ctx.open()?;
+    match c {
+        DeviceCommand::Get(a) => to_json(&ams.devices(a.id.as_deref(), a.name.as_deref(), a.approval_state.as_deref())?),
+        DeviceCommand::Set(a) => {
+            let action = if a.approve {
+                DeviceAction::Approve
+            } else if a.reject {
+                DeviceAction::Reject
+            } else if a.enable {
+                DeviceAction::Enable
+            } else if a.disable {
+                DeviceAction::Disable
+            } else {
+                DeviceAction::ExpirePassword
+            };
+            to_json(&ams.set_device(&a.id, action, a.force)?)
+        }
+        DeviceCommand::Remove(a) => {
+            ams.remove_device(&a.id, a.force)?;
+            Ok(json!({}))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! A throw-away instance with a fixed clock and cheap key derivation.
+
+use std::sync::Arc;
+
+use ams_core::clock::FixedClock;
+use ams_core::crypto::envelope::OaepHash;
+use ams_core::crypto::seal::KdfParams;
+use ams_core::service::agent::Registration;
+use ams_core::service::certs::NewCertOptions;
+use ams_core::service::keys::Keyring;
+use ams_core::service::secrets::Upload;
+use ams_core::{Ams, OpenOptions};
+
+pub const RECOVERY: &[u8] = b"fixture recovery passphrase";
+
+pub fn cheap_kdf() -> KdfParams {
+    KdfParams::with_cost(64, 1, 1).unwrap()
+}
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub clock: FixedClock,
+    pub ams: Ams,
+    pub keyring: Keyring,
+}
+
+impl Fixture {
+    /// A new instance with one active 3072-bit certificate.
+    pub fn new() -> Fixture {
+        let f = Fixture::bare();
+        f.ams
+            .cert_new(&f.keyring, &NewCertOptions { subject: "fixture".into(), key_bits: 3072, validity_days: 365, activate: true })
+            .unwrap();
+        f
+    }
+
+    /// A new instance without certificates.
+    pub fn bare() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(time::macros::datetime!(2026-03-01 12:00 UTC));
+        let opts = OpenOptions::new(dir.path().join("data")).clock(Arc::new(clock.clone()));
+        let (ams, _) = Ams::init(&opts, RECOVERY, cheap_kdf()).unwrap();
+        let keyring = ams.unlock().unwrap();
+        Fixture { dir, clock, ams, keyring }
+    }
+
+    pub fn options(&self) -> OpenOptions {
+        OpenOptions::new(self.dir.path().join("data")).clock(Arc::new(self.clock.clone()))
+    }
+
+    pub fn reopen(&self) -> Ams {
+        Ams::open(&self.options()).unwrap()
+    }
+
+    /// Registers an approved device through a fresh key and returns its id.
+    pub fn device(&self, name: &str) -> String {
+        let key = self.ams.reg_key_new(&self.keyring, &format!("key-{name}"), true, 0, false).unwrap();
+        let reg = Registration { name: name.into(), os: "windows".into(), dns_name: Some(format!("{name}.example.test")), os_version: None, agent_version: None };
+        self.ams.agent_register(&key.key, &reg).unwrap().device_id
+    }
+
+    pub fn upload_password(&self, device: &str, pw: &str) -> ams_core::Result<ams_core::service::secrets::IngestReceipt> {
+        self.ams.agent_upload(
+            &self.keyring,
+            device,
+            &Upload::Password { account_name: "Administrator".into() },
+            pw.as_bytes(),
+            OaepHash::Sha512,
+        )
+    }
+
+    pub fn db_bytes(&self) -> Vec<u8> {
+        // Checkpoint so the WAL content is in the main file too; read both anyway.
+        let dir = self.dir.path().join("data");
+        let mut all = std::fs::read(dir.join("ams.db")).unwrap();
+        if let Ok(w) = std::fs::read(dir.join("ams.db-wal")) {
+            all.extend(w);
+        }
+        all
+    }
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,5 @@
+//! Core integration tests: one binary, one module per area.
+
+mod data_plane;
+mod fixture;
+mod keys;
