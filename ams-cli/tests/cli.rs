@@ -1,0 +1,426 @@
+//! End-to-end tests of the `ams` binary: the JSON contract, exit codes, the recovery flow,
+//! concurrency and secret canaries.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const RECOVERY: &str = "cli test recovery passphrase";
+
+struct Instance {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+fn ams_cmd(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ams"));
+    c.env_remove("AMS_DATA_DIR").arg("--data-dir").arg(dir);
+    c
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = ams_cmd(dir);
+    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn ams");
+    {
+        let mut si = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            si.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+impl Instance {
+    fn new() -> Instance {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let out = run_in(&dir, &["init"], Some(&format!("{RECOVERY}\n")));
+        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+        Instance { _tmp: tmp, dir }
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        run_in(&self.dir, args, stdin)
+    }
+
+    /// Runs and expects success; returns stdout JSON.
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "ams {args:?} failed ({:?}): {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Runs and expects failure; returns (exit code, error object).
+    fn err(&self, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
+        let out = self.run(args, stdin);
+        assert!(!out.status.success(), "ams {args:?} unexpectedly succeeded");
+        assert!(out.stdout.is_empty(), "failures print nothing on stdout");
+        let doc: Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|_| panic!("stderr is not one JSON document: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap(), doc["error"].clone())
+    }
+
+    /// An approved device with an active certificate; returns its id.
+    fn device(&self, name: &str) -> String {
+        if self.ok(&["cert", "list"], None).as_array().unwrap().is_empty() {
+            self.ok(&["cert", "new", "--key-size", "3072"], None);
+        }
+        let key = self.ok(&["device-registration-key", "new", "--name", &format!("key-{name}")], None);
+        let reg = self.ok(&["agent", "register", "--name", name, "--os", "windows"], Some(key["Key"].as_str().unwrap()));
+        reg["DeviceId"].as_str().unwrap().to_string()
+    }
+}
+
+fn kind_exit(kind: &str) -> i32 {
+    match kind {
+        "internal" => 1,
+        "usage" => 2,
+        "not_found" => 3,
+        "conflict" => 4,
+        "invalid_input" => 5,
+        "permission_denied" => 6,
+        "unavailable" => 7,
+        "schema_version" => 8,
+        "integrity" => 9,
+        "config" => 10,
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+/// Replaces ids, times and thumbprints so JSON can be compared with a golden file.
+fn normalize(v: &Value) -> Value {
+    match v {
+        Value::String(s) => {
+            let uuid = s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4;
+            let time = s.len() == 27 && s.ends_with('Z') && s.as_bytes().get(10) == Some(&b'T');
+            let thumb = s.len() == 40 && s.chars().all(|c| c.is_ascii_hexdigit());
+            Value::String(if uuid { "[uuid]".into() } else if time { "[time]".into() } else if thumb { "[thumbprint]".into() } else { s.clone() })
+        }
+        Value::Array(a) => Value::Array(a.iter().map(normalize).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Compares with `tests/golden/<name>.json`; `AMS_BLESS=1` rewrites the file.
+fn golden(name: &str, v: &Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.json"));
+    let text = serde_json::to_string_pretty(&normalize(v)).unwrap() + "\n";
+    if std::env::var_os("AMS_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}; run with AMS_BLESS=1", path.display()));
+    assert_eq!(text, want, "golden mismatch for {name}");
+}
+
+#[test]
+fn exit_code_table_in_docs_matches_the_binary() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/exit-codes.md")).unwrap();
+    let mut rows = 0;
+    for line in doc.lines().filter(|l| l.starts_with("| ") && l.contains('`')) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let exit: i32 = cells[1].parse().unwrap();
+        let kind = cells[2].trim_matches('`');
+        assert_eq!(kind_exit(kind), exit, "{line}");
+        rows += 1;
+    }
+    assert_eq!(rows, 10);
+}
+
+#[test]
+fn errors_are_one_json_document_with_a_matching_exit_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nothing-here");
+    let out = run_in(&missing, &["db", "status"], None);
+    assert_eq!(out.status.code(), Some(3));
+    let mut doc: Value = serde_json::from_slice(&out.stderr).unwrap();
+    doc["error"]["context"]["data_dir"] = Value::String("[path]".into());
+    golden("error-no-instance", &doc);
+
+    let out = run_in(&missing, &["device", "frobnicate"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(doc["error"]["code"], "AMS-GEN-0007");
+
+    let out = run_in(&missing, &["device", "get", "--output", "yaml"], None);
+    assert_eq!(out.status.code(), Some(2), "an unknown --output is a usage error");
+
+    let i = Instance::new();
+    for (args, code) in [
+        (vec!["device", "get", "--approval-state", "Bogus"], "AMS-GEN-0007"),
+        (vec!["device", "set", "--id", "nope", "--approve"], "AMS-DEV-0001"),
+        (vec!["group", "remove", "--id", "S-1-4096-2-1"], "AMS-GRP-0003"),
+        (vec!["local-admin-password", "get", "--computer-name", "ghost"], "AMS-DEV-0001"),
+        (vec!["cert", "activate", "--thumbprint", "AB"], "AMS-CERT-0001"),
+        (vec!["device-registration-key", "new", "--name", "k", "--activation-limit", "-1"], "AMS-GEN-0007"),
+    ] {
+        let (exit, err) = i.err(&args, None);
+        assert_eq!(err["code"], code, "{args:?}: {err}");
+        assert_eq!(exit, kind_exit(err["kind"].as_str().unwrap()), "{args:?}");
+        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[test]
+fn golden_outputs_of_status_verbs() {
+    let i = Instance::new();
+    golden("db-status", &{
+        let mut v = i.ok(&["db", "status"], None);
+        v["Database"] = Value::String("[path]".into());
+        v
+    });
+    golden("key-status", &i.ok(&["key", "status"], None));
+    let g = i.ok(&["group", "new", "--name", "Servers", "--description", "All servers"], None);
+    golden("group-new", &{
+        let mut g = g.clone();
+        g["Sid"] = Value::String("[sid]".into());
+        g
+    });
+    golden("group-get-builtin", &i.ok(&["group", "get", "--security-identifier", "S-1-4096-2-1"], None));
+    let text = i.run(&["group", "get", "--name", "Servers", "--output", "text"], None);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.starts_with("Id ") && text.contains("Servers"), "{text}");
+}
+
+#[test]
+fn recovery_flow_end_to_end() {
+    let i = Instance::new();
+    let dev = i.device("pc1");
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-E2E-Password-1"));
+    let pw = i.ok(&["local-admin-password", "get", "--computer-name", "pc1"], None);
+    assert_eq!(pw["Password"], "Canary-E2E-Password-1");
+
+    std::fs::remove_file(i.dir.join("host.key")).unwrap();
+    let (exit, err) = i.err(&["local-admin-password", "get", "--computer-name", "pc1"], None);
+    assert_eq!((exit, err["code"].as_str().unwrap()), (6, "AMS-KEY-0001"));
+    assert!(err["hint"].as_str().unwrap().contains("ams key recover"));
+    assert_eq!(i.err(&["cert", "new"], None).1["code"], "AMS-KEY-0001");
+    let st = i.ok(&["key", "status"], None);
+    assert_eq!(st["RecoveryMode"], true);
+
+    let (exit, err) = i.err(&["key", "recover"], Some("definitely the wrong password\n"));
+    assert_eq!((exit, err["code"].as_str().unwrap()), (6, "AMS-KEY-0002"));
+    assert!(!i.dir.join("host.key").exists(), "a wrong password changes nothing");
+    let (exit, _) = i.err(&["key", "recover"], Some(""));
+    assert_eq!(exit, 2, "no password on stdin is a usage error");
+
+    let st = i.ok(&["key", "recover"], Some(&format!("{RECOVERY}\n")));
+    assert_eq!(st["RecoveryMode"], false);
+    let pw = i.ok(&["local-admin-password", "get", "--computer-name", "pc1"], None);
+    assert_eq!(pw["Password"], "Canary-E2E-Password-1");
+
+    // Rotation keeps every secret readable and needs the recovery password.
+    let (exit, _) = i.err(&["key", "rotate"], Some("wrong wrong wrong wrong\n"));
+    assert_eq!(exit, 6);
+    let r = i.ok(&["key", "rotate"], Some(RECOVERY));
+    assert_ne!(r["MasterKeyId"], r["PreviousMasterKeyId"]);
+    assert_eq!(i.ok(&["local-admin-password", "get", "--computer-name", "pc1"], None)["Password"], "Canary-E2E-Password-1");
+}
+
+#[test]
+fn init_with_a_generated_recovery_password_prints_it_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let out = run_in(&dir, &["init", "--generate-recovery-password"], None);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pw = v["RecoveryPassword"].as_str().unwrap().to_string();
+    assert!(v["RecoveryPasswordNotice"].as_str().unwrap().contains("only this once"));
+    assert!(!run_in(&dir, &["key", "status"], None).stdout.windows(pw.len()).any(|w| w == pw.as_bytes()));
+    std::fs::remove_file(dir.join("host.key")).unwrap();
+    assert!(run_in(&dir, &["key", "recover"], Some(&pw)).status.success());
+    // A weak recovery password is refused at init; a second init is refused.
+    let weak = run_in(&tmp.path().join("e"), &["init"], Some("short\n"));
+    assert_eq!(weak.status.code(), Some(5));
+    assert!(!tmp.path().join("e/host.key").exists());
+    let again = run_in(&dir, &["init"], Some("another long passphrase\n"));
+    assert_eq!(again.status.code(), Some(4));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("host.key")), 0o600);
+        assert_eq!(mode(&dir.join("ams.db")), 0o600);
+    }
+}
+
+#[test]
+fn schema_problems_are_refused_with_coded_errors() {
+    let i = Instance::new();
+    let conn = rusqlite::Connection::open(i.dir.join("ams.db")).unwrap();
+    conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1", []).unwrap();
+    let (exit, err) = i.err(&["device", "get"], None);
+    assert_eq!((exit, err["code"].as_str().unwrap()), (8, "AMS-DB-0003"));
+    assert_eq!(i.err(&["db", "status"], None).1["code"], "AMS-DB-0003");
+    conn.execute("UPDATE schema_migrations SET checksum = (SELECT checksum FROM schema_migrations WHERE version = 1) WHERE 0", []).unwrap();
+    // Restore the checksum from a fresh instance, then add a future migration.
+    let fresh = Instance::new();
+    let good: String = rusqlite::Connection::open(fresh.dir.join("ams.db"))
+        .unwrap()
+        .query_row("SELECT checksum FROM schema_migrations WHERE version = 1", [], |r| r.get(0))
+        .unwrap();
+    conn.execute("UPDATE schema_migrations SET checksum = ?1 WHERE version = 1", [&good]).unwrap();
+    i.ok(&["device", "get"], None);
+    conn.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x', 't')", []).unwrap();
+    let (exit, err) = i.err(&["device", "get"], None);
+    assert_eq!((exit, err["code"].as_str().unwrap()), (8, "AMS-DB-0002"));
+    conn.execute("DELETE FROM schema_migrations WHERE version >= 2", []).unwrap();
+    let (exit, err) = i.err(&["device", "get"], None);
+    assert_eq!((exit, err["code"].as_str().unwrap()), (8, "AMS-DB-0004"));
+    assert_eq!(i.ok(&["db", "status"], None)["PendingMigrations"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn several_processes_write_at_once_without_failures() {
+    let i = Instance::new();
+    let dev = i.device("pc1");
+    let g = i.ok(&["group", "new", "--name", "busy"], None)["Id"].as_str().unwrap().to_string();
+    let key = i.ok(&["device-registration-key", "new", "--name", "bulk"], None)["Key"].as_str().unwrap().to_string();
+    let workers: Vec<_> = (0..6)
+        .map(|w| {
+            let dir = i.dir.clone();
+            let (dev, g, key) = (dev.clone(), g.clone(), key.clone());
+            std::thread::spawn(move || {
+                for n in 0..5 {
+                    let outs = [
+                        run_in(&dir, &["agent", "submit-password", "--device-id", &dev], Some(&format!("Canary-conc-{w}-{n}"))),
+                        run_in(&dir, &["agent", "register", "--name", &format!("w{w}n{n}"), "--os", "linux"], Some(&key)),
+                        run_in(&dir, &["group", "set", "--id", &g, "--description", &format!("{w}-{n}")], None),
+                    ];
+                    for o in outs {
+                        assert!(o.status.success(), "worker {w}: {}", String::from_utf8_lossy(&o.stderr));
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert_eq!(i.ok(&["device", "get"], None).as_array().unwrap().len(), 31);
+    let hist = i.ok(&["local-admin-password-history", "get", "--computer-name", "pc1"], None);
+    assert_eq!(hist.as_array().unwrap().len(), 29, "30 uploads: one current, 29 retired (default keep count 30)");
+    let audit = i.ok(&["audit", "get", "--limit", "1000"], None);
+    assert!(audit.as_array().unwrap().len() > 90);
+}
+
+#[test]
+fn secrets_never_leak_into_non_secret_output_or_the_database() {
+    let i = Instance::new();
+    let dev = i.device("pc1");
+    let canary = "Canary-Leak-7f3a9c";
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some(canary));
+    i.ok(&["agent", "submit-bitlocker-key", "--device-id", &dev, "--key-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"], Some("111111-222222-333333-444444-555555-666666-000000-000011"));
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["device", "get"],
+        vec!["key", "status"],
+        vec!["cert", "list"],
+        vec!["audit", "get", "--limit", "1000"],
+        vec!["agent", "check-in", "--device-id", &dev],
+        vec!["group", "get"],
+        vec!["device", "get", "--output", "text"],
+        vec!["device", "remove", "--id", &dev],
+        vec!["agent", "submit-password", "--device-id", "nope"],
+    ] {
+        let out = i.run(&args, Some(canary));
+        outputs.push(out.stdout);
+        outputs.push(out.stderr);
+    }
+    // A failing upload with the canary on stdin does not echo it.
+    let out = i.run(&["agent", "submit-password", "--device-id", &dev, "--oaep", "sha256", "--account", ""], Some(canary));
+    assert!(!out.status.success());
+    outputs.push(out.stderr);
+    let mut db = std::fs::read(i.dir.join("ams.db")).unwrap();
+    if let Ok(w) = std::fs::read(i.dir.join("ams.db-wal")) {
+        db.extend(w);
+    }
+    outputs.push(db);
+    for o in &outputs {
+        for needle in [canary.as_bytes(), b"111111-222222".as_slice(), RECOVERY.as_bytes()] {
+            assert!(!o.windows(needle.len()).any(|w| w == needle), "a secret leaked: {}", String::from_utf8_lossy(o).chars().take(300).collect::<String>());
+        }
+    }
+}
+
+#[test]
+fn commands_lists_every_verb_with_cmdlet_mapping() {
+    let i = Instance::new();
+    let v = i.ok(&["commands", "--json"], None);
+    let cmds = v["commands"].as_array().unwrap();
+    let find = |verb: &str| cmds.iter().find(|c| c["verb"] == verb).unwrap_or_else(|| panic!("no verb {verb}"));
+    assert_eq!(find("device get")["cmdlet"], "Get-AmsDevice");
+    assert_eq!(find("group-members get")["cmdlet"], "Get-AmsGroupMembers");
+    assert!(find("key rotate")["cmdlet"].is_null());
+    let params = find("local-admin-password get")["parameters"].as_array().unwrap();
+    let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["--computer-name", "--authority-device-id", "--authority-id", "--authority-type", "--all-providers"]);
+    let at = params.iter().find(|p| p["name"] == "--authority-type").unwrap();
+    assert_eq!(at["type"], "enum");
+    let members = find("group-member add")["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "--devices").cloned().unwrap();
+    assert_eq!(members["multiple"], true);
+    // Every verb has help text.
+    for c in cmds {
+        assert!(!c["about"].as_str().unwrap().is_empty(), "{} has no help", c["verb"]);
+    }
+}
+
+#[test]
+fn batch_runs_many_requests_in_one_process() {
+    let i = Instance::new();
+    let ids: Vec<String> = (0..3).map(|n| i.device(&format!("b{n}"))).collect();
+    let g = i.ok(&["group", "new", "--name", "batch"], None)["Id"].as_str().unwrap().to_string();
+    let mut input = String::new();
+    for id in &ids {
+        input.push_str(&serde_json::json!({"verb":"group-member add","parameters":{"Id":g,"Devices":[id]}}).to_string());
+        input.push('\n');
+    }
+    input.push_str("{\"verb\":\"device set\",\"parameters\":{\"Id\":\"missing\",\"Disable\":true}}\n");
+    input.push_str("not json\n");
+    input.push_str(&serde_json::json!({"verb":"group-members get","parameters":{"Id":g}}).to_string());
+    input.push('\n');
+    let out = i.run(&["batch"], Some(&input));
+    assert_eq!(out.status.code(), Some(3), "exit code of the first failure");
+    let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6);
+    assert!(lines[..3].iter().all(|l| l["ok"] == true));
+    assert_eq!(lines[3]["error"]["code"], "AMS-DEV-0001");
+    assert_eq!(lines[4]["error"]["code"], "AMS-GEN-0002");
+    assert_eq!(lines[5]["result"].as_array().unwrap().len(), 3);
+    let stdin_verb = i.run(&["batch"], Some("{\"verb\":\"key rotate\"}\n"));
+    assert_eq!(stdin_verb.status.code(), Some(5));
+}
+
+#[test]
+fn device_lifecycle_through_the_cli() {
+    let i = Instance::new();
+    i.ok(&["cert", "new", "--key-size", "3072"], None);
+    let key = i.ok(&["device-registration-key", "new", "--name", "approve-me", "--approval-required"], None);
+    let reg = i.ok(&["agent", "register", "--name", "mac1", "--os", "macos"], Some(key["Key"].as_str().unwrap()));
+    assert_eq!(reg["ApprovalState"], "Pending");
+    let id = reg["DeviceId"].as_str().unwrap();
+    assert_eq!(i.ok(&["device", "get", "--approval-state", "pending"], None).as_array().unwrap().len(), 1);
+    let (exit, _) = i.err(&["agent", "submit-password", "--device-id", id, "--generate"], None);
+    assert_eq!(exit, 6);
+    assert_eq!(i.ok(&["device", "set", "--id", id, "--approve"], None)["ApprovalState"], "Approved");
+    let r = i.ok(&["agent", "submit-password", "--device-id", id, "--generate", "--length", "24", "--symbols"], None);
+    assert!(r.get("Password").is_none(), "a generated password is never printed by the upload verb");
+    let pw = i.ok(&["local-admin-password", "get", "--computer-name", "mac1"], None);
+    assert_eq!(pw["Password"].as_str().unwrap().len(), 24);
+    assert_eq!(i.ok(&["device", "set", "--id", id, "--expire-password"], None)["Id"], id);
+    assert_eq!(i.ok(&["agent", "check-in", "--device-id", id], None)["Reason"], "Expired");
+    let (exit, err) = i.err(&["device", "remove", "--id", id], None);
+    assert_eq!((exit, err["code"].as_str().unwrap()), (4, "AMS-GEN-0004"));
+    assert_eq!(i.ok(&["device", "remove", "--id", id, "--force"], None), serde_json::json!({}));
+}
