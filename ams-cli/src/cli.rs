@@ -96,13 +96,12 @@ pub struct Parsed {
 /// Parses argv. Help and version print and exit 0; usage errors print a JSON error (exit 2).
 pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
     // The output format is needed to print a usage error in the right form.
-    let format = if args.windows(2).any(|w| w[0] == "--output" && w[1] == "text")
-        || args.iter().any(|a| a == "--output=text")
-    {
-        Format::Text
-    } else {
-        Format::Json
-    };
+    let format =
+        if args.windows(2).any(|w| w[0] == "--output" && w[1] == "text") || args.iter().any(|a| a == "--output=text") {
+            Format::Text
+        } else {
+            Format::Json
+        };
     match Cli::try_parse_from(args) {
         Ok(cli) if matches!(cli.command, Command::Batch) => {
             Ok(Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command })
@@ -113,12 +112,22 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
             match e.kind() {
                 K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => {
                     let _ = e.print();
-                    Err(if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(2) } else { ExitCode::SUCCESS })
+                    Err(if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+                        ExitCode::from(2)
+                    } else {
+                        ExitCode::SUCCESS
+                    })
                 }
                 _ => {
                     let rendered = e.render().to_string();
-                    let first = rendered.lines().next().unwrap_or("invalid command line").trim_start_matches("error: ").to_string();
-                    let err = Error::new(ErrorCode::UsageError, first).hint("Run `ams --help` or `ams <noun> <verb> --help`.");
+                    let first = rendered
+                        .lines()
+                        .next()
+                        .unwrap_or("invalid command line")
+                        .trim_start_matches("error: ")
+                        .to_string();
+                    let err = Error::new(ErrorCode::UsageError, first)
+                        .hint("Run `ams --help` or `ams <noun> <verb> --help`.");
                     Err(output::print_error(&err, format))
                 }
             }
@@ -128,11 +137,13 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
 
 /// Parses argv without printing anything (for batch requests).
 pub fn parse_quiet(args: &[String]) -> Result<Parsed, Error> {
-    Cli::try_parse_from(args).map(|cli| Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command }).map_err(|e| {
-        let rendered = e.render().to_string();
-        let first = rendered.lines().next().unwrap_or("invalid request").trim_start_matches("error: ").to_string();
-        Error::new(ErrorCode::UsageError, first)
-    })
+    Cli::try_parse_from(args)
+        .map(|cli| Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command })
+        .map_err(|e| {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid request").trim_start_matches("error: ").to_string();
+            Error::new(ErrorCode::UsageError, first)
+        })
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `ams`: the Access Manager Service command line. One JSON document out on success (stdout),
 //! one JSON error document on failure (stderr), and an exit code from docs/exit-codes.md.
 #![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod cli;
 mod cmdlets;

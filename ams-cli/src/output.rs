@@ -121,7 +121,9 @@ pub fn render_text(value: &Value) -> String {
             let mut s = String::new();
             for (k, v) in m {
                 match v {
-                    Value::Object(_) | Value::Array(_) if !v.as_array().is_some_and(|a| a.iter().all(|x| !x.is_object())) => {
+                    Value::Object(_) | Value::Array(_)
+                        if !v.as_array().is_some_and(|a| a.iter().all(|x| !x.is_object())) =>
+                    {
                         s.push_str(&format!("{k:<w$} :\n"));
                         for l in render_text(v).lines() {
                             s.push_str(&format!("    {l}\n"));

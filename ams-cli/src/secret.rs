@@ -10,12 +10,10 @@ use zeroize::Zeroizing;
 pub fn read_secret(what: &str, confirm: bool) -> Result<Zeroizing<Vec<u8>>> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        let first = Zeroizing::new(
-            rpassword::prompt_password(format!("{what}: "))
-                .map_err(|_| missing(what))?,
-        );
+        let first = Zeroizing::new(rpassword::prompt_password(format!("{what}: ")).map_err(|_| missing(what))?);
         if confirm {
-            let again = Zeroizing::new(rpassword::prompt_password(format!("Repeat {what}: ")).map_err(|_| missing(what))?);
+            let again =
+                Zeroizing::new(rpassword::prompt_password(format!("Repeat {what}: ")).map_err(|_| missing(what))?);
             if *again != *first {
                 return Err(Error::new(ErrorCode::InvalidRequest, format!("The two entries of the {what} differ.")));
             }

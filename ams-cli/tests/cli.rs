@@ -55,7 +55,9 @@ impl Instance {
             out.status.code(),
             String::from_utf8_lossy(&out.stderr)
         );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("stdout of {args:?} is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        })
     }
 
     /// Runs and expects failure; returns (exit code, error object).
@@ -74,7 +76,8 @@ impl Instance {
             self.ok(&["cert", "new", "--key-size", "3072"], None);
         }
         let key = self.ok(&["device-registration-key", "new", "--name", &format!("key-{name}")], None);
-        let reg = self.ok(&["agent", "register", "--name", name, "--os", "windows"], Some(key["Key"].as_str().unwrap()));
+        let reg =
+            self.ok(&["agent", "register", "--name", name, "--os", "windows"], Some(key["Key"].as_str().unwrap()));
         reg["DeviceId"].as_str().unwrap().to_string()
     }
 }
@@ -102,7 +105,15 @@ fn normalize(v: &Value) -> Value {
             let uuid = s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4;
             let time = s.len() == 27 && s.ends_with('Z') && s.as_bytes().get(10) == Some(&b'T');
             let thumb = s.len() == 40 && s.chars().all(|c| c.is_ascii_hexdigit());
-            Value::String(if uuid { "[uuid]".into() } else if time { "[time]".into() } else if thumb { "[thumbprint]".into() } else { s.clone() })
+            Value::String(if uuid {
+                "[uuid]".into()
+            } else if time {
+                "[time]".into()
+            } else if thumb {
+                "[thumbprint]".into()
+            } else {
+                s.clone()
+            })
         }
         Value::Array(a) => Value::Array(a.iter().map(normalize).collect()),
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()),
@@ -119,7 +130,8 @@ fn golden(name: &str, v: &Value) {
         std::fs::write(&path, &text).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}; run with AMS_BLESS=1", path.display()));
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with AMS_BLESS=1", path.display()));
     assert_eq!(text, want, "golden mismatch for {name}");
 }
 
@@ -224,7 +236,10 @@ fn recovery_flow_end_to_end() {
     assert_eq!(exit, 6);
     let r = i.ok(&["key", "rotate"], Some(RECOVERY));
     assert_ne!(r["MasterKeyId"], r["PreviousMasterKeyId"]);
-    assert_eq!(i.ok(&["local-admin-password", "get", "--computer-name", "pc1"], None)["Password"], "Canary-E2E-Password-1");
+    assert_eq!(
+        i.ok(&["local-admin-password", "get", "--computer-name", "pc1"], None)["Password"],
+        "Canary-E2E-Password-1"
+    );
 }
 
 #[test]
@@ -263,7 +278,11 @@ fn schema_problems_are_refused_with_coded_errors() {
     let (exit, err) = i.err(&["device", "get"], None);
     assert_eq!((exit, err["code"].as_str().unwrap()), (8, "AMS-DB-0003"));
     assert_eq!(i.err(&["db", "status"], None).1["code"], "AMS-DB-0003");
-    conn.execute("UPDATE schema_migrations SET checksum = (SELECT checksum FROM schema_migrations WHERE version = 1) WHERE 0", []).unwrap();
+    conn.execute(
+        "UPDATE schema_migrations SET checksum = (SELECT checksum FROM schema_migrations WHERE version = 1) WHERE 0",
+        [],
+    )
+    .unwrap();
     // Restore the checksum from a fresh instance, then add a future migration.
     let fresh = Instance::new();
     let good: String = rusqlite::Connection::open(fresh.dir.join("ams.db"))
@@ -294,8 +313,16 @@ fn several_processes_write_at_once_without_failures() {
             std::thread::spawn(move || {
                 for n in 0..5 {
                     let outs = [
-                        run_in(&dir, &["agent", "submit-password", "--device-id", &dev], Some(&format!("Canary-conc-{w}-{n}"))),
-                        run_in(&dir, &["agent", "register", "--name", &format!("w{w}n{n}"), "--os", "linux"], Some(&key)),
+                        run_in(
+                            &dir,
+                            &["agent", "submit-password", "--device-id", &dev],
+                            Some(&format!("Canary-conc-{w}-{n}")),
+                        ),
+                        run_in(
+                            &dir,
+                            &["agent", "register", "--name", &format!("w{w}n{n}"), "--os", "linux"],
+                            Some(&key),
+                        ),
                         run_in(&dir, &["group", "set", "--id", &g, "--description", &format!("{w}-{n}")], None),
                     ];
                     for o in outs {
@@ -321,7 +348,10 @@ fn secrets_never_leak_into_non_secret_output_or_the_database() {
     let dev = i.device("pc1");
     let canary = "Canary-Leak-7f3a9c";
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some(canary));
-    i.ok(&["agent", "submit-bitlocker-key", "--device-id", &dev, "--key-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"], Some("111111-222222-333333-444444-555555-666666-000000-000011"));
+    i.ok(
+        &["agent", "submit-bitlocker-key", "--device-id", &dev, "--key-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
+        Some("111111-222222-333333-444444-555555-666666-000000-000011"),
+    );
     let mut outputs = Vec::new();
     for args in [
         vec!["device", "get"],
@@ -339,7 +369,8 @@ fn secrets_never_leak_into_non_secret_output_or_the_database() {
         outputs.push(out.stderr);
     }
     // A failing upload with the canary on stdin does not echo it.
-    let out = i.run(&["agent", "submit-password", "--device-id", &dev, "--oaep", "sha256", "--account", ""], Some(canary));
+    let out =
+        i.run(&["agent", "submit-password", "--device-id", &dev, "--oaep", "sha256", "--account", ""], Some(canary));
     assert!(!out.status.success());
     outputs.push(out.stderr);
     let mut db = std::fs::read(i.dir.join("ams.db")).unwrap();
@@ -349,7 +380,11 @@ fn secrets_never_leak_into_non_secret_output_or_the_database() {
     outputs.push(db);
     for o in &outputs {
         for needle in [canary.as_bytes(), b"111111-222222".as_slice(), RECOVERY.as_bytes()] {
-            assert!(!o.windows(needle.len()).any(|w| w == needle), "a secret leaked: {}", String::from_utf8_lossy(o).chars().take(300).collect::<String>());
+            assert!(
+                !o.windows(needle.len()).any(|w| w == needle),
+                "a secret leaked: {}",
+                String::from_utf8_lossy(o).chars().take(300).collect::<String>()
+            );
         }
     }
 }
@@ -365,10 +400,19 @@ fn commands_lists_every_verb_with_cmdlet_mapping() {
     assert!(find("key rotate")["cmdlet"].is_null());
     let params = find("local-admin-password get")["parameters"].as_array().unwrap();
     let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["--computer-name", "--authority-device-id", "--authority-id", "--authority-type", "--all-providers"]);
+    assert_eq!(
+        names,
+        ["--computer-name", "--authority-device-id", "--authority-id", "--authority-type", "--all-providers"]
+    );
     let at = params.iter().find(|p| p["name"] == "--authority-type").unwrap();
     assert_eq!(at["type"], "enum");
-    let members = find("group-member add")["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "--devices").cloned().unwrap();
+    let members = find("group-member add")["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "--devices")
+        .cloned()
+        .unwrap();
     assert_eq!(members["multiple"], true);
     // Every verb has help text.
     for c in cmds {
@@ -383,7 +427,8 @@ fn batch_runs_many_requests_in_one_process() {
     let g = i.ok(&["group", "new", "--name", "batch"], None)["Id"].as_str().unwrap().to_string();
     let mut input = String::new();
     for id in &ids {
-        input.push_str(&serde_json::json!({"verb":"group-member add","parameters":{"Id":g,"Devices":[id]}}).to_string());
+        input
+            .push_str(&serde_json::json!({"verb":"group-member add","parameters":{"Id":g,"Devices":[id]}}).to_string());
         input.push('\n');
     }
     input.push_str("{\"verb\":\"device set\",\"parameters\":{\"Id\":\"missing\",\"Disable\":true}}\n");
@@ -392,7 +437,8 @@ fn batch_runs_many_requests_in_one_process() {
     input.push('\n');
     let out = i.run(&["batch"], Some(&input));
     assert_eq!(out.status.code(), Some(3), "exit code of the first failure");
-    let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 6);
     assert!(lines[..3].iter().all(|l| l["ok"] == true));
     assert_eq!(lines[3]["error"]["code"], "AMS-DEV-0001");

@@ -96,13 +96,7 @@ impl Ams {
                 .with("data_dir", opts.data_dir.display()));
         }
         let store = Store::open(&url, false)?;
-        Ok(Ams {
-            data_dir: opts.data_dir.clone(),
-            config,
-            store,
-            clock: opts.clock.clone(),
-            actor: opts.actor.clone(),
-        })
+        Ok(Ams { data_dir: opts.data_dir.clone(), config, store, clock: opts.clock.clone(), actor: opts.actor.clone() })
     }
 
     /// Creates the data directory and database of a new instance (no keys yet); used by init.
@@ -115,7 +109,13 @@ impl Ams {
         let config = HostConfig::load(&opts.data_dir)?;
         let url = DbUrl::parse(&config.database, &opts.data_dir)?;
         let store = Store::open(&url, true)?;
-        let ams = Ams { data_dir: opts.data_dir.clone(), config, store, clock: opts.clock.clone(), actor: opts.actor.clone() };
+        let ams = Ams {
+            data_dir: opts.data_dir.clone(),
+            config,
+            store,
+            clock: opts.clock.clone(),
+            actor: opts.actor.clone(),
+        };
         migrate::migrate(ams.store.conn(), &ams.now())?;
         Ok(ams)
     }

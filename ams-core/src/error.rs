@@ -344,10 +344,9 @@ impl From<rusqlite::Error> for Error {
                 "The change conflicts with existing data.",
                 "Check for an object with the same name or a reference to a missing object.",
             ),
-            ErrorCode::DbCorrupt => (
-                "The database file is damaged or is not an ams database.",
-                "Restore the database from a backup.",
-            ),
+            ErrorCode::DbCorrupt => {
+                ("The database file is damaged or is not an ams database.", "Restore the database from a backup.")
+            }
             _ => ("The database operation failed.", "Check that the data directory is readable and writable."),
         };
         // The sqlite message can quote SQL but never bound values, so it is safe for logs.
@@ -357,8 +356,7 @@ impl From<rusqlite::Error> for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::new(ErrorCode::FileIo, format!("A file operation failed: {}.", e.kind()))
-            .with("detail", e.to_string())
+        Error::new(ErrorCode::FileIo, format!("A file operation failed: {}.", e.kind())).with("detail", e.to_string())
     }
 }
 

@@ -100,16 +100,20 @@ impl HostConfig {
                 .with("detail", e.message())
         })?;
         if cfg.version != 1 {
-            return Err(Error::new(ErrorCode::HostConfigInvalid, "The host configuration file has an unknown version.")
-                .with("path", path.display())
-                .with("version", cfg.version));
+            return Err(Error::new(
+                ErrorCode::HostConfigInvalid,
+                "The host configuration file has an unknown version.",
+            )
+            .with("path", path.display())
+            .with("version", cfg.version));
         }
         Ok(cfg)
     }
 
     /// Writes `host.toml` atomically (temporary file, fsync, rename), keeping it 0600.
     pub fn save(&self, data_dir: &Path) -> Result<()> {
-        let text = toml::to_string_pretty(self).map_err(|_| Error::internal("Could not serialise the host configuration."))?;
+        let text =
+            toml::to_string_pretty(self).map_err(|_| Error::internal("Could not serialise the host configuration."))?;
         let text = format!("# ams host configuration (settings for this host only)\n{text}");
         write_atomic(&data_dir.join(HOST_CONFIG_FILE), text.as_bytes())
     }
@@ -275,7 +279,11 @@ pub fn create_data_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| Error::from(e).with("path", dir.display()))?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::from(e).with("path", dir.display()))?;
     }
     #[cfg(not(unix))]
     fs::create_dir_all(dir).map_err(|e| Error::from(e).with("path", dir.display()))?;

@@ -131,11 +131,21 @@ pub struct SubmitBitLockerArgs {
 
 fn policy(a: &SubmitPasswordArgs) -> Result<PasswordPolicy> {
     if let (Some(count), Some(path)) = (a.passphrase_words, &a.word_list) {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::from(e).with("path", path.display()))?;
-        return Ok(PasswordPolicy::Passphrase { words: parse_word_list(&text)?, count, separator: "-".into(), capitalize: true });
+        let text = std::fs::read_to_string(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+        return Ok(PasswordPolicy::Passphrase {
+            words: parse_word_list(&text)?,
+            count,
+            separator: "-".into(),
+            capitalize: true,
+        });
     }
-    Ok(PasswordPolicy::Characters { length: a.length, lower: !a.no_lower, upper: !a.no_upper, digits: !a.no_digits, symbols: a.symbols })
+    Ok(PasswordPolicy::Characters {
+        length: a.length,
+        lower: !a.no_lower,
+        upper: !a.no_upper,
+        digits: !a.no_digits,
+        symbols: a.symbols,
+    })
 }
 
 /// 48 digits in eight groups of six, each group divisible by 11 (BitLocker's own check).
@@ -143,11 +153,18 @@ fn check_recovery_password(pw: &[u8]) -> Result<()> {
     let s = std::str::from_utf8(pw).unwrap_or("");
     let groups: Vec<&str> = s.split('-').collect();
     let ok = groups.len() == 8
-        && groups.iter().all(|g| g.len() == 6 && g.bytes().all(|b| b.is_ascii_digit()) && g.parse::<u32>().is_ok_and(|n| n % 11 == 0 && n < 720_896));
+        && groups.iter().all(|g| {
+            g.len() == 6
+                && g.bytes().all(|b| b.is_ascii_digit())
+                && g.parse::<u32>().is_ok_and(|n| n % 11 == 0 && n < 720_896)
+        });
     if ok {
         Ok(())
     } else {
-        Err(Error::new(ErrorCode::InvalidRequest, "The BitLocker recovery password must be 48 digits in eight groups of six separated by '-'."))
+        Err(Error::new(
+            ErrorCode::InvalidRequest,
+            "The BitLocker recovery password must be 48 digits in eight groups of six separated by '-'.",
+        ))
     }
 }
 
@@ -156,16 +173,25 @@ pub fn run(ctx: &Ctx, c: AgentCommand) -> Result<Value> {
     match c {
         AgentCommand::Register(a) => {
             let key = match &a.key_file {
-                Some(p) => zeroize::Zeroizing::new(std::fs::read(p).map_err(|e| Error::from(e).with("path", p.display()))?),
+                Some(p) => {
+                    zeroize::Zeroizing::new(std::fs::read(p).map_err(|e| Error::from(e).with("path", p.display()))?)
+                }
                 None => read_secret("registration key", false)?,
             };
-            let key = String::from_utf8(key.to_vec()).map_err(|_| Error::new(ErrorCode::RegKeyInvalid, "The registration key is not valid."))?;
+            let key = String::from_utf8(key.to_vec())
+                .map_err(|_| Error::new(ErrorCode::RegKeyInvalid, "The registration key is not valid."))?;
             let os = match a.os {
                 Os::Windows => "Windows",
                 Os::Linux => "Linux",
                 Os::Macos => "MacOS",
             };
-            let reg = Registration { name: a.name, os: os.into(), dns_name: a.dns_name, os_version: a.os_version, agent_version: a.agent_version };
+            let reg = Registration {
+                name: a.name,
+                os: os.into(),
+                dns_name: a.dns_name,
+                os_version: a.os_version,
+                agent_version: a.agent_version,
+            };
             to_json(&ams.agent_register(key.trim(), &reg)?)
         }
         AgentCommand::CheckIn(a) => to_json(&ams.agent_check_in(&a.device_id)?),
@@ -197,7 +223,10 @@ mod tests {
     #[test]
     fn recovery_password_shape() {
         check_recovery_password(b"000000-111111-222222-333333-444444-555555-666666-000011").unwrap();
-        assert!(check_recovery_password(b"000000-111111-222222-333333-444444-555555-666666-777777").is_err(), "group above 720895");
+        assert!(
+            check_recovery_password(b"000000-111111-222222-333333-444444-555555-666666-777777").is_err(),
+            "group above 720895"
+        );
         assert!(check_recovery_password(b"000000-111111").is_err());
         assert!(check_recovery_password(b"000001-111111-222222-333333-444444-555555-666666-777777").is_err());
     }

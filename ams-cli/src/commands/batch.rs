@@ -13,7 +13,15 @@ use crate::cli::{Command, parse_quiet};
 use crate::output::error_document;
 
 /// Verbs that read stdin themselves cannot run inside a batch.
-const STDIN_VERBS: &[&str] = &["init", "batch", "key recover", "key rotate", "key recovery-password set", "agent register", "agent submit-bitlocker-key"];
+const STDIN_VERBS: &[&str] = &[
+    "init",
+    "batch",
+    "key recover",
+    "key rotate",
+    "key recovery-password set",
+    "agent register",
+    "agent submit-bitlocker-key",
+];
 
 /// `ComputerName` -> `computer-name`.
 pub fn kebab(name: &str) -> String {
@@ -30,7 +38,12 @@ pub fn kebab(name: &str) -> String {
 /// Turns one request into argv.
 pub fn request_argv(req: &Value, data_dir: Option<&std::path::Path>) -> Result<(String, Vec<String>)> {
     let bad = |m: &str| Error::new(ErrorCode::InvalidRequest, m.to_string());
-    let verb = req.get("verb").and_then(Value::as_str).ok_or_else(|| bad("A batch request needs a \"verb\" string."))?.trim().to_string();
+    let verb = req
+        .get("verb")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("A batch request needs a \"verb\" string."))?
+        .trim()
+        .to_string();
     if STDIN_VERBS.contains(&verb.as_str()) {
         return Err(bad("That verb reads stdin and cannot run inside a batch."));
     }
@@ -140,7 +153,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(verb, "group-member add");
-        assert_eq!(argv, ["ams", "group-member", "add", "--id", "g", "--devices", "a", "--devices", "b", "--limit", "3"]);
+        assert_eq!(
+            argv,
+            ["ams", "group-member", "add", "--id", "g", "--devices", "a", "--devices", "b", "--limit", "3"]
+        );
         assert!(request_argv(&json!({"verb":"key rotate"}), None).is_err());
         assert!(request_argv(&json!({"verb":"device get","parameters":{"Bad-Name":1}}), None).is_err());
         assert!(request_argv(&json!({"verb":"device get","parameters":{"DataDir":"x"}}), None).is_err());

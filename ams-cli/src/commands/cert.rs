@@ -46,7 +46,12 @@ pub fn run(ctx: &Ctx, c: CertCommand) -> Result<Value> {
     match c {
         CertCommand::New(a) => {
             let keyring = ams.unlock()?;
-            let opts = NewCertOptions { subject: a.subject, key_bits: a.key_size, validity_days: a.validity_days, activate: a.activate };
+            let opts = NewCertOptions {
+                subject: a.subject,
+                key_bits: a.key_size,
+                validity_days: a.validity_days,
+                activate: a.activate,
+            };
             to_json(&ams.cert_new(&keyring, &opts)?)
         }
         CertCommand::List => to_json(&ams.cert_list()?),

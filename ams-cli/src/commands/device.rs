@@ -69,7 +69,9 @@ pub struct DeviceRemoveArgs {
 pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
-        DeviceCommand::Get(a) => to_json(&ams.devices(a.id.as_deref(), a.name.as_deref(), a.approval_state.as_deref())?),
+        DeviceCommand::Get(a) => {
+            to_json(&ams.devices(a.id.as_deref(), a.name.as_deref(), a.approval_state.as_deref())?)
+        }
         DeviceCommand::Set(a) => {
             let action = if a.approve {
                 DeviceAction::Approve

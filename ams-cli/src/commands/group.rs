@@ -112,7 +112,9 @@ pub fn run(ctx: &Ctx, c: GroupCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
         GroupCommand::New(a) => to_json(&ams.group_new(&a.name, a.description.as_deref())?),
-        GroupCommand::Get(a) => to_json(&ams.groups(a.id.as_deref(), a.name.as_deref(), a.security_identifier.as_deref())?),
+        GroupCommand::Get(a) => {
+            to_json(&ams.groups(a.id.as_deref(), a.name.as_deref(), a.security_identifier.as_deref())?)
+        }
         GroupCommand::Set(a) => to_json(&ams.group_set(&a.id, a.name.as_deref(), a.description.as_deref())?),
         GroupCommand::Remove(a) => {
             ams.group_remove(&a.id, a.force)?;

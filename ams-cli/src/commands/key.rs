@@ -1,8 +1,8 @@
 //! `ams key ...`: master key status, recovery, rotation and the recovery password.
 
+use ams_core::Result;
 use ams_core::crypto::seal::KdfParams;
 use ams_core::service::keys::generate_recovery_password;
-use ams_core::Result;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 

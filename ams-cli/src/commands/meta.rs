@@ -20,7 +20,10 @@ fn type_name(p: &ValueParser) -> &'static str {
     let is = |q: ValueParser| q.type_id() == id;
     if is(ValueParser::bool()) {
         "bool"
-    } else if is(clap::value_parser!(u32).into()) || is(clap::value_parser!(u64).into()) || is(clap::value_parser!(i64).into()) {
+    } else if is(clap::value_parser!(u32).into())
+        || is(clap::value_parser!(u64).into())
+        || is(clap::value_parser!(i64).into())
+    {
         "int"
     } else if is(ValueParser::path_buf()) {
         "path"

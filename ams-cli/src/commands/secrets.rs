@@ -35,9 +35,16 @@ impl DeviceSelectorArgs {
                     .into_iter()
                     .find(|x| x.eq_ignore_ascii_case(t))
                     .unwrap_or("None");
-                Ok(DeviceSelector::Authority { authority_type: t.into(), authority_id: i.clone(), authority_device_id: d.clone() })
+                Ok(DeviceSelector::Authority {
+                    authority_type: t.into(),
+                    authority_id: i.clone(),
+                    authority_device_id: d.clone(),
+                })
             }
-            _ => Err(Error::new(ams_core::ErrorCode::UsageError, "Name the device with --computer-name or the authority triple.")),
+            _ => Err(Error::new(
+                ams_core::ErrorCode::UsageError,
+                "Name the device with --computer-name or the authority triple.",
+            )),
         }
     }
 }

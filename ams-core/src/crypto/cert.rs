@@ -34,9 +34,7 @@ use x509_cert::Certificate;
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::certificate::TbsCertificate;
-use x509_cert::ext::pkix::{
-    BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectKeyIdentifier,
-};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -46,12 +44,10 @@ use zeroize::Zeroizing;
 use crate::error::{Error, ErrorCode, Result};
 
 /// The extended key usage that marks an ams encryption certificate ("ams password encryption").
-pub const ENCRYPTION_EKU_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.61150.1.1");
+pub const ENCRYPTION_EKU_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.61150.1.1");
 
 /// `rsaEncryption` (PKCS#1).
-pub(crate) const RSA_ENCRYPTION_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+pub(crate) const RSA_ENCRYPTION_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 /// The RSA key sizes [`generate`] accepts.
 pub const ALLOWED_KEY_BITS: [usize; 2] = [3072, 4096];
@@ -119,68 +115,48 @@ pub struct CertInfo {
 /// Key generation takes seconds (RSA-4096 notably longer than RSA-3072).
 pub fn generate(params: &CertParams) -> Result<GeneratedCert> {
     if !ALLOWED_KEY_BITS.contains(&params.key_bits) {
-        return Err(Error::new(
-            ErrorCode::CertInvalid,
-            format!("The key size {} is not supported.", params.key_bits),
-        )
-        .hint("Use 3072 or 4096 bits."));
+        return Err(Error::new(ErrorCode::CertInvalid, format!("The key size {} is not supported.", params.key_bits))
+            .hint("Use 3072 or 4096 bits."));
     }
     if !(1..=MAX_VALIDITY_DAYS).contains(&params.validity_days) {
         return Err(Error::new(
             ErrorCode::CertInvalid,
-            format!(
-                "The validity of {} days is out of range.",
-                params.validity_days
-            ),
+            format!("The validity of {} days is out of range.", params.validity_days),
         )
         .hint(format!("Use between 1 and {MAX_VALIDITY_DAYS} days.")));
     }
     check_common_name(&params.subject_cn)?;
 
-    let not_before = OffsetDateTime::from_unix_timestamp(params.not_before.unix_timestamp())
-        .map_err(|_| invalid_validity())?;
-    let not_after = not_before
-        .checked_add(time::Duration::days(i64::from(params.validity_days)))
-        .ok_or_else(invalid_validity)?;
+    let not_before =
+        OffsetDateTime::from_unix_timestamp(params.not_before.unix_timestamp()).map_err(|_| invalid_validity())?;
+    let not_after =
+        not_before.checked_add(time::Duration::days(i64::from(params.validity_days))).ok_or_else(invalid_validity)?;
     let validity = Validity::new(to_x509_time(not_before)?, to_x509_time(not_after)?);
 
-    let subject = Name::from_str(&format!(
-        "CN={},OU={SUBJECT_OU},O={SUBJECT_O}",
-        params.subject_cn
-    ))
-    .map_err(|_| invalid_cn())?;
+    let subject =
+        Name::from_str(&format!("CN={},OU={SUBJECT_OU},O={SUBJECT_O}", params.subject_cn)).map_err(|_| invalid_cn())?;
 
     let mut rng = rand::rngs::SysRng;
-    let private_key = PrivateKey::new(&mut rng, params.key_bits)
-        .map_err(|_| Error::internal("RSA key generation failed."))?;
+    let private_key =
+        PrivateKey::new(&mut rng, params.key_bits).map_err(|_| Error::internal("RSA key generation failed."))?;
     let private_key_pkcs8 = {
-        let doc = private_key
-            .to_pkcs8_der()
-            .map_err(|_| Error::internal("The new private key could not be encoded."))?;
+        let doc =
+            private_key.to_pkcs8_der().map_err(|_| Error::internal("The new private key could not be encoded."))?;
         Zeroizing::new(doc.as_bytes().to_vec())
     };
     let spki = SubjectPublicKeyInfoOwned::from_key(private_key.as_public_key())
         .map_err(|_| Error::internal("The new public key could not be encoded."))?;
 
-    let builder = CertificateBuilder::new(
-        EncryptionProfile { subject },
-        random_serial()?,
-        validity,
-        spki,
-    )
-    .map_err(|e| Error::internal("The certificate could not be built.").source(e))?;
+    let builder = CertificateBuilder::new(EncryptionProfile { subject }, random_serial()?, validity, spki)
+        .map_err(|e| Error::internal("The certificate could not be built.").source(e))?;
     let signer = SigningKey::<Sha256>::new(private_key);
     let certificate = builder
         .build::<_, Signature>(&signer)
         .map_err(|e| Error::internal("The certificate could not be signed.").source(e))?;
-    let certificate_der = certificate
-        .to_der()
-        .map_err(|e| Error::internal("The certificate could not be encoded.").source(e))?;
+    let certificate_der =
+        certificate.to_der().map_err(|e| Error::internal("The certificate could not be encoded.").source(e))?;
 
-    Ok(GeneratedCert {
-        certificate_der,
-        private_key_pkcs8,
-    })
+    Ok(GeneratedCert { certificate_der, private_key_pkcs8 })
 }
 
 /// Reads the facts ams needs from a DER certificate. Refuses anything that is not an X.509
@@ -229,12 +205,9 @@ pub fn key_matches(cert_der: &[u8], private_key_pkcs8: &[u8]) -> Result<bool> {
 /// Decodes a DER certificate, mapping every failure to `CertInvalid`.
 pub(crate) fn decode_certificate(der: &[u8]) -> Result<Certificate> {
     Certificate::from_der(der).map_err(|e| {
-        Error::new(
-            ErrorCode::CertInvalid,
-            "The data is not a DER X.509 certificate.",
-        )
-        .hint("Give the certificate in DER form; convert PEM with `openssl x509 -outform DER`.")
-        .with("detail", e)
+        Error::new(ErrorCode::CertInvalid, "The data is not a DER X.509 certificate.")
+            .hint("Give the certificate in DER form; convert PEM with `openssl x509 -outform DER`.")
+            .with("detail", e)
     })
 }
 
@@ -249,21 +222,14 @@ pub(crate) fn rsa_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicK
     }
     let spki_ref: SubjectPublicKeyInfoRef<'_> = spki.owned_to_ref();
     PublicKey::try_from(spki_ref).map_err(|_| {
-        Error::new(
-            ErrorCode::CertInvalid,
-            "The certificate's RSA public key is malformed or out of range.",
-        )
+        Error::new(ErrorCode::CertInvalid, "The certificate's RSA public key is malformed or out of range.")
     })
 }
 
 /// Decodes a PKCS#8 RSA private key. The error never quotes the input.
 pub(crate) fn decode_private_key(pkcs8: &[u8]) -> Result<PrivateKey> {
-    PrivateKey::from_pkcs8_der(pkcs8).map_err(|_| {
-        Error::new(
-            ErrorCode::CertInvalid,
-            "The private key is not a valid PKCS#8 RSA private key.",
-        )
-    })
+    PrivateKey::from_pkcs8_der(pkcs8)
+        .map_err(|_| Error::new(ErrorCode::CertInvalid, "The private key is not a valid PKCS#8 RSA private key."))
 }
 
 /// The modulus size in bits.
@@ -307,10 +273,7 @@ impl BuilderProfile for EncryptionProfile {
         let subject = tbs.subject();
         let mut extensions: Vec<Extension> = Vec::new();
 
-        let basic = BasicConstraints {
-            ca: false,
-            path_len_constraint: None,
-        };
+        let basic = BasicConstraints { ca: false, path_len_constraint: None };
         extensions.push((true, &basic).to_extension(subject, &extensions)?);
 
         let key_usage = KeyUsage(KeyUsages::KeyEncipherment.into());
@@ -327,11 +290,7 @@ impl BuilderProfile for EncryptionProfile {
 }
 
 fn invalid_cn() -> Error {
-    Error::new(
-        ErrorCode::CertInvalid,
-        "The certificate common name is not valid.",
-    )
-    .hint(format!(
+    Error::new(ErrorCode::CertInvalid, "The certificate common name is not valid.").hint(format!(
         "Use 1 to {MAX_CN_CHARS} characters without control characters, leading '#', \
          leading or trailing spaces, or any of , + = \" < > ; \\"
     ))
@@ -347,15 +306,8 @@ fn invalid_validity() -> Error {
 /// Refuses a common name that is empty, too long, or would need escaping in a DN string.
 fn check_common_name(cn: &str) -> Result<()> {
     let chars = cn.chars().count();
-    let bad_char = cn
-        .chars()
-        .any(|c| c.is_control() || matches!(c, ',' | '+' | '=' | '"' | '<' | '>' | ';' | '\\'));
-    if chars == 0
-        || chars > MAX_CN_CHARS
-        || bad_char
-        || cn.starts_with('#')
-        || cn.starts_with(' ')
-        || cn.ends_with(' ')
+    let bad_char = cn.chars().any(|c| c.is_control() || matches!(c, ',' | '+' | '=' | '"' | '<' | '>' | ';' | '\\'));
+    if chars == 0 || chars > MAX_CN_CHARS || bad_char || cn.starts_with('#') || cn.starts_with(' ') || cn.ends_with(' ')
     {
         return Err(invalid_cn());
     }
@@ -365,37 +317,26 @@ fn check_common_name(cn: &str) -> Result<()> {
 /// A random positive serial number of 16 bytes (127 random-ish bits, never a leading zero byte).
 fn random_serial() -> Result<SerialNumber> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|_| Error::internal("The operating system random number generator failed."))?;
+    getrandom::fill(&mut bytes).map_err(|_| Error::internal("The operating system random number generator failed."))?;
     if let Some(first) = bytes.first_mut() {
         *first = (*first & 0x7f) | 0x40;
     }
-    SerialNumber::new(&bytes)
-        .map_err(|e| Error::internal("The serial number could not be encoded.").source(e))
+    SerialNumber::new(&bytes).map_err(|e| Error::internal("The serial number could not be encoded.").source(e))
 }
 
 /// `OffsetDateTime` (whole seconds, 1970..=9999) to an X.509 time. The builder turns years up to
 /// 2049 into UTCTime as RFC 5280 requires.
 fn to_x509_time(t: OffsetDateTime) -> Result<Time> {
     let secs = u64::try_from(t.unix_timestamp()).map_err(|_| invalid_validity())?;
-    let dt = der::DateTime::from_unix_duration(StdDuration::from_secs(secs))
-        .map_err(|_| invalid_validity())?;
+    let dt = der::DateTime::from_unix_duration(StdDuration::from_secs(secs)).map_err(|_| invalid_validity())?;
     Ok(Time::GeneralTime(GeneralizedTime::from_date_time(dt)))
 }
 
 fn from_x509_time(t: Time) -> Result<OffsetDateTime> {
-    let secs = i64::try_from(t.to_unix_duration().as_secs()).map_err(|_| {
-        Error::new(
-            ErrorCode::CertInvalid,
-            "The certificate validity time is out of range.",
-        )
-    })?;
-    OffsetDateTime::from_unix_timestamp(secs).map_err(|_| {
-        Error::new(
-            ErrorCode::CertInvalid,
-            "The certificate validity time is out of range.",
-        )
-    })
+    let secs = i64::try_from(t.to_unix_duration().as_secs())
+        .map_err(|_| Error::new(ErrorCode::CertInvalid, "The certificate validity time is out of range."))?;
+    OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(|_| Error::new(ErrorCode::CertInvalid, "The certificate validity time is out of range."))
 }
 
 #[cfg(test)]
@@ -420,39 +361,19 @@ mod tests {
             assert_eq!(e.code(), ErrorCode::CertInvalid, "{bits}");
         }
         for days in [0, MAX_VALIDITY_DAYS + 1] {
-            let p = CertParams {
-                validity_days: days,
-                ..params(3072)
-            };
-            assert_eq!(
-                generate(&p).unwrap_err().code(),
-                ErrorCode::CertInvalid,
-                "{days}"
-            );
+            let p = CertParams { validity_days: days, ..params(3072) };
+            assert_eq!(generate(&p).unwrap_err().code(), ErrorCode::CertInvalid, "{days}");
         }
         for cn in [
-            "", " lead", "trail ", "#hash", "a,b", "a+b", "a=b", "a\"b", "a<b", "a>b", "a;b",
-            "a\\b", "a\nb", "a\u{7f}b", "a\u{0}b",
+            "", " lead", "trail ", "#hash", "a,b", "a+b", "a=b", "a\"b", "a<b", "a>b", "a;b", "a\\b", "a\nb",
+            "a\u{7f}b", "a\u{0}b",
         ] {
-            let p = CertParams {
-                subject_cn: cn.into(),
-                ..params(3072)
-            };
-            assert_eq!(
-                generate(&p).unwrap_err().code(),
-                ErrorCode::CertInvalid,
-                "{cn:?}"
-            );
+            let p = CertParams { subject_cn: cn.into(), ..params(3072) };
+            assert_eq!(generate(&p).unwrap_err().code(), ErrorCode::CertInvalid, "{cn:?}");
         }
-        let p = CertParams {
-            subject_cn: "x".repeat(MAX_CN_CHARS + 1),
-            ..params(3072)
-        };
+        let p = CertParams { subject_cn: "x".repeat(MAX_CN_CHARS + 1), ..params(3072) };
         assert_eq!(generate(&p).unwrap_err().code(), ErrorCode::CertInvalid);
-        let p = CertParams {
-            not_before: datetime!(1969-12-31 23:59:59 UTC),
-            ..params(3072)
-        };
+        let p = CertParams { not_before: datetime!(1969-12-31 23:59:59 UTC), ..params(3072) };
         assert_eq!(generate(&p).unwrap_err().code(), ErrorCode::CertInvalid);
     }
 
@@ -468,10 +389,7 @@ mod tests {
         assert_eq!(thumbprint(b""), "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709");
         let t = thumbprint(testkeys::RSA3072_CERT);
         assert_eq!(t.len(), 40);
-        assert!(
-            t.chars()
-                .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
-        );
+        assert!(t.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)));
     }
 
     #[test]
@@ -498,12 +416,7 @@ mod tests {
         let e = parse(testkeys::EC_P256_CERT).unwrap_err();
         assert_eq!(e.code(), ErrorCode::CertInvalid);
         assert!(e.message().contains("not an RSA key"), "{}", e.message());
-        for bad in [
-            &b""[..],
-            b"garbage",
-            &testkeys::RSA3072_CERT[..100],
-            testkeys::RSA3072_KEY,
-        ] {
+        for bad in [&b""[..], b"garbage", &testkeys::RSA3072_CERT[..100], testkeys::RSA3072_KEY] {
             assert_eq!(parse(bad).unwrap_err().code(), ErrorCode::CertInvalid);
         }
         let mut trailing = testkeys::RSA3072_CERT.to_vec();
@@ -537,19 +450,13 @@ mod tests {
     /// Generates one real RSA-3072 certificate (a few seconds) and checks everything about it.
     #[test]
     fn generates_a_real_certificate() {
-        let p = CertParams {
-            subject_cn: "ams encryption test".into(),
-            ..params(3072)
-        };
+        let p = CertParams { subject_cn: "ams encryption test".into(), ..params(3072) };
         let g = generate(&p).unwrap();
 
         let info = parse(&g.certificate_der).unwrap();
         assert_eq!(info.key_bits, 3072);
         assert!(info.has_encryption_eku);
-        assert_eq!(
-            info.subject,
-            "CN=ams encryption test,OU=Access Manager,O=ams"
-        );
+        assert_eq!(info.subject, "CN=ams encryption test,OU=Access Manager,O=ams");
         assert_eq!(info.not_before, datetime!(2026-01-02 03:04:05 UTC));
         assert_eq!(info.not_after, datetime!(2027-01-02 03:04:05 UTC));
         assert_eq!(info.thumbprint, thumbprint(&g.certificate_der));
@@ -563,10 +470,7 @@ mod tests {
         assert_eq!(tbs.issuer(), tbs.subject());
         let serial = tbs.serial_number().as_bytes();
         assert!(!serial.is_empty() && serial.len() <= 20 && serial[0] & 0x80 == 0);
-        assert_eq!(
-            cert.signature_algorithm().oid,
-            ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11")
-        );
+        assert_eq!(cert.signature_algorithm().oid, ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"));
         let (crit, bc) = tbs.get_extension::<BasicConstraints>().unwrap().unwrap();
         assert!(crit && !bc.ca);
         let (crit, ku) = tbs.get_extension::<KeyUsage>().unwrap().unwrap();
@@ -574,10 +478,7 @@ mod tests {
         let (crit, eku) = tbs.get_extension::<ExtendedKeyUsage>().unwrap().unwrap();
         assert!(crit);
         assert_eq!(eku.0, vec![ENCRYPTION_EKU_OID]);
-        let (crit, ski) = tbs
-            .get_extension::<SubjectKeyIdentifier>()
-            .unwrap()
-            .unwrap();
+        let (crit, ski) = tbs.get_extension::<SubjectKeyIdentifier>().unwrap().unwrap();
         assert!(!crit && ski.0.as_bytes().len() == 20);
 
         // The self-signature verifies with the certificate's own key.
@@ -592,15 +493,9 @@ mod tests {
 
         // A sealed envelope round-trips through the new pair.
         use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
-        let ctx = EnvelopeContext {
-            kind: SecretKind::LapsPassword,
-            device_id: "dev-1",
-        };
+        let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "dev-1" };
         let blob = envelope::seal(&g.certificate_der, OaepHash::Sha256, &ctx, b"pw").unwrap();
-        assert_eq!(
-            &envelope::open(&g.private_key_pkcs8, &blob, &ctx).unwrap()[..],
-            b"pw"
-        );
+        assert_eq!(&envelope::open(&g.private_key_pkcs8, &blob, &ctx).unwrap()[..], b"pw");
 
         // openssl can read it.
         match testkeys::openssl_available() {
@@ -614,11 +509,7 @@ mod tests {
                     .arg(&path)
                     .output()
                     .unwrap();
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
                 let text = String::from_utf8_lossy(&out.stdout);
                 assert!(text.contains("sha256WithRSAEncryption"), "{text}");
                 assert!(text.contains("3072 bit"), "{text}");

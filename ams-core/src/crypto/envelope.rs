@@ -161,12 +161,7 @@ pub struct EnvelopeHeader {
 /// Refuses a certificate that is not X.509 DER, whose key is not RSA, or whose modulus is outside
 /// 2048..=8192 bits ([`ErrorCode::CertInvalid`]), and a secret longer than [`MAX_PLAINTEXT_LEN`].
 /// The certificate's validity and usages are not checked here.
-pub fn seal(
-    certificate_der: &[u8],
-    oaep: OaepHash,
-    ctx: &EnvelopeContext,
-    plaintext: &[u8],
-) -> Result<Vec<u8>> {
+pub fn seal(certificate_der: &[u8], oaep: OaepHash, ctx: &EnvelopeContext, plaintext: &[u8]) -> Result<Vec<u8>> {
     if plaintext.len() > MAX_PLAINTEXT_LEN {
         return Err(Error::invalid(format!(
             "The secret is too long to seal ({} bytes; the limit is {MAX_PLAINTEXT_LEN}).",
@@ -195,9 +190,7 @@ pub fn seal(
 
     let wrapped = wrap_key(&public_key, oaep, &aes_key[..])?;
     if wrapped.len() != k {
-        return Err(Error::internal(
-            "RSA-OAEP produced a wrapped key of the wrong size.",
-        ));
+        return Err(Error::internal("RSA-OAEP produced a wrapped key of the wrong size."));
     }
 
     let mut blob = Vec::with_capacity(FIXED_LEN + k + NONCE_LEN + plaintext.len() + TAG_LEN);
@@ -210,16 +203,10 @@ pub fn seal(
     blob.extend_from_slice(&nonce);
 
     let aad = associated_data(&blob, ctx);
-    let cipher = Aes256Gcm::new_from_slice(&aes_key[..])
-        .map_err(|_| Error::internal("The AES key has the wrong length."))?;
+    let cipher =
+        Aes256Gcm::new_from_slice(&aes_key[..]).map_err(|_| Error::internal("The AES key has the wrong length."))?;
     let ciphertext = cipher
-        .encrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: plaintext,
-                aad: &aad,
-            },
-        )
+        .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad: &aad })
         .map_err(|_| Error::internal("AES-GCM encryption failed."))?;
     blob.extend_from_slice(&ciphertext);
     Ok(blob)
@@ -239,17 +226,10 @@ pub fn header(blob: &[u8]) -> Result<EnvelopeHeader> {
 /// [`ErrorCode::CertInvalid`]; anything else that stops the envelope from opening (wrong key, bad
 /// padding, a changed byte, another device or kind) is [`ErrorCode::EnvelopeTampered`] with one
 /// generic message.
-pub fn open(
-    private_key_pkcs8: &[u8],
-    blob: &[u8],
-    ctx: &EnvelopeContext,
-) -> Result<Zeroizing<Vec<u8>>> {
+pub fn open(private_key_pkcs8: &[u8], blob: &[u8], ctx: &EnvelopeContext) -> Result<Zeroizing<Vec<u8>>> {
     let parsed = Parsed::parse(blob)?;
     if private_key_pkcs8.is_empty() {
-        return Err(Error::new(
-            ErrorCode::CertPrivateKeyMissing,
-            "No private key was given to open the envelope.",
-        ));
+        return Err(Error::new(ErrorCode::CertPrivateKeyMissing, "No private key was given to open the envelope."));
     }
     let private_key = cert::decode_private_key(private_key_pkcs8)?;
     if parsed.wrapped_key.len() != private_key.size() {
@@ -274,18 +254,10 @@ pub fn open(
     drop(unwrapped);
 
     let aad = associated_data(parsed.header_bytes, ctx);
-    let cipher = Aes256Gcm::new_from_slice(&aes_key[..])
-        .map_err(|_| Error::internal("The AES key has the wrong length."))?;
+    let cipher =
+        Aes256Gcm::new_from_slice(&aes_key[..]).map_err(|_| Error::internal("The AES key has the wrong length."))?;
     let nonce = Nonce::try_from(parsed.nonce).map_err(|_| tampered())?;
-    let opened = cipher
-        .decrypt(
-            &nonce,
-            Payload {
-                msg: parsed.ciphertext,
-                aad: &aad,
-            },
-        )
-        .map(Zeroizing::new);
+    let opened = cipher.decrypt(&nonce, Payload { msg: parsed.ciphertext, aad: &aad }).map(Zeroizing::new);
     match opened {
         Ok(plaintext) if unwrap_ok => Ok(plaintext),
         _ => Err(tampered()),
@@ -309,9 +281,7 @@ impl<'a> Parsed<'a> {
     fn parse(blob: &'a [u8]) -> Result<Parsed<'a>> {
         let (magic, rest) = take(blob, MAGIC.len())?;
         if magic != MAGIC {
-            return Err(format_error(
-                "The data is not an ams envelope (wrong magic bytes).",
-            ));
+            return Err(format_error("The data is not an ams envelope (wrong magic bytes)."));
         }
         let (version, rest) = take(rest, 1)?;
         if version != [VERSION] {
@@ -320,9 +290,8 @@ impl<'a> Parsed<'a> {
         }
         let (oaep, rest) = take(rest, 1)?;
         let oaep_id = oaep.first().copied().unwrap_or_default();
-        let oaep = OaepHash::from_id(oaep_id).ok_or_else(|| {
-            format_error("The envelope names an unknown RSA-OAEP variant.").with("oaep", oaep_id)
-        })?;
+        let oaep = OaepHash::from_id(oaep_id)
+            .ok_or_else(|| format_error("The envelope names an unknown RSA-OAEP variant.").with("oaep", oaep_id))?;
         let (thumbprint, rest) = take(rest, THUMBPRINT_LEN)?;
         let (len_bytes, rest) = take(rest, 2)?;
         let wrapped_len = match len_bytes {
@@ -346,11 +315,7 @@ impl<'a> Parsed<'a> {
         let header_len = FIXED_LEN + wrapped_len + NONCE_LEN;
         let header_bytes = blob.get(..header_len).ok_or_else(truncated)?;
         Ok(Parsed {
-            header: EnvelopeHeader {
-                version: VERSION,
-                oaep,
-                thumbprint: cert::hex_upper(thumbprint),
-            },
+            header: EnvelopeHeader { version: VERSION, oaep, thumbprint: cert::hex_upper(thumbprint) },
             header_bytes,
             wrapped_key,
             nonce,
@@ -390,8 +355,7 @@ fn associated_data(header_bytes: &[u8], ctx: &EnvelopeContext) -> Vec<u8> {
 }
 
 fn fill_random(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf)
-        .map_err(|_| Error::internal("The operating system random number generator failed."))
+    getrandom::fill(buf).map_err(|_| Error::internal("The operating system random number generator failed."))
 }
 
 fn wrap_key(public_key: &PublicKey, oaep: OaepHash, key: &[u8]) -> Result<Vec<u8>> {
@@ -404,11 +368,7 @@ fn wrap_key(public_key: &PublicKey, oaep: OaepHash, key: &[u8]) -> Result<Vec<u8
 }
 
 /// The unwrapped key, or `None` on any failure (the cause is deliberately dropped).
-fn unwrap_key(
-    private_key: &PrivateKey,
-    oaep: OaepHash,
-    wrapped: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
+fn unwrap_key(private_key: &PrivateKey, oaep: OaepHash, wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let mut rng = rand::rngs::SysRng;
     let unwrapped = match oaep {
         OaepHash::Sha256 => private_key.oaep_decrypt_with_rng::<Sha256, _>(&mut rng, wrapped),
@@ -422,10 +382,8 @@ mod tests {
     use super::*;
     use crate::crypto::testkeys;
 
-    const LAPS: EnvelopeContext<'static> = EnvelopeContext {
-        kind: SecretKind::LapsPassword,
-        device_id: "3f2c9a1e-device",
-    };
+    const LAPS: EnvelopeContext<'static> =
+        EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-device" };
 
     fn seal3072(plaintext: &[u8]) -> Vec<u8> {
         seal(testkeys::RSA3072_CERT, OaepHash::Sha256, &LAPS, plaintext).unwrap()
@@ -440,10 +398,7 @@ mod tests {
         for (cert_der, key, k) in pairs {
             for oaep in [OaepHash::Sha256, OaepHash::Sha512] {
                 for kind in [SecretKind::LapsPassword, SecretKind::BitLockerKey] {
-                    let ctx = EnvelopeContext {
-                        kind,
-                        device_id: "dev-42",
-                    };
+                    let ctx = EnvelopeContext { kind, device_id: "dev-42" };
                     for pt in [&b""[..], b"P@ssw0rd!", &[0xA5u8; 1000][..]] {
                         let blob = seal(cert_der, oaep, &ctx, pt).unwrap();
                         assert_eq!(blob.len(), FIXED_LEN + k + NONCE_LEN + pt.len() + TAG_LEN);
@@ -464,10 +419,7 @@ mod tests {
         assert_eq!(&blob[..4], b"AMSE");
         assert_eq!(blob[4], 1);
         assert_eq!(blob[5], 1);
-        assert_eq!(
-            cert::hex_upper(&blob[6..26]),
-            cert::thumbprint(testkeys::RSA3072_CERT)
-        );
+        assert_eq!(cert::hex_upper(&blob[6..26]), cert::thumbprint(testkeys::RSA3072_CERT));
         assert_eq!(&blob[26..28], &384u16.to_be_bytes());
         assert_eq!(blob.len(), 28 + 384 + 12 + 3 + 16);
         // Two seals of the same secret differ (fresh key, nonce and OAEP seed).
@@ -478,17 +430,8 @@ mod tests {
     fn max_plaintext() {
         let big = vec![7u8; MAX_PLAINTEXT_LEN];
         let blob = seal3072(&big);
-        assert_eq!(
-            &open(testkeys::RSA3072_KEY, &blob, &LAPS).unwrap()[..],
-            &big[..]
-        );
-        let e = seal(
-            testkeys::RSA3072_CERT,
-            OaepHash::Sha256,
-            &LAPS,
-            &[0; MAX_PLAINTEXT_LEN + 1],
-        )
-        .unwrap_err();
+        assert_eq!(&open(testkeys::RSA3072_KEY, &blob, &LAPS).unwrap()[..], &big[..]);
+        let e = seal(testkeys::RSA3072_CERT, OaepHash::Sha256, &LAPS, &[0; MAX_PLAINTEXT_LEN + 1]).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidRequest);
     }
 
@@ -501,10 +444,7 @@ mod tests {
                 bad[i] ^= mask;
                 let e = open(testkeys::RSA3072_KEY, &bad, &LAPS).unwrap_err();
                 assert!(
-                    matches!(
-                        e.code(),
-                        ErrorCode::EnvelopeTampered | ErrorCode::EnvelopeFormat
-                    ),
+                    matches!(e.code(), ErrorCode::EnvelopeTampered | ErrorCode::EnvelopeFormat),
                     "byte {i} mask {mask:#x}: {e}"
                 );
                 // Only the parsed fields may give a format error; the rest must be "tampered".
@@ -520,22 +460,10 @@ mod tests {
     fn other_context_fails() {
         let blob = seal3072(b"hunter2");
         let others = [
-            EnvelopeContext {
-                kind: SecretKind::LapsPassword,
-                device_id: "3f2c9a1e-devicf",
-            },
-            EnvelopeContext {
-                kind: SecretKind::LapsPassword,
-                device_id: "3f2c9a1e-device ",
-            },
-            EnvelopeContext {
-                kind: SecretKind::LapsPassword,
-                device_id: "",
-            },
-            EnvelopeContext {
-                kind: SecretKind::BitLockerKey,
-                device_id: "3f2c9a1e-device",
-            },
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-devicf" },
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-device " },
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "" },
+            EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: "3f2c9a1e-device" },
         ];
         for ctx in others {
             let e = open(testkeys::RSA3072_KEY, &blob, &ctx).unwrap_err();
@@ -575,12 +503,7 @@ mod tests {
 
     #[test]
     fn seal_refuses_non_rsa_and_garbage_certificates() {
-        for bad in [
-            testkeys::EC_P256_CERT,
-            b"",
-            b"garbage",
-            testkeys::RSA3072_KEY,
-        ] {
+        for bad in [testkeys::EC_P256_CERT, b"", b"garbage", testkeys::RSA3072_KEY] {
             let e = seal(bad, OaepHash::Sha256, &LAPS, b"x").unwrap_err();
             assert_eq!(e.code(), ErrorCode::CertInvalid);
         }
@@ -630,11 +553,7 @@ mod tests {
             header(&b).map(|_| ()).unwrap_err().code()
         };
         for len in [0u16, 1, 255, 1025, 4096, u16::MAX] {
-            assert_eq!(
-                with_len(len),
-                ErrorCode::EnvelopeFormat,
-                "wrapped_len {len}"
-            );
+            assert_eq!(with_len(len), ErrorCode::EnvelopeFormat, "wrapped_len {len}");
         }
         // A wrapped_len in range but not matching the key: parses, but does not open.
         let mut b = blob.clone();
@@ -690,10 +609,7 @@ mod tests {
     #[test]
     fn known_answer() {
         let kat = testkeys::Kat::load();
-        let ctx = EnvelopeContext {
-            kind: kat.kind,
-            device_id: &kat.device_id,
-        };
+        let ctx = EnvelopeContext { kind: kat.kind, device_id: &kat.device_id };
         let h = header(&kat.blob).unwrap();
         assert_eq!(h.version, 1);
         assert_eq!(h.oaep, OaepHash::Sha256);
@@ -740,16 +656,10 @@ mod tests {
                 .args(&oaep_opts)
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{md}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert!(out.status.success(), "{md}: {}", String::from_utf8_lossy(&out.stderr));
             assert_eq!(out.stdout.len(), AES_KEY_LEN, "{md}");
             assert_eq!(
-                unwrap_key(&private_key, oaep, wrapped)
-                    .as_deref()
-                    .map(|v| &v[..]),
+                unwrap_key(&private_key, oaep, wrapped).as_deref().map(|v| &v[..]),
                 Some(&out.stdout[..]),
                 "{md}"
             );
@@ -759,28 +669,18 @@ mod tests {
             let secret_path = dir.path().join("secret.bin");
             std::fs::write(&secret_path, secret).unwrap();
             let out = std::process::Command::new("openssl")
-                .args([
-                    "pkeyutl", "-encrypt", "-certin", "-keyform", "DER", "-inkey",
-                ])
+                .args(["pkeyutl", "-encrypt", "-certin", "-keyform", "DER", "-inkey"])
                 .arg(&cert_path)
                 .arg("-in")
                 .arg(&secret_path)
                 .args(&oaep_opts)
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{md}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert!(out.status.success(), "{md}: {}", String::from_utf8_lossy(&out.stderr));
             let unwrapped = unwrap_key(&private_key, oaep, &out.stdout).unwrap();
             assert_eq!(&unwrapped[..], &secret[..], "{md}");
             // And the other hash must not unwrap it.
-            let other = if oaep == OaepHash::Sha256 {
-                OaepHash::Sha512
-            } else {
-                OaepHash::Sha256
-            };
+            let other = if oaep == OaepHash::Sha256 { OaepHash::Sha512 } else { OaepHash::Sha256 };
             assert!(unwrap_key(&private_key, other, &out.stdout).is_none());
         }
     }

@@ -29,8 +29,7 @@ const TAG_LEN: usize = 16;
 /// Fills a buffer from the operating system's random generator.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut out = [0u8; N];
-    getrandom::fill(&mut out)
-        .map_err(|_| Error::internal("The operating system's random generator failed."))?;
+    getrandom::fill(&mut out).map_err(|_| Error::internal("The operating system's random generator failed."))?;
     Ok(out)
 }
 
@@ -50,9 +49,8 @@ impl SymmetricKey {
 
     /// A key from exactly 32 bytes.
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
-        let arr: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::new(ErrorCode::SealedValueFormat, "A key has the wrong length."))?;
+        let arr: [u8; 32] =
+            bytes.try_into().map_err(|_| Error::new(ErrorCode::SealedValueFormat, "A key has the wrong length."))?;
         Ok(SymmetricKey(Zeroizing::new(arr)))
     }
 
@@ -129,9 +127,7 @@ impl MasterKey {
         header.extend_from_slice(self.id.as_bytes());
         header.extend_from_slice(&random_bytes::<12>()?);
         let aad = [header.as_slice(), binding.aad().as_bytes()].concat();
-        let nonce_bytes: [u8; 12] = header[18..30]
-            .try_into()
-            .map_err(|_| Error::internal("nonce length"))?;
+        let nonce_bytes: [u8; 12] = header[18..30].try_into().map_err(|_| Error::internal("nonce length"))?;
         let ct = self
             .key
             .cipher()
@@ -155,8 +151,7 @@ impl MasterKey {
             .with("row_id", binding.row_id));
         }
         let (header, body) = sealed.split_at(HEADER_LEN);
-        let nonce_bytes: [u8; 12] =
-            header[18..30].try_into().map_err(|_| Error::internal("nonce length"))?;
+        let nonce_bytes: [u8; 12] = header[18..30].try_into().map_err(|_| Error::internal("nonce length"))?;
         let aad = [header, binding.aad().as_bytes()].concat();
         self.key
             .cipher()
@@ -218,11 +213,8 @@ pub fn unwrap_key(kek: &SymmetricKey, context: &str, wrapped: &[u8]) -> Option<S
     }
     let (nonce, ct) = wrapped.split_at(12);
     let nonce: [u8; 12] = nonce.try_into().ok()?;
-    let pt = Zeroizing::new(
-        kek.cipher()
-            .decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: context.as_bytes() })
-            .ok()?,
-    );
+    let pt =
+        Zeroizing::new(kek.cipher().decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: context.as_bytes() }).ok()?);
     SymmetricKey::from_slice(&pt).ok()
 }
 
@@ -281,8 +273,7 @@ impl KdfParams {
     /// Derives a key-encryption key from a password.
     pub fn derive(&self, password: &[u8]) -> Result<SymmetricKey> {
         self.check()?;
-        let salt = unhex(&self.salt)
-            .ok_or_else(|| Error::new(ErrorCode::KdfParams, "The stored salt is not hex."))?;
+        let salt = unhex(&self.salt).ok_or_else(|| Error::new(ErrorCode::KdfParams, "The stored salt is not hex."))?;
         let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
             .map_err(|_| Error::new(ErrorCode::KdfParams, "The key derivation parameters are out of range."))?;
         let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
@@ -309,10 +300,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
-        .collect()
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok())).collect()
 }
 
 #[cfg(test)]

@@ -14,11 +14,9 @@ pub(crate) const RSA4096_KEY: &[u8] = include_bytes!("../../tests/fixtures/rsa40
 /// Self-signed certificate for [`RSA4096_KEY`], DER, with the ams encryption EKU.
 pub(crate) const RSA4096_CERT: &[u8] = include_bytes!("../../tests/fixtures/rsa4096.cert.der");
 /// A certificate for [`RSA3072_KEY`] without the ams encryption EKU.
-pub(crate) const RSA3072_NOEKU_CERT: &[u8] =
-    include_bytes!("../../tests/fixtures/rsa3072-noeku.cert.der");
+pub(crate) const RSA3072_NOEKU_CERT: &[u8] = include_bytes!("../../tests/fixtures/rsa3072-noeku.cert.der");
 /// Another RSA-3072 private key, matching no certificate.
-pub(crate) const RSA3072_OTHER_KEY: &[u8] =
-    include_bytes!("../../tests/fixtures/rsa3072-other.key.der");
+pub(crate) const RSA3072_OTHER_KEY: &[u8] = include_bytes!("../../tests/fixtures/rsa3072-other.key.der");
 /// A self-signed P-256 certificate (not RSA).
 pub(crate) const EC_P256_CERT: &[u8] = include_bytes!("../../tests/fixtures/ec-p256.cert.der");
 
@@ -46,24 +44,12 @@ impl Kat {
             other => panic!("unknown kind {other}"),
         };
         let hex = field("blob_hex");
-        let blob = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        Kat {
-            kind,
-            device_id: field("device_id"),
-            plaintext: field("plaintext"),
-            blob,
-        }
+        let blob = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        Kat { kind, device_id: field("device_id"), plaintext: field("plaintext"), blob }
     }
 }
 
 /// Whether the `openssl` command line tool can be run.
 pub(crate) fn openssl_available() -> bool {
-    std::process::Command::new("openssl")
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+    std::process::Command::new("openssl").arg("version").output().map(|o| o.status.success()).unwrap_or(false)
 }

@@ -77,7 +77,11 @@ fn normalize_os(os: &str) -> Result<&'static str> {
 fn check_name(name: &str) -> Result<String> {
     let n = name.trim();
     let ok = !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if ok { Ok(n.to_string()) } else { Err(Error::invalid("A computer name must be 1 to 64 letters, digits, '-', '_' or '.'.")) }
+    if ok {
+        Ok(n.to_string())
+    } else {
+        Err(Error::invalid("A computer name must be 1 to 64 letters, digits, '-', '_' or '.'."))
+    }
 }
 
 /// A device SID: `S-1-4096-` and the device id as four 32-bit numbers.
@@ -190,13 +194,24 @@ impl Ams {
             disabled: d.disabled,
             password_change_required: required,
             reason: reason.into(),
-            encryption_certificate: if required { cert.map(|c| base64::engine::general_purpose::STANDARD.encode(c.der)) } else { None },
+            encryption_certificate: if required {
+                cert.map(|c| base64::engine::general_purpose::STANDARD.encode(c.der))
+            } else {
+                None
+            },
         })
     }
 
     /// Agent side then server side: seals `secret` to the active certificate using only its
     /// public key, exactly as an agent would, and hands the blob to [`Ams::ingest`].
-    pub fn agent_upload(&self, keyring: &Keyring, device_id: &str, upload: &Upload, secret: &[u8], oaep: OaepHash) -> Result<IngestReceipt> {
+    pub fn agent_upload(
+        &self,
+        keyring: &Keyring,
+        device_id: &str,
+        upload: &Upload,
+        secret: &[u8],
+        oaep: OaepHash,
+    ) -> Result<IngestReceipt> {
         let cert = self.active_certificate_der()?;
         let kind = match upload {
             Upload::Password { .. } => SecretKind::LapsPassword,
@@ -270,7 +285,10 @@ impl PasswordPolicy {
                     .map(|(_, s)| *s)
                     .collect();
                 if classes.is_empty() {
-                    return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "At least one character class must be enabled."));
+                    return Err(Error::new(
+                        ErrorCode::PasswordPolicyInvalid,
+                        "At least one character class must be enabled.",
+                    ));
                 }
                 let all: Vec<char> = classes.concat().chars().collect();
                 // Draw until every chosen class appears; with length >= 8 this ends quickly.
@@ -311,7 +329,10 @@ impl PasswordPolicy {
 pub fn parse_word_list(text: &str) -> Result<Vec<String>> {
     let words: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
     if let Some(bad) = words.iter().position(|w| !w.chars().all(|c| c.is_ascii_alphabetic())) {
-        return Err(Error::new(ErrorCode::PasswordPolicyInvalid, format!("Word list line {} is not a single ASCII word.", bad + 1)));
+        return Err(Error::new(
+            ErrorCode::PasswordPolicyInvalid,
+            format!("Word list line {} is not a single ASCII word.", bad + 1),
+        ));
     }
     Ok(words)
 }

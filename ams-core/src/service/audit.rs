@@ -51,7 +51,13 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// A successful event about a target.
     pub fn success(event: &'a str, target_type: &'a str, target_id: &'a str) -> Self {
-        Event { event, outcome: Outcome::Success, target_type: Some(target_type), target_id: Some(target_id), details: serde_json::Value::Object(Default::default()) }
+        Event {
+            event,
+            outcome: Outcome::Success,
+            target_type: Some(target_type),
+            target_id: Some(target_id),
+            details: serde_json::Value::Object(Default::default()),
+        }
     }
 
     /// Adds details.
@@ -65,7 +71,14 @@ impl<'a> Event<'a> {
 /// The hash of a record: SHA-256 over the previous hash and the record's fields.
 pub fn record_hash(row: &AuditRow) -> String {
     let body = serde_json::json!([
-        row.id, row.at, row.actor, row.event, row.outcome, row.target_type, row.target_id, row.details
+        row.id,
+        row.at,
+        row.actor,
+        row.event,
+        row.outcome,
+        row.target_type,
+        row.target_id,
+        row.details
     ]);
     let mut h = Sha256::new();
     h.update(row.prev_hash.as_bytes());

@@ -134,8 +134,9 @@ impl Ams {
             audit::record(
                 self,
                 tx,
-                Event::success("cert.new", "certificate", &row.thumbprint)
-                    .details(serde_json::json!({"Subject": row.subject, "KeySize": row.key_bits, "Activated": activate})),
+                Event::success("cert.new", "certificate", &row.thumbprint).details(
+                    serde_json::json!({"Subject": row.subject, "KeySize": row.key_bits, "Activated": activate}),
+                ),
             )?;
             require_cert(tx, &row.thumbprint).map(|r| CertificateInfo::from(&r))
         })

@@ -128,10 +128,9 @@ pub(crate) fn resolve(tx: &Tx<'_>, sel: &DeviceSelector) -> Result<DeviceRow> {
             match found.len() {
                 0 => Err(not_found(raw)),
                 1 => found.pop().ok_or_else(|| not_found(raw)),
-                n => Err(Error::new(ErrorCode::DeviceAmbiguous, format!("{n} devices have that name.")).hint(
-                    "Qualify the name (AUTHORITY\\NAME) or use the device id or the authority triple.",
-                )
-                .with("device", raw)),
+                n => Err(Error::new(ErrorCode::DeviceAmbiguous, format!("{n} devices have that name."))
+                    .hint("Qualify the name (AUTHORITY\\NAME) or use the device id or the authority triple.")
+                    .with("device", raw)),
             }
         }
     }
@@ -154,7 +153,12 @@ pub enum DeviceAction {
 
 impl Ams {
     /// Lists devices, optionally by id, name and approval state.
-    pub fn devices(&self, id: Option<&str>, name: Option<&str>, approval_state: Option<&str>) -> Result<Vec<DeviceInfo>> {
+    pub fn devices(
+        &self,
+        id: Option<&str>,
+        name: Option<&str>,
+        approval_state: Option<&str>,
+    ) -> Result<Vec<DeviceInfo>> {
         if let Some(s) = approval_state {
             check_approval_state(s)?;
         }
@@ -187,9 +191,12 @@ impl Ams {
                 }
                 DeviceAction::Reject => {
                     if d.approval_state == "Approved" && !force {
-                        return Err(Error::new(ErrorCode::ForceRequired, "Rejecting an approved device cuts it off from ams.")
-                            .hint("Add --force to reject it anyway.")
-                            .with("device_id", &d.id));
+                        return Err(Error::new(
+                            ErrorCode::ForceRequired,
+                            "Rejecting an approved device cuts it off from ams.",
+                        )
+                        .hint("Add --force to reject it anyway.")
+                        .with("device_id", &d.id));
                     }
                     state = "Rejected".into();
                     "device.reject"
@@ -225,7 +232,9 @@ impl Ams {
             if (p > 0 || b > 0) && !force {
                 return Err(Error::new(
                     ErrorCode::ForceRequired,
-                    format!("The device holds {p} password(s) and {b} BitLocker key(s) that would be deleted for ever."),
+                    format!(
+                        "The device holds {p} password(s) and {b} BitLocker key(s) that would be deleted for ever."
+                    ),
                 )
                 .hint("Add --force to delete the device and its secrets.")
                 .with("device_id", &d.id));

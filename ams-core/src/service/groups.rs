@@ -41,15 +41,69 @@ struct BuiltIn {
 
 const BUILT_INS: &[BuiltIn] = &[
     BuiltIn { sid: "S-1-4096-2-1", name: "All devices", description: "Every device", authority: None, os: None },
-    BuiltIn { sid: "S-1-4096-2-2", name: "AMS devices", description: "Devices registered with a registration key", authority: Some("Ams"), os: None },
-    BuiltIn { sid: "S-1-4096-2-3", name: "Microsoft Entra devices", description: "Devices registered with Microsoft Entra authentication", authority: Some("AzureActiveDirectory"), os: None },
-    BuiltIn { sid: "S-1-4096-2-4", name: "All Windows devices", description: "Every Windows device", authority: None, os: Some("Windows") },
-    BuiltIn { sid: "S-1-4096-2-5", name: "All Linux devices", description: "Every Linux device", authority: None, os: Some("Linux") },
-    BuiltIn { sid: "S-1-4096-2-6", name: "All macOS devices", description: "Every macOS device", authority: None, os: Some("MacOS") },
-    BuiltIn { sid: "S-1-4096-2-7", name: "AMS Windows devices", description: "Windows devices registered with a registration key", authority: Some("Ams"), os: Some("Windows") },
-    BuiltIn { sid: "S-1-4096-2-8", name: "Microsoft Entra Windows devices", description: "Windows devices registered with Microsoft Entra authentication", authority: Some("AzureActiveDirectory"), os: Some("Windows") },
-    BuiltIn { sid: "S-1-4096-2-9", name: "AMS Linux devices", description: "Linux devices registered with a registration key", authority: Some("Ams"), os: Some("Linux") },
-    BuiltIn { sid: "S-1-4096-2-10", name: "AMS macOS devices", description: "macOS devices registered with a registration key", authority: Some("Ams"), os: Some("MacOS") },
+    BuiltIn {
+        sid: "S-1-4096-2-2",
+        name: "AMS devices",
+        description: "Devices registered with a registration key",
+        authority: Some("Ams"),
+        os: None,
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-3",
+        name: "Microsoft Entra devices",
+        description: "Devices registered with Microsoft Entra authentication",
+        authority: Some("AzureActiveDirectory"),
+        os: None,
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-4",
+        name: "All Windows devices",
+        description: "Every Windows device",
+        authority: None,
+        os: Some("Windows"),
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-5",
+        name: "All Linux devices",
+        description: "Every Linux device",
+        authority: None,
+        os: Some("Linux"),
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-6",
+        name: "All macOS devices",
+        description: "Every macOS device",
+        authority: None,
+        os: Some("MacOS"),
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-7",
+        name: "AMS Windows devices",
+        description: "Windows devices registered with a registration key",
+        authority: Some("Ams"),
+        os: Some("Windows"),
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-8",
+        name: "Microsoft Entra Windows devices",
+        description: "Windows devices registered with Microsoft Entra authentication",
+        authority: Some("AzureActiveDirectory"),
+        os: Some("Windows"),
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-9",
+        name: "AMS Linux devices",
+        description: "Linux devices registered with a registration key",
+        authority: Some("Ams"),
+        os: Some("Linux"),
+    },
+    BuiltIn {
+        sid: "S-1-4096-2-10",
+        name: "AMS macOS devices",
+        description: "macOS devices registered with a registration key",
+        authority: Some("Ams"),
+        os: Some("MacOS"),
+    },
 ];
 
 impl BuiltIn {
@@ -123,7 +177,9 @@ pub(crate) fn require_custom_group(tx: &Tx<'_>, id: &str) -> Result<GroupRow> {
         found = tx.groups(None, None, Some(id))?;
     }
     found.pop().ok_or_else(|| {
-        Error::new(ErrorCode::GroupNotFound, "No group matches.").hint("Run `ams group get` to list groups.").with("group", id)
+        Error::new(ErrorCode::GroupNotFound, "No group matches.")
+            .hint("Run `ams group get` to list groups.")
+            .with("group", id)
     })
 }
 
@@ -146,7 +202,11 @@ impl Ams {
         };
         self.store.write(|tx| {
             tx.insert_group(&row).map_err(|e| on_unique(e, || group_exists(&name)))?;
-            audit::record(self, tx, Event::success("group.new", "group", &row.id).details(serde_json::json!({"Name": row.name})))
+            audit::record(
+                self,
+                tx,
+                Event::success("group.new", "group", &row.id).details(serde_json::json!({"Name": row.name})),
+            )
         })?;
         Ok(GroupInfo::from(&row))
     }
@@ -182,7 +242,11 @@ impl Ams {
             }
             g.modified_at = now.clone();
             tx.update_group(&g).map_err(|e| on_unique(e, || group_exists(&g.name)))?;
-            audit::record(self, tx, Event::success("group.set", "group", &g.id).details(serde_json::json!({"Name": g.name})))?;
+            audit::record(
+                self,
+                tx,
+                Event::success("group.set", "group", &g.id).details(serde_json::json!({"Name": g.name})),
+            )?;
             Ok(GroupInfo::from(&g))
         })
     }
@@ -201,7 +265,12 @@ impl Ams {
                 .with("group_id", &g.id));
             }
             tx.delete_group(&g.id)?;
-            audit::record(self, tx, Event::success("group.remove", "group", &g.id).details(serde_json::json!({"Name": g.name, "Members": members})))
+            audit::record(
+                self,
+                tx,
+                Event::success("group.remove", "group", &g.id)
+                    .details(serde_json::json!({"Name": g.name, "Members": members})),
+            )
         })
     }
 
@@ -213,7 +282,12 @@ impl Ams {
             for dev in devices {
                 let d = resolve(tx, &DeviceSelector::Id(dev.clone()))?;
                 if tx.add_group_member(&g.id, &d.id, &now)? {
-                    audit::record(self, tx, Event::success("group.member.add", "group", &g.id).details(serde_json::json!({"DeviceId": d.id})))?;
+                    audit::record(
+                        self,
+                        tx,
+                        Event::success("group.member.add", "group", &g.id)
+                            .details(serde_json::json!({"DeviceId": d.id})),
+                    )?;
                 }
             }
             Ok(())
@@ -226,17 +300,29 @@ impl Ams {
             let g = require_custom_group(tx, id)?;
             if devices.is_empty() {
                 if !force {
-                    return Err(Error::new(ErrorCode::ForceRequired, "No devices were named: this would remove every member of the group.")
-                        .hint("Add --force to empty the group, or name the devices with --devices.")
-                        .with("group_id", &g.id));
+                    return Err(Error::new(
+                        ErrorCode::ForceRequired,
+                        "No devices were named: this would remove every member of the group.",
+                    )
+                    .hint("Add --force to empty the group, or name the devices with --devices.")
+                    .with("group_id", &g.id));
                 }
                 let n = tx.clear_group_members(&g.id)?;
-                return audit::record(self, tx, Event::success("group.member.clear", "group", &g.id).details(serde_json::json!({"Removed": n})));
+                return audit::record(
+                    self,
+                    tx,
+                    Event::success("group.member.clear", "group", &g.id).details(serde_json::json!({"Removed": n})),
+                );
             }
             for dev in devices {
                 let d = resolve(tx, &DeviceSelector::Id(dev.clone()))?;
                 if tx.remove_group_member(&g.id, &d.id)? {
-                    audit::record(self, tx, Event::success("group.member.remove", "group", &g.id).details(serde_json::json!({"DeviceId": d.id})))?;
+                    audit::record(
+                        self,
+                        tx,
+                        Event::success("group.member.remove", "group", &g.id)
+                            .details(serde_json::json!({"DeviceId": d.id})),
+                    )?;
                 }
             }
             Ok(())
@@ -258,7 +344,8 @@ impl Ams {
     pub fn device_group_sids(&self, device_id: &str) -> Result<Vec<String>> {
         self.store.read(|tx| {
             let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
-            let mut sids: Vec<String> = BUILT_INS.iter().filter(|b| b.contains(&d)).map(|b| b.sid.to_string()).collect();
+            let mut sids: Vec<String> =
+                BUILT_INS.iter().filter(|b| b.contains(&d)).map(|b| b.sid.to_string()).collect();
             for gid in tx.device_group_ids(&d.id)? {
                 if let Some(g) = tx.groups(Some(&gid), None, None)?.pop() {
                     sids.push(g.sid);

@@ -23,10 +23,8 @@ use crate::store::{InstanceRow, MasterKeyRow, ProtectorRow, Tx};
 
 /// Every column that holds values sealed under the master key: (table, id column, column).
 /// Rotation re-seals exactly these; a test checks that every `sealed_*` column is listed.
-pub const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("certificates", "thumbprint", "sealed_private_key"),
-    ("registration_keys", "id", "sealed_key"),
-];
+pub const SEALED_COLUMNS: &[(&str, &str, &str)] =
+    &[("certificates", "thumbprint", "sealed_private_key"), ("registration_keys", "id", "sealed_key")];
 
 /// The unlocked master key. Only [`Ams::unlock`] and [`Ams::recover`] make one, so code that
 /// opens secrets cannot run without the key being available.
@@ -171,9 +169,12 @@ impl Ams {
         }
         let ams = Ams::create(opts)?;
         if ams.store.read(|tx| tx.instance())?.is_some() {
-            return Err(Error::new(ErrorCode::InstanceExists, "An ams instance already exists in this data directory.")
-                .hint("Use the existing instance, or choose another --data-dir.")
-                .with("data_dir", opts.data_dir.display()));
+            return Err(Error::new(
+                ErrorCode::InstanceExists,
+                "An ams instance already exists in this data directory.",
+            )
+            .hint("Use the existing instance, or choose another --data-dir.")
+            .with("data_dir", opts.data_dir.display()));
         }
         let instance_id = seal::new_id()?.to_string();
         let master = MasterKey::generate()?;
@@ -183,23 +184,38 @@ impl Ams {
         let now = ams.now();
         ams.store.write(|tx| {
             tx.insert_instance(&InstanceRow { id: instance_id.clone(), created_at: now.clone() })?;
-            tx.insert_master_key(&MasterKeyRow { id: mk_id.clone(), state: "active".into(), created_at: now.clone(), retired_at: None })?;
+            tx.insert_master_key(&MasterKeyRow {
+                id: mk_id.clone(),
+                state: "active".into(),
+                created_at: now.clone(),
+                retired_at: None,
+            })?;
             insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
             insert_recovery_protector(tx, &instance_id, &recovery_kek, &kdf, &master, &now)?;
-            audit::record(&ams, tx, Event::success("instance.init", "instance", &instance_id).details(serde_json::json!({"MasterKeyId": mk_id})))
+            audit::record(
+                &ams,
+                tx,
+                Event::success("instance.init", "instance", &instance_id)
+                    .details(serde_json::json!({"MasterKeyId": mk_id})),
+            )
         })?;
         // The database commits first: a crash before the key file exists leaves an instance in
         // recovery mode that the recovery password just chosen unlocks.
         host_key.create_file(&opts.data_dir)?;
         let schema_version = crate::store::migrate::target_version();
-        let report = InitReport { instance_id, data_dir: opts.data_dir.display().to_string(), master_key_id: mk_id, schema_version };
+        let report = InitReport {
+            instance_id,
+            data_dir: opts.data_dir.display().to_string(),
+            master_key_id: mk_id,
+            schema_version,
+        };
         Ok((ams, report))
     }
 
     fn instance_id(&self, tx: &Tx<'_>) -> Result<String> {
-        tx.instance()?
-            .map(|r| r.id)
-            .ok_or_else(|| Error::new(ErrorCode::InstanceNotFound, "The database has no instance record.").hint("Run `ams init`."))
+        tx.instance()?.map(|r| r.id).ok_or_else(|| {
+            Error::new(ErrorCode::InstanceNotFound, "The database has no instance record.").hint("Run `ams init`.")
+        })
     }
 
     fn active_key_row(tx: &Tx<'_>) -> Result<MasterKeyRow> {
@@ -228,7 +244,9 @@ impl Ams {
         let unwrapped = protectors
             .iter()
             .filter(|p| p.kind == "host")
-            .filter(|p| serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id))
+            .filter(|p| {
+                serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id)
+            })
             .find_map(|p| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key));
         let Some(key) = unwrapped else {
             return Ok(Err(HostKeyProblem::Mismatch));
@@ -250,10 +268,16 @@ impl Ams {
             .with("path", self.data_dir.join(crate::instance::HOST_KEY_FILE).display())),
             Err(problem) => Err(Error::new(
                 ErrorCode::RecoveryRequired,
-                format!("The master key is unavailable because {}: the instance is in recovery mode.", problem.describe()),
+                format!(
+                    "The master key is unavailable because {}: the instance is in recovery mode.",
+                    problem.describe()
+                ),
             )
             .hint("Run `ams key recover` and enter the recovery password.")
-            .with("reason", serde_json::to_value(problem).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())),
+            .with(
+                "reason",
+                serde_json::to_value(problem).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            )),
         }
     }
 
@@ -313,7 +337,9 @@ impl Ams {
                     kdf: (p.kind == "recovery")
                         .then(|| serde_json::from_str::<KdfParams>(&p.params).ok())
                         .flatten()
-                        .map(|k| format!("{} m={}KiB t={} p={}", k.algorithm, k.memory_kib, k.iterations, k.parallelism)),
+                        .map(|k| {
+                            format!("{} m={}KiB t={} p={}", k.algorithm, k.memory_kib, k.iterations, k.parallelism)
+                        }),
                 })
                 .collect(),
         })
@@ -328,7 +354,8 @@ impl Ams {
             let instance_id = self.instance_id(tx)?;
             let mk = Self::active_key_row(tx)?;
             if mk.id != keyring.master.id().to_string() {
-                return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while this command ran.").hint("Run the command again."));
+                return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while this command ran.")
+                    .hint("Run the command again."));
             }
             tx.delete_protectors(&mk.id, "recovery")?;
             insert_recovery_protector(tx, &instance_id, &kek, &kdf, &keyring.master, &now)?;
@@ -349,7 +376,8 @@ impl Ams {
             let mk = Self::active_key_row(tx)?;
             let old_id = keyring.master.id().to_string();
             if mk.id != old_id {
-                return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while this command ran.").hint("Run the command again."));
+                return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while this command ran.")
+                    .hint("Run the command again."));
             }
             // The recovery password must be the one in force: prove it unwraps the old key.
             unwrap_with_recovery(&instance_id, &mk, &tx.protectors(&mk.id)?, recovery_password)?;
@@ -363,13 +391,19 @@ impl Ams {
                 }
             }
             tx.retire_master_key(&old_id, &now)?;
-            tx.insert_master_key(&MasterKeyRow { id: new_id.clone(), state: "active".into(), created_at: now.clone(), retired_at: None })?;
+            tx.insert_master_key(&MasterKeyRow {
+                id: new_id.clone(),
+                state: "active".into(),
+                created_at: now.clone(),
+                retired_at: None,
+            })?;
             insert_host_protector(tx, &instance_id, &keyring.host_key, &new_master, &now)?;
             insert_recovery_protector(tx, &instance_id, &kek, &kdf, &new_master, &now)?;
             audit::record(
                 self,
                 tx,
-                Event::success("key.rotate", "master_key", &new_id).details(serde_json::json!({"PreviousMasterKeyId": old_id, "ResealedValues": count})),
+                Event::success("key.rotate", "master_key", &new_id)
+                    .details(serde_json::json!({"PreviousMasterKeyId": old_id, "ResealedValues": count})),
             )?;
             Ok(count)
         })?;
@@ -378,7 +412,13 @@ impl Ams {
     }
 }
 
-fn insert_host_protector(tx: &Tx<'_>, instance_id: &str, host_key: &HostKey, master: &MasterKey, now: &str) -> Result<()> {
+fn insert_host_protector(
+    tx: &Tx<'_>,
+    instance_id: &str,
+    host_key: &HostKey,
+    master: &MasterKey,
+    now: &str,
+) -> Result<()> {
     let mk_id = master.id().to_string();
     let ctx = host_context(instance_id, &host_key.host_key_id, &mk_id);
     let params = serde_json::to_string(&HostParams { host_key_id: host_key.host_key_id.clone() })
@@ -393,7 +433,14 @@ fn insert_host_protector(tx: &Tx<'_>, instance_id: &str, host_key: &HostKey, mas
     })
 }
 
-fn insert_recovery_protector(tx: &Tx<'_>, instance_id: &str, kek: &SymmetricKey, kdf: &KdfParams, master: &MasterKey, now: &str) -> Result<()> {
+fn insert_recovery_protector(
+    tx: &Tx<'_>,
+    instance_id: &str,
+    kek: &SymmetricKey,
+    kdf: &KdfParams,
+    master: &MasterKey,
+    now: &str,
+) -> Result<()> {
     let mk_id = master.id().to_string();
     let ctx = recovery_context(instance_id, &mk_id);
     tx.insert_protector(&ProtectorRow {
@@ -406,7 +453,12 @@ fn insert_recovery_protector(tx: &Tx<'_>, instance_id: &str, kek: &SymmetricKey,
     })
 }
 
-fn unwrap_with_recovery(instance_id: &str, mk: &MasterKeyRow, protectors: &[ProtectorRow], password: &[u8]) -> Result<MasterKey> {
+fn unwrap_with_recovery(
+    instance_id: &str,
+    mk: &MasterKeyRow,
+    protectors: &[ProtectorRow],
+    password: &[u8],
+) -> Result<MasterKey> {
     let p = protectors.iter().find(|p| p.kind == "recovery").ok_or_else(|| {
         Error::new(ErrorCode::MasterKeyMissing, "The database has no recovery protector for the master key.")
             .hint("Restore the database from a backup.")

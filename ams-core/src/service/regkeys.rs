@@ -113,7 +113,14 @@ fn info(tx: &Tx<'_>, keyring: &Keyring, k: &RegKeyRow) -> Result<RegistrationKey
 
 impl Ams {
     /// Creates a registration key with a fresh random value.
-    pub fn reg_key_new(&self, keyring: &Keyring, name: &str, enabled: bool, activation_limit: i64, approval_required: bool) -> Result<RegistrationKeyInfo> {
+    pub fn reg_key_new(
+        &self,
+        keyring: &Keyring,
+        name: &str,
+        enabled: bool,
+        activation_limit: i64,
+        approval_required: bool,
+    ) -> Result<RegistrationKeyInfo> {
         let name = check_name(name)?;
         let limit = check_limit(activation_limit)?;
         let id = new_id()?.to_string();
@@ -144,7 +151,13 @@ impl Ams {
     }
 
     /// Lists registration keys, optionally by id, name or key value.
-    pub fn reg_keys(&self, keyring: &Keyring, id: Option<&str>, name: Option<&str>, key: Option<&str>) -> Result<Vec<RegistrationKeyInfo>> {
+    pub fn reg_keys(
+        &self,
+        keyring: &Keyring,
+        id: Option<&str>,
+        name: Option<&str>,
+        key: Option<&str>,
+    ) -> Result<Vec<RegistrationKeyInfo>> {
         let hash = key.map(key_hash);
         self.store.read(|tx| tx.reg_keys(id, name, hash.as_deref())?.iter().map(|k| info(tx, keyring, k)).collect())
     }
@@ -188,12 +201,19 @@ impl Ams {
         self.store.write(|tx| {
             let k = require_reg_key(tx, id)?;
             if k.enabled && !force {
-                return Err(Error::new(ErrorCode::ForceRequired, "The registration key is enabled; agents being deployed with it would fail to register.")
-                    .hint("Add --force to delete it anyway, or disable it first.")
-                    .with("id", &k.id));
+                return Err(Error::new(
+                    ErrorCode::ForceRequired,
+                    "The registration key is enabled; agents being deployed with it would fail to register.",
+                )
+                .hint("Add --force to delete it anyway, or disable it first.")
+                .with("id", &k.id));
             }
             tx.delete_reg_key(&k.id)?;
-            audit::record(self, tx, Event::success("regkey.remove", "registration_key", &k.id).details(serde_json::json!({"Name": k.name})))
+            audit::record(
+                self,
+                tx,
+                Event::success("regkey.remove", "registration_key", &k.id).details(serde_json::json!({"Name": k.name})),
+            )
         })
     }
 
@@ -203,10 +223,15 @@ impl Ams {
             let k = require_reg_key(tx, id)?;
             for g in groups {
                 let g = require_custom_group(tx, g)?;
-                let changed = if attach { tx.add_reg_key_group(&k.id, &g.id)? } else { tx.remove_reg_key_group(&k.id, &g.id)? };
+                let changed =
+                    if attach { tx.add_reg_key_group(&k.id, &g.id)? } else { tx.remove_reg_key_group(&k.id, &g.id)? };
                 if changed {
                     let ev = if attach { "regkey.group.add" } else { "regkey.group.remove" };
-                    audit::record(self, tx, Event::success(ev, "registration_key", &k.id).details(serde_json::json!({"GroupId": g.id})))?;
+                    audit::record(
+                        self,
+                        tx,
+                        Event::success(ev, "registration_key", &k.id).details(serde_json::json!({"GroupId": g.id})),
+                    )?;
                 }
             }
             Ok(())

@@ -114,9 +114,12 @@ pub(crate) fn check_device_may_upload(d: &DeviceRow) -> Result<()> {
             .with("device_id", &d.id));
     }
     if d.approval_state != "Approved" {
-        return Err(Error::new(ErrorCode::DeviceNotApproved, format!("The device is not approved (it is {}).", d.approval_state))
-            .hint("Approve it with `ams device set --id ID --approve`.")
-            .with("device_id", &d.id));
+        return Err(Error::new(
+            ErrorCode::DeviceNotApproved,
+            format!("The device is not approved (it is {}).", d.approval_state),
+        )
+        .hint("Approve it with `ams device set --id ID --approve`.")
+        .with("device_id", &d.id));
     }
     Ok(())
 }
@@ -125,7 +128,10 @@ fn check_upload(u: &Upload) -> Result<()> {
     let bad = |m: &str| Err(Error::invalid(m.to_string()));
     match u {
         Upload::Password { account_name } => {
-            if account_name.trim().is_empty() || account_name.chars().count() > 256 || account_name.chars().any(char::is_control) {
+            if account_name.trim().is_empty()
+                || account_name.chars().count() > 256
+                || account_name.chars().any(char::is_control)
+            {
                 return bad("The account name must be 1 to 256 characters without control characters.");
             }
         }
@@ -145,7 +151,12 @@ fn check_upload(u: &Upload) -> Result<()> {
 
 /// Which retired passwords retention deletes: outside the newest `keep_count` retired entries
 /// and retired more than `keep_days` ago. Both 0 keeps everything.
-pub fn retention_victims(retired_newest_first: &[PasswordRow], keep_count: i64, keep_days: i64, now: time::OffsetDateTime) -> Vec<String> {
+pub fn retention_victims(
+    retired_newest_first: &[PasswordRow],
+    keep_count: i64,
+    keep_days: i64,
+    now: time::OffsetDateTime,
+) -> Vec<String> {
     if keep_count == 0 && keep_days == 0 {
         return Vec::new();
     }
@@ -198,9 +209,12 @@ impl Ams {
             let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
             check_device_may_upload(&d)?;
             let c = tx.cert(&header.thumbprint)?.filter(|c| c.state != "revoked").ok_or_else(|| {
-                Error::new(ErrorCode::EnvelopeUnknownCert, "The upload is sealed to a certificate this instance does not know or has revoked.")
-                    .hint("The agent must fetch the active certificate and upload again.")
-                    .with("thumbprint", &header.thumbprint)
+                Error::new(
+                    ErrorCode::EnvelopeUnknownCert,
+                    "The upload is sealed to a certificate this instance does not know or has revoked.",
+                )
+                .hint("The agent must fetch the active certificate and upload again.")
+                .with("thumbprint", &header.thumbprint)
             })?;
             Ok((d, c))
         })?;
@@ -276,13 +290,20 @@ impl Ams {
     fn apply_retention(&self, tx: &Tx<'_>, device_id: &str, now: time::OffsetDateTime) -> Result<usize> {
         let keep_count = PASSWORD_HISTORY_KEEP_COUNT.get(tx)?;
         let keep_days = PASSWORD_HISTORY_KEEP_DAYS.get(tx)?;
-        let retired: Vec<PasswordRow> = tx.passwords(device_id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
+        let retired: Vec<PasswordRow> =
+            tx.passwords(device_id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
         let victims = retention_victims(&retired, keep_count, keep_days, now);
         tx.delete_passwords(&victims)
     }
 
     /// Opens password rows (newest first) with the certificates' private keys.
-    fn open_passwords(&self, tx: &Tx<'_>, keyring: &Keyring, d: &DeviceRow, rows: &[PasswordRow]) -> Result<Vec<PasswordInfo>> {
+    fn open_passwords(
+        &self,
+        tx: &Tx<'_>,
+        keyring: &Keyring,
+        d: &DeviceRow,
+        rows: &[PasswordRow],
+    ) -> Result<Vec<PasswordInfo>> {
         let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
         let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d.id };
         rows.iter()
@@ -328,7 +349,12 @@ impl Ams {
             let d = resolve(tx, sel)?;
             let rows: Vec<PasswordRow> = tx.passwords(&d.id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
             let out = self.open_passwords(tx, keyring, &d, &rows)?;
-            audit::record(self, tx, Event::success("password.history.read", "device", &d.id).details(serde_json::json!({"Entries": out.len()})))?;
+            audit::record(
+                self,
+                tx,
+                Event::success("password.history.read", "device", &d.id)
+                    .details(serde_json::json!({"Entries": out.len()})),
+            )?;
             Ok(out)
         })
     }
@@ -339,7 +365,8 @@ impl Ams {
             let d = resolve(tx, sel)?;
             let rows = tx.bitlocker_keys(&d.id)?;
             if rows.is_empty() {
-                return Err(Error::new(ErrorCode::NoBitLockerKey, "The device has no BitLocker recovery keys stored.").with("device_id", &d.id));
+                return Err(Error::new(ErrorCode::NoBitLockerKey, "The device has no BitLocker recovery keys stored.")
+                    .with("device_id", &d.id));
             }
             let ctx = EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d.id };
             let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
@@ -362,7 +389,11 @@ impl Ams {
                     source: "Ams".into(),
                 });
             }
-            audit::record(self, tx, Event::success("bitlocker.read", "device", &d.id).details(serde_json::json!({"Keys": out.len()})))?;
+            audit::record(
+                self,
+                tx,
+                Event::success("bitlocker.read", "device", &d.id).details(serde_json::json!({"Keys": out.len()})),
+            )?;
             Ok(out)
         })
     }

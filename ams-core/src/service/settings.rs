@@ -18,14 +18,18 @@ pub struct IntSetting {
 }
 
 /// Days a password is valid before the agent must rotate it.
-pub const PASSWORD_MAX_AGE_DAYS: IntSetting = IntSetting { key: "PasswordMaximumAgeDays", default: 30, min: 1, max: 3650 };
+pub const PASSWORD_MAX_AGE_DAYS: IntSetting =
+    IntSetting { key: "PasswordMaximumAgeDays", default: 30, min: 1, max: 3650 };
 /// Retired passwords always kept (newest first).
-pub const PASSWORD_HISTORY_KEEP_COUNT: IntSetting = IntSetting { key: "PasswordHistoryKeepCount", default: 30, min: 0, max: 10_000 };
+pub const PASSWORD_HISTORY_KEEP_COUNT: IntSetting =
+    IntSetting { key: "PasswordHistoryKeepCount", default: 30, min: 0, max: 10_000 };
 /// Retired passwords younger than this many days are always kept.
-pub const PASSWORD_HISTORY_KEEP_DAYS: IntSetting = IntSetting { key: "PasswordHistoryKeepDays", default: 0, min: 0, max: 36_500 };
+pub const PASSWORD_HISTORY_KEEP_DAYS: IntSetting =
+    IntSetting { key: "PasswordHistoryKeepDays", default: 0, min: 0, max: 36_500 };
 
 /// Every numeric setting.
-pub const INT_SETTINGS: &[IntSetting] = &[PASSWORD_MAX_AGE_DAYS, PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_KEEP_DAYS];
+pub const INT_SETTINGS: &[IntSetting] =
+    &[PASSWORD_MAX_AGE_DAYS, PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_KEEP_DAYS];
 
 impl IntSetting {
     /// Reads the setting (its default when unset or unreadable).
@@ -42,8 +46,11 @@ impl IntSetting {
         if (self.min..=self.max).contains(&v) {
             Ok(v)
         } else {
-            Err(Error::new(ErrorCode::ServiceConfigInvalid, format!("{} must be between {} and {}.", self.key, self.min, self.max))
-                .with("setting", self.key))
+            Err(Error::new(
+                ErrorCode::ServiceConfigInvalid,
+                format!("{} must be between {} and {}.", self.key, self.min, self.max),
+            )
+            .with("setting", self.key))
         }
     }
 }
@@ -58,7 +65,8 @@ impl Ams {
             crate::service::audit::record(
                 self,
                 tx,
-                crate::service::audit::Event::success("service_config.set", "setting", s.key).details(serde_json::json!({ s.key: v })),
+                crate::service::audit::Event::success("service_config.set", "setting", s.key)
+                    .details(serde_json::json!({ s.key: v })),
             )
         })
     }

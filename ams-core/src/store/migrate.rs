@@ -31,17 +31,17 @@ impl Migration {
 }
 
 macro_rules! migration {
-    ($v:literal, $name:literal) => {
+    ($v:literal, $padded:literal, $name:literal) => {
         Migration {
             version: $v,
             name: $name,
-            sql: include_str!(concat!("../../../migrations/sqlite/V", stringify!($v), "__", $name, ".sql")),
+            sql: include_str!(concat!("../../../migrations/sqlite/V", $padded, "__", $name, ".sql")),
         }
     };
 }
 
 /// The SQLite migrations, in order. A test checks this list against `migrations/sqlite/`.
-pub const SQLITE_MIGRATIONS: &[Migration] = &[migration!(0001, "foundation"), migration!(0002, "data_plane")];
+pub const SQLITE_MIGRATIONS: &[Migration] = &[migration!(1, "0001", "foundation"), migration!(2, "0002", "data_plane")];
 
 /// The schema version this binary expects.
 pub fn target_version() -> u32 {
@@ -108,7 +108,9 @@ pub fn status(conn: &Connection) -> Result<MigrationStatus> {
             Some(m) if m.checksum() != *checksum || m.name != name => {
                 return Err(Error::new(
                     ErrorCode::MigrationModified,
-                    format!("Migration {version} ({name}) applied to this database differs from the one built into ams."),
+                    format!(
+                        "Migration {version} ({name}) applied to this database differs from the one built into ams."
+                    ),
                 )
                 .hint("Applied migrations must never be edited; restore the migration file or the database.")
                 .with("version", version));
@@ -134,9 +136,8 @@ pub fn migrate(conn: &Connection, now: &str) -> Result<Vec<u32>> {
         let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let st = status(&tx)?;
         if st.pending.iter().any(|p| p.version == m.version) {
-            tx.execute_batch(m.sql).map_err(|e| {
-                Error::from(e).with("migration", format!("V{:04}__{}", m.version, m.name))
-            })?;
+            tx.execute_batch(m.sql)
+                .map_err(|e| Error::from(e).with("migration", format!("V{:04}__{}", m.version, m.name)))?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
                 rusqlite::params![m.version, m.name, m.checksum(), now],
@@ -182,6 +183,10 @@ mod tests {
         let embedded: Vec<String> =
             SQLITE_MIGRATIONS.iter().map(|m| format!("V{:04}__{}.sql", m.version, m.name)).collect();
         assert_eq!(files, embedded);
+        for m in SQLITE_MIGRATIONS {
+            let text = std::fs::read_to_string(format!("{dir}/V{:04}__{}.sql", m.version, m.name)).unwrap();
+            assert_eq!(text, m.sql, "V{:04} embeds another file", m.version);
+        }
         for w in SQLITE_MIGRATIONS.windows(2) {
             assert_eq!(w[1].version, w[0].version + 1, "versions must be consecutive");
         }
@@ -202,11 +207,7 @@ mod tests {
     fn newer_schema_is_refused() {
         let conn = Connection::open_in_memory().unwrap();
         migrate(&conn, "t").unwrap();
-        conn.execute(
-            "INSERT INTO schema_migrations VALUES (9999, 'future', 'x', 't')",
-            [],
-        )
-        .unwrap();
+        conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 'x', 't')", []).unwrap();
         assert_eq!(status(&conn).unwrap_err().code(), ErrorCode::SchemaTooNew);
     }
 

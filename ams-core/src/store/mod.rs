@@ -36,11 +36,8 @@ impl DbUrl {
         }
         let lower = s.to_ascii_lowercase();
         if lower.starts_with("mssql://") || lower.starts_with("sqlserver://") || lower.contains("server=") {
-            return Err(Error::new(
-                ErrorCode::UnsupportedEngine,
-                "This build of ams has no SQL Server support.",
-            )
-            .hint("Build ams with the `mssql` feature, or use an sqlite:// connection string."));
+            return Err(Error::new(ErrorCode::UnsupportedEngine, "This build of ams has no SQL Server support.")
+                .hint("Build ams with the `mssql` feature, or use an sqlite:// connection string."));
         }
         Err(Error::new(ErrorCode::UnsupportedEngine, "The database connection string has an unknown scheme.")
             .hint("Use sqlite://PATH for the embedded database."))
@@ -121,9 +118,7 @@ impl Store {
 
 /// Maps a uniqueness violation to a domain error; other errors pass through.
 pub(crate) fn on_unique(e: Error, make: impl FnOnce() -> Error) -> Error {
-    if e.code() == ErrorCode::DbConstraint
-        && e.context().get("detail").is_some_and(|d| d.contains("UNIQUE"))
-    {
+    if e.code() == ErrorCode::DbConstraint && e.context().get("detail").is_some_and(|d| d.contains("UNIQUE")) {
         make()
     } else {
         e

@@ -12,7 +12,13 @@ use ams_core::service::settings::{PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_
 use crate::fixture::Fixture;
 
 fn reg(name: &str, os: &str) -> Registration {
-    Registration { name: name.into(), os: os.into(), dns_name: Some(format!("{name}.example.test")), os_version: None, agent_version: Some("1.0".into()) }
+    Registration {
+        name: name.into(),
+        os: os.into(),
+        dns_name: Some(format!("{name}.example.test")),
+        os_version: None,
+        agent_version: Some("1.0".into()),
+    }
 }
 
 #[test]
@@ -34,8 +40,14 @@ fn registration_follows_each_key_setting() {
     f.ams.agent_register(&single.key, &reg("a4", "macos")).unwrap();
 
     let disabled = f.ams.reg_key_new(&f.keyring, "disabled", false, 0, false).unwrap();
-    assert_eq!(f.ams.agent_register(&disabled.key, &reg("a5", "windows")).unwrap_err().code(), ErrorCode::RegKeyDisabled);
-    assert_eq!(f.ams.agent_register("no-such-key", &reg("a6", "windows")).unwrap_err().code(), ErrorCode::RegKeyInvalid);
+    assert_eq!(
+        f.ams.agent_register(&disabled.key, &reg("a5", "windows")).unwrap_err().code(),
+        ErrorCode::RegKeyDisabled
+    );
+    assert_eq!(
+        f.ams.agent_register("no-such-key", &reg("a6", "windows")).unwrap_err().code(),
+        ErrorCode::RegKeyInvalid
+    );
     assert_eq!(f.ams.agent_register(&open.key, &reg("a7", "beos")).unwrap_err().code(), ErrorCode::InvalidRequest);
 
     // Counts, lookups by value and name uniqueness.
@@ -44,7 +56,9 @@ fn registration_follows_each_key_setting() {
     assert_eq!(by_value[0].activation_count, 1);
     assert_eq!(f.ams.reg_key_new(&f.keyring, "OPEN", true, 0, false).unwrap_err().code(), ErrorCode::RegKeyExists);
     // Refused registrations are audited.
-    assert!(f.ams.audit_records(None, 1000).unwrap().iter().any(|r| r.event == "agent.register" && r.outcome == "denied"));
+    assert!(
+        f.ams.audit_records(None, 1000).unwrap().iter().any(|r| r.event == "agent.register" && r.outcome == "denied")
+    );
 }
 
 #[test]
@@ -53,7 +67,10 @@ fn approval_flow_gates_uploads() {
     let key = f.ams.reg_key_new(&f.keyring, "k", true, 0, true).unwrap();
     let dev = f.ams.agent_register(&key.key, &reg("pc1", "windows")).unwrap().device_id;
     assert_eq!(f.upload_password(&dev, "x-Canary-1").unwrap_err().code(), ErrorCode::DeviceNotApproved);
-    assert!(!f.ams.agent_check_in(&dev).unwrap().password_change_required, "pending devices are not asked for a password");
+    assert!(
+        !f.ams.agent_check_in(&dev).unwrap().password_change_required,
+        "pending devices are not asked for a password"
+    );
     f.ams.set_device(&dev, DeviceAction::Approve, false).unwrap();
     assert!(f.ams.agent_check_in(&dev).unwrap().password_change_required);
     f.upload_password(&dev, "x-Canary-2").unwrap();
@@ -89,7 +106,7 @@ fn groups_membership_and_built_ins() {
     // A group in use needs force to delete; built-ins cannot be changed.
     assert_eq!(f.ams.group_remove(&g.id, false).unwrap_err().code(), ErrorCode::ForceRequired);
     assert_eq!(f.ams.group_remove("S-1-4096-2-1", true).unwrap_err().code(), ErrorCode::GroupBuiltIn);
-    assert_eq!(f.ams.group_member_add("S-1-4096-2-4", &[d1.clone()]).unwrap_err().code(), ErrorCode::GroupBuiltIn);
+    assert_eq!(f.ams.group_member_add("S-1-4096-2-4", std::slice::from_ref(&d1)).unwrap_err().code(), ErrorCode::GroupBuiltIn);
     assert_eq!(f.ams.group_members("S-1-4096-2-4").unwrap().len(), 2, "all Windows devices");
     assert_eq!(f.ams.group_members("S-1-4096-2-5").unwrap().len(), 0, "no Linux devices");
     let sids = f.ams.device_group_sids(&d1).unwrap();
@@ -122,7 +139,11 @@ fn upload_then_read_back_with_history_order_and_retention() {
     assert_eq!(cur.password, "Canary-pw-5");
     assert_eq!(cur.account_name, "Administrator");
     let hist = f.ams.password_history(&f.keyring, &sel).unwrap();
-    assert_eq!(hist.iter().map(|p| p.password.as_str()).collect::<Vec<_>>(), ["Canary-pw-4", "Canary-pw-3"], "newest first, 2 kept");
+    assert_eq!(
+        hist.iter().map(|p| p.password.as_str()).collect::<Vec<_>>(),
+        ["Canary-pw-4", "Canary-pw-3"],
+        "newest first, 2 kept"
+    );
     assert!(hist.iter().all(|p| p.retired.is_some()));
     // Keep by age: everything retired within 10 days stays.
     f.ams.set_int_setting(&PASSWORD_HISTORY_KEEP_COUNT, 0).unwrap();
@@ -168,14 +189,32 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     let d2 = f.device("pc2");
     let cert = f.ams.active_certificate_der().unwrap();
     // A blob sealed for another device is refused at ingest.
-    let for_d2 = envelope::seal(&cert, OaepHash::Sha256, &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d2 }, b"Canary-swap").unwrap();
+    let for_d2 = envelope::seal(
+        &cert,
+        OaepHash::Sha256,
+        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d2 },
+        b"Canary-swap",
+    )
+    .unwrap();
     let up = Upload::Password { account_name: "Administrator".into() };
     assert_eq!(f.ams.ingest(&f.keyring, &d1, &up, &for_d2).unwrap_err().code(), ErrorCode::EnvelopeTampered);
     // A BitLocker blob cannot be replayed as a password.
-    let bl = envelope::seal(&cert, OaepHash::Sha256, &EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d1 }, b"x").unwrap();
+    let bl = envelope::seal(
+        &cert,
+        OaepHash::Sha256,
+        &EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d1 },
+        b"x",
+    )
+    .unwrap();
     assert_eq!(f.ams.ingest(&f.keyring, &d1, &up, &bl).unwrap_err().code(), ErrorCode::EnvelopeTampered);
     // A flipped byte is refused; garbage is a format error.
-    let mut good = envelope::seal(&cert, OaepHash::Sha512, &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1 }, b"Canary-ok").unwrap();
+    let mut good = envelope::seal(
+        &cert,
+        OaepHash::Sha512,
+        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1 },
+        b"Canary-ok",
+    )
+    .unwrap();
     let last = good.len() - 1;
     good[last] ^= 1;
     assert_eq!(f.ams.ingest(&f.keyring, &d1, &up, &good).unwrap_err().code(), ErrorCode::EnvelopeTampered);
@@ -183,7 +222,13 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     // A blob sealed to a certificate the instance does not know.
     let foreign = Fixture::new();
     let other_cert = foreign.ams.active_certificate_der().unwrap();
-    let alien = envelope::seal(&other_cert, OaepHash::Sha256, &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1 }, b"x").unwrap();
+    let alien = envelope::seal(
+        &other_cert,
+        OaepHash::Sha256,
+        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1 },
+        b"x",
+    )
+    .unwrap();
     assert_eq!(f.ams.ingest(&f.keyring, &d1, &up, &alien).unwrap_err().code(), ErrorCode::EnvelopeUnknownCert);
     assert!(f.ams.audit_records(Some(&d1), 100).unwrap().iter().filter(|r| r.outcome == "failure").count() >= 4);
 
@@ -204,7 +249,10 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     // A sealed private key moved to another certificate row fails its master-key check.
     let second = f
         .ams
-        .cert_new(&f.keyring, &NewCertOptions { subject: "second".into(), key_bits: 3072, validity_days: 30, activate: false })
+        .cert_new(
+            &f.keyring,
+            &NewCertOptions { subject: "second".into(), key_bits: 3072, validity_days: 30, activate: false },
+        )
         .unwrap();
     conn.execute(
         "UPDATE certificates SET sealed_private_key = (SELECT sealed_private_key FROM certificates WHERE thumbprint = ?1) WHERE thumbprint != ?1",
@@ -224,12 +272,18 @@ fn passwords_sealed_to_a_retained_certificate_still_read() {
     f.upload_password(&dev, "Canary-old-cert").unwrap();
     let second = f
         .ams
-        .cert_new(&f.keyring, &NewCertOptions { subject: "next".into(), key_bits: 3072, validity_days: 365, activate: true })
+        .cert_new(
+            &f.keyring,
+            &NewCertOptions { subject: "next".into(), key_bits: 3072, validity_days: 365, activate: true },
+        )
         .unwrap();
     let certs = f.ams.cert_list().unwrap();
     assert_eq!(certs.iter().filter(|c| c.state == "Active").count(), 1);
     assert_eq!(certs.iter().find(|c| c.thumbprint == first).unwrap().state, "Retained");
-    assert_eq!(f.ams.password_current(&f.keyring, &DeviceSelector::Id(dev.clone())).unwrap().password, "Canary-old-cert");
+    assert_eq!(
+        f.ams.password_current(&f.keyring, &DeviceSelector::Id(dev.clone())).unwrap().password,
+        "Canary-old-cert"
+    );
     let r = f.upload_password(&dev, "Canary-new-cert").unwrap();
     assert_eq!(r.certificate_thumbprint, second.thumbprint);
     let hist = f.ams.password_history(&f.keyring, &DeviceSelector::Id(dev)).unwrap();
@@ -247,7 +301,11 @@ fn bitlocker_keys_upload_and_read() {
         f.ams.agent_upload(
             &f.keyring,
             &dev,
-            &Upload::BitLocker { key_id: key_id.into(), volume_id: Some("vol-c".into()), volume_type: Some("OperatingSystem".into()) },
+            &Upload::BitLocker {
+                key_id: key_id.into(),
+                volume_id: Some("vol-c".into()),
+                volume_type: Some("OperatingSystem".into()),
+            },
             pw.as_bytes(),
             OaepHash::Sha256,
         )
@@ -275,7 +333,10 @@ fn removing_a_device_with_secrets_needs_force_and_cascades() {
     f.ams.remove_device(&dev, true).unwrap();
     assert!(f.ams.devices(Some(&dev), None, None).unwrap().is_empty());
     assert!(f.ams.group_members(&g.id).unwrap().is_empty());
-    assert_eq!(f.ams.password_current(&f.keyring, &DeviceSelector::Id(dev)).unwrap_err().code(), ErrorCode::DeviceNotFound);
+    assert_eq!(
+        f.ams.password_current(&f.keyring, &DeviceSelector::Id(dev)).unwrap_err().code(),
+        ErrorCode::DeviceNotFound
+    );
 }
 
 #[test]
@@ -288,7 +349,11 @@ fn computer_names_resolve_by_name_dns_and_authority() {
         DeviceSelector::ComputerName("PC1".into()),
         DeviceSelector::ComputerName("pc1.example.test".into()),
         DeviceSelector::ComputerName("AccessManager\\pc1".into()),
-        DeviceSelector::Authority { authority_type: "Ams".into(), authority_id: d.authority_id.clone(), authority_device_id: d.authority_device_id.clone() },
+        DeviceSelector::Authority {
+            authority_type: "Ams".into(),
+            authority_id: d.authority_id.clone(),
+            authority_device_id: d.authority_device_id.clone(),
+        },
     ] {
         assert_eq!(f.ams.password_current(&f.keyring, &sel).unwrap().device_id, dev, "{sel:?}");
     }

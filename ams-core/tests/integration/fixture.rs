@@ -29,7 +29,10 @@ impl Fixture {
     pub fn new() -> Fixture {
         let f = Fixture::bare();
         f.ams
-            .cert_new(&f.keyring, &NewCertOptions { subject: "fixture".into(), key_bits: 3072, validity_days: 365, activate: true })
+            .cert_new(
+                &f.keyring,
+                &NewCertOptions { subject: "fixture".into(), key_bits: 3072, validity_days: 365, activate: true },
+            )
             .unwrap();
         f
     }
@@ -55,11 +58,21 @@ impl Fixture {
     /// Registers an approved device through a fresh key and returns its id.
     pub fn device(&self, name: &str) -> String {
         let key = self.ams.reg_key_new(&self.keyring, &format!("key-{name}"), true, 0, false).unwrap();
-        let reg = Registration { name: name.into(), os: "windows".into(), dns_name: Some(format!("{name}.example.test")), os_version: None, agent_version: None };
+        let reg = Registration {
+            name: name.into(),
+            os: "windows".into(),
+            dns_name: Some(format!("{name}.example.test")),
+            os_version: None,
+            agent_version: None,
+        };
         self.ams.agent_register(&key.key, &reg).unwrap().device_id
     }
 
-    pub fn upload_password(&self, device: &str, pw: &str) -> ams_core::Result<ams_core::service::secrets::IngestReceipt> {
+    pub fn upload_password(
+        &self,
+        device: &str,
+        pw: &str,
+    ) -> ams_core::Result<ams_core::service::secrets::IngestReceipt> {
         self.ams.agent_upload(
             &self.keyring,
             device,

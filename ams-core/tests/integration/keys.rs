@@ -78,7 +78,10 @@ fn rotation_reseals_every_secret_and_keeps_them_readable() {
     assert_eq!(k3.master_key_id(), k2.master_key_id());
     assert_eq!(ams.password_current(&k3, &DeviceSelector::Id(dev)).unwrap().password, "Canary-rotate-1");
     let keys_after = ams.reg_keys(&k3, None, None, None).unwrap();
-    assert_eq!(keys_before.iter().map(|k| &k.key).collect::<Vec<_>>(), keys_after.iter().map(|k| &k.key).collect::<Vec<_>>());
+    assert_eq!(
+        keys_before.iter().map(|k| &k.key).collect::<Vec<_>>(),
+        keys_after.iter().map(|k| &k.key).collect::<Vec<_>>()
+    );
     // Recovery still works with the same password after rotation.
     std::fs::remove_file(f.dir.path().join("data/host.key")).unwrap();
     ams.recover(RECOVERY).unwrap();
@@ -93,7 +96,8 @@ fn every_sealed_column_is_rotated() {
     let mut stmt = conn
         .prepare("SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name LIKE 'sealed%'")
         .unwrap();
-    let cols: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let cols: Vec<(String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
     assert!(!cols.is_empty());
     for (t, c) in cols {
         assert!(

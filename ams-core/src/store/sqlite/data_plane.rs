@@ -140,7 +140,19 @@ impl Tx<'_> {
     pub fn insert_cert(&self, c: &CertRow) -> Result<()> {
         self.exec(
             &format!("INSERT INTO certificates ({CERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
-            params![c.thumbprint, c.subject, c.not_before, c.not_after, c.key_bits, c.state, c.der, c.sealed_private_key, c.source, c.created_at, c.activated_at],
+            params![
+                c.thumbprint,
+                c.subject,
+                c.not_before,
+                c.not_after,
+                c.key_bits,
+                c.state,
+                c.der,
+                c.sealed_private_key,
+                c.source,
+                c.created_at,
+                c.activated_at
+            ],
         )?;
         Ok(())
     }
@@ -148,7 +160,10 @@ impl Tx<'_> {
     /// Makes one certificate active and the previously active one retained.
     pub fn activate_cert(&self, thumbprint: &str, at: &str) -> Result<()> {
         self.exec("UPDATE certificates SET state = 'retained' WHERE state = 'active'", [])?;
-        self.exec("UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1", params![thumbprint, at])?;
+        self.exec(
+            "UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1",
+            params![thumbprint, at],
+        )?;
         Ok(())
     }
 
@@ -166,7 +181,12 @@ impl Tx<'_> {
     // ---- devices ----
 
     /// Devices, filtered by exact id, name (matches name, DNS name or `AUTHORITY\name`) and state.
-    pub fn devices(&self, id: Option<&str>, name: Option<&str>, approval_state: Option<&str>) -> Result<Vec<DeviceRow>> {
+    pub fn devices(
+        &self,
+        id: Option<&str>,
+        name: Option<&str>,
+        approval_state: Option<&str>,
+    ) -> Result<Vec<DeviceRow>> {
         self.rows(
             &format!(
                 "SELECT {DEVICE_COLS} FROM devices
@@ -186,7 +206,12 @@ impl Tx<'_> {
     }
 
     /// One device by its authority triple.
-    pub fn device_by_authority(&self, authority_type: &str, authority_id: &str, authority_device_id: &str) -> Result<Option<DeviceRow>> {
+    pub fn device_by_authority(
+        &self,
+        authority_type: &str,
+        authority_id: &str,
+        authority_device_id: &str,
+    ) -> Result<Option<DeviceRow>> {
         self.one(
             &format!("SELECT {DEVICE_COLS} FROM devices WHERE authority_type = ?1 AND authority_id = ?2 COLLATE NOCASE AND authority_device_id = ?3 COLLATE NOCASE"),
             params![authority_type, authority_id, authority_device_id],
@@ -272,7 +297,11 @@ impl Tx<'_> {
 
     /// Ids of the custom groups a device is in.
     pub fn device_group_ids(&self, device_id: &str) -> Result<Vec<String>> {
-        self.rows("SELECT group_id FROM device_group_members WHERE device_id = ?1 ORDER BY group_id", [device_id], |r| r.get(0))
+        self.rows(
+            "SELECT group_id FROM device_group_members WHERE device_id = ?1 ORDER BY group_id",
+            [device_id],
+            |r| r.get(0),
+        )
     }
 
     /// Adds a member; returns false when it was already a member.
@@ -285,7 +314,10 @@ impl Tx<'_> {
 
     /// Removes a member; returns false when it was not a member.
     pub fn remove_group_member(&self, group_id: &str, device_id: &str) -> Result<bool> {
-        Ok(self.exec("DELETE FROM device_group_members WHERE group_id = ?1 AND device_id = ?2", params![group_id, device_id])? == 1)
+        Ok(self.exec(
+            "DELETE FROM device_group_members WHERE group_id = ?1 AND device_id = ?2",
+            params![group_id, device_id],
+        )? == 1)
     }
 
     /// Removes every member; returns how many.
@@ -295,8 +327,13 @@ impl Tx<'_> {
 
     /// How many members a group has and how many registration keys name it.
     pub fn group_usage(&self, group_id: &str) -> Result<(i64, i64)> {
-        let members = self.tx.query_row("SELECT COUNT(*) FROM device_group_members WHERE group_id = ?1", [group_id], |r| r.get(0))?;
-        let keys = self.tx.query_row("SELECT COUNT(*) FROM registration_key_groups WHERE group_id = ?1", [group_id], |r| r.get(0))?;
+        let members =
+            self.tx
+                .query_row("SELECT COUNT(*) FROM device_group_members WHERE group_id = ?1", [group_id], |r| r.get(0))?;
+        let keys =
+            self.tx.query_row("SELECT COUNT(*) FROM registration_key_groups WHERE group_id = ?1", [group_id], |r| {
+                r.get(0)
+            })?;
         Ok((members, keys))
     }
 
@@ -319,7 +356,18 @@ impl Tx<'_> {
     pub fn insert_reg_key(&self, k: &RegKeyRow) -> Result<()> {
         self.exec(
             &format!("INSERT INTO registration_keys ({REGKEY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-            params![k.id, k.name, k.key_hash, k.sealed_key, k.activation_limit, k.activation_count, k.enabled, k.approval_required, k.created_at, k.modified_at],
+            params![
+                k.id,
+                k.name,
+                k.key_hash,
+                k.sealed_key,
+                k.activation_limit,
+                k.activation_count,
+                k.enabled,
+                k.approval_required,
+                k.created_at,
+                k.modified_at
+            ],
         )?;
         Ok(())
     }
@@ -340,7 +388,11 @@ impl Tx<'_> {
 
     /// Group ids attached to a registration key.
     pub fn reg_key_group_ids(&self, key_id: &str) -> Result<Vec<String>> {
-        self.rows("SELECT group_id FROM registration_key_groups WHERE registration_key_id = ?1 ORDER BY group_id", [key_id], |r| r.get(0))
+        self.rows(
+            "SELECT group_id FROM registration_key_groups WHERE registration_key_id = ?1 ORDER BY group_id",
+            [key_id],
+            |r| r.get(0),
+        )
     }
 
     /// Attaches a group to a key; false when already attached.
@@ -353,20 +405,29 @@ impl Tx<'_> {
 
     /// Detaches a group from a key; false when it was not attached.
     pub fn remove_reg_key_group(&self, key_id: &str, group_id: &str) -> Result<bool> {
-        Ok(self.exec("DELETE FROM registration_key_groups WHERE registration_key_id = ?1 AND group_id = ?2", params![key_id, group_id])? == 1)
+        Ok(self.exec(
+            "DELETE FROM registration_key_groups WHERE registration_key_id = ?1 AND group_id = ?2",
+            params![key_id, group_id],
+        )? == 1)
     }
 
     // ---- passwords ----
 
     /// The current password of a device.
     pub fn current_password(&self, device_id: &str) -> Result<Option<PasswordRow>> {
-        self.one(&format!("SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 AND retired_at IS NULL"), [device_id], map_password)
+        self.one(
+            &format!("SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 AND retired_at IS NULL"),
+            [device_id],
+            map_password,
+        )
     }
 
     /// Every password of a device (current and history), newest first.
     pub fn passwords(&self, device_id: &str) -> Result<Vec<PasswordRow>> {
         self.rows(
-            &format!("SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"),
+            &format!(
+                "SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"
+            ),
             [device_id],
             map_password,
         )
@@ -374,21 +435,36 @@ impl Tx<'_> {
 
     /// Retires the current password of a device.
     pub fn retire_current_password(&self, device_id: &str, at: &str) -> Result<usize> {
-        self.exec("UPDATE device_passwords SET retired_at = ?2 WHERE device_id = ?1 AND retired_at IS NULL", params![device_id, at])
+        self.exec(
+            "UPDATE device_passwords SET retired_at = ?2 WHERE device_id = ?1 AND retired_at IS NULL",
+            params![device_id, at],
+        )
     }
 
     /// Inserts a password row.
     pub fn insert_password(&self, p: &PasswordRow) -> Result<()> {
         self.exec(
             &format!("INSERT INTO device_passwords ({PASSWORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-            params![p.id, p.device_id, p.account_name, p.blob, p.cert_thumbprint, p.created_at, p.expires_at, p.retired_at],
+            params![
+                p.id,
+                p.device_id,
+                p.account_name,
+                p.blob,
+                p.cert_thumbprint,
+                p.created_at,
+                p.expires_at,
+                p.retired_at
+            ],
         )?;
         Ok(())
     }
 
     /// Sets the expiry of a device's current password; returns rows changed (0 = no password).
     pub fn set_current_password_expiry(&self, device_id: &str, expires_at: &str) -> Result<usize> {
-        self.exec("UPDATE device_passwords SET expires_at = ?2 WHERE device_id = ?1 AND retired_at IS NULL", params![device_id, expires_at])
+        self.exec(
+            "UPDATE device_passwords SET expires_at = ?2 WHERE device_id = ?1 AND retired_at IS NULL",
+            params![device_id, expires_at],
+        )
     }
 
     /// Deletes password rows by id.
@@ -402,8 +478,11 @@ impl Tx<'_> {
 
     /// Counts of a device's stored secrets: (passwords, BitLocker keys).
     pub fn device_secret_counts(&self, device_id: &str) -> Result<(i64, i64)> {
-        let p = self.tx.query_row("SELECT COUNT(*) FROM device_passwords WHERE device_id = ?1", [device_id], |r| r.get(0))?;
-        let b = self.tx.query_row("SELECT COUNT(*) FROM bitlocker_keys WHERE device_id = ?1", [device_id], |r| r.get(0))?;
+        let p = self
+            .tx
+            .query_row("SELECT COUNT(*) FROM device_passwords WHERE device_id = ?1", [device_id], |r| r.get(0))?;
+        let b =
+            self.tx.query_row("SELECT COUNT(*) FROM bitlocker_keys WHERE device_id = ?1", [device_id], |r| r.get(0))?;
         Ok((p, b))
     }
 
@@ -412,7 +491,9 @@ impl Tx<'_> {
     /// BitLocker keys of a device, newest first.
     pub fn bitlocker_keys(&self, device_id: &str) -> Result<Vec<BitLockerRow>> {
         self.rows(
-            &format!("SELECT {BITLOCKER_COLS} FROM bitlocker_keys WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"),
+            &format!(
+                "SELECT {BITLOCKER_COLS} FROM bitlocker_keys WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"
+            ),
             [device_id],
             map_bitlocker,
         )

@@ -36,9 +36,8 @@ impl Tx<'_> {
 
     /// All master keys, newest first.
     pub fn master_keys(&self) -> Result<Vec<MasterKeyRow>> {
-        let mut stmt = self
-            .tx
-            .prepare("SELECT id, state, created_at, retired_at FROM master_keys ORDER BY created_at DESC")?;
+        let mut stmt =
+            self.tx.prepare("SELECT id, state, created_at, retired_at FROM master_keys ORDER BY created_at DESC")?;
         let rows = stmt.query_map([], map_master_key)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -55,10 +54,7 @@ impl Tx<'_> {
     /// Retires a master key and deletes its protectors (the only copies of its material).
     pub fn retire_master_key(&self, id: &str, at: &str) -> Result<()> {
         self.tx.execute("DELETE FROM key_protectors WHERE master_key_id = ?1", params![id])?;
-        self.tx.execute(
-            "UPDATE master_keys SET state = 'retired', retired_at = ?2 WHERE id = ?1",
-            params![id, at],
-        )?;
+        self.tx.execute("UPDATE master_keys SET state = 'retired', retired_at = ?2 WHERE id = ?1", params![id, at])?;
         Ok(())
     }
 
@@ -126,10 +122,7 @@ impl Tx<'_> {
 
     /// The newest audit record.
     pub fn last_audit(&self) -> Result<Option<AuditRow>> {
-        Ok(self
-            .tx
-            .query_row(&format!("{AUDIT_SELECT} ORDER BY seq DESC LIMIT 1"), [], map_audit)
-            .optional()?)
+        Ok(self.tx.query_row(&format!("{AUDIT_SELECT} ORDER BY seq DESC LIMIT 1"), [], map_audit).optional()?)
     }
 
     /// Appends an audit record (`seq` is ignored and assigned by the database).
@@ -155,9 +148,9 @@ impl Tx<'_> {
 
     /// Audit records in sequence order, optionally only those about one target.
     pub fn audit(&self, target_id: Option<&str>, limit: u32) -> Result<Vec<AuditRow>> {
-        let mut stmt = self.tx.prepare(&format!(
-            "{AUDIT_SELECT} WHERE (?1 IS NULL OR target_id = ?1) ORDER BY seq DESC LIMIT ?2"
-        ))?;
+        let mut stmt = self
+            .tx
+            .prepare(&format!("{AUDIT_SELECT} WHERE (?1 IS NULL OR target_id = ?1) ORDER BY seq DESC LIMIT ?2"))?;
         let rows = stmt.query_map(params![target_id, limit], map_audit)?;
         let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
         out.reverse();
@@ -166,9 +159,8 @@ impl Tx<'_> {
 
     /// Every non-null value of a sealed column, with its row id. Names come only from code.
     pub fn sealed_values(&self, table: &str, id_col: &str, col: &str) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut stmt = self
-            .tx
-            .prepare(&format!("SELECT \"{id_col}\", \"{col}\" FROM \"{table}\" WHERE \"{col}\" IS NOT NULL"))?;
+        let mut stmt =
+            self.tx.prepare(&format!("SELECT \"{id_col}\", \"{col}\" FROM \"{table}\" WHERE \"{col}\" IS NOT NULL"))?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -189,7 +181,8 @@ impl Tx<'_> {
     }
 }
 
-const AUDIT_SELECT: &str = "SELECT seq, id, at, actor, event, outcome, target_type, target_id, details, prev_hash, hash FROM audit_log";
+const AUDIT_SELECT: &str =
+    "SELECT seq, id, at, actor, event, outcome, target_type, target_id, details, prev_hash, hash FROM audit_log";
 
 fn map_audit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
     Ok(AuditRow {

@@ -27,8 +27,8 @@ pub fn open(path: &Path, create: bool) -> Result<rusqlite::Connection> {
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = rusqlite::Connection::open_with_flags(path, flags)
-        .map_err(|e| Error::from(e).with("path", path.display()))?;
+    let conn =
+        rusqlite::Connection::open_with_flags(path, flags).map_err(|e| Error::from(e).with("path", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
