@@ -106,7 +106,10 @@ fn groups_membership_and_built_ins() {
     // A group in use needs force to delete; built-ins cannot be changed.
     assert_eq!(f.ams.group_remove(&g.id, false).unwrap_err().code(), ErrorCode::ForceRequired);
     assert_eq!(f.ams.group_remove("S-1-4096-2-1", true).unwrap_err().code(), ErrorCode::GroupBuiltIn);
-    assert_eq!(f.ams.group_member_add("S-1-4096-2-4", std::slice::from_ref(&d1)).unwrap_err().code(), ErrorCode::GroupBuiltIn);
+    assert_eq!(
+        f.ams.group_member_add("S-1-4096-2-4", std::slice::from_ref(&d1)).unwrap_err().code(),
+        ErrorCode::GroupBuiltIn
+    );
     assert_eq!(f.ams.group_members("S-1-4096-2-4").unwrap().len(), 2, "all Windows devices");
     assert_eq!(f.ams.group_members("S-1-4096-2-5").unwrap().len(), 0, "no Linux devices");
     let sids = f.ams.device_group_sids(&d1).unwrap();
