@@ -7,6 +7,7 @@ mod cli;
 mod cmdlets;
 mod commands;
 mod output;
+mod progress;
 mod secret;
 
 use std::process::ExitCode;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock, format_time};
 use crate::error::{Error, ErrorCode, Result};
 use crate::instance::{self, HostConfig};
+use crate::lock::InstanceLock;
 use crate::store::{DbUrl, Store, migrate};
 
 /// How to open an instance.
@@ -67,6 +68,8 @@ pub struct Ams {
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) actor: String,
+    /// The instance lock this process holds while the instance is open (see [`crate::lock`]).
+    pub(crate) _lock: Option<InstanceLock>,
 }
 
 impl std::fmt::Debug for Ams {
@@ -95,8 +98,35 @@ impl Ams {
                 .hint("Run `ams init` to create one, or pass the right --data-dir / AMS_DATA_DIR.")
                 .with("data_dir", opts.data_dir.display()));
         }
+        let lock = InstanceLock::shared(&opts.data_dir)?;
         let store = Store::open(&url, false)?;
-        Ok(Ams { data_dir: opts.data_dir.clone(), config, store, clock: opts.clock.clone(), actor: opts.actor.clone() })
+        Ok(Ams {
+            data_dir: opts.data_dir.clone(),
+            config,
+            store,
+            clock: opts.clock.clone(),
+            actor: opts.actor.clone(),
+            _lock: lock,
+        })
+    }
+
+    /// An instance handle over a database file that is not (yet) the instance's own: a backup
+    /// image being checked or restored. `data_dir` is where the host key file is looked for.
+    pub(crate) fn over_file(
+        opts: &OpenOptions,
+        config: HostConfig,
+        db_path: &Path,
+        lock: Option<InstanceLock>,
+    ) -> Result<Ams> {
+        let store = Store::open(&DbUrl::Sqlite(db_path.to_path_buf()), false)?;
+        Ok(Ams {
+            data_dir: opts.data_dir.clone(),
+            config,
+            store,
+            clock: opts.clock.clone(),
+            actor: opts.actor.clone(),
+            _lock: lock,
+        })
     }
 
     /// Creates the data directory and database of a new instance (no keys yet); used by init.
@@ -108,6 +138,7 @@ impl Ams {
         }
         let config = HostConfig::load(&opts.data_dir)?;
         let url = DbUrl::parse(&config.database, &opts.data_dir)?;
+        let lock = InstanceLock::shared(&opts.data_dir)?;
         let store = Store::open(&url, true)?;
         let ams = Ams {
             data_dir: opts.data_dir.clone(),
@@ -115,6 +146,7 @@ impl Ams {
             store,
             clock: opts.clock.clone(),
             actor: opts.actor.clone(),
+            _lock: lock,
         };
         migrate::migrate(ams.store.conn(), &ams.now())?;
         Ok(ams)

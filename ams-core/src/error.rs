@@ -225,6 +225,20 @@ error_codes! {
     PasswordPolicyInvalid = ("AMS-PWD-0002", InvalidInput),
     /// The device has no BitLocker recovery keys.
     NoBitLockerKey = ("AMS-FVE-0001", NotFound),
+
+    // Database backup and restore.
+    /// The file is not an ams database backup, or its format version is unknown to this ams.
+    BackupFormat = ("AMS-BAK-0001", InvalidInput),
+    /// The backup file ends before the length its manifest states: it was truncated.
+    BackupTruncated = ("AMS-BAK-0002", Integrity),
+    /// A checksum of the backup file does not match, or the database image inside it is damaged.
+    BackupCorrupt = ("AMS-BAK-0003", Integrity),
+    /// The backup's seal does not verify under its master key: the file was deliberately changed.
+    BackupTampered = ("AMS-BAK-0004", Integrity),
+    /// The instance's database engine is backed up with the database platform's own tools.
+    BackupUsePlatformTools = ("AMS-BAK-0005", Config),
+    /// Another process holds the instance, so it cannot be restored now.
+    InstanceBusy = ("AMS-BAK-0006", Conflict),
 }
 
 /// The error type of every public `ams-core` function.

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod instance;
+pub mod lock;
 pub mod service;
 pub mod store;
 

@@ -54,6 +54,16 @@ impl Keyring {
     pub fn open(&self, binding: &Binding<'_>, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         self.master.open(binding, sealed)
     }
+
+    /// The master key (for backups: sealing a manifest, re-adding a host protector on restore).
+    pub(crate) fn master(&self) -> &MasterKey {
+        &self.master
+    }
+
+    /// The host key this keyring was unlocked with.
+    pub(crate) fn host_key(&self) -> &HostKey {
+        &self.host_key
+    }
 }
 
 /// Minimum length of a recovery password chosen by a person.
@@ -309,6 +319,18 @@ impl Ams {
         self.key_status()
     }
 
+    /// Unwraps the active master key with the recovery password and changes nothing (for
+    /// `ams db verify`). A wrong password fails with [`ErrorCode::WrongRecoveryPassword`].
+    pub(crate) fn master_key_from_recovery_password(&self, recovery_password: &[u8]) -> Result<MasterKey> {
+        let (instance_id, mk, protectors) = self.store.read(|tx| {
+            let id = self.instance_id(tx)?;
+            let mk = Self::active_key_row(tx)?;
+            let p = tx.protectors(&mk.id)?;
+            Ok((id, mk, p))
+        })?;
+        unwrap_with_recovery(&instance_id, &mk, &protectors, recovery_password)
+    }
+
     /// Reports the protectors and whether the host protector works. Never fails because of
     /// recovery mode.
     pub fn key_status(&self) -> Result<KeyStatus> {
@@ -412,7 +434,7 @@ impl Ams {
     }
 }
 
-fn insert_host_protector(
+pub(crate) fn insert_host_protector(
     tx: &Tx<'_>,
     instance_id: &str,
     host_key: &HostKey,

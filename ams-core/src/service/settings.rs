@@ -27,9 +27,67 @@ pub const PASSWORD_HISTORY_KEEP_COUNT: IntSetting =
 pub const PASSWORD_HISTORY_KEEP_DAYS: IntSetting =
     IntSetting { key: "PasswordHistoryKeepDays", default: 0, min: 0, max: 36_500 };
 
+/// Scheduled database backups: 1 makes `ams db backup --scheduled` back up when one is due, 0
+/// makes it do nothing (the timer can stay in place).
+pub const BACKUP_ENABLED: IntSetting = IntSetting { key: "BackupEnabled", default: 1, min: 0, max: 1 };
+/// Hours between scheduled backups; 0 backs up on every `ams db backup --scheduled` run, so the
+/// timer alone sets the pace.
+pub const BACKUP_INTERVAL_HOURS: IntSetting = IntSetting { key: "BackupIntervalHours", default: 24, min: 0, max: 8760 };
+/// Scheduled backups kept in the backup folder (older ones are deleted after each new one).
+pub const BACKUP_RETENTION_COUNT: IntSetting =
+    IntSetting { key: "BackupRetentionCount", default: 14, min: 1, max: 10_000 };
+
 /// Every numeric setting.
-pub const INT_SETTINGS: &[IntSetting] =
-    &[PASSWORD_MAX_AGE_DAYS, PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_KEEP_DAYS];
+pub const INT_SETTINGS: &[IntSetting] = &[
+    PASSWORD_MAX_AGE_DAYS,
+    PASSWORD_HISTORY_KEEP_COUNT,
+    PASSWORD_HISTORY_KEEP_DAYS,
+    BACKUP_ENABLED,
+    BACKUP_INTERVAL_HOURS,
+    BACKUP_RETENTION_COUNT,
+];
+
+/// A text setting.
+#[derive(Debug, Clone, Copy)]
+pub struct TextSetting {
+    /// Key in the database and in `Get-AmsServiceConfig` output.
+    pub key: &'static str,
+    /// Value when unset.
+    pub default: &'static str,
+    /// Longest allowed value, in characters.
+    pub max_len: usize,
+}
+
+/// Folder for scheduled backups: empty means `DATA_DIR/backups`; a relative path is relative to
+/// the data directory.
+pub const BACKUP_FOLDER: TextSetting = TextSetting { key: "BackupFolder", default: "", max_len: 1024 };
+
+/// Every text setting.
+pub const TEXT_SETTINGS: &[TextSetting] = &[BACKUP_FOLDER];
+
+impl TextSetting {
+    /// Reads the setting (its default when unset or unreadable).
+    pub fn get(&self, tx: &Tx<'_>) -> Result<String> {
+        Ok(tx
+            .setting(self.key)?
+            .and_then(|v| serde_json::from_str::<String>(&v).ok())
+            .filter(|v| self.check(v).is_ok())
+            .unwrap_or_else(|| self.default.to_string()))
+    }
+
+    /// Checks a value: not too long, no control characters.
+    pub fn check<'v>(&self, v: &'v str) -> Result<&'v str> {
+        if v.chars().count() <= self.max_len && !v.chars().any(char::is_control) {
+            Ok(v)
+        } else {
+            Err(Error::new(
+                ErrorCode::ServiceConfigInvalid,
+                format!("{} must be at most {} characters without control characters.", self.key, self.max_len),
+            )
+            .with("setting", self.key))
+        }
+    }
+}
 
 impl IntSetting {
     /// Reads the setting (its default when unset or unreadable).
@@ -73,6 +131,27 @@ impl Ams {
 
     /// Reads a numeric service setting.
     pub fn int_setting(&self, s: &IntSetting) -> Result<i64> {
+        self.store.read(|tx| s.get(tx))
+    }
+
+    /// Sets a text service setting.
+    pub fn set_text_setting(&self, s: &TextSetting, value: &str) -> Result<()> {
+        let v = s.check(value)?;
+        let json = serde_json::to_string(v).map_err(|_| Error::internal("Could not serialise a setting."))?;
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.put_setting(s.key, &json, &now)?;
+            crate::service::audit::record(
+                self,
+                tx,
+                crate::service::audit::Event::success("service_config.set", "setting", s.key)
+                    .details(serde_json::json!({ s.key: v })),
+            )
+        })
+    }
+
+    /// Reads a text service setting.
+    pub fn text_setting(&self, s: &TextSetting) -> Result<String> {
         self.store.read(|tx| s.get(tx))
     }
 }

@@ -1,0 +1,917 @@
+//! Database backup, verification and restore (embedded SQLite).
+//!
+//! * [`Ams::db_backup`]: an online, consistent copy taken with SQLite's backup API while other
+//!   processes go on writing, written as one self-describing file ([`format`]) that is created
+//!   0600 and never overwrites anything. The image carries no host key protector, so a stolen
+//!   backup opens nothing without the recovery password.
+//! * [`Ams::db_backup_scheduled`]: the same into the backup folder when the schedule in the
+//!   service settings says one is due, then deletes the oldest beyond the retention count.
+//! * [`db_verify`]: checksums, SQLite's integrity check, the schema version and, with the
+//!   recovery password, that the master key unwraps, the seal verifies and a sample of secrets
+//!   opens.
+//! * [`db_restore`]: refused while another process holds the instance (unless forced); the image
+//!   is checked and migrated in a temporary file that then replaces the database in one rename;
+//!   the replaced database is kept as a dated copy.
+//!
+//! Design notes: docs/backup-and-restore.md and docs/adr/0002-backup-format.md.
+
+pub mod format;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::ams::{Ams, OpenOptions};
+use crate::clock::{format_time, parse_time};
+use crate::crypto::envelope::{self, EnvelopeContext, SecretKind};
+use crate::crypto::seal::{Binding, MasterKey, hex, new_id, random_bytes};
+use crate::error::{Error, ErrorCode, Result};
+use crate::instance::{self, HOST_CONFIG_FILE, HostConfig};
+use crate::lock::{EXCLUSIVE_WAIT, InstanceLock};
+use crate::service::audit::{self, Event};
+use crate::service::certs::cert_key_binding;
+use crate::service::keys::{SEALED_COLUMNS, insert_host_protector};
+use crate::service::settings::{BACKUP_ENABLED, BACKUP_FOLDER, BACKUP_INTERVAL_HOURS, BACKUP_RETENTION_COUNT};
+use crate::store::DbUrl;
+use crate::store::migrate::{self, MigrationStatus};
+use crate::store::sqlite::backup as sql;
+
+use format::{Header, Manifest};
+
+/// File name extension of backups.
+pub const BACKUP_EXTENSION: &str = "amsbak";
+/// Default backup folder, inside the data directory.
+pub const DEFAULT_BACKUP_FOLDER: &str = "backups";
+/// A scheduled backup is due this long before the interval has fully passed, so a timer that
+/// fires a little early does not skip a whole period.
+pub const SCHEDULE_SLACK_MINUTES: i64 = 5;
+
+/// A stage of a long operation, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Copying the live database (online backup API).
+    Copy,
+    /// Computing the image checksum.
+    Checksum,
+    /// Writing the backup file.
+    Write,
+    /// Reading and checking a backup file.
+    Read,
+}
+
+impl Phase {
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Copy => "copying",
+            Phase::Checksum => "checksum",
+            Phase::Write => "writing",
+            Phase::Read => "reading",
+        }
+    }
+}
+
+/// Progress of a long operation: `done` of `total` bytes in `phase`.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// The stage.
+    pub phase: Phase,
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all.
+    pub total: u64,
+}
+
+fn reporter(progress: &mut dyn FnMut(Progress), phase: Phase) -> impl FnMut(u64, u64) + '_ {
+    move |done, total| progress(Progress { phase, done, total })
+}
+
+/// What `ams db backup` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupReport {
+    /// The backup file.
+    pub file: String,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+    /// Id of the backup.
+    pub backup_id: String,
+    /// The instance.
+    pub instance_id: String,
+    /// When it was taken.
+    pub created_at: String,
+    /// Schema version of the image.
+    pub schema_version: u32,
+    /// The master key in force (the recovery password in force now opens the backup).
+    pub master_key_id: String,
+    /// SHA-256 of the database image.
+    pub image_sha256: String,
+    /// True when the manifest is sealed under the master key (false in recovery mode).
+    pub sealed: bool,
+    /// Rows per table.
+    pub row_counts: BTreeMap<String, u64>,
+}
+
+/// What `ams db backup --scheduled` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScheduledBackupReport {
+    /// True when a backup was written by this run.
+    pub backed_up: bool,
+    /// Why not, when no backup was written.
+    pub skipped_reason: Option<String>,
+    /// The backup folder.
+    pub folder: String,
+    /// The backup written.
+    pub backup: Option<BackupReport>,
+    /// When the next backup is due (none when every run backs up).
+    pub next_due: Option<String>,
+    /// Scheduled backups kept.
+    pub retention_count: i64,
+    /// Old backups deleted by this run.
+    pub pruned: Vec<String>,
+}
+
+/// What `ams db verify` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyReport {
+    /// The backup file.
+    pub file: String,
+    /// The manifest.
+    pub manifest: Manifest,
+    /// Both checksums match (always true in a report: a mismatch is an error).
+    pub checksums_ok: bool,
+    /// SQLite's integrity check result (`ok`).
+    pub integrity_check: String,
+    /// The schema version this ams works with.
+    pub target_version: u32,
+    /// True when a restore would migrate the image forward.
+    pub migration_needed: bool,
+    /// True when the recovery password was given and unwrapped the master key.
+    pub recovery_password_checked: bool,
+    /// Whether the seal verified: null without the recovery password, false for an unsealed backup.
+    pub authenticated: Option<bool>,
+    /// Sealed values and agent-sealed secrets opened as a sample (all must open).
+    pub secrets_opened: usize,
+    /// Things worth knowing that are not failures.
+    pub warnings: Vec<String>,
+}
+
+/// What `ams db restore` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestoreReport {
+    /// The data directory.
+    pub data_dir: String,
+    /// The database file restored.
+    pub database: String,
+    /// True when the data directory was created by this restore.
+    pub created_data_dir: bool,
+    /// The backup restored.
+    pub backup_id: String,
+    /// The instance restored.
+    pub instance_id: String,
+    /// When the backup was taken.
+    pub backup_created_at: String,
+    /// Schema version of the backup.
+    pub backup_schema_version: u32,
+    /// Schema version now.
+    pub schema_version: u32,
+    /// Migrations applied to the restored image.
+    pub migrated: Vec<u32>,
+    /// Where the replaced database was kept, if there was one.
+    pub replaced_database_copy: Option<String>,
+    /// True when the restore overrode another process holding the instance.
+    pub forced: bool,
+    /// True when the seal was verified with this host's key (same instance and master key).
+    pub authenticated: bool,
+    /// True when the instance needs `ams key recover` (new host, or the master key differs).
+    pub recovery_mode: bool,
+    /// Things worth knowing that are not failures.
+    pub warnings: Vec<String>,
+}
+
+/// The error for engines whose backups are made with the database platform's own tools.
+pub fn platform_tools_error(engine: &str) -> Error {
+    Error::new(
+        ErrorCode::BackupUsePlatformTools,
+        "This instance's database is not embedded: back it up and restore it with the database platform's own tools.",
+    )
+    .hint("For SQL Server use BACKUP DATABASE / RESTORE DATABASE (or your platform's backups); see docs/backup-and-restore.md. Keep the recovery password: it opens the master key in any restored copy.")
+    .with("engine", engine)
+}
+
+/// The instance's SQLite file.
+///
+/// Every engine is matched here, so adding one to [`DbUrl`] fails to compile until its backup
+/// story is decided. SQL Server answers with [`platform_tools_error`] (docs/backup-and-restore.md).
+fn sqlite_file(url: &DbUrl) -> Result<&Path> {
+    match url {
+        DbUrl::Sqlite(path) => Ok(path),
+    }
+}
+
+/// Refuses connection strings naming SQL Server with the platform-tools explanation (this build
+/// cannot open them at all; a build with SQL Server support reaches [`sqlite_file`] instead).
+pub fn check_engine(data_dir: &Path) -> Result<()> {
+    let config = HostConfig::load(data_dir)?;
+    let lower = config.database.trim().to_ascii_lowercase();
+    if lower.starts_with("mssql://") || lower.starts_with("sqlserver://") || lower.contains("server=") {
+        return Err(platform_tools_error("sqlserver"));
+    }
+    Ok(())
+}
+
+/// A file that is deleted when dropped unless kept; with its SQLite side files.
+struct TempPath {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl TempPath {
+    /// Creates an empty 0600 file named `.<stem>.<what>-<random>` in `dir`.
+    fn create(dir: &Path, stem: &str, what: &str) -> Result<TempPath> {
+        let path = dir.join(format!(".{stem}.{what}-{}", hex(&random_bytes::<6>()?)));
+        instance::write_new_private(&path, b"")?;
+        Ok(TempPath { path, keep: false })
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+        }
+        for side in ["-journal", "-wal", "-shm"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(side);
+            let _ = fs::remove_file(PathBuf::from(p));
+        }
+    }
+}
+
+/// A private (0700) temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> Result<TempDir> {
+        let p = std::env::temp_dir().join(format!("ams-{what}-{}", hex(&random_bytes::<8>()?)));
+        if p.exists() {
+            return Err(Error::internal("A random temporary directory name was taken."));
+        }
+        instance::create_data_dir(&p)?;
+        Ok(TempDir(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Puts `tmp` at `dest` without ever replacing an existing file.
+fn publish_new(tmp: &Path, dest: &Path) -> Result<()> {
+    match fs::hard_link(tmp, dest) {
+        Ok(()) => {
+            let _ = fs::remove_file(tmp);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(file_exists(dest)),
+        Err(_) => {
+            // No hard links here (some file systems): check, then rename.
+            if dest.exists() {
+                return Err(file_exists(dest));
+            }
+            fs::rename(tmp, dest).map_err(|e| Error::from(e).with("path", dest.display()))?;
+        }
+    }
+    sync_parent(dest);
+    Ok(())
+}
+
+fn file_exists(path: &Path) -> Error {
+    Error::new(ErrorCode::FileExists, "The backup file already exists; backups never overwrite a file.")
+        .hint("Choose a new file name.")
+        .with("path", path.display())
+}
+
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(d) =
+        path.parent().and_then(|p| File::open(if p.as_os_str().is_empty() { Path::new(".") } else { p }).ok())
+    {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// `2026-03-01T12:00:00.000000Z` -> `20260301T120000.000000Z` (fixed width, sorts by time).
+fn compact_stamp(t: time::OffsetDateTime) -> String {
+    format_time(t).chars().filter(|c| *c != '-' && *c != ':').collect()
+}
+
+fn parse_compact_stamp(s: &str) -> Option<time::OffsetDateTime> {
+    if s.len() != 23 || !s.is_ascii() {
+        return None;
+    }
+    let full = format!(
+        "{}-{}-{}T{}:{}:{}{}",
+        s.get(0..4)?,
+        s.get(4..6)?,
+        s.get(6..8)?,
+        s.get(9..11)?,
+        s.get(11..13)?,
+        s.get(13..15)?,
+        s.get(15..)?
+    );
+    parse_time(&full).ok()
+}
+
+/// The backup folder a setting value names.
+pub fn resolve_backup_folder(data_dir: &Path, setting: &str) -> PathBuf {
+    let s = setting.trim();
+    if s.is_empty() {
+        data_dir.join(DEFAULT_BACKUP_FOLDER)
+    } else if Path::new(s).is_absolute() {
+        PathBuf::from(s)
+    } else {
+        data_dir.join(s)
+    }
+}
+
+/// Scheduled backups of one instance in a folder, oldest first: (stamp, path).
+fn scheduled_files(folder: &Path, prefix: &str) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    let entries = match fs::read_dir(folder) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(Error::from(e).with("path", folder.display())),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(stamp) = name.strip_prefix(prefix).and_then(|r| r.strip_suffix(&format!(".{BACKUP_EXTENSION}")))
+        else {
+            continue;
+        };
+        if parse_compact_stamp(stamp).is_some() && entry.file_type()?.is_file() {
+            out.push((stamp.to_string(), entry.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+impl Ams {
+    /// Backs the database up into `out`, a new file (0600; an existing file is never replaced).
+    /// `progress` is called as the copy goes.
+    pub fn db_backup(&self, out: &Path, progress: &mut dyn FnMut(Progress)) -> Result<BackupReport> {
+        self.backup_to(out, false, progress)
+    }
+
+    /// Runs a scheduled backup: when enabled and due (see the `Backup*` service settings), writes
+    /// a backup into the backup folder and deletes the oldest scheduled backups of this instance
+    /// beyond the retention count.
+    pub fn db_backup_scheduled(&self, progress: &mut dyn FnMut(Progress)) -> Result<ScheduledBackupReport> {
+        let (enabled, interval, keep, folder, instance_id) = self.store.read(|tx| {
+            let id = tx
+                .instance()?
+                .map(|r| r.id)
+                .ok_or_else(|| Error::new(ErrorCode::InstanceNotFound, "The database has no instance record."))?;
+            Ok((
+                BACKUP_ENABLED.get(tx)?,
+                BACKUP_INTERVAL_HOURS.get(tx)?,
+                BACKUP_RETENTION_COUNT.get(tx)?,
+                BACKUP_FOLDER.get(tx)?,
+                id,
+            ))
+        })?;
+        let folder = resolve_backup_folder(&self.data_dir, &folder);
+        let mut report = ScheduledBackupReport {
+            backed_up: false,
+            skipped_reason: None,
+            folder: folder.display().to_string(),
+            backup: None,
+            next_due: None,
+            retention_count: keep,
+            pruned: Vec::new(),
+        };
+        if enabled == 0 {
+            report.skipped_reason = Some("Scheduled backups are disabled (BackupEnabled is 0).".into());
+            return Ok(report);
+        }
+        instance::create_data_dir(&folder)?;
+        let short_id: String = instance_id.chars().take(8).collect();
+        let prefix = format!("ams-backup-{short_id}-");
+        let now = self.now_time();
+        let period = time::Duration::hours(interval);
+        if interval > 0
+            && let Some(last) = scheduled_files(&folder, &prefix)?.last().and_then(|(s, _)| parse_compact_stamp(s))
+        {
+            let due = last + period - time::Duration::minutes(SCHEDULE_SLACK_MINUTES);
+            if now < due {
+                report.skipped_reason = Some(format!("The last scheduled backup is younger than {interval} hours."));
+                report.next_due = Some(format_time(last + period));
+                return Ok(report);
+            }
+        }
+        let file = folder.join(format!("{prefix}{}.{BACKUP_EXTENSION}", compact_stamp(now)));
+        let backup = self.backup_to(&file, true, progress)?;
+        let all = scheduled_files(&folder, &prefix)?;
+        let excess = all.len().saturating_sub(usize::try_from(keep).unwrap_or(usize::MAX));
+        for (_, path) in all.iter().take(excess) {
+            fs::remove_file(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+            report.pruned.push(path.display().to_string());
+        }
+        report.backed_up = true;
+        report.backup = Some(backup);
+        report.next_due = (interval > 0).then(|| format_time(now + period));
+        Ok(report)
+    }
+
+    fn backup_to(&self, out: &Path, scheduled: bool, progress: &mut dyn FnMut(Progress)) -> Result<BackupReport> {
+        let _live = sqlite_file(self.store.url())?;
+        if out.exists() {
+            return Err(file_exists(out));
+        }
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::invalid("The backup file name is missing.").with("path", out.display()))?;
+        let dir = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(Error::new(ErrorCode::FileIo, "The folder for the backup file does not exist.")
+                .hint("Create the folder first, or choose another path.")
+                .with("path", dir.display()));
+        }
+        let status = migrate::status(self.store.conn())?;
+        let (instance_id, master_key_id) = self.store.read(|tx| {
+            let i = tx.instance()?.ok_or_else(|| {
+                Error::new(ErrorCode::InstanceNotFound, "The database has no instance record.").hint("Run `ams init`.")
+            })?;
+            let mk = tx
+                .active_master_key()?
+                .ok_or_else(|| Error::new(ErrorCode::MasterKeyMissing, "The database has no active master key."))?;
+            Ok((i.id, mk.id))
+        })?;
+        // In recovery mode the backup is still taken, without a seal.
+        let keyring = self.unlock().ok();
+        let backup_id = new_id()?.to_string();
+        let created_at = self.now();
+
+        let image = TempPath::create(&dir, &name, "image")?;
+        let conn = sql::online_copy(self.store.conn(), &image.path, &mut reporter(progress, Phase::Copy))?;
+        sql::strip_host_protectors(&conn)?;
+        let row_counts = sql::row_counts(&conn)?;
+        drop(conn);
+        let (image_bytes, image_sha256) = format::hash_file(&image.path, &mut reporter(progress, Phase::Checksum))?;
+
+        let manifest = Manifest {
+            format: format::FORMAT_NAME.into(),
+            format_version: format::FORMAT_VERSION,
+            engine: "sqlite".into(),
+            backup_id: backup_id.clone(),
+            instance_id: instance_id.clone(),
+            created_at: created_at.clone(),
+            ams_version: env!("CARGO_PKG_VERSION").into(),
+            schema_version: status.schema_version,
+            master_key_id: master_key_id.clone(),
+            scheduled,
+            host_key_protector_included: false,
+            image_bytes,
+            image_sha256: image_sha256.clone(),
+            row_counts: row_counts.clone(),
+        };
+        let manifest_line =
+            serde_json::to_vec(&manifest).map_err(|_| Error::internal("Could not serialise the backup manifest."))?;
+        let seal = match &keyring {
+            Some(k) if k.master_key_id().to_string() == master_key_id => {
+                Some(k.seal(&format::seal_binding(&backup_id), &format::manifest_digest(&manifest_line))?)
+            }
+            _ => None,
+        };
+        let header = format::encode_header(&manifest_line, seal.as_deref());
+
+        let partial = TempPath::create(&dir, &name, "partial")?;
+        {
+            let mut f = fs::OpenOptions::new().write(true).open(&partial.path)?;
+            f.write_all(&header)?;
+            let mut src = File::open(&image.path)?;
+            let mut done = 0u64;
+            loop {
+                let n = std::io::copy(&mut std::io::Read::take(&mut src, format::CHUNK as u64), &mut f)?;
+                if n == 0 {
+                    break;
+                }
+                done += n;
+                progress(Progress { phase: Phase::Write, done, total: image_bytes });
+            }
+            f.sync_all()?;
+        }
+        publish_new(&partial.path, out)?;
+        drop(image);
+        let bytes = fs::metadata(out)?.len();
+        self.store.write(|tx| {
+            audit::record(
+                self,
+                tx,
+                Event::success("db.backup", "backup", &backup_id).details(serde_json::json!({
+                    "File": out.display().to_string(),
+                    "Scheduled": scheduled,
+                    "SchemaVersion": status.schema_version,
+                    "ImageSha256": image_sha256,
+                    "Sealed": seal.is_some(),
+                })),
+            )
+        })?;
+        Ok(BackupReport {
+            file: out.display().to_string(),
+            bytes,
+            backup_id,
+            instance_id,
+            created_at,
+            schema_version: status.schema_version,
+            master_key_id,
+            image_sha256,
+            sealed: seal.is_some(),
+            row_counts,
+        })
+    }
+}
+
+/// Checks an extracted image against its manifest: SQLite integrity, instance id, row counts and
+/// schema version. Returns where the schema stands against this ams (a newer schema or an edited
+/// migration is refused with the migration errors).
+fn inspect_image(path: &Path, file: &Path, m: &Manifest) -> Result<MigrationStatus> {
+    let bad = |detail: String| format::corrupt(file, &detail);
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| bad(e.to_string()))?;
+    let problems = sql::integrity_problems(&conn).map_err(|e| bad(e.message().to_string()))?;
+    if let Some(first) = problems.first() {
+        return Err(bad(format!("SQLite integrity check: {first}")));
+    }
+    if sql::instance_id(&conn)?.as_deref() != Some(m.instance_id.as_str()) {
+        return Err(bad("the database inside belongs to another instance than the manifest names".into()));
+    }
+    if sql::row_counts(&conn)? != m.row_counts {
+        return Err(bad("the row counts of the database inside differ from the manifest".into()));
+    }
+    let status = migrate::status(&conn)?;
+    if status.schema_version != m.schema_version {
+        return Err(bad("the schema version of the database inside differs from the manifest".into()));
+    }
+    sql::leave_wal(&conn)?;
+    Ok(status)
+}
+
+/// Verifies the seal with a master key: `Ok(true)` verified, `Ok(false)` no seal.
+fn check_seal(header: &Header, master: &MasterKey, file: &Path) -> Result<bool> {
+    let Some(seal) = &header.seal else {
+        return Ok(false);
+    };
+    let tampered = || {
+        Error::new(
+            ErrorCode::BackupTampered,
+            "The backup's seal does not verify: the file was changed after it was written.",
+        )
+        .hint("Do not restore this file; use another copy of the backup.")
+        .with("path", file.display())
+    };
+    let digest = master.open(&format::seal_binding(&header.manifest.backup_id), seal).map_err(|_| tampered())?;
+    if digest.as_slice() != format::manifest_digest(&header.manifest_line) {
+        return Err(tampered());
+    }
+    Ok(true)
+}
+
+/// Opens a sample of the secrets in a database with its master key: up to 20 values of every
+/// sealed column, and up to 10 current passwords and 10 BitLocker keys with their certificate's
+/// private key. Returns how many opened; any failure is an error.
+fn open_samples(conn: &rusqlite::Connection, master: &MasterKey) -> Result<usize> {
+    let mut opened = 0;
+    for (table, id_col, col) in SEALED_COLUMNS {
+        for (id, sealed) in sql::sample_sealed(conn, table, id_col, col, 20)? {
+            drop(master.open(&Binding { table, column: col, row_id: &id }, &sealed)?);
+            opened += 1;
+        }
+    }
+    let (passwords, bitlocker) = sql::sample_blobs(conn, 10)?;
+    let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
+    for (kind, list) in [(SecretKind::LapsPassword, passwords), (SecretKind::BitLockerKey, bitlocker)] {
+        for b in list {
+            if !keys.contains_key(&b.cert_thumbprint) {
+                let sealed = sql::sealed_cert_key(conn, &b.cert_thumbprint)?.ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::CertPrivateKeyMissing,
+                        "A secret is sealed to a certificate whose private key is not in the backup.",
+                    )
+                    .hint("Import the certificate's PFX backup after restoring; see docs/backup-and-restore.md.")
+                    .with("thumbprint", &b.cert_thumbprint)
+                })?;
+                let key = master.open(&cert_key_binding(&b.cert_thumbprint), &sealed)?;
+                keys.insert(b.cert_thumbprint.clone(), key);
+            }
+            let key = keys.get(&b.cert_thumbprint).ok_or_else(|| Error::internal("certificate key cache"))?;
+            drop(envelope::open(key, &b.blob, &EnvelopeContext { kind, device_id: &b.device_id })?);
+            opened += 1;
+        }
+    }
+    Ok(opened)
+}
+
+/// Checks a backup file without an instance: checksums, SQLite's integrity check, the schema
+/// version and, with the recovery password, that the master key unwraps, the seal verifies and a
+/// sample of secrets opens. A wrong recovery password fails with
+/// [`ErrorCode::WrongRecoveryPassword`].
+pub fn db_verify(
+    file: &Path,
+    recovery_password: Option<&[u8]>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<VerifyReport> {
+    let header = format::read_header(file)?;
+    let m = &header.manifest;
+    if m.engine != "sqlite" {
+        return Err(unsupported_engine(file, &m.engine));
+    }
+    let tmp = TempDir::new("verify")?;
+    let image = tmp.0.join(instance::DEFAULT_DB_FILE);
+    instance::write_new_private(&image, b"")?;
+    {
+        let mut f = fs::OpenOptions::new().write(true).open(&image)?;
+        format::copy_image(file, &header, Some(&mut f), &mut reporter(progress, Phase::Read))?;
+    }
+    let status = inspect_image(&image, file, m)?;
+    let mut report = VerifyReport {
+        file: file.display().to_string(),
+        manifest: m.clone(),
+        checksums_ok: true,
+        integrity_check: "ok".into(),
+        target_version: status.target_version,
+        migration_needed: !status.pending.is_empty(),
+        recovery_password_checked: false,
+        authenticated: None,
+        secrets_opened: 0,
+        warnings: Vec::new(),
+    };
+    if let Some(pw) = recovery_password {
+        let opts = OpenOptions::new(&tmp.0);
+        let ams = Ams::over_file(&opts, HostConfig::default(), &image, None)?;
+        let master = ams.master_key_from_recovery_password(pw)?;
+        if master.id().to_string() != m.master_key_id {
+            return Err(format::corrupt(
+                file,
+                "the master key in the database differs from the one the manifest names",
+            ));
+        }
+        report.recovery_password_checked = true;
+        let sealed = check_seal(&header, &master, file)?;
+        report.authenticated = Some(sealed);
+        if !sealed {
+            report.warnings.push(
+                "The backup has no seal (it was taken in recovery mode), so deliberate changes to it cannot be detected."
+                    .into(),
+            );
+        }
+        report.secrets_opened = open_samples(ams.store.conn(), &master)?;
+    }
+    Ok(report)
+}
+
+fn unsupported_engine(file: &Path, engine: &str) -> Error {
+    Error::new(ErrorCode::BackupFormat, "The backup holds a database engine this ams cannot restore.")
+        .with("path", file.display())
+        .with("engine", engine)
+}
+
+fn busy(data_dir: &Path) -> Error {
+    Error::new(ErrorCode::InstanceBusy, "Another process holds the instance, so it cannot be restored now.")
+        .hint("Stop the ams service, timers and other ams commands using this data directory, or pass --force (their later writes are lost).")
+        .with("data_dir", data_dir.display())
+}
+
+/// Restores the instance's database from a backup file.
+///
+/// Refused with [`ErrorCode::InstanceBusy`] while another process holds the instance, unless
+/// `force`. The backup is checked completely before anything changes; the image is written to a
+/// temporary file beside the database, checked, migrated forward if it is older, and then renamed
+/// over the database in one step. The replaced database is kept as `<db>.replaced-<time>`.
+/// A data directory that does not exist yet is created (0700) with a default `host.toml` and no
+/// host key: the restored instance is then in recovery mode until `ams key recover`.
+pub fn db_restore(
+    opts: &OpenOptions,
+    file: &Path,
+    force: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RestoreReport> {
+    let data_dir = &opts.data_dir;
+    let header = format::read_header(file)?;
+    let m = header.manifest.clone();
+    if m.engine != "sqlite" {
+        return Err(unsupported_engine(file, &m.engine));
+    }
+    check_engine(data_dir)?;
+    let config_exists = data_dir.join(HOST_CONFIG_FILE).exists();
+    let config = HostConfig::load(data_dir)?;
+    let url = DbUrl::parse(&config.database, data_dir)?;
+    let db_path = sqlite_file(&url)?.to_path_buf();
+    let created_data_dir = !data_dir.exists();
+    if !config_exists && !db_path.exists() {
+        // Nothing is created for a damaged backup: check the whole image first.
+        format::copy_image(file, &header, None, &mut reporter(progress, Phase::Read))?;
+    }
+    instance::create_data_dir(data_dir)?;
+    if !config_exists {
+        config.save(data_dir)?;
+    }
+    let db_dir = match db_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => data_dir.clone(),
+    };
+    instance::create_data_dir(&db_dir)?;
+    let mut warnings = Vec::new();
+
+    // 1. The image, into a temporary file beside the database, checked again as it is copied.
+    let db_name = db_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "ams.db".into());
+    let mut staged = TempPath::create(&db_dir, &db_name, "restore")?;
+    {
+        let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
+        format::copy_image(file, &header, Some(&mut f), &mut reporter(progress, Phase::Read))?;
+    }
+    let status = inspect_image(&staged.path, file, &m)?;
+
+    // 2. The seal, when this host's key opens the live database and its master key is the
+    //    backup's. Then the restored database gets a host protector again, so it opens at once.
+    let mut same_key = None;
+    if db_path.exists() {
+        let live = Ams::over_file(opts, config.clone(), &db_path, None)?;
+        let live_instance = live.store.read(|tx| tx.instance())?.map(|r| r.id);
+        if live_instance.as_deref().is_some_and(|id| id != m.instance_id) {
+            warnings.push(format!(
+                "The replaced database belonged to another instance ({}).",
+                live_instance.unwrap_or_default()
+            ));
+        }
+        if let Ok(keyring) = live.unlock()
+            && keyring.master_key_id().to_string() == m.master_key_id
+        {
+            same_key = Some(keyring);
+        }
+    }
+    let authenticated = match &same_key {
+        Some(k) => check_seal(&header, k.master(), file)?,
+        None => false,
+    };
+    if same_key.is_some() && !authenticated {
+        warnings.push("The backup has no seal, so deliberate changes to it cannot be detected.".into());
+    }
+
+    // 3. Only now is the instance needed: everything above left it alone.
+    let lock = InstanceLock::exclusive(data_dir, EXCLUSIVE_WAIT)?;
+    if lock.is_none() && !force {
+        return Err(busy(data_dir));
+    }
+
+    // 4. Migrate forward, re-add this host's protector, and record the restore in the restored
+    //    database's own audit trail.
+    let now = format_time(opts.clock.now());
+    let migrated = {
+        let restored = Ams::over_file(opts, config.clone(), &staged.path, None)?;
+        let migrated = migrate::migrate(restored.store.conn(), &now)?;
+        restored.store.write(|tx| {
+            if let Some(k) = &same_key {
+                tx.delete_protectors(&m.master_key_id, "host")?;
+                insert_host_protector(tx, &m.instance_id, k.host_key(), k.master(), &now)?;
+            }
+            audit::record(
+                &restored,
+                tx,
+                Event::success("db.restore", "backup", &m.backup_id).details(serde_json::json!({
+                    "File": file.display().to_string(),
+                    "BackupCreatedAt": m.created_at,
+                    "BackupSchemaVersion": m.schema_version,
+                    "Migrated": migrated,
+                    "Forced": force && lock.is_none(),
+                    "Authenticated": authenticated,
+                })),
+            )
+        })?;
+        sql::leave_wal(restored.store.conn())?;
+        migrated
+    };
+    drop(same_key);
+
+    // 5. Swap.
+    let stamp = now.replace([':', '.'], "");
+    let copy = db_dir.join(format!("{db_name}.replaced-{stamp}"));
+    let mut forced = lock.is_none();
+    let replaced = if db_path.exists() {
+        forced = swap(data_dir, &db_path, &staged.path, &copy, lock.is_some(), force)?;
+        Some(copy.display().to_string())
+    } else {
+        fs::rename(&staged.path, &db_path).map_err(|e| Error::from(e).with("path", db_path.display()))?;
+        sync_parent(&db_path);
+        None
+    };
+    staged.keep = true;
+    drop(staged);
+
+    let restored = Ams::over_file(opts, config, &db_path, None)?;
+    let key = restored.key_status()?;
+    let schema_version = migrate::status(restored.store.conn())?.schema_version;
+    drop(restored);
+    drop(lock);
+    Ok(RestoreReport {
+        data_dir: data_dir.display().to_string(),
+        database: db_path.display().to_string(),
+        created_data_dir,
+        backup_id: m.backup_id,
+        instance_id: m.instance_id,
+        backup_created_at: m.created_at,
+        backup_schema_version: status.schema_version,
+        schema_version,
+        migrated,
+        replaced_database_copy: replaced,
+        forced,
+        authenticated,
+        recovery_mode: key.recovery_mode,
+        warnings,
+    })
+}
+
+/// Replaces the live database with the staged one and keeps the old one at `copy`. Returns true
+/// when the forced path was taken.
+///
+/// Normal path (the exclusive instance lock is held): the live database is taken out of WAL mode,
+/// which SQLite allows only when no other connection has it open, and locked exclusively; the old
+/// file is hard-linked to `copy` and the staged file renamed over it.
+///
+/// Forced path (another process still has it open): the old content is copied to `copy` with
+/// `VACUUM INTO`, then the staged pages are written into the live database in one SQLite write
+/// transaction (the backup API), which the other processes see like any other commit. Nothing is
+/// renamed under them.
+fn swap(data_dir: &Path, db_path: &Path, staged: &Path, copy: &Path, exclusive: bool, force: bool) -> Result<bool> {
+    if exclusive {
+        let live = rusqlite::Connection::open_with_flags(
+            db_path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        live.busy_timeout(EXCLUSIVE_WAIT)?;
+        let alone = sql::leave_wal(&live).and_then(|()| Ok(live.execute_batch("BEGIN EXCLUSIVE")?));
+        match alone {
+            Ok(()) => {
+                if fs::hard_link(db_path, copy).is_err() {
+                    fs::copy(db_path, copy).map_err(|e| Error::from(e).with("path", copy.display()))?;
+                }
+                fs::rename(staged, db_path).map_err(|e| Error::from(e).with("path", db_path.display()))?;
+                sync_parent(db_path);
+                drop(live);
+                return Ok(false);
+            }
+            Err(e) if e.code() == ErrorCode::DbBusy && force => {}
+            Err(e) if e.code() == ErrorCode::DbBusy => return Err(busy(data_dir)),
+            Err(e) => return Err(e),
+        }
+    }
+    if !force {
+        return Err(busy(data_dir));
+    }
+    let mut live = crate::store::sqlite::open(db_path, false)?;
+    live.execute("VACUUM INTO ?1", [copy.to_string_lossy().as_ref()])?;
+    {
+        let src = rusqlite::Connection::open_with_flags(
+            staged,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let b = rusqlite::backup::Backup::new(&src, &mut live)?;
+        let mut waits = 0u32;
+        loop {
+            match b.step(-1)? {
+                rusqlite::backup::StepResult::Done => break,
+                rusqlite::backup::StepResult::More => {}
+                _ => {
+                    waits += 1;
+                    if waits > 3000 {
+                        return Err(Error::new(ErrorCode::DbBusy, "The database stayed locked during the restore.")
+                            .hint("Stop the other ams processes and try again."));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            }
+        }
+    }
+    drop(live);
+    let _ = fs::remove_file(staged);
+    Ok(true)
+}
