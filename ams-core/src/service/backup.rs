@@ -150,7 +150,8 @@ pub struct VerifyReport {
     pub integrity_check: String,
     /// The schema version this ams works with.
     pub target_version: u32,
-    /// True when a restore would migrate the image forward.
+    /// True when a restore would migrate the image forward (verify has migrated a throw-away
+    /// copy to prove it can).
     pub migration_needed: bool,
     /// True when the recovery password was given and unwrapped the master key.
     pub recovery_password_checked: bool,
@@ -665,9 +666,13 @@ pub fn db_verify(
         secrets_opened: 0,
         warnings: Vec::new(),
     };
+    let opts = OpenOptions::new(&tmp.0);
+    let ams = Ams::over_file(&opts, HostConfig::default(), &image, None)?;
+    if report.migration_needed {
+        // Prove that a restore can bring the image forward (on the throw-away copy).
+        migrate::migrate(ams.store.conn(), &ams.now())?;
+    }
     if let Some(pw) = recovery_password {
-        let opts = OpenOptions::new(&tmp.0);
-        let ams = Ams::over_file(&opts, HostConfig::default(), &image, None)?;
         let master = ams.master_key_from_recovery_password(pw)?;
         if master.id().to_string() != m.master_key_id {
             return Err(format::corrupt(
