@@ -754,9 +754,8 @@ pub fn db_restore(
         let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
         format::copy_image(file, &header, Some(&mut f), &mut reporter(progress, Phase::Read))?;
     }
-    let status = inspect_image(&staged.path, file, &m)?;
 
-    // 2. The seal, when this host's key opens the live database and its master key is the
+    // 2. The seal (checked first: a tampered file is reported as tampered), when when this host's key opens the live database and its master key is the
     //    backup's. Then the restored database gets a host protector again, so it opens at once.
     let mut same_key = None;
     if db_path.exists() {
@@ -781,6 +780,7 @@ pub fn db_restore(
     if same_key.is_some() && !authenticated {
         warnings.push("The backup has no seal, so deliberate changes to it cannot be detected.".into());
     }
+    let status = inspect_image(&staged.path, file, &m)?;
 
     // 3. Only now is the instance needed: everything above left it alone.
     let lock = InstanceLock::exclusive(data_dir, EXCLUSIVE_WAIT)?;

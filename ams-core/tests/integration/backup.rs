@@ -41,6 +41,18 @@ fn options_at(f: &Fixture, dir: &Path) -> OpenOptions {
     OpenOptions::new(dir).clock(Arc::new(f.clock.clone()))
 }
 
+/// One value as text (blobs as hex).
+fn cell(v: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Blob(b) => ams_core::crypto::seal::hex(b),
+    }
+}
+
 /// Every row of every table, as text, for before/after comparisons.
 fn dump(db: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
@@ -56,7 +68,7 @@ fn dump(db: &Path) -> Vec<String> {
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
         let n = stmt.column_count();
         let rows = stmt
-            .query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+            .query_map([], |r| Ok((0..n).map(|i| cell(r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
             .unwrap();
         for r in rows {
             out.push(format!("{t}: {}", r.unwrap()));

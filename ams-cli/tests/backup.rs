@@ -1,0 +1,562 @@
+//! End-to-end tests of `ams db backup`, `ams db verify` and `ams db restore`: the disaster
+//! recovery drill, backups under concurrent writers, refused files, instance holding, schema
+//! migration on restore, scheduled backups and secret canaries.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::Value;
+
+const RECOVERY: &str = "backup drill recovery passphrase";
+const BITLOCKER: &str = "012342-050237-097911-258016-380237-502458-624679-660011";
+
+struct Instance {
+    tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+fn ams_cmd(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ams"));
+    c.env_remove("AMS_DATA_DIR").arg("--data-dir").arg(dir);
+    c
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = ams_cmd(dir);
+    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn ams");
+    {
+        let mut si = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            si.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn ok_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Value {
+    let out = run_in(dir, args, stdin);
+    assert!(
+        out.status.success(),
+        "ams {args:?} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "nothing on stderr when it is not a terminal: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs and expects failure; returns (exit code, error object).
+fn err_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
+    let out = run_in(dir, args, stdin);
+    assert!(!out.status.success(), "ams {args:?} unexpectedly succeeded");
+    assert!(out.stdout.is_empty(), "failures print nothing on stdout");
+    let doc: Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|_| panic!("stderr is not one JSON document: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), doc["error"].clone())
+}
+
+impl Instance {
+    fn new() -> Instance {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let out = run_in(&dir, &["init"], Some(&format!("{RECOVERY}\n")));
+        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+        Instance { tmp, dir }
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        ok_in(&self.dir, args, stdin)
+    }
+
+    fn err(&self, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
+        err_in(&self.dir, args, stdin)
+    }
+
+    /// A path beside (not inside) the data directory.
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    /// An approved device with an active certificate; returns its id.
+    fn device(&self, name: &str) -> String {
+        if self.ok(&["cert", "list"], None).as_array().unwrap().is_empty() {
+            self.ok(&["cert", "new", "--key-size", "3072"], None);
+        }
+        let key = self.ok(&["device-registration-key", "new", "--name", &format!("key-{name}")], None);
+        let reg =
+            self.ok(&["agent", "register", "--name", name, "--os", "windows"], Some(key["Key"].as_str().unwrap()));
+        reg["DeviceId"].as_str().unwrap().to_string()
+    }
+
+    fn backup(&self, name: &str) -> PathBuf {
+        let out = self.path(name);
+        let r = self.ok(&["db", "backup", "--out", out.to_str().unwrap()], None);
+        assert_eq!(r["File"], out.to_str().unwrap());
+        out
+    }
+}
+
+fn password(dir: &Path, computer: &str) -> String {
+    ok_in(dir, &["local-admin-password", "get", "--computer-name", computer], None)["Password"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// One value as text (blobs as hex).
+fn cell(v: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Blob(b) => ams_core::crypto::seal::hex(b),
+    }
+}
+
+/// Every row of every table, as text.
+fn dump(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = Vec::new();
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| Ok((0..n).map(|i| cell(r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+            .unwrap();
+        out.extend(rows.map(|r| format!("{t}: {}", r.unwrap())));
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files_starting(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn disaster_recovery_drill_restores_every_secret_on_a_new_host() {
+    let i = Instance::new();
+    let mut expected = Vec::new();
+    let mut devs = Vec::new();
+    for n in 0..3 {
+        let name = format!("drill{n}");
+        let dev = i.device(&name);
+        devs.push(dev.clone());
+        for round in 0..2 {
+            let pw = format!("Canary-Drill-{n}-{round}-é€");
+            i.ok(&["agent", "submit-password", "--device-id", &dev], Some(&pw));
+            expected.push((name.clone(), pw));
+        }
+    }
+    let dev0 = devs[0].clone();
+    i.ok(
+        &["agent", "submit-bitlocker-key", "--device-id", &dev0, "--key-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
+        Some(BITLOCKER),
+    );
+    let file = i.backup("drill.amsbak");
+
+    // The host is lost: the whole data directory goes.
+    std::fs::remove_dir_all(&i.dir).unwrap();
+    let new_dir = i.path("new-host/data");
+    let r = ok_in(&new_dir, &["db", "restore", file.to_str().unwrap()], None);
+    assert_eq!(r["CreatedDataDir"], true);
+    assert_eq!(r["RecoveryMode"], true);
+    assert!(new_dir.join("host.toml").exists() && !new_dir.join("host.key").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&new_dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(std::fs::metadata(new_dir.join("ams.db")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let (exit, e) = err_in(&new_dir, &["local-admin-password", "get", "--computer-name", "drill0"], None);
+    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0001"));
+    assert_eq!(ok_in(&new_dir, &["key", "status"], None)["RecoveryMode"], true);
+    let (exit, e) = err_in(&new_dir, &["key", "recover"], Some("not the recovery password\n"));
+    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0002"));
+    assert_eq!(ok_in(&new_dir, &["key", "recover"], Some(&format!("{RECOVERY}\n")))["RecoveryMode"], false);
+
+    for n in 0..3 {
+        let name = format!("drill{n}");
+        assert_eq!(password(&new_dir, &name), format!("Canary-Drill-{n}-1-é€"));
+        let hist = ok_in(&new_dir, &["local-admin-password-history", "get", "--computer-name", &name], None);
+        let hist: Vec<&str> = hist.as_array().unwrap().iter().map(|h| h["Password"].as_str().unwrap()).collect();
+        assert_eq!(hist, [format!("Canary-Drill-{n}-0-é€").as_str()]);
+    }
+    assert_eq!(expected.len(), 6);
+    let keys = ok_in(&new_dir, &["fve-recovery-key", "get", "--computer-name", "drill0"], None);
+    assert_eq!(keys[0]["RecoveryPassword"], BITLOCKER);
+    // The restored instance works normally: a new upload after recovery.
+    ok_in(&new_dir, &["agent", "submit-password", "--device-id", &dev0], Some("Canary-After-Restore"));
+    assert_eq!(password(&new_dir, "drill0"), "Canary-After-Restore");
+}
+
+#[test]
+fn a_backup_taken_while_another_process_writes_verifies_and_restores() {
+    let i = Instance::new();
+    let dev = i.device("busy");
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Busy-Start"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (dir, dev, stop) = (i.dir.clone(), dev.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) || n < 3 {
+                let out =
+                    run_in(&dir, &["agent", "submit-password", "--device-id", &dev], Some(&format!("Canary-Loop-{n}")));
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                n += 1;
+            }
+            n
+        })
+    };
+    let mut files = Vec::new();
+    for n in 0..3 {
+        files.push(i.backup(&format!("busy{n}.amsbak")));
+    }
+    stop.store(true, Ordering::SeqCst);
+    assert!(writer.join().unwrap() >= 3);
+    for (n, f) in files.iter().enumerate() {
+        let v = ok_in(&i.dir, &["db", "verify", f.to_str().unwrap(), "--recovery-password-stdin"], Some(RECOVERY));
+        assert_eq!(v["Authenticated"], true);
+        assert!(v["SecretsOpened"].as_u64().unwrap() >= 3);
+        let dir = i.path(&format!("restored{n}"));
+        ok_in(&dir, &["db", "restore", f.to_str().unwrap()], None);
+        ok_in(&dir, &["key", "recover"], Some(RECOVERY));
+        let pw = password(&dir, "busy");
+        assert!(pw == "Canary-Busy-Start" || pw.starts_with("Canary-Loop-"), "{pw}");
+        let hist = ok_in(&dir, &["local-admin-password-history", "get", "--computer-name", "busy"], None);
+        assert_eq!(
+            hist.as_array().unwrap().len() as u64 + 1,
+            v["Manifest"]["RowCounts"]["device_passwords"].as_u64().unwrap()
+        );
+    }
+}
+
+#[test]
+fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
+    let i = Instance::new();
+    let dev = i.device("pc1");
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Refuse-1"));
+    let good = i.backup("good.amsbak");
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Refuse-2"));
+    let bytes = std::fs::read(&good).unwrap();
+    let header_end = {
+        let mut seen = 0;
+        bytes.iter().position(|c| {
+            *c == b'\n' && {
+                seen += 1;
+                seen == 4
+            }
+        })
+    }
+    .unwrap()
+        + 1;
+    let write = |name: &str, b: &[u8]| {
+        let p = i.path(name);
+        std::fs::write(&p, b).unwrap();
+        p
+    };
+    let mut flipped = bytes.clone();
+    flipped[header_end + 8192] ^= 0x01;
+    // Tampered: the manifest edited and the header checksum recomputed, as a tamperer would.
+    let tampered = {
+        let text = String::from_utf8(bytes[..header_end].to_vec()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let m = lines[1].replace("\"Scheduled\":false", "\"Scheduled\":true");
+        assert_ne!(m, lines[1]);
+        let body = format!("{}\n{}\n{}\n", lines[0], m, lines[2]);
+        let mut out = format!("{body}sha256 {}\n", ams_core::crypto::seal::hex(&sha256(body.as_bytes()))).into_bytes();
+        out.extend_from_slice(&bytes[header_end..]);
+        out
+    };
+    let cases = [
+        (write("truncated.amsbak", &bytes[..bytes.len() - 1000]), "AMS-BAK-0002", 9),
+        (write("header-only.amsbak", &bytes[..header_end - 10]), "AMS-BAK-0002", 9),
+        (write("flipped.amsbak", &flipped), "AMS-BAK-0003", 9),
+        (write("appended.amsbak", &[bytes.as_slice(), b"junk"].concat()), "AMS-BAK-0003", 9),
+        (write("plain.sqlite", &std::fs::read(i.dir.join("ams.db")).unwrap()), "AMS-BAK-0001", 5),
+        (write("tampered.amsbak", &tampered), "AMS-BAK-0004", 9),
+    ];
+    let db = i.dir.join("ams.db");
+    let rows_before = dump(&db);
+    let bytes_before = std::fs::read(&db).unwrap();
+    for (file, code, exit) in &cases {
+        for force in [false, true] {
+            let mut args = vec!["db", "restore", file.to_str().unwrap()];
+            if force {
+                args.push("--force");
+            }
+            let (got_exit, e) = i.err(&args, None);
+            assert_eq!((got_exit, e["code"].as_str().unwrap()), (*exit, *code), "{}: {e}", file.display());
+        }
+        let verify = ["db", "verify", file.to_str().unwrap(), "--recovery-password-stdin"];
+        let (got_exit, e) = i.err(&verify, Some(RECOVERY));
+        assert_eq!((got_exit, e["code"].as_str().unwrap()), (*exit, *code), "verify {}: {e}", file.display());
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), bytes_before, "the live database file is byte for byte the same");
+    assert_eq!(dump(&db), rows_before);
+    assert!(files_starting(&i.dir, ".").is_empty() && files_starting(&i.dir, "ams.db.replaced").is_empty());
+    assert_eq!(password(&i.dir, "pc1"), "Canary-Refuse-2");
+    // Nothing is created for a damaged backup restored into a new data directory either.
+    let fresh = i.path("never-made");
+    let (_, e) = err_in(&fresh, &["db", "restore", cases[2].0.to_str().unwrap()], None);
+    assert_eq!(e["code"], "AMS-BAK-0003");
+    assert!(!fresh.exists());
+}
+
+fn sha256(b: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).to_vec()
+}
+
+#[test]
+fn verify_with_and_without_the_recovery_password() {
+    let i = Instance::new();
+    let dev = i.device("pc1");
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Verify-1"));
+    let file = i.backup("v.amsbak");
+    let f = file.to_str().unwrap();
+    // Verify needs no instance at all.
+    let nowhere = i.path("no-instance");
+    let v = ok_in(&nowhere, &["db", "verify", f], None);
+    assert_eq!(v["ChecksumsOk"], true);
+    assert_eq!(v["IntegrityCheck"], "ok");
+    assert_eq!(v["RecoveryPasswordChecked"], false);
+    assert!(v["Authenticated"].is_null());
+    assert_eq!(v["Manifest"]["SchemaVersion"], v["TargetVersion"]);
+    assert_eq!(v["Manifest"]["HostKeyProtectorIncluded"], false);
+    assert!(!nowhere.exists());
+    let v = ok_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(&format!("{RECOVERY}\n")));
+    assert_eq!(v["RecoveryPasswordChecked"], true);
+    assert_eq!(v["Authenticated"], true);
+    assert_eq!(v["SecretsOpened"], 3, "certificate key, registration key, password");
+    let (exit, e) = err_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some("wrong wrong wrong\n"));
+    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0002"));
+    let (exit, _) = err_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(""));
+    assert_eq!(exit, 2, "no password on stdin is a usage error");
+    // After a recovery password change, the backup still opens with the one in force when it was taken.
+    i.ok(&["key", "recovery-password", "set"], Some("a brand new recovery passphrase\n"));
+    ok_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(RECOVERY));
+    let (_, e) =
+        err_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some("a brand new recovery passphrase"));
+    assert_eq!(e["code"], "AMS-KEY-0002");
+}
+
+#[test]
+fn restore_is_refused_while_another_process_holds_the_instance_unless_forced() {
+    let i = Instance::new();
+    let dev = i.device("pc1");
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Hold-1"));
+    let file = i.backup("hold.amsbak");
+    let f = file.to_str().unwrap();
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Hold-2"));
+
+    // Another ams process holds the instance (a long-running one, like a service).
+    let holder = ams_core::Ams::open(&ams_core::OpenOptions::new(&i.dir)).unwrap();
+    let (exit, e) = i.err(&["db", "restore", f], None);
+    assert_eq!((exit, e["code"].as_str().unwrap()), (4, "AMS-BAK-0006"));
+    assert!(e["hint"].as_str().unwrap().contains("--force"));
+    assert_eq!(password(&i.dir, "pc1"), "Canary-Hold-2");
+    let r = i.ok(&["db", "restore", f, "--force"], None);
+    assert_eq!(r["Forced"], true);
+    assert_eq!(r["Authenticated"], true);
+    assert_eq!(r["RecoveryMode"], false);
+    let copy = PathBuf::from(r["ReplacedDatabaseCopy"].as_str().unwrap());
+    assert!(copy.file_name().unwrap().to_string_lossy().starts_with("ams.db.replaced-"));
+    assert_eq!(password(&i.dir, "pc1"), "Canary-Hold-1");
+    // The holder sees the restored content, like any other commit.
+    let k = holder.unlock().unwrap();
+    let pw =
+        holder.password_current(&k, &ams_core::service::devices::DeviceSelector::Id(dev.clone())).unwrap().password;
+    assert_eq!(pw, "Canary-Hold-1");
+    drop(holder);
+    assert_eq!(dump(&copy).iter().filter(|r| r.starts_with("device_passwords:")).count(), 2);
+
+    // A process that has the database open without the ams lock (here: plain SQLite) also holds it.
+    let raw = rusqlite::Connection::open(i.dir.join("ams.db")).unwrap();
+    let _: i64 = raw.query_row("SELECT count(*) FROM devices", [], |r| r.get(0)).unwrap();
+    let (exit, e) = i.err(&["db", "restore", f], None);
+    assert_eq!((exit, e["code"].as_str().unwrap()), (4, "AMS-BAK-0006"));
+    drop(raw);
+
+    // Nobody holds it: the restored file is renamed into place, the old one kept as a dated copy.
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Hold-3"));
+    let r = i.ok(&["db", "restore", f], None);
+    assert_eq!(r["Forced"], false);
+    assert_eq!(r["RecoveryMode"], false);
+    let copies = files_starting(&i.dir, "ams.db.replaced-");
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert_eq!(password(&i.dir, "pc1"), "Canary-Hold-1");
+    let newest = PathBuf::from(r["ReplacedDatabaseCopy"].as_str().unwrap());
+    assert!(dump(&newest).iter().any(|r| r.starts_with("audit_log:") && r.contains("password.upload")));
+    assert!(files_starting(&i.dir, ".").is_empty(), "no temporary files are left");
+    let audit = i.ok(&["audit", "get", "--limit", "1000"], None);
+    assert!(audit.as_array().unwrap().iter().any(|a| a["Event"] == "db.restore"));
+}
+
+#[test]
+fn an_older_schema_backup_is_migrated_forward_on_restore() {
+    let i = Instance::new();
+    let old_dir = i.path("v1-instance");
+    std::fs::create_dir(&old_dir).unwrap();
+    for name in ["host.toml", "host.key"] {
+        std::fs::copy(i.dir.join(name), old_dir.join(name)).unwrap();
+    }
+    let v1 = ams_core::store::migrate::SQLITE_MIGRATIONS[0];
+    {
+        let conn = rusqlite::Connection::open(old_dir.join("ams.db")).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                version     INTEGER PRIMARY KEY NOT NULL,
+                name        TEXT NOT NULL,
+                checksum    TEXT NOT NULL,
+                applied_at  TEXT NOT NULL
+            ) STRICT",
+        )
+        .unwrap();
+        conn.execute_batch(v1.sql).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (?1, ?2, ?3, '2026-01-01T00:00:00.000000Z')",
+            rusqlite::params![v1.version, v1.name, v1.checksum()],
+        )
+        .unwrap();
+        conn.execute("ATTACH ?1 AS src", [i.dir.join("ams.db").to_string_lossy().as_ref()]).unwrap();
+        for t in ["instance", "master_keys", "key_protectors", "service_settings", "audit_log"] {
+            conn.execute(&format!("INSERT INTO main.{t} SELECT * FROM src.{t}"), []).unwrap();
+        }
+    }
+    assert_eq!(ok_in(&old_dir, &["db", "status"], None)["SchemaVersion"], 1);
+    let file = i.path("v1.amsbak");
+    let b = ok_in(&old_dir, &["db", "backup", "--out", file.to_str().unwrap()], None);
+    assert_eq!(b["SchemaVersion"], 1);
+    let v = ok_in(&old_dir, &["db", "verify", file.to_str().unwrap()], None);
+    assert_eq!(v["MigrationNeeded"], true);
+
+    // Restored over the v1 instance itself: migrated, and it opens at once on the same host.
+    let r = ok_in(&old_dir, &["db", "restore", file.to_str().unwrap()], None);
+    assert_eq!(r["BackupSchemaVersion"], 1);
+    assert_eq!(r["SchemaVersion"], 2);
+    assert_eq!(r["Migrated"], serde_json::json!([2]));
+    assert_eq!(r["RecoveryMode"], false);
+    let st = ok_in(&old_dir, &["db", "status"], None);
+    assert_eq!(st["PendingMigrations"].as_array().unwrap().len(), 0);
+    assert_eq!(ok_in(&old_dir, &["device", "get"], None), serde_json::json!([]));
+    ok_in(&old_dir, &["cert", "new", "--key-size", "3072"], None);
+}
+
+#[test]
+fn scheduled_backups_go_to_the_backup_folder_and_are_pruned() {
+    let i = Instance::new();
+    {
+        use ams_core::service::settings::{BACKUP_INTERVAL_HOURS, BACKUP_RETENTION_COUNT};
+        let ams = ams_core::Ams::open(&ams_core::OpenOptions::new(&i.dir)).unwrap();
+        ams.set_int_setting(&BACKUP_RETENTION_COUNT, 2).unwrap();
+        ams.set_int_setting(&BACKUP_INTERVAL_HOURS, 0).unwrap();
+    }
+    let folder = i.dir.join("backups");
+    let mut pruned_total = 0;
+    let mut made = Vec::new();
+    for _ in 0..4 {
+        let r = i.ok(&["db", "backup", "--scheduled"], None);
+        assert_eq!(r["BackedUp"], true);
+        assert_eq!(r["Folder"], folder.to_str().unwrap());
+        made.push(r["Backup"]["File"].as_str().unwrap().to_string());
+        pruned_total += r["Pruned"].as_array().unwrap().len();
+    }
+    assert_eq!(pruned_total, 2);
+    let left: Vec<String> = files_starting(&folder, "ams-backup-").iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(left, made[2..].to_vec());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+    // A manual backup in the folder is never pruned.
+    let manual = folder.join("before-upgrade.amsbak");
+    i.ok(&["db", "backup", "--out", manual.to_str().unwrap()], None);
+    i.ok(&["db", "backup", "--scheduled"], None);
+    assert!(manual.exists());
+    assert_eq!(files_starting(&folder, "ams-backup-").len(), 2);
+    // With the default interval (24 h) a second run the same day is skipped.
+    {
+        use ams_core::service::settings::BACKUP_INTERVAL_HOURS;
+        let ams = ams_core::Ams::open(&ams_core::OpenOptions::new(&i.dir)).unwrap();
+        ams.set_int_setting(&BACKUP_INTERVAL_HOURS, 24).unwrap();
+    }
+    let r = i.ok(&["db", "backup", "--scheduled"], None);
+    assert_eq!(r["BackedUp"], false);
+    assert!(r["NextDue"].is_string());
+    // --out and --scheduled exclude each other; one of them is needed.
+    assert_eq!(i.err(&["db", "backup"], None).0, 2);
+    assert_eq!(i.err(&["db", "backup", "--scheduled", "--out", "x"], None).0, 2);
+    // An existing file is never overwritten.
+    let (exit, e) = i.err(&["db", "backup", "--out", manual.to_str().unwrap()], None);
+    assert_eq!((exit, e["code"].as_str().unwrap()), (4, "AMS-GEN-0006"));
+}
+
+#[test]
+fn no_secret_appears_in_plain_text_in_a_backup() {
+    let i = Instance::new();
+    let dev = i.device("pc1");
+    let canary = "Canary-Backup-Leak-51d2";
+    i.ok(&["agent", "submit-password", "--device-id", &dev], Some(canary));
+    i.ok(
+        &["agent", "submit-bitlocker-key", "--device-id", &dev, "--key-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
+        Some(BITLOCKER),
+    );
+    let reg_key =
+        i.ok(&["device-registration-key", "new", "--name", "leak"], None)["Key"].as_str().unwrap().to_string();
+    let file = i.backup("leak.amsbak");
+    let scheduled = i.ok(&["db", "backup", "--scheduled"], None)["Backup"]["File"].as_str().unwrap().to_string();
+    let host_key: Value = serde_json::from_slice(&std::fs::read(i.dir.join("host.key")).unwrap()).unwrap();
+    let host_key = host_key["key"].as_str().unwrap().to_string();
+    for f in [file, PathBuf::from(scheduled)] {
+        let bytes = std::fs::read(&f).unwrap();
+        for needle in [canary, &BITLOCKER[..13], RECOVERY, &reg_key, &host_key] {
+            assert!(!contains(&bytes, needle.as_bytes()), "{needle} is in plain text in {}", f.display());
+        }
+    }
+}
+
+#[test]
+fn sql_server_instances_are_told_to_use_the_platform_tools() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mssql");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("host.toml"),
+        "version = 1\ndatabase = \"Server=sql1.example.test;Initial Catalog=AccessManager;\"\n",
+    )
+    .unwrap();
+    let (exit, e) = err_in(&dir, &["db", "backup", "--out", tmp.path().join("x").to_str().unwrap()], None);
+    assert_eq!((exit, e["code"].as_str().unwrap()), (10, "AMS-BAK-0005"));
+    assert!(e["hint"].as_str().unwrap().contains("BACKUP DATABASE"));
+    let (_, e) = err_in(&dir, &["db", "backup", "--scheduled"], None);
+    assert_eq!(e["code"], "AMS-BAK-0005");
+}
