@@ -225,6 +225,10 @@ error_codes! {
     PasswordPolicyInvalid = ("AMS-PWD-0002", InvalidInput),
     /// The device has no BitLocker recovery keys.
     NoBitLockerKey = ("AMS-FVE-0001", NotFound),
+
+    // audit
+    /// The audit trail's hash chain does not verify: a record was changed, deleted or reordered.
+    AuditChainBroken = ("AMS-AUD-0001", Integrity),
 }
 
 /// The error type of every public `ams-core` function.

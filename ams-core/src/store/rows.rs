@@ -66,6 +66,23 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// Which audit records to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    /// At or after this time (RFC 3339).
+    pub since: Option<&'a str>,
+    /// Before this time.
+    pub until: Option<&'a str>,
+    /// About this object id (a device id, group id, ...).
+    pub target_id: Option<&'a str>,
+    /// By this actor.
+    pub actor: Option<&'a str>,
+    /// This event, or every event under it (`device` matches `device.approve`).
+    pub event: Option<&'a str>,
+    /// At most this many (the newest).
+    pub limit: u32,
+}
+
 /// An encryption certificate.
 #[derive(Debug, Clone)]
 pub struct CertRow {
