@@ -1,5 +1,6 @@
 //! Core integration tests: one binary, one module per area.
 
+mod cert_backup;
 mod data_plane;
 mod fixture;
 mod keys;
