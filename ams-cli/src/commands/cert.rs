@@ -78,7 +78,9 @@ pub struct CertImportArgs {
 fn read_pfx(path: &std::path::Path) -> Result<Vec<u8>> {
     let meta = std::fs::metadata(path).map_err(|e| Error::from(e).with("path", path.display()))?;
     if !meta.is_file() {
-        return Err(Error::new(ErrorCode::PfxInvalid, "The PFX path is not a regular file.").with("path", path.display()));
+        return Err(
+            Error::new(ErrorCode::PfxInvalid, "The PFX path is not a regular file.").with("path", path.display())
+        );
     }
     if usize::try_from(meta.len()).map_or(true, |n| n > pfx::MAX_PFX_BYTES) {
         return Err(Error::new(

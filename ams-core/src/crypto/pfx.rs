@@ -107,9 +107,8 @@ pub fn encode(
         )));
     }
     check_password_encoding(password)?;
-    let certificate = p12_keystore::Certificate::from_der(certificate_der).map_err(|_| {
-        Error::new(ErrorCode::CertInvalid, "The certificate could not be read for the PFX export.")
-    })?;
+    let certificate = p12_keystore::Certificate::from_der(certificate_der)
+        .map_err(|_| Error::new(ErrorCode::CertInvalid, "The certificate could not be read for the PFX export."))?;
     let key = PrivateKey::from_der(private_key_pkcs8)
         .map_err(|_| Error::new(ErrorCode::CertInvalid, "The private key is not a valid PKCS#8 key."))?;
     // OpenSSL and Windows use the SHA-1 of the certificate as the localKeyId that ties the key
@@ -117,10 +116,7 @@ pub fn encode(
     let local_key_id = Sha1::digest(certificate_der).to_vec();
     let alias = cert::thumbprint(certificate_der);
     let mut store = KeyStore::new();
-    store.add_entry(
-        &alias,
-        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, [certificate])),
-    );
+    store.add_entry(&alias, KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, [certificate])));
     let (encryption, mac) = match profile {
         PfxProfile::Modern => (EncryptionAlgorithm::PbeWithHmacSha256AndAes256, MacAlgorithm::HmacSha256),
         PfxProfile::Legacy => (EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc, MacAlgorithm::HmacSha1),
@@ -141,7 +137,10 @@ pub fn decode(pfx: &[u8], password: &str) -> Result<PfxContents> {
     if pfx.len() > MAX_PFX_BYTES {
         return Err(Error::new(
             ErrorCode::PfxInvalid,
-            format!("The PFX file is larger than {} KiB; an encryption certificate backup is far smaller.", MAX_PFX_BYTES / 1024),
+            format!(
+                "The PFX file is larger than {} KiB; an encryption certificate backup is far smaller.",
+                MAX_PFX_BYTES / 1024
+            ),
         ));
     }
     if pfx.is_empty() {
@@ -156,8 +155,9 @@ pub fn decode(pfx: &[u8], password: &str) -> Result<PfxContents> {
 
     let key_bag = match keys.len() {
         0 => {
-            return Err(Error::new(ErrorCode::PfxContents, "The PFX file holds no private key.")
-                .hint("Export the certificate again with its private key (in Windows: \"Yes, export the private key\")."));
+            return Err(Error::new(ErrorCode::PfxContents, "The PFX file holds no private key.").hint(
+                "Export the certificate again with its private key (in Windows: \"Yes, export the private key\").",
+            ));
         }
         1 => keys.into_iter().next().ok_or_else(|| Error::internal("key bag"))?,
         n => {
@@ -195,21 +195,26 @@ pub fn decode(pfx: &[u8], password: &str) -> Result<PfxContents> {
         }
     };
     let extra_certificates = certs.len().saturating_sub(1);
-    let certificate_der = certs.get(index).map(|c| c.cert.as_der().to_vec()).ok_or_else(|| Error::internal("cert bag"))?;
+    let certificate_der =
+        certs.get(index).map(|c| c.cert.as_der().to_vec()).ok_or_else(|| Error::internal("cert bag"))?;
 
     check_rsa(&certificate_der, &private_key_pkcs8)?;
     if !cert::key_matches(&certificate_der, &private_key_pkcs8)? {
-        return Err(Error::new(ErrorCode::PfxKeyMismatch, "The private key in the PFX file does not belong to its certificate.")
-            .hint("Export the certificate again together with its own private key.")
-            .with("thumbprint", cert::thumbprint(&certificate_der)));
+        return Err(Error::new(
+            ErrorCode::PfxKeyMismatch,
+            "The private key in the PFX file does not belong to its certificate.",
+        )
+        .hint("Export the certificate again together with its own private key.")
+        .with("thumbprint", cert::thumbprint(&certificate_der)));
     }
     Ok(PfxContents { certificate_der, private_key_pkcs8, extra_certificates })
 }
 
 /// Refuses a certificate or private key that is not RSA, with [`ErrorCode::CertNotRsa`].
 fn check_rsa(certificate_der: &[u8], private_key_pkcs8: &[u8]) -> Result<()> {
-    let parsed = cert::decode_certificate(certificate_der)
-        .map_err(|_| Error::new(ErrorCode::PfxInvalid, "The certificate in the PFX file is not a valid X.509 certificate."))?;
+    let parsed = cert::decode_certificate(certificate_der).map_err(|_| {
+        Error::new(ErrorCode::PfxInvalid, "The certificate in the PFX file is not a valid X.509 certificate.")
+    })?;
     let cert_alg = parsed.tbs_certificate().subject_public_key_info().algorithm.oid;
     let key_alg = pkcs8::PrivateKeyInfoRef::from_der(private_key_pkcs8)
         .map(|k| k.algorithm.oid)
@@ -287,18 +292,105 @@ fn check_password_encoding(password: &str) -> Result<()> {
 /// case, against the whole password and against its stem (leading and trailing digits and
 /// symbols removed).
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "passw0rd", "p@ssw0rd", "p@ssword", "pa$$word", "passwort", "motdepasse", "contrasena",
-    "wachtwoord", "password123", "123456789012", "1234567890", "12345678910", "qwerty", "qwertyuiop",
-    "qwertyuiop[]", "qwertz", "qwertzuiop", "azerty", "azertyuiop", "asdfghjkl", "asdfghjkl;'", "zxcvbnm",
-    "1qaz2wsx3edc", "1q2w3e4r5t6y", "q1w2e3r4t5y6", "qazwsxedcrfv", "abc123", "abcdefghijkl", "letmein",
-    "letmeinnow", "welcome", "welcometo", "welcomeback", "iloveyou", "admin", "administrator", "administrateur",
-    "root", "toor", "changeme", "changeit", "default", "secret", "topsecret", "supersecret", "trustno1",
-    "master", "masterkey", "monkey", "dragon", "sunshine", "princess", "football", "baseball", "soccer",
-    "starwars", "superman", "batman", "pokemon", "shadow", "michael", "jennifer", "jordan", "hunter",
-    "freedom", "whatever", "computer", "internet", "access", "accessmanager", "lithnet", "certificate",
-    "backup", "pfxpassword", "exportpassword", "windows", "microsoft", "server", "company", "summer",
-    "winter", "spring", "autumn", "january", "december", "monday", "friday", "login", "logon",
-    "helpdesk", "support", "service", "security", "test", "testing", "temp", "temporary", "qwerty123456",
+    "password",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "pa$$word",
+    "passwort",
+    "motdepasse",
+    "contrasena",
+    "wachtwoord",
+    "password123",
+    "123456789012",
+    "1234567890",
+    "12345678910",
+    "qwerty",
+    "qwertyuiop",
+    "qwertyuiop[]",
+    "qwertz",
+    "qwertzuiop",
+    "azerty",
+    "azertyuiop",
+    "asdfghjkl",
+    "asdfghjkl;'",
+    "zxcvbnm",
+    "1qaz2wsx3edc",
+    "1q2w3e4r5t6y",
+    "q1w2e3r4t5y6",
+    "qazwsxedcrfv",
+    "abc123",
+    "abcdefghijkl",
+    "letmein",
+    "letmeinnow",
+    "welcome",
+    "welcometo",
+    "welcomeback",
+    "iloveyou",
+    "admin",
+    "administrator",
+    "administrateur",
+    "root",
+    "toor",
+    "changeme",
+    "changeit",
+    "default",
+    "secret",
+    "topsecret",
+    "supersecret",
+    "trustno1",
+    "master",
+    "masterkey",
+    "monkey",
+    "dragon",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "soccer",
+    "starwars",
+    "superman",
+    "batman",
+    "pokemon",
+    "shadow",
+    "michael",
+    "jennifer",
+    "jordan",
+    "hunter",
+    "freedom",
+    "whatever",
+    "computer",
+    "internet",
+    "access",
+    "accessmanager",
+    "lithnet",
+    "certificate",
+    "backup",
+    "pfxpassword",
+    "exportpassword",
+    "windows",
+    "microsoft",
+    "server",
+    "company",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "january",
+    "december",
+    "monday",
+    "friday",
+    "login",
+    "logon",
+    "helpdesk",
+    "support",
+    "service",
+    "security",
+    "test",
+    "testing",
+    "temp",
+    "temporary",
+    "qwerty123456",
     "correcthorsebatterystaple",
 ];
 
@@ -378,7 +470,8 @@ mod tests {
 
     #[test]
     fn mismatched_key_and_non_rsa_are_refused() {
-        let mismatched = encode(testkeys::RSA3072_CERT, testkeys::RSA3072_OTHER_KEY, PW, PfxProfile::Modern, 16).unwrap();
+        let mismatched =
+            encode(testkeys::RSA3072_CERT, testkeys::RSA3072_OTHER_KEY, PW, PfxProfile::Modern, 16).unwrap();
         assert_eq!(decode(&mismatched, PW).unwrap_err().code(), ErrorCode::PfxKeyMismatch);
         let ec = encode(testkeys::EC_P256_CERT, testkeys::RSA3072_KEY, PW, PfxProfile::Modern, 16).unwrap();
         assert_eq!(decode(&ec, PW).unwrap_err().code(), ErrorCode::CertNotRsa);
@@ -394,7 +487,8 @@ mod tests {
     #[test]
     fn garbage_and_truncation_give_coded_errors() {
         let pfx = encode(testkeys::RSA3072_CERT, testkeys::RSA3072_KEY, PW, PfxProfile::Modern, 8).unwrap();
-        let mut cases: Vec<Vec<u8>> = vec![Vec::new(), vec![0x30], vec![0x30, 0x80], b"-----BEGIN PKCS12-----".to_vec()];
+        let mut cases: Vec<Vec<u8>> =
+            vec![Vec::new(), vec![0x30], vec![0x30, 0x80], b"-----BEGIN PKCS12-----".to_vec()];
         for len in (0..pfx.len()).step_by(7) {
             cases.push(pfx[..len].to_vec());
         }
@@ -449,9 +543,16 @@ mod tests {
             assert_eq!(e.code(), ErrorCode::PfxPasswordWeak, "{pw}");
             assert!(!e.message().contains(pw) && !e.hint_text().unwrap_or("").contains(pw), "{pw}");
         }
-        assert_eq!(check_password_strength(b"\xff\xfe not utf8 at all").unwrap_err().code(), ErrorCode::PfxPasswordWeak);
-        assert_eq!(check_password_strength("tab\tinside the password".as_bytes()).unwrap_err().code(), ErrorCode::PfxPasswordWeak);
-        for pw in ["correct staple battery horse", "Tr0ub4dor&3-extra", "vault-otter-lamp-92", "ünïcödé pässwörd"] {
+        assert_eq!(
+            check_password_strength(b"\xff\xfe not utf8 at all").unwrap_err().code(),
+            ErrorCode::PfxPasswordWeak
+        );
+        assert_eq!(
+            check_password_strength("tab\tinside the password".as_bytes()).unwrap_err().code(),
+            ErrorCode::PfxPasswordWeak
+        );
+        for pw in ["correct staple battery horse", "Tr0ub4dor&3-extra", "vault-otter-lamp-92", "ünïcödé pässwörd"]
+        {
             check_password_strength(pw.as_bytes()).unwrap();
         }
         assert!(COMMON_PASSWORDS.len() >= 90 && COMMON_PASSWORDS.len() <= 120);

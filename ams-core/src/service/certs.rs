@@ -98,7 +98,7 @@ pub(crate) fn require_cert(tx: &Tx<'_>, thumbprint: &str) -> Result<CertRow> {
 pub(crate) fn private_key(keyring: &Keyring, row: &CertRow) -> Result<Zeroizing<Vec<u8>>> {
     let sealed = row.sealed_private_key.as_ref().ok_or_else(|| {
         Error::new(ErrorCode::CertPrivateKeyMissing, "The certificate's private key is not in the database.")
-            .hint("Import the certificate's PFX backup with `ams cert import`, or see docs/backup-and-restore.md for recovery from a lost certificate.")
+            .hint("Import the certificate's PFX backup with `ams cert import`; without one, follow the lost-key recovery in docs/certificates.md (`ams cert status`, `ams device expire-password --unreadable`).")
             .with("thumbprint", &row.thumbprint)
     })?;
     keyring.open(&cert_key_binding(&row.thumbprint), sealed)
@@ -430,7 +430,10 @@ impl Ams {
         if info.key_bits < MIN_IMPORT_KEY_BITS {
             return Err(Error::new(
                 ErrorCode::CertInvalid,
-                format!("The certificate's RSA key has {} bits; at least {MIN_IMPORT_KEY_BITS} are required.", info.key_bits),
+                format!(
+                    "The certificate's RSA key has {} bits; at least {MIN_IMPORT_KEY_BITS} are required.",
+                    info.key_bits
+                ),
             )
             .with("thumbprint", &info.thumbprint));
         }
@@ -528,10 +531,8 @@ impl Ams {
             };
             // Certificates in the database (newest first), then unknown thumbprints.
             let known = rows.iter().map(|r| (r.thumbprint.clone(), Some(r)));
-            let unknown = health
-                .iter()
-                .filter(|(_, h)| **h == KeyHealth::UnknownCertificate)
-                .map(|(t, _)| (t.clone(), None));
+            let unknown =
+                health.iter().filter(|(_, h)| **h == KeyHealth::UnknownCertificate).map(|(t, _)| (t.clone(), None));
             for (thumbprint, row) in known.chain(unknown) {
                 let h = health.get(&thumbprint).copied().unwrap_or(KeyHealth::UnknownCertificate);
                 let (cur, hist, fve) = counts.get(&thumbprint).copied().unwrap_or((0, 0, 0));

@@ -89,7 +89,10 @@ fn legacy_export_round_trips_with_a_warning() {
     assert!(r.warning.unwrap().contains("3DES"));
     assert_eq!(r.protection, "Pbe-Sha1-3Des-HmacSha1");
     let g = Fixture::bare();
-    assert_eq!(g.ams.cert_import(&g.keyring, &std::fs::read(&out).unwrap(), PW, true).unwrap().certificate.thumbprint, t);
+    assert_eq!(
+        g.ams.cert_import(&g.keyring, &std::fs::read(&out).unwrap(), PW, true).unwrap().certificate.thumbprint,
+        t
+    );
 }
 
 #[test]
@@ -135,7 +138,12 @@ fn import_refusals_change_nothing() {
         ("empty", Vec::new(), PW, ErrorCode::PfxInvalid),
         ("truncated", good[..good.len() / 2].to_vec(), PW, ErrorCode::PfxInvalid),
         ("garbage", (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect(), PW, ErrorCode::PfxInvalid),
-        ("PEM text", b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_vec(), PW, ErrorCode::PfxInvalid),
+        (
+            "PEM text",
+            b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_vec(),
+            PW,
+            ErrorCode::PfxInvalid,
+        ),
     ];
     for (name, bytes, password, code) in cases {
         let e = f.ams.cert_import(&f.keyring, &bytes, password, true).unwrap_err();
@@ -149,7 +157,8 @@ fn import_refusals_change_nothing() {
 fn import_rules_for_activation_and_expiry() {
     let f = Fixture::new();
     let first = active_thumbprint(&f);
-    let fixture_pfx = pfx::encode(RSA3072_CERT, RSA3072_KEY, "otter lamp vault ninety", PfxProfile::Modern, 64).unwrap();
+    let fixture_pfx =
+        pfx::encode(RSA3072_CERT, RSA3072_KEY, "otter lamp vault ninety", PfxProfile::Modern, 64).unwrap();
     // With an active certificate already, an import is retained unless --activate.
     let r = f.ams.cert_import(&f.keyring, &fixture_pfx, PW, false).unwrap();
     assert_eq!(r.certificate.state, "Retained");
@@ -199,17 +208,31 @@ fn lost_private_key_recovery() {
         volume_id: None,
         volume_type: Some("OperatingSystem".into()),
     };
-    f.ams.agent_upload(&f.keyring, &pc2, &bitlocker, b"111111-222222-333333-444444-555555-666666-777777-888888", OaepHash::Sha256).unwrap();
+    f.ams
+        .agent_upload(
+            &f.keyring,
+            &pc2,
+            &bitlocker,
+            b"111111-222222-333333-444444-555555-666666-777777-888888",
+            OaepHash::Sha256,
+        )
+        .unwrap();
     let second = f
         .ams
-        .cert_new(&f.keyring, &NewCertOptions { subject: "second".into(), key_bits: 3072, validity_days: 365, activate: true })
+        .cert_new(
+            &f.keyring,
+            &NewCertOptions { subject: "second".into(), key_bits: 3072, validity_days: 365, activate: true },
+        )
         .unwrap()
         .thumbprint;
     f.upload_password(&pc3, "fine-pc3").unwrap();
 
     // Nothing lost yet.
     let st = f.ams.cert_status(&f.keyring).unwrap();
-    assert_eq!((st.unreadable_current_passwords, st.unreadable_historical_passwords, st.unreadable_bitlocker_keys), (0, 0, 0));
+    assert_eq!(
+        (st.unreadable_current_passwords, st.unreadable_historical_passwords, st.unreadable_bitlocker_keys),
+        (0, 0, 0)
+    );
 
     lose_private_key(&f, &lost);
     let st = f.ams.cert_status(&f.keyring).unwrap();
@@ -219,7 +242,10 @@ fn lost_private_key_recovery() {
     assert_eq!(l.problem.as_deref(), Some("PrivateKeyMissing"));
     let s = st.certificates.iter().find(|c| c.thumbprint == second).unwrap();
     assert_eq!((s.current_passwords, s.historical_passwords, s.private_key_usable), (1, 0, true));
-    assert_eq!((st.unreadable_current_passwords, st.unreadable_historical_passwords, st.unreadable_bitlocker_keys), (2, 1, 1));
+    assert_eq!(
+        (st.unreadable_current_passwords, st.unreadable_historical_passwords, st.unreadable_bitlocker_keys),
+        (2, 1, 1)
+    );
     assert_eq!((st.active_certificate.as_deref(), st.active_certificate_usable), (Some(second.as_str()), true));
 
     // The verb expires exactly pc1 and pc2.
@@ -266,7 +292,7 @@ fn recovery_refuses_while_the_active_certificate_is_the_lost_one() {
     assert!(!st.active_certificate_usable);
     let e = f.ams.expire_unreadable_passwords(&f.keyring).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ActiveCertUnreadable);
-    assert_eq!(f.ams.agent_check_in(&dev).unwrap().password_change_required, false, "nothing was expired");
+    assert!(!f.ams.agent_check_in(&dev).unwrap().password_change_required, "nothing was expired");
     // Uploads to the broken certificate fail, which is why the verb refuses.
     assert_eq!(f.upload_password(&dev, "pw-2").unwrap_err().code(), ErrorCode::CertPrivateKeyMissing);
 }
@@ -283,9 +309,11 @@ fn status_reports_secrets_sealed_to_an_unknown_certificate() {
     drop(conn);
     let st = f.ams.cert_status(&f.keyring).unwrap();
     let u = st.certificates.iter().find(|c| c.thumbprint == t).unwrap();
-    assert_eq!((u.state.as_str(), u.problem.as_deref(), u.current_passwords), ("Unknown", Some("CertificateNotInDatabase"), 1));
+    assert_eq!(
+        (u.state.as_str(), u.problem.as_deref(), u.current_passwords),
+        ("Unknown", Some("CertificateNotInDatabase"), 1)
+    );
     assert_eq!(st.unreadable_current_passwords, 1);
     assert_eq!((st.active_certificate, st.active_certificate_usable), (None, false));
     assert_eq!(f.ams.expire_unreadable_passwords(&f.keyring).unwrap_err().code(), ErrorCode::NoActiveCert);
 }
-
