@@ -22,6 +22,7 @@
         'Add-AmsGroupMember'
         'Enable-AmsEncryptionCertificate'
         'Get-AmsAuditRecord'
+        'Test-AmsAuditTrail'
         'Get-AmsDatabaseStatus'
         'Get-AmsDevice'
         'Get-AmsDeviceRegistrationKey'
