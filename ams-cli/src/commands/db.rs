@@ -19,9 +19,9 @@ pub enum DbCommand {
     Migrate,
     /// Back the database up while it is in use, into one self-describing file (0600, never overwritten); with --scheduled, into the backup folder when due, deleting the oldest beyond the retention count.
     Backup(BackupArgs),
-    /// Check a backup file: checksums, SQLite integrity, schema version; with the recovery password, that the master key unwraps and a sample of secrets opens.
+    /// Check the backup FILE (`ams db verify FILE`): checksums, SQLite integrity, schema version; with the recovery password, that the master key unwraps and a sample of secrets opens.
     Verify(VerifyArgs),
-    /// Restore the database from a backup file; refused while another process holds the instance unless --force. The replaced database is kept as a dated copy.
+    /// Restore the database from the backup FILE (`ams db restore FILE`); refused while another process holds the instance unless --force. The replaced database is kept as a dated copy.
     Restore(RestoreArgs),
 }
 
