@@ -4,4 +4,5 @@ mod audit;
 mod cert_backup;
 mod data_plane;
 mod fixture;
+mod fuzz_regressions;
 mod keys;
