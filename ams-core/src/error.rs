@@ -229,6 +229,20 @@ error_codes! {
     // audit
     /// The audit trail's hash chain does not verify: a record was changed, deleted or reordered.
     AuditChainBroken = ("AMS-AUD-0001", Integrity),
+
+    // Configuration: host configuration, service configuration, claim mappings, diagnostics.
+    /// The connection string failed validation (no such database, or not an ams database).
+    ConnectionStringInvalid = ("AMS-CFG-0007", InvalidInput),
+    /// No service setting has that name.
+    ServiceSettingUnknown = ("AMS-CFG-0008", InvalidInput),
+    /// A host configuration value is not valid (host name, port, path).
+    HostConfigValueInvalid = ("AMS-CFG-0009", InvalidInput),
+    /// A connection string holding a password was given on the command line.
+    SecretInArguments = ("AMS-CFG-0010", Usage),
+    /// An identity-provider claim mapping is not valid.
+    ClaimMappingInvalid = ("AMS-IDP-0001", InvalidInput),
+    /// A claim mapping for that claim already exists for the identity-provider type.
+    ClaimMappingExists = ("AMS-IDP-0002", Conflict),
 }
 
 /// The error type of every public `ams-core` function.

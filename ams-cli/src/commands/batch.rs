@@ -21,6 +21,7 @@ const STDIN_VERBS: &[&str] = &[
     "key recovery-password set",
     "agent register",
     "agent submit-bitlocker-key",
+    "host-config set",
 ];
 
 /// `ComputerName` -> `computer-name`.

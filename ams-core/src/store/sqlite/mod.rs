@@ -1,7 +1,10 @@
 //! The SQLite engine: connection settings and the SQL for every row type.
 
+mod config;
 mod data_plane;
 mod foundation;
+
+pub use config::probe;
 
 use std::path::Path;
 
