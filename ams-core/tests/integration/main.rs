@@ -1,6 +1,7 @@
 //! Core integration tests: one binary, one module per area.
 
 mod audit;
+mod config;
 mod data_plane;
 mod fixture;
 mod keys;
