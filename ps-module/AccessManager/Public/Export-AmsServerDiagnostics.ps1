@@ -70,15 +70,16 @@ function Export-AmsServerDiagnostics {
     process {
         # ams runs in its own process: give it a full path, resolved against the current location.
         $path = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($File)
+        if (-not $PSCmdlet.ShouldProcess($path, 'Write a diagnostics ZIP')) {
+            return
+        }
         $replace = [bool]$Force
         if (-not $replace -and (Test-Path -LiteralPath $path -PathType Leaf)) {
+            # Like upstream: ask before replacing a file, unless -Force.
             if (-not $PSCmdlet.ShouldContinue("The file '$path' already exists. Replace it?", 'Export-AmsServerDiagnostics')) {
                 return
             }
             $replace = $true
-        }
-        if (-not $PSCmdlet.ShouldProcess($path, 'Write a diagnostics ZIP')) {
-            return
         }
         $parameters = [ordered]@{ File = $path; Force = $replace }
         $report = Invoke-AmsVerb -Caller $PSCmdlet -Verb 'server-diagnostics export' -Parameters $parameters -TargetObject $path
