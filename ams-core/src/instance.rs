@@ -68,7 +68,8 @@ fn is_root() -> bool {
 /// Host configuration: settings that belong to this host, kept outside the database.
 ///
 /// Fields added after the first release carry `#[serde(default)]`, so older files still load.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// `Debug` masks any password in the connection string.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct HostConfig {
     /// File format version; always 1.
@@ -99,6 +100,23 @@ pub struct HostConfig {
     /// HTTPS port.
     #[serde(default = "default_https_port")]
     pub https_port: u16,
+}
+
+impl std::fmt::Debug for HostConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostConfig")
+            .field("version", &self.version)
+            .field("database", &mask_secrets(&self.database))
+            .field("log_path", &self.log_path)
+            .field("config_path", &self.config_path)
+            .field("external_hostname", &self.external_hostname)
+            .field("agent_access_enabled", &self.agent_access_enabled)
+            .field("web_app_enabled", &self.web_app_enabled)
+            .field("remote_management_enabled", &self.remote_management_enabled)
+            .field("http_port", &self.http_port)
+            .field("https_port", &self.https_port)
+            .finish()
+    }
 }
 
 fn default_true() -> bool {
@@ -591,6 +609,8 @@ mod tests {
         let cfg = HostConfig::load(d.path()).unwrap();
         assert_eq!(cfg, HostConfig::default());
         assert!(cfg.web_app_enabled && !cfg.agent_access_enabled && cfg.https_port == 443);
+        let secret = HostConfig { database: "Server=db;Password=Dbg-Secret-1".into(), ..cfg };
+        assert!(!format!("{secret:?}").contains("Dbg-Secret-1"));
     }
 
     #[test]
