@@ -83,6 +83,18 @@ pub enum Command {
     Batch,
     /// List every verb with its parameters (for tooling and the PowerShell module).
     Commands(commands::meta::CommandsArgs),
+    /// This host's configuration file (Get/Set-AmsHostConfig).
+    #[command(subcommand)]
+    HostConfig(commands::config::HostConfigCommand),
+    /// Farm-wide service settings in the database (Get/Set-AmsServiceConfig).
+    #[command(subcommand)]
+    ServiceConfig(commands::config::ServiceConfigCommand),
+    /// Identity-provider claim mappings (Add/Get/Clear-AmsIdpClaimMapping).
+    #[command(subcommand)]
+    IdpClaimMapping(commands::idp::IdpClaimMappingCommand),
+    /// Support bundle (Export-AmsServerDiagnostics).
+    #[command(subcommand)]
+    ServerDiagnostics(commands::diagnostics::ServerDiagnosticsCommand),
 }
 
 /// A parsed command line.

@@ -56,8 +56,10 @@ struct World {
     group: String,
     /// Password row ids whose upload `ams` reported as committed.
     committed_uploads: HashSet<String>,
-    /// Group descriptions reported as committed, in order; the last one must be in force.
+    /// The last group description reported as committed, and the later ones of the same batch
+    /// (committed or not when the kill came): the one in force must be among them.
     last_description: Option<String>,
+    later_descriptions: Vec<String>,
     checks: u64,
 }
 
@@ -85,7 +87,16 @@ impl World {
             .unwrap()
             .set_int_setting(&ams_core::service::settings::PASSWORD_HISTORY_KEEP_COUNT, 0)
             .unwrap();
-        World { _tmp: tmp, dir, devices, group, committed_uploads: HashSet::new(), last_description: None, checks: 0 }
+        World {
+            _tmp: tmp,
+            dir,
+            devices,
+            group,
+            committed_uploads: HashSet::new(),
+            last_description: None,
+            later_descriptions: Vec::new(),
+            checks: 0,
+        }
     }
 
     /// Starts a batch of writes; returns the child and the request lines in order.
@@ -120,6 +131,7 @@ impl World {
     fn collect(&mut self, child: Child, lines: &[Value]) {
         let out = child.wait_with_output().unwrap();
         let reader = BufReader::new(&out.stdout[..]);
+        let mut last_reported: Option<usize> = None;
         for line in reader.lines().map_while(Result::ok) {
             let Ok(v) = serde_json::from_str::<Value>(&line) else { continue }; // a torn last line
             if v["ok"] != true {
@@ -130,8 +142,24 @@ impl World {
                 "agent submit-password" => {
                     self.committed_uploads.insert(v["result"]["Id"].as_str().unwrap().to_string());
                 }
-                _ => self.last_description = Some(lines[i]["parameters"]["Description"].as_str().unwrap().to_string()),
+                _ => {
+                    self.last_description = Some(lines[i]["parameters"]["Description"].as_str().unwrap().to_string());
+                    last_reported = Some(i);
+                }
             }
+        }
+        // Requests after the last reported one may have committed before the kill without being
+        // reported; the one in force may be any of them.
+        let from = last_reported.map_or(0, |i| i + 1);
+        let later: Vec<String> = lines[from..]
+            .iter()
+            .filter(|l| l["verb"] == "group set")
+            .map(|l| l["parameters"]["Description"].as_str().unwrap().to_string())
+            .collect();
+        if last_reported.is_some() {
+            self.later_descriptions = later;
+        } else {
+            self.later_descriptions.extend(later);
         }
     }
 
@@ -154,7 +182,7 @@ impl World {
             let have: String = conn
                 .query_row("SELECT description FROM device_groups WHERE id = ?1", [&self.group], |r| r.get(0))
                 .unwrap();
-            if &have != d {
+            if &have != d && !self.later_descriptions.contains(&have) {
                 losses += 1;
                 eprintln!("LOST committed group change: have {have}, want {d}");
             }

@@ -246,6 +246,20 @@ error_codes! {
     PfxPasswordWeak = ("AMS-CERT-0013", InvalidInput),
     /// The active certificate's private key cannot be opened, so agents cannot upload to it.
     ActiveCertUnreadable = ("AMS-CERT-0014", Conflict),
+
+    // Configuration: host configuration, service configuration, claim mappings, diagnostics.
+    /// The connection string failed validation (no such database, or not an ams database).
+    ConnectionStringInvalid = ("AMS-CFG-0007", InvalidInput),
+    /// No service setting has that name.
+    ServiceSettingUnknown = ("AMS-CFG-0008", InvalidInput),
+    /// A host configuration value is not valid (host name, port, path).
+    HostConfigValueInvalid = ("AMS-CFG-0009", InvalidInput),
+    /// A connection string holding a password was given on the command line.
+    SecretInArguments = ("AMS-CFG-0010", Usage),
+    /// An identity-provider claim mapping is not valid.
+    ClaimMappingInvalid = ("AMS-IDP-0001", InvalidInput),
+    /// A claim mapping for that claim already exists for the identity-provider type.
+    ClaimMappingExists = ("AMS-IDP-0002", Conflict),
 }
 
 /// The error type of every public `ams-core` function.

@@ -4,9 +4,12 @@ pub mod agent;
 pub mod audit;
 pub mod batch;
 pub mod cert;
+pub mod config;
 pub mod db;
 pub mod device;
+pub mod diagnostics;
 pub mod group;
+pub mod idp;
 pub mod instance;
 pub mod key;
 pub mod meta;
@@ -64,5 +67,9 @@ pub fn run(p: Parsed) -> Result<Value> {
         Command::Agent(c) => agent::run(&ctx, c),
         Command::Batch => batch::run(&ctx),
         Command::Commands(a) => meta::commands(a),
+        Command::HostConfig(c) => config::run_host(&ctx, c),
+        Command::ServiceConfig(c) => config::run_service(&ctx, c),
+        Command::IdpClaimMapping(c) => idp::run(&ctx, c),
+        Command::ServerDiagnostics(c) => diagnostics::run(&ctx, c),
     }
 }

@@ -3,10 +3,14 @@
 pub mod agent;
 pub mod audit;
 pub mod certs;
+pub mod claims;
 pub mod db;
 pub mod devices;
+pub mod diagnostics;
 pub mod groups;
+pub mod host_config;
 pub mod keys;
 pub mod regkeys;
 pub mod secrets;
+pub mod service_config;
 pub mod settings;

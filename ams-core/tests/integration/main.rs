@@ -2,6 +2,7 @@
 
 mod audit;
 mod cert_backup;
+mod config;
 mod data_plane;
 mod fixture;
 mod fuzz_regressions;

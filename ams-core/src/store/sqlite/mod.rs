@@ -1,8 +1,11 @@
 //! The SQLite engine: connection settings and the SQL for every row type.
 
 mod cert_recovery;
+mod config;
 mod data_plane;
 mod foundation;
+
+pub use config::probe;
 
 use std::path::Path;
 
