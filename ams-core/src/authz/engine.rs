@@ -553,7 +553,7 @@ mod tests {
     #[test]
     fn group_based_allow() {
         let r = allow(rule("a", TargetType::AmsComputer, "dev-1"), AccessType::Laps, READERS);
-        assert!(evaluate(&[r.clone()], &user(&[READERS]), &pc(), AccessType::Laps, NOW, None).allowed);
+        assert!(evaluate(std::slice::from_ref(&r), &user(&[READERS]), &pc(), AccessType::Laps, NOW, None).allowed);
         let d = evaluate(&[r], &user(&[OTHER]), &pc(), AccessType::Laps, NOW, None);
         assert!(!d.allowed);
         assert_eq!(d.code, DecisionCode::NoMatchingRuleForUser);
@@ -668,7 +668,7 @@ mod tests {
     #[test]
     fn jit_applies_only_to_ad_computers_and_ad_targets() {
         let ams_rule = allow(rule("a", TargetType::AmsComputer, "dev-1"), AccessType::Jit, USER);
-        let d = evaluate(&[ams_rule.clone()], &user(&[]), &pc(), AccessType::Jit, NOW, None);
+        let d = evaluate(std::slice::from_ref(&ams_rule), &user(&[]), &pc(), AccessType::Jit, NOW, None);
         assert!(!d.allowed && !d.applicable);
         // An AD computer that is also in an ams group: JIT entries on the ams-group rule are ignored.
         let grp = allow(rule("g", TargetType::AmsGroup, "S-1-4096-2-1"), AccessType::Jit, USER);
