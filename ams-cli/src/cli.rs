@@ -83,6 +83,18 @@ pub enum Command {
     Batch,
     /// List every verb with its parameters (for tooling and the PowerShell module).
     Commands(commands::meta::CommandsArgs),
+    /// Computer authorization rules (New/Get/Set/Remove-AmsComputerAuthorizationRule) and CSV import.
+    #[command(subcommand)]
+    ComputerAuthorizationRule(commands::authz::ComputerRuleCommand),
+    /// Role authorization rules (New/Get/Set/Remove-AmsRoleAuthorizationRule).
+    #[command(subcommand)]
+    RoleAuthorizationRule(commands::authz::RoleRuleCommand),
+    /// What a user may do on a computer under the authorization rules, and why.
+    #[command(subcommand)]
+    EffectiveAccess(commands::authz::EffectiveAccessCommand),
+    /// Rule-checked, rate-limited, audited access requests (for trusted front ends).
+    #[command(subcommand)]
+    Access(commands::authz::AccessCommand),
 }
 
 /// A parsed command line.

@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod audit;
+pub mod authz;
 pub mod batch;
 pub mod cert;
 pub mod db;
@@ -64,5 +65,9 @@ pub fn run(p: Parsed) -> Result<Value> {
         Command::Agent(c) => agent::run(&ctx, c),
         Command::Batch => batch::run(&ctx),
         Command::Commands(a) => meta::commands(a),
+        Command::ComputerAuthorizationRule(c) => authz::run_computer(&ctx, c),
+        Command::RoleAuthorizationRule(c) => authz::run_role(&ctx, c),
+        Command::EffectiveAccess(c) => authz::run_effective(&ctx, c),
+        Command::Access(c) => authz::run_access(&ctx, c),
     }
 }
