@@ -286,14 +286,13 @@ pub fn target_rank(rule: &Rule, computer: &Computer) -> Option<(u8, usize)> {
             (if built_in { 2 } else { 1 }, 0)
         }),
         TargetType::AdGroup => computer.ad_group_sids.iter().any(|g| eq(g, id)).then_some((1, 0)),
-        TargetType::AadGroup => {
-            (tenant_ok() && computer.entra_group_ids.iter().any(|g| eq(g, id))).then_some((1, 0))
-        }
+        TargetType::AadGroup => (tenant_ok() && computer.entra_group_ids.iter().any(|g| eq(g, id))).then_some((1, 0)),
         TargetType::AdContainer => {
             computer.distinguished_name.as_deref().and_then(|dn| container_distance(dn, id)).map(|d| (3, d))
         }
-        TargetType::AadTenant => (computer.authority_type == "AzureActiveDirectory" && eq(id, &computer.authority_id))
-            .then_some((4, 0)),
+        TargetType::AadTenant => {
+            (computer.authority_type == "AzureActiveDirectory" && eq(id, &computer.authority_id)).then_some((4, 0))
+        }
     }
 }
 
@@ -545,7 +544,8 @@ mod tests {
 
     #[test]
     fn deny_in_the_same_rule_wins_too() {
-        let r = deny(allow(rule("a", TargetType::AmsComputer, "dev-1"), AccessType::Laps, READERS), AccessType::Laps, USER);
+        let r =
+            deny(allow(rule("a", TargetType::AmsComputer, "dev-1"), AccessType::Laps, READERS), AccessType::Laps, USER);
         let d = evaluate(&[r], &user(&[READERS]), &pc(), AccessType::Laps, NOW, None);
         assert_eq!(d.code, DecisionCode::ExplicitlyDenied);
     }
@@ -593,7 +593,10 @@ mod tests {
         let e = effective_access(&[s.clone(), a], &user(&[]), &pc(), NOW);
         assert!(e.decisions[0].allowed);
         assert_eq!(e.matches[0].status, RuleStatus::ScriptNotEvaluated);
-        assert_eq!(evaluate(&[s], &user(&[]), &pc(), AccessType::Laps, NOW, None).code, DecisionCode::NoMatchingRuleForTarget);
+        assert_eq!(
+            evaluate(&[s], &user(&[]), &pc(), AccessType::Laps, NOW, None).code,
+            DecisionCode::NoMatchingRuleForTarget
+        );
     }
 
     #[test]
@@ -617,7 +620,11 @@ mod tests {
         c.ams_group_sids.push("S-1-4096-1-5-5-5-5".into());
         let rules = vec![
             allow(rule("ou-far", TargetType::AdContainer, "OU=Devices,DC=corp,DC=example"), AccessType::Laps, USER),
-            allow(rule("ou-near", TargetType::AdContainer, "ou=desktops, ou=devices,dc=CORP,dc=example"), AccessType::Laps, USER),
+            allow(
+                rule("ou-near", TargetType::AdContainer, "ou=desktops, ou=devices,dc=CORP,dc=example"),
+                AccessType::Laps,
+                USER,
+            ),
             allow(rule("builtin", TargetType::AmsGroup, "S-1-4096-2-1"), AccessType::Laps, USER),
             allow(rule("adgroup", TargetType::AdGroup, "S-1-5-21-9-9-9-6001"), AccessType::Laps, USER),
             allow(rule("adpc", TargetType::AdComputer, "S-1-5-21-9-9-9-5001"), AccessType::Laps, USER),
@@ -690,7 +697,11 @@ mod tests {
             allow_extension: false,
         };
         assert_eq!(p.grant(None, None), Some(Duration::minutes(30)), "default when nothing is asked");
-        assert_eq!(p.grant(Some(Duration::hours(1)), None), Some(Duration::hours(1)), "what is asked, within the maximum");
+        assert_eq!(
+            p.grant(Some(Duration::hours(1)), None),
+            Some(Duration::hours(1)),
+            "what is asked, within the maximum"
+        );
         assert_eq!(p.grant(Some(Duration::hours(8)), None), Some(Duration::hours(2)), "never above the maximum");
         let max_only = DurationPolicy { maximum: Some(Duration::hours(2)), ..Default::default() };
         assert_eq!(max_only.grant(None, None), Some(Duration::hours(2)), "maximum when there is no default");

@@ -210,7 +210,9 @@ impl ReasonRequirement {
             "hidden" | "0" => Ok(ReasonRequirement::Hidden),
             "optional" | "1" => Ok(ReasonRequirement::Optional),
             "required" | "2" => Ok(ReasonRequirement::Required),
-            other => Err(Error::invalid(format!("'{other}' is not a reason requirement (Hidden, Optional, Required)."))),
+            other => {
+                Err(Error::invalid(format!("'{other}' is not a reason requirement (Hidden, Optional, Required).")))
+            }
         }
     }
 }

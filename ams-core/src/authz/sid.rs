@@ -87,7 +87,9 @@ pub fn parse_principal(s: &str) -> Result<Principal> {
     if let Some(n) = name
         && (n.chars().count() > 256 || n.chars().any(char::is_control))
     {
-        return Err(Error::invalid("A principal's display name must be at most 256 characters without control characters."));
+        return Err(Error::invalid(
+            "A principal's display name must be at most 256 characters without control characters.",
+        ));
     }
     let sid = parse_sid(sid_text)?;
     let name = name.map(str::to_string).or_else(|| well_known_name(&sid).map(str::to_string));

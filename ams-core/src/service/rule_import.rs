@@ -232,7 +232,11 @@ fn plan(tx: &Tx<'_>, csv_bytes: &[u8], opts: &ImportOptions) -> Result<(ImportRe
             report.bad_lines.push(bad(line, &computer, &principal, &e));
             continue;
         }
-        let key = (target.target_type.as_str().to_string(), target.target_id.to_ascii_lowercase(), target.authority_id.clone());
+        let key = (
+            target.target_type.as_str().to_string(),
+            target.target_id.to_ascii_lowercase(),
+            target.authority_id.clone(),
+        );
         let entry = planned.entry(key.clone()).or_insert_with(|| {
             order.push(key);
             Planned { target, merge_into: None, principals: Vec::new(), lines: Vec::new() }
@@ -247,7 +251,11 @@ fn plan(tx: &Tx<'_>, csv_bytes: &[u8], opts: &ImportOptions) -> Result<(ImportRe
         let Some(mut pl) = planned.remove(&key) else { continue };
         if opts.merge {
             pl.merge_into = tx
-                .computer_rules_by_target(pl.target.target_type.as_str(), &pl.target.target_id, pl.target.authority_id.as_deref())?
+                .computer_rules_by_target(
+                    pl.target.target_type.as_str(),
+                    &pl.target.target_id,
+                    pl.target.authority_id.as_deref(),
+                )?
                 .into_iter()
                 .find(|r| r.authorization_mode == "SecurityDescriptor")
                 .map(|r| r.id);
@@ -259,7 +267,11 @@ fn plan(tx: &Tx<'_>, csv_bytes: &[u8], opts: &ImportOptions) -> Result<(ImportRe
             target: pl.target.target_id.clone(),
             target_name: pl.target.name.clone(),
             access_types: opts.access_types.iter().map(|a| a.audit_name()).collect(),
-            principals: pl.principals.iter().map(|(sid, name)| PrincipalInfo { sid: sid.clone(), name: name.clone() }).collect(),
+            principals: pl
+                .principals
+                .iter()
+                .map(|(sid, name)| PrincipalInfo { sid: sid.clone(), name: name.clone() })
+                .collect(),
             lines: pl.lines.clone(),
         });
         if pl.merge_into.is_some() {

@@ -412,9 +412,12 @@ fn check_script(s: &ScriptSource) -> Result<()> {
             .with("path", &s.path));
     }
     if !s.text.to_ascii_lowercase().contains("get-authorizationresponse") {
-        return Err(Error::new(ErrorCode::ScriptInvalid, "The authorization script does not define Get-AuthorizationResponse.")
-            .hint("An authorization script defines function Get-AuthorizationResponse($User, $Computer).")
-            .with("path", &s.path));
+        return Err(Error::new(
+            ErrorCode::ScriptInvalid,
+            "The authorization script does not define Get-AuthorizationResponse.",
+        )
+        .hint("An authorization script defines function Get-AuthorizationResponse($User, $Computer).")
+        .with("path", &s.path));
     }
     Ok(())
 }
@@ -459,8 +462,11 @@ pub(crate) fn check_rule(r: &ComputerRuleRow, principals: &[RulePrincipalRow]) -
         .hint("Leave out the JIT settings, or target an AD computer, group or container."));
     }
     if !ad && principals.iter().any(|p| p.access_type == AccessType::Jit.as_str()) {
-        return Err(not_applicable(format!("JIT principals apply only to AD targets, not to {} targets.", r.target_type))
-            .hint("JIT access is granted on Active Directory computers only."));
+        return Err(not_applicable(format!(
+            "JIT principals apply only to AD targets, not to {} targets.",
+            r.target_type
+        ))
+        .hint("JIT access is granted on Active Directory computers only."));
     }
     if r.authorization_mode == "PowershellScript" && !principals.is_empty() {
         return Err(not_applicable("A script rule has no principals: its script decides.")
@@ -562,7 +568,12 @@ pub(crate) fn resolve_target(tx: &Tx<'_>, spec: &TargetSpec) -> Result<ResolvedT
             let g = find_group_in(tx, id.trim())?.ok_or_else(|| {
                 target_invalid("No ams group has that id or SID.", id).hint("Run `ams group get` to list groups.")
             })?;
-            Ok(ResolvedTarget { target_type: TargetType::AmsGroup, target_id: g.sid, authority_id: None, name: Some(g.name) })
+            Ok(ResolvedTarget {
+                target_type: TargetType::AmsGroup,
+                target_id: g.sid,
+                authority_id: None,
+                name: Some(g.name),
+            })
         }
         TargetSpec::AdComputer(v) => sid_target(TargetType::AdComputer, v),
         TargetSpec::AdGroup(v) => sid_target(TargetType::AdGroup, v),
@@ -581,7 +592,12 @@ pub(crate) fn resolve_target(tx: &Tx<'_>, spec: &TargetSpec) -> Result<ResolvedT
         }
         TargetSpec::AadTenant { tenant_id } => {
             let t = guid(tenant_id, "tenant id")?;
-            Ok(ResolvedTarget { target_type: TargetType::AadTenant, target_id: t.clone(), authority_id: None, name: Some(t) })
+            Ok(ResolvedTarget {
+                target_type: TargetType::AadTenant,
+                target_id: t.clone(),
+                authority_id: None,
+                name: Some(t),
+            })
         }
         TargetSpec::AadGroup { tenant_id, group_id } => Ok(ResolvedTarget {
             target_type: TargetType::AadGroup,
@@ -854,7 +870,13 @@ impl Ams {
             let mut removed = 0;
             for c in &ch.remove {
                 let p = parse_principal(&c.principal)?;
-                if tx.remove_rule_principal(PrincipalTable::Computer, &row.id, c.access_type.as_str(), c.kind.as_str(), &p.sid)? {
+                if tx.remove_rule_principal(
+                    PrincipalTable::Computer,
+                    &row.id,
+                    c.access_type.as_str(),
+                    c.kind.as_str(),
+                    &p.sid,
+                )? {
                     removed += 1;
                 }
             }
@@ -965,7 +987,8 @@ impl Ams {
             Ok(rows
                 .iter()
                 .map(|r| {
-                    let mine: Vec<RulePrincipalRow> = principals.iter().filter(|p| p.rule_id == r.id).cloned().collect();
+                    let mine: Vec<RulePrincipalRow> =
+                        principals.iter().filter(|p| p.rule_id == r.id).cloned().collect();
                     role_rule_info(r, &mine)
                 })
                 .collect())
@@ -1052,7 +1075,13 @@ impl Ams {
             for (list, kind) in [(&ch.remove_allowed, AceKind::Allow), (&ch.remove_denied, AceKind::Deny)] {
                 for p in list {
                     let sid = parse_principal(p)?.sid;
-                    if tx.remove_rule_principal(PrincipalTable::Role, &row.id, AccessType::Jit.as_str(), kind.as_str(), &sid)? {
+                    if tx.remove_rule_principal(
+                        PrincipalTable::Role,
+                        &row.id,
+                        AccessType::Jit.as_str(),
+                        kind.as_str(),
+                        &sid,
+                    )? {
                         removed += 1;
                     }
                 }

@@ -333,7 +333,11 @@ impl Ams {
         self.store.write(|tx| {
             let d = resolve(tx, sel)?;
             let (id, out) = self.read_current_password(tx, keyring, &d)?;
-            audit::record(self, tx, Event::success("password.read", "device", &d.id).details(serde_json::json!({"PasswordId": id})))?;
+            audit::record(
+                self,
+                tx,
+                Event::success("password.read", "device", &d.id).details(serde_json::json!({"PasswordId": id})),
+            )?;
             Ok(out)
         })
     }

@@ -130,7 +130,10 @@ fn rule_lifecycle_and_validation() {
 
     // Coded refusals.
     let code = |n: NewComputerRule| f.ams.computer_rule_new(&n).unwrap_err().code();
-    assert_eq!(code(rule(TargetSpec::AmsComputer(dev.clone()), vec![allow(AccessType::Laps, "S-1-5-x")])), ErrorCode::InvalidSid);
+    assert_eq!(
+        code(rule(TargetSpec::AmsComputer(dev.clone()), vec![allow(AccessType::Laps, "S-1-5-x")])),
+        ErrorCode::InvalidSid
+    );
     assert_eq!(
         code(rule(TargetSpec::AmsComputer(dev.clone()), vec![allow(AccessType::Laps, "CORP\\Readers")])),
         ErrorCode::NameNeedsDirectory
@@ -182,7 +185,11 @@ fn every_target_kind_is_stored() {
         (TargetSpec::AmsComputer(dev.clone()), TargetType::AmsComputer, dev.clone()),
         (TargetSpec::AmsGroup(g.id.clone()), TargetType::AmsGroup, g.sid.clone()),
         (TargetSpec::AmsGroup("S-1-4096-2-4".into()), TargetType::AmsGroup, "S-1-4096-2-4".into()),
-        (TargetSpec::AdComputer("S-1-5-21-1-2-3-5001=CORP\\PC9$".into()), TargetType::AdComputer, "S-1-5-21-1-2-3-5001".into()),
+        (
+            TargetSpec::AdComputer("S-1-5-21-1-2-3-5001=CORP\\PC9$".into()),
+            TargetType::AdComputer,
+            "S-1-5-21-1-2-3-5001".into(),
+        ),
         (TargetSpec::AdGroup("S-1-5-21-1-2-3-6001".into()), TargetType::AdGroup, "S-1-5-21-1-2-3-6001".into()),
         (
             TargetSpec::AdContainer("OU=Devices,DC=corp,DC=example".into()),
@@ -211,17 +218,24 @@ fn every_target_kind_is_stored() {
     assert_eq!(f.ams.computer_rules(None).unwrap().len(), 9);
 
     // JIT settings and principals on an AD target; a script rule.
-    let mut ad = rule(TargetSpec::AdContainer("OU=Devices,DC=corp,DC=example".into()), vec![allow(AccessType::Jit, ALICE)]);
+    let mut ad =
+        rule(TargetSpec::AdContainer("OU=Devices,DC=corp,DC=example".into()), vec![allow(AccessType::Jit, ALICE)]);
     ad.settings.jit_group_name = Some(Some("%computerDomain%\\JIT-%computerName%".into()));
     ad.settings.jit_max = Some(Some(Duration::hours(8)));
     ad.settings.site_name = Some(Some("HQ".into()));
     let r = f.ams.computer_rule_new(&ad).unwrap();
     assert_eq!(r.principals_allowed_jit.len(), 1);
     assert_eq!(r.jit_maximum_access_duration.as_deref(), Some("08:00:00"));
-    let script = ScriptSource { path: "authz.ps1".into(), text: "function Get-AuthorizationResponse($User, $Computer) {}".into() };
+    let script = ScriptSource {
+        path: "authz.ps1".into(),
+        text: "function Get-AuthorizationResponse($User, $Computer) {}".into(),
+    };
     let s = f
         .ams
-        .computer_rule_new(&NewComputerRule { script: Some(script), ..rule(TargetSpec::AmsComputer(dev.clone()), vec![]) })
+        .computer_rule_new(&NewComputerRule {
+            script: Some(script),
+            ..rule(TargetSpec::AmsComputer(dev.clone()), vec![])
+        })
         .unwrap();
     assert_eq!(s.authorization_mode, "PowershellScript");
     let add = ComputerRuleChanges { add: vec![allow(AccessType::Laps, ALICE)], ..Default::default() };
@@ -420,7 +434,8 @@ fn every_access_type_through_a_request() {
 
     // JIT on an AD computer, matched through its container.
     let ad = ad_device(&f, "PC9", "S-1-5-21-9-9-9-5001");
-    let mut jit = rule(TargetSpec::AdContainer("OU=Desktops,DC=corp,DC=example".into()), vec![allow(AccessType::Jit, ALICE)]);
+    let mut jit =
+        rule(TargetSpec::AdContainer("OU=Desktops,DC=corp,DC=example".into()), vec![allow(AccessType::Jit, ALICE)]);
     jit.settings.jit_group_name = Some(Some("%computerDomain%\\JIT-%computerName%".into()));
     jit.settings.jit_max = Some(Some(Duration::hours(4)));
     jit.settings.jit_default = Some(Some(Duration::hours(2)));
@@ -447,7 +462,9 @@ fn rate_limits_are_reached_and_reset() {
     let f = Fixture::new();
     let dev = f.device("pc1");
     f.upload_password(&dev, "x-Canary-Rate").unwrap();
-    f.ams.computer_rule_new(&rule(TargetSpec::AmsComputer(dev.clone()), vec![allow(AccessType::Laps, READERS)])).unwrap();
+    f.ams
+        .computer_rule_new(&rule(TargetSpec::AmsComputer(dev.clone()), vec![allow(AccessType::Laps, READERS)]))
+        .unwrap();
     f.ams.set_int_setting(&RATE_LIMIT_PER_USER_PER_MINUTE, 3).unwrap();
     let kr = Some(&f.keyring);
     let req = request("pc1", ALICE, &[READERS], AccessType::Laps);
@@ -467,7 +484,10 @@ fn rate_limits_are_reached_and_reset() {
     // Per source address: checked first, across users.
     f.ams.set_int_setting(&RATE_LIMIT_PER_IP_PER_MINUTE, 2).unwrap();
     f.clock.advance(Duration::seconds(61));
-    let from = |user: &str| AccessRequest { source_address: Some("192.0.2.7".into()), ..request("pc1", user, &[READERS], AccessType::Laps) };
+    let from = |user: &str| AccessRequest {
+        source_address: Some("192.0.2.7".into()),
+        ..request("pc1", user, &[READERS], AccessType::Laps)
+    };
     f.ams.access_request(kr, &from(ALICE)).unwrap();
     f.ams.access_request(kr, &from(BOB)).unwrap();
     let e = f.ams.access_request(kr, &from(BOB)).unwrap_err();
@@ -485,7 +505,8 @@ fn rate_limits_are_reached_and_reset() {
     assert_eq!(e.context()["window"], "hour");
 
     let recs = audit_for(&f, &dev);
-    let codes: Vec<&str> = recs.iter().filter(|r| r.outcome == "denied").map(|r| r.details["Code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        recs.iter().filter(|r| r.outcome == "denied").map(|r| r.details["Code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["UserRateLimitExceeded", "IpRateLimitExceeded", "UserRateLimitExceeded"]);
 }
 
@@ -547,10 +568,7 @@ fn effective_access_explains_each_type() {
     assert_eq!(e.matched_rules.len(), 2);
     // Nothing was audited: effective access reads rules, not secrets.
     assert!(f.ams.audit_records(None, 1000).unwrap().iter().all(|r| r.event != "access.request"));
-    assert_eq!(
-        f.ams.effective_access(&query("pc1", "DOMAIN\\alice", &[])).unwrap_err().code(),
-        ErrorCode::InvalidSid
-    );
+    assert_eq!(f.ams.effective_access(&query("pc1", "DOMAIN\\alice", &[])).unwrap_err().code(), ErrorCode::InvalidSid);
 }
 
 #[test]
@@ -583,10 +601,7 @@ fn csv_import_dry_run_apply_and_bad_lines() {
     let bad = format!("{csv}nosuchpc,{ALICE}\npc2,CORP\\Someone\npc2\npc2,S-1-5-bad\n");
     let rep = f.ams.computer_rule_import_csv(bad.as_bytes(), &ImportOptions::default()).unwrap();
     let lines: Vec<(u64, &str)> = rep.bad_lines.iter().map(|b| (b.line, b.code.as_str())).collect();
-    assert_eq!(
-        lines,
-        vec![(8, "AMS-AUTHZ-0009"), (9, "AMS-AUTHZ-0004"), (10, "AMS-GEN-0002"), (11, "AMS-AUTHZ-0003")]
-    );
+    assert_eq!(lines, vec![(8, "AMS-AUTHZ-0009"), (9, "AMS-AUTHZ-0004"), (10, "AMS-GEN-0002"), (11, "AMS-AUTHZ-0003")]);
     let apply = ImportOptions { apply: true, ..ImportOptions::default() };
     let e = f.ams.computer_rule_import_csv(bad.as_bytes(), &apply).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ImportBadLines);

@@ -203,9 +203,25 @@ impl Tx<'_> {
                  (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
             ),
             params![
-                r.id, r.name, r.description, r.group_name, r.default_seconds, r.max_seconds, r.allow_extension,
-                r.site_name, r.domain_controller_name, r.notes, r.rule_expiry, r.disabled, r.reason_requirement,
-                r.notify_success, r.notify_failure, r.created_at, r.created_by, r.modified_at, r.modified_by
+                r.id,
+                r.name,
+                r.description,
+                r.group_name,
+                r.default_seconds,
+                r.max_seconds,
+                r.allow_extension,
+                r.site_name,
+                r.domain_controller_name,
+                r.notes,
+                r.rule_expiry,
+                r.disabled,
+                r.reason_requirement,
+                r.notify_success,
+                r.notify_failure,
+                r.created_at,
+                r.created_by,
+                r.modified_at,
+                r.modified_by
             ],
         )?;
         Ok(())
@@ -220,9 +236,23 @@ impl Tx<'_> {
                modified_at = ?16, modified_by = ?17
              WHERE id = ?1",
             params![
-                r.id, r.name, r.description, r.group_name, r.default_seconds, r.max_seconds, r.allow_extension,
-                r.site_name, r.domain_controller_name, r.notes, r.rule_expiry, r.disabled, r.reason_requirement,
-                r.notify_success, r.notify_failure, r.modified_at, r.modified_by
+                r.id,
+                r.name,
+                r.description,
+                r.group_name,
+                r.default_seconds,
+                r.max_seconds,
+                r.allow_extension,
+                r.site_name,
+                r.domain_controller_name,
+                r.notes,
+                r.rule_expiry,
+                r.disabled,
+                r.reason_requirement,
+                r.notify_success,
+                r.notify_failure,
+                r.modified_at,
+                r.modified_by
             ],
         )
     }
@@ -289,9 +319,9 @@ impl Tx<'_> {
 
     /// The oldest event for a key newer than `since` (when the window frees a slot).
     pub fn rate_limit_oldest(&self, key: &str, since: &str) -> Result<Option<String>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT MIN(created_at) FROM rate_limit_events WHERE key = ?1 AND created_at > ?2",
-        )?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT MIN(created_at) FROM rate_limit_events WHERE key = ?1 AND created_at > ?2")?;
         Ok(stmt.query_row(params![key, since], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
     }
 
