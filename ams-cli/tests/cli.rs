@@ -27,7 +27,10 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     {
         let mut si = child.stdin.take().unwrap();
         if let Some(s) = stdin {
-            si.write_all(s.as_bytes()).unwrap();
+            // A verb that never reads stdin may exit before the write: that is fine.
+            if let Err(e) = si.write_all(s.as_bytes()) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
+            }
         }
     }
     child.wait_with_output().unwrap()
@@ -471,4 +474,50 @@ fn device_lifecycle_through_the_cli() {
     let (exit, err) = i.err(&["device", "remove", "--id", id], None);
     assert_eq!((exit, err["code"].as_str().unwrap()), (4, "AMS-GEN-0004"));
     assert_eq!(i.ok(&["device", "remove", "--id", id, "--force"], None), serde_json::json!({}));
+}
+
+/// docs/cli.md is generated from `ams commands --json`; this test keeps it current
+/// (`AMS_BLESS=1` rewrites it).
+#[test]
+fn cli_reference_in_docs_is_current() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ams")).args(["commands", "--json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut md = String::from(
+        "# CLI reference\n\nGenerated from `ams commands --json` by the test `cli_reference_in_docs_is_current`\n\
+         (run `AMS_BLESS=1 cargo test -p ams-cli --test cli` after changing a verb). Every verb also takes\n\
+         `--data-dir DIR` (or `AMS_DATA_DIR`) and `--output json|text`.\n",
+    );
+    for c in v["commands"].as_array().unwrap() {
+        md.push_str(&format!("\n## `ams {}`\n\n{}\n", c["verb"].as_str().unwrap(), c["about"].as_str().unwrap()));
+        if let Some(cmdlet) = c["cmdlet"].as_str() {
+            md.push_str(&format!("\nPowerShell: `{cmdlet}`\n"));
+        }
+        let params = c["parameters"].as_array().unwrap();
+        if !params.is_empty() {
+            md.push_str("\n| flag | type | required | repeatable | meaning |\n| --- | --- | --- | --- | --- |\n");
+            for p in params {
+                let ty = match p["values"].as_array() {
+                    Some(vals) if !vals.is_empty() => {
+                        vals.iter().map(|x| x.as_str().unwrap_or_default()).collect::<Vec<_>>().join(" \\| ")
+                    }
+                    _ => p["type"].as_str().unwrap_or_default().to_string(),
+                };
+                md.push_str(&format!(
+                    "| `{}` | {} | {} | {} | {} |\n",
+                    p["name"].as_str().unwrap(),
+                    ty,
+                    if p["required"] == true { "yes" } else { "no" },
+                    if p["multiple"] == true { "yes" } else { "no" },
+                    p["help"].as_str().unwrap_or_default().replace('|', "\\|")
+                ));
+            }
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/cli.md");
+    if std::env::var_os("AMS_BLESS").is_some() {
+        std::fs::write(&path, &md).unwrap();
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == md, "docs/cli.md is out of date; run AMS_BLESS=1 cargo test -p ams-cli --test cli");
 }

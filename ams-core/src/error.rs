@@ -226,6 +226,27 @@ error_codes! {
     /// The device has no BitLocker recovery keys.
     NoBitLockerKey = ("AMS-FVE-0001", NotFound),
 
+    // audit
+    /// The audit trail's hash chain does not verify: a record was changed, deleted or reordered.
+    AuditChainBroken = ("AMS-AUD-0001", Integrity),
+    // Certificate backup (PFX) and lost-private-key recovery.
+    /// The file is not a readable PKCS#12 (PFX) file: truncated, damaged or not PKCS#12 at all.
+    PfxInvalid = ("AMS-CERT-0007", InvalidInput),
+    /// The PFX password is wrong (the file's integrity check or decryption failed).
+    PfxWrongPassword = ("AMS-CERT-0008", PermissionDenied),
+    /// The PFX file uses an algorithm or parameter ams does not accept.
+    PfxUnsupported = ("AMS-CERT-0009", InvalidInput),
+    /// The PFX file does not hold exactly one private key with its certificate.
+    PfxContents = ("AMS-CERT-0010", InvalidInput),
+    /// The private key in the PFX file does not belong to its certificate.
+    PfxKeyMismatch = ("AMS-CERT-0011", InvalidInput),
+    /// The certificate's key is not an RSA key.
+    CertNotRsa = ("AMS-CERT-0012", InvalidInput),
+    /// The proposed PFX password is too weak.
+    PfxPasswordWeak = ("AMS-CERT-0013", InvalidInput),
+    /// The active certificate's private key cannot be opened, so agents cannot upload to it.
+    ActiveCertUnreadable = ("AMS-CERT-0014", Conflict),
+
     // Authorization: rules, evaluation, access requests, rate limits, rule import.
     /// No authorization rule has that id (or name).
     RuleNotFound = ("AMS-AUTHZ-0001", NotFound),

@@ -21,6 +21,8 @@ const STDIN_VERBS: &[&str] = &[
     "key recovery-password set",
     "agent register",
     "agent submit-bitlocker-key",
+    "cert export",
+    "cert import",
 ];
 
 /// `ComputerName` -> `computer-name`.

@@ -1,12 +1,16 @@
 //! `ams cert ...`: encryption certificates.
 
-use ams_core::Result;
-use ams_core::service::certs::NewCertOptions;
+use std::path::PathBuf;
+
+use ams_core::crypto::pfx::{self, PfxProfile};
+use ams_core::service::certs::{NewCertOptions, PfxExportOptions};
+use ams_core::{Error, ErrorCode, Result};
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
 use super::{Ctx, to_json};
+use crate::secret::read_secret;
 
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
@@ -16,6 +20,12 @@ pub enum CertCommand {
     List,
     /// Make a certificate the active one; the previous one is retained for reading old data.
     Activate(CertActivateArgs),
+    /// Back up a certificate and its private key to a new PFX file (password from stdin or a prompt).
+    Export(CertExportArgs),
+    /// Import a certificate and its private key from a PFX file (password from stdin or a prompt).
+    Import(CertImportArgs),
+    /// Per certificate: how many passwords and BitLocker keys are sealed to it and whether they can be opened.
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -41,6 +51,47 @@ pub struct CertActivateArgs {
     pub thumbprint: String,
 }
 
+#[derive(Debug, Args)]
+pub struct CertExportArgs {
+    /// SHA-1 thumbprint of the certificate.
+    #[arg(long)]
+    pub thumbprint: String,
+    /// The PFX file to create (mode 0600; an existing file is never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Write 3DES/SHA-1 instead of AES-256/SHA-256, for old Windows Server importers (weaker).
+    #[arg(long)]
+    pub legacy: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CertImportArgs {
+    /// The PFX (.pfx or .p12) file.
+    #[arg(long, value_name = "FILE")]
+    pub pfx: PathBuf,
+    /// Make the imported certificate the active one.
+    #[arg(long)]
+    pub activate: bool,
+}
+
+/// Reads a PFX file, refusing anything far larger than a certificate backup before reading it.
+fn read_pfx(path: &std::path::Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    if !meta.is_file() {
+        return Err(
+            Error::new(ErrorCode::PfxInvalid, "The PFX path is not a regular file.").with("path", path.display())
+        );
+    }
+    if usize::try_from(meta.len()).map_or(true, |n| n > pfx::MAX_PFX_BYTES) {
+        return Err(Error::new(
+            ErrorCode::PfxInvalid,
+            "The file is far larger than a certificate backup; it is not a PFX file ams can import.",
+        )
+        .with("path", path.display()));
+    }
+    std::fs::read(path).map_err(|e| Error::from(e).with("path", path.display()))
+}
+
 pub fn run(ctx: &Ctx, c: CertCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
@@ -56,5 +107,24 @@ pub fn run(ctx: &Ctx, c: CertCommand) -> Result<Value> {
         }
         CertCommand::List => to_json(&ams.cert_list()?),
         CertCommand::Activate(a) => to_json(&ams.cert_activate(&a.thumbprint)?),
+        CertCommand::Export(a) => {
+            let keyring = ams.unlock()?;
+            let password = read_secret("PFX password", true)?;
+            let opts = PfxExportOptions {
+                profile: if a.legacy { PfxProfile::Legacy } else { PfxProfile::Modern },
+                iterations: pfx::EXPORT_ITERATIONS,
+            };
+            to_json(&ams.cert_export(&keyring, &a.thumbprint, &password, &opts, &a.out)?)
+        }
+        CertCommand::Import(a) => {
+            let keyring = ams.unlock()?;
+            let bytes = read_pfx(&a.pfx)?;
+            let password = read_secret("PFX password", false)?;
+            to_json(&ams.cert_import(&keyring, &bytes, &password, a.activate)?)
+        }
+        CertCommand::Status => {
+            let keyring = ams.unlock()?;
+            to_json(&ams.cert_status(&keyring)?)
+        }
     }
 }

@@ -15,6 +15,8 @@ pub enum DeviceCommand {
     Set(DeviceSetArgs),
     /// Delete a device with its passwords, BitLocker keys and group memberships.
     Remove(DeviceRemoveArgs),
+    /// Expire every current password that cannot be opened (lost certificate key) so agents upload new ones.
+    ExpirePassword(DeviceExpirePasswordArgs),
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +68,13 @@ pub struct DeviceRemoveArgs {
     pub force: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct DeviceExpirePasswordArgs {
+    /// Select the devices whose current password is sealed to a certificate whose private key is lost or unreadable.
+    #[arg(long, required = true)]
+    pub unreadable: bool,
+}
+
 pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
@@ -89,6 +98,11 @@ pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
         DeviceCommand::Remove(a) => {
             ams.remove_device(&a.id, a.force)?;
             Ok(json!({}))
+        }
+        DeviceCommand::ExpirePassword(a) => {
+            debug_assert!(a.unreadable, "clap requires --unreadable");
+            let keyring = ams.unlock()?;
+            to_json(&ams.expire_unreadable_passwords(&keyring)?)
         }
     }
 }

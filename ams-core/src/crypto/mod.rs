@@ -2,6 +2,7 @@
 
 pub mod cert;
 pub mod envelope;
+pub mod pfx;
 pub mod seal;
 
 #[cfg(test)]

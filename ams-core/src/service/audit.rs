@@ -6,8 +6,8 @@ use sha2::{Digest, Sha256};
 
 use crate::ams::Ams;
 use crate::crypto::seal::{hex, new_id};
-use crate::error::Result;
-use crate::store::{AuditRow, Tx};
+use crate::error::{Error, ErrorCode, Result};
+use crate::store::{AuditFilter, AuditRow, Tx};
 
 /// The hash the first record chains from.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -131,7 +131,96 @@ pub struct AuditRecord {
     pub details: serde_json::Value,
 }
 
+/// What `ams audit verify` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuditVerification {
+    /// Records checked.
+    pub records: u64,
+    /// Hash of the newest record (keep it somewhere else to detect a cut-off tail later).
+    pub head: String,
+    /// Sequence number of the newest record.
+    pub head_seq: i64,
+}
+
+fn to_record(r: AuditRow) -> AuditRecord {
+    AuditRecord {
+        seq: r.seq,
+        id: r.id,
+        time: r.at,
+        actor: r.actor,
+        event: r.event,
+        outcome: r.outcome,
+        target_type: r.target_type,
+        target_id: r.target_id,
+        details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+    }
+}
+
 impl Ams {
+    /// Audit records matching a filter, oldest first.
+    pub fn audit_query(&self, filter: &AuditFilter<'_>) -> Result<Vec<AuditRecord>> {
+        for t in [filter.since, filter.until].into_iter().flatten() {
+            crate::clock::parse_time(t)?;
+        }
+        // Normalise times to the stored fixed-width form so text comparison is time comparison.
+        let since = filter.since.map(|t| crate::clock::parse_time(t).map(crate::clock::format_time)).transpose()?;
+        let until = filter.until.map(|t| crate::clock::parse_time(t).map(crate::clock::format_time)).transpose()?;
+        let f = AuditFilter { since: since.as_deref(), until: until.as_deref(), ..filter.clone() };
+        Ok(self.store.read(|tx| tx.audit_filtered(&f))?.into_iter().map(to_record).collect())
+    }
+
+    /// Walks the whole hash chain. The first record that was changed, deleted or moved is named in
+    /// the error ([`ErrorCode::AuditChainBroken`]); `expect_head` (a head hash saved earlier)
+    /// also detects records cut off the end.
+    pub fn audit_verify(&self, expect_head: Option<&str>) -> Result<AuditVerification> {
+        let mut prev = GENESIS_HASH.to_string();
+        let mut prev_seq = 0i64;
+        let mut count = 0u64;
+        let mut seen_expected = expect_head.is_none();
+        self.store.read(|tx| {
+            tx.for_each_audit(|row| {
+                let broken = |why: &str| {
+                    Err(Error::new(
+                        ErrorCode::AuditChainBroken,
+                        format!("The audit trail is broken at record {}: {why}.", row.seq),
+                    )
+                    .hint(
+                        "Restore the database from a backup and compare; the records after this one cannot be trusted.",
+                    )
+                    .with("seq", row.seq)
+                    .with("id", &row.id))
+                };
+                if row.prev_hash != prev {
+                    return broken(if row.seq != prev_seq + 1 {
+                        "a record before it was deleted or the records were reordered"
+                    } else {
+                        "it does not chain to the record before it (reordered or replaced)"
+                    });
+                }
+                if record_hash(&row) != row.hash {
+                    return broken("its content was changed after it was written");
+                }
+                if expect_head.is_some_and(|h| h.eq_ignore_ascii_case(&row.hash)) {
+                    seen_expected = true;
+                }
+                prev = row.hash;
+                prev_seq = row.seq;
+                count += 1;
+                Ok(())
+            })
+        })?;
+        if !seen_expected {
+            return Err(Error::new(
+                ErrorCode::AuditChainBroken,
+                "The audit trail no longer contains the head record you saved: records were cut off the end.",
+            )
+            .hint("Restore the database from a backup and compare.")
+            .with("records", count));
+        }
+        Ok(AuditVerification { records: count, head: prev, head_seq: prev_seq })
+    }
+
     /// Audit records, newest last, optionally about one target.
     pub fn audit_records(&self, target_id: Option<&str>, limit: u32) -> Result<Vec<AuditRecord>> {
         let rows = self.store.read(|tx| tx.audit(target_id, limit))?;

@@ -3,9 +3,12 @@
 use serde::Serialize;
 
 use crate::ams::Ams;
+use crate::clock::parse_time;
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
-use crate::store::{DeviceRow, Tx};
+use crate::service::certs::{KeyHealth, key_health_map};
+use crate::service::keys::Keyring;
+use crate::store::{DeviceRow, SealedSecretRef, Tx};
 
 /// Prefix of the fully qualified name of devices registered with this instance.
 pub const AMS_AUTHORITY_PREFIX: &str = "AccessManager";
@@ -246,6 +249,157 @@ impl Ams {
                 Event::success("device.remove", "device", &d.id)
                     .details(serde_json::json!({"Name": d.name, "Passwords": p, "BitLockerKeys": b})),
             )
+        })
+    }
+}
+
+/// A device whose current password could not be opened and is now expired.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExpiredDevice {
+    /// Device id.
+    pub device_id: String,
+    /// Computer name.
+    pub name: String,
+    /// The unreadable current password's id.
+    pub password_id: String,
+    /// The certificate it is sealed to.
+    pub thumbprint: String,
+    /// True when it had already expired before (its expiry was left as it was).
+    pub was_already_expired: bool,
+}
+
+/// A stored secret that can no longer be opened and will not come back (history) or only when the
+/// agent uploads it again (BitLocker).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UnrecoverableSecret {
+    /// Device id.
+    pub device_id: String,
+    /// Computer name.
+    pub name: String,
+    /// Row id.
+    pub id: String,
+    /// Account name (passwords) or recovery key id (BitLocker).
+    pub label: String,
+    /// Uploaded at.
+    pub created: String,
+    /// Replaced at (password history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired: Option<String>,
+    /// The certificate it is sealed to.
+    pub thumbprint: String,
+}
+
+impl From<&SealedSecretRef> for UnrecoverableSecret {
+    fn from(r: &SealedSecretRef) -> Self {
+        UnrecoverableSecret {
+            device_id: r.device_id.clone(),
+            name: r.device_name.clone(),
+            id: r.id.clone(),
+            label: r.label.clone(),
+            created: r.created_at.clone(),
+            retired: r.retired_at.clone(),
+            thumbprint: r.cert_thumbprint.clone(),
+        }
+    }
+}
+
+/// What `ams device expire-password --unreadable` did and found.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UnreadableExpiryReport {
+    /// The active certificate agents will upload to.
+    pub active_certificate: String,
+    /// Certificates (or unknown thumbprints) whose private key cannot be used.
+    pub unreadable_certificates: Vec<String>,
+    /// Devices whose current password was sealed to one of them: now expired, so the agent sets
+    /// and uploads a new password at its next check-in.
+    pub expired: Vec<ExpiredDevice>,
+    /// Password history entries sealed to them: lost for good.
+    pub unrecoverable_history: Vec<UnrecoverableSecret>,
+    /// BitLocker keys sealed to them: unreadable until the agent uploads them again.
+    pub unrecoverable_bit_locker_keys: Vec<UnrecoverableSecret>,
+}
+
+impl Ams {
+    /// Lost-private-key recovery: expires the current password of every device whose current
+    /// password is sealed to a certificate whose private key is missing, unreadable or not in
+    /// the database, so agents rotate and upload to the active certificate. Refuses unless the
+    /// active certificate's own key is usable. Reports the history entries and BitLocker keys
+    /// that cannot be opened. Audited per device.
+    pub fn expire_unreadable_passwords(&self, keyring: &Keyring) -> Result<UnreadableExpiryReport> {
+        let now_t = self.now_time();
+        let now = crate::clock::format_time(now_t);
+        self.store.write(|tx| {
+            let health = key_health_map(tx, keyring)?;
+            let active = tx.active_cert()?.ok_or_else(|| {
+                Error::new(ErrorCode::NoActiveCert, "No encryption certificate is active, so agents cannot upload new passwords.")
+                    .hint("Run `ams cert new --activate` first.")
+            })?;
+            if health.get(&active.thumbprint) != Some(&KeyHealth::Usable) {
+                return Err(Error::new(
+                    ErrorCode::ActiveCertUnreadable,
+                    "The active certificate's private key cannot be used, so new uploads would fail too.",
+                )
+                .hint("Publish a new certificate with `ams cert new --activate` (or import the PFX backup), then run this again.")
+                .with("thumbprint", &active.thumbprint));
+            }
+            let unreadable: Vec<String> =
+                health.iter().filter(|(_, h)| **h != KeyHealth::Usable).map(|(t, _)| t.clone()).collect();
+            let mut report = UnreadableExpiryReport {
+                active_certificate: active.thumbprint.clone(),
+                unreadable_certificates: unreadable.clone(),
+                expired: Vec::new(),
+                unrecoverable_history: Vec::new(),
+                unrecoverable_bit_locker_keys: Vec::new(),
+            };
+            for thumbprint in &unreadable {
+                for p in tx.passwords_sealed_to(thumbprint)? {
+                    if p.retired_at.is_some() {
+                        report.unrecoverable_history.push(UnrecoverableSecret::from(&p));
+                        continue;
+                    }
+                    let already = p.expires_at.as_deref().and_then(|e| parse_time(e).ok()).is_some_and(|e| e <= now_t);
+                    if !already {
+                        tx.set_current_password_expiry(&p.device_id, &now)?;
+                    }
+                    if let Some(d) = tx.device(&p.device_id)? {
+                        tx.update_device_state(&d.id, &d.approval_state, d.disabled, &now)?;
+                    }
+                    audit::record(
+                        self,
+                        tx,
+                        Event::success("device.expire_password", "device", &p.device_id).details(serde_json::json!({
+                            "Reason": "UnreadableCertificate", "PasswordId": p.id, "Thumbprint": p.cert_thumbprint,
+                            "WasAlreadyExpired": already
+                        })),
+                    )?;
+                    report.expired.push(ExpiredDevice {
+                        device_id: p.device_id.clone(),
+                        name: p.device_name.clone(),
+                        password_id: p.id.clone(),
+                        thumbprint: p.cert_thumbprint.clone(),
+                        was_already_expired: already,
+                    });
+                }
+                report
+                    .unrecoverable_bit_locker_keys
+                    .extend(tx.bitlocker_keys_sealed_to(thumbprint)?.iter().map(UnrecoverableSecret::from));
+            }
+            audit::record(
+                self,
+                tx,
+                Event::success("device.expire_password.unreadable", "certificate", &active.thumbprint).details(
+                    serde_json::json!({
+                        "UnreadableCertificates": report.unreadable_certificates,
+                        "Expired": report.expired.len(),
+                        "UnrecoverableHistory": report.unrecoverable_history.len(),
+                        "UnrecoverableBitLockerKeys": report.unrecoverable_bit_locker_keys.len()
+                    }),
+                ),
+            )?;
+            Ok(report)
         })
     }
 }

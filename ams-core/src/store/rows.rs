@@ -66,6 +66,23 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// Which audit records to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    /// At or after this time (RFC 3339).
+    pub since: Option<&'a str>,
+    /// Before this time.
+    pub until: Option<&'a str>,
+    /// About this object id (a device id, group id, ...).
+    pub target_id: Option<&'a str>,
+    /// By this actor.
+    pub actor: Option<&'a str>,
+    /// This event, or every event under it (`device` matches `device.approve`).
+    pub event: Option<&'a str>,
+    /// At most this many (the newest).
+    pub limit: u32,
+}
+
 /// An encryption certificate.
 #[derive(Debug, Clone)]
 pub struct CertRow {
@@ -214,6 +231,40 @@ pub struct BitLockerRow {
     pub cert_thumbprint: String,
     /// Uploaded at.
     pub created_at: String,
+}
+
+/// How many secrets are sealed to one certificate thumbprint (which may not be in the database).
+#[derive(Debug, Clone)]
+pub struct SealedCountRow {
+    /// The thumbprint the secrets name.
+    pub cert_thumbprint: String,
+    /// Current passwords.
+    pub current_passwords: i64,
+    /// Retired (history) passwords.
+    pub historical_passwords: i64,
+    /// BitLocker recovery keys.
+    pub bitlocker_keys: i64,
+}
+
+/// A stored password or BitLocker key, without its blob (for recovery reports).
+#[derive(Debug, Clone)]
+pub struct SealedSecretRef {
+    /// Row id.
+    pub id: String,
+    /// Device id.
+    pub device_id: String,
+    /// Computer name.
+    pub device_name: String,
+    /// Account name (passwords) or recovery key id (BitLocker).
+    pub label: String,
+    /// Certificate it is sealed to.
+    pub cert_thumbprint: String,
+    /// Uploaded at.
+    pub created_at: String,
+    /// Expires at (current passwords).
+    pub expires_at: Option<String>,
+    /// Replaced at (password history); `None` for current passwords and BitLocker keys.
+    pub retired_at: Option<String>,
 }
 
 /// A computer authorization rule.

@@ -1,6 +1,8 @@
 //! Core integration tests: one binary, one module per area.
 
+mod audit;
 mod authz;
+mod cert_backup;
 mod data_plane;
 mod fixture;
 mod keys;

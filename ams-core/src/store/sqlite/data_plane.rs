@@ -180,24 +180,34 @@ impl Tx<'_> {
 
     // ---- devices ----
 
-    /// Devices, filtered by exact id, name (matches name, DNS name or `AUTHORITY\name`) and state.
+    /// Devices, filtered by exact id, name (matches name or DNS name) and approval state. Each
+    /// lookup has its own statement so that it uses its index.
     pub fn devices(
         &self,
         id: Option<&str>,
         name: Option<&str>,
         approval_state: Option<&str>,
     ) -> Result<Vec<DeviceRow>> {
-        self.rows(
-            &format!(
-                "SELECT {DEVICE_COLS} FROM devices
-                 WHERE (?1 IS NULL OR id = ?1)
-                   AND (?2 IS NULL OR name = ?2 OR dns_name = ?2)
-                   AND (?3 IS NULL OR approval_state = ?3)
-                 ORDER BY name, id"
-            ),
-            params![id, name, approval_state],
-            map_device,
-        )
+        let mut rows: Vec<DeviceRow> = match (id, name) {
+            (Some(id), _) => self.device(id)?.into_iter().collect(),
+            (None, Some(n)) => self.rows(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE name = ?1 OR dns_name = ?1 ORDER BY name, id"),
+                [n],
+                map_device,
+            )?,
+            (None, None) => {
+                self.rows(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY name, id"), [], map_device)?
+            }
+        };
+        if let (Some(_), Some(n)) = (id, name) {
+            rows.retain(|d| {
+                d.name.eq_ignore_ascii_case(n) || d.dns_name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(n))
+            });
+        }
+        if let Some(s) = approval_state {
+            rows.retain(|d| d.approval_state.eq_ignore_ascii_case(s));
+        }
+        Ok(rows)
     }
 
     /// One device by id.

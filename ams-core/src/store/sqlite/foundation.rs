@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
-use crate::store::{AuditRow, InstanceRow, MasterKeyRow, ProtectorRow, Tx};
+use crate::store::{AuditFilter, AuditRow, InstanceRow, MasterKeyRow, ProtectorRow, Tx};
 
 impl Tx<'_> {
     /// The instance row.
@@ -155,6 +155,29 @@ impl Tx<'_> {
         let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
         out.reverse();
         Ok(out)
+    }
+
+    /// Audit records matching a filter, oldest first (the newest `limit` of them).
+    pub fn audit_filtered(&self, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>> {
+        let mut stmt = self.tx.prepare(&format!(
+            "{AUDIT_SELECT} WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) AND (?3 IS NULL OR target_id = ?3)
+               AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR event = ?5 OR event LIKE ?5 || '.%')
+             ORDER BY seq DESC LIMIT ?6"
+        ))?;
+        let rows = stmt.query_map(params![f.since, f.until, f.target_id, f.actor, f.event, f.limit], map_audit)?;
+        let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Calls `f` for every audit record in sequence order; stops at the first error.
+    pub fn for_each_audit(&self, mut f: impl FnMut(AuditRow) -> Result<()>) -> Result<()> {
+        let mut stmt = self.tx.prepare(&format!("{AUDIT_SELECT} ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(map_audit(r)?)?;
+        }
+        Ok(())
     }
 
     /// Every non-null value of a sealed column, with its row id. Names come only from code.

@@ -1,6 +1,7 @@
 //! The SQLite engine: connection settings and the SQL for every row type.
 
 mod authz;
+mod cert_recovery;
 mod data_plane;
 mod foundation;
 

@@ -1,0 +1,156 @@
+# Requests: cmdlet parameters (PascalCase) become ams flags (kebab-case) for a command line, or a
+# JSON parameters object for `ams batch`.
+
+function ConvertTo-AmsFlagName {
+    # 'AuthorityDeviceId' -> '--authority-device-id'
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)]
+        [string] $Name
+    )
+
+    '--' + [regex]::Replace($Name, '(?<=[a-z0-9])(?=[A-Z])', '-').ToLowerInvariant()
+}
+
+function ConvertTo-AmsInvariantString {
+    # Numbers and other values as text, independent of the current culture.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)]
+        [AllowEmptyString()]
+        $Value
+    )
+
+    [System.Convert]::ToString($Value, [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+function ConvertTo-AmsArgument {
+    # Writes the flags for a parameter dictionary: a set switch is a bare flag, a cleared switch or
+    # $null is left out, an array repeats the flag once per value.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary] $Parameters
+    )
+
+    foreach ($key in @($Parameters.Keys)) {
+        $value = $Parameters[$key]
+        $flag = ConvertTo-AmsFlagName -Name ([string]$key)
+        if ($null -eq $value) {
+            continue
+        }
+        if ($value -is [System.Management.Automation.SwitchParameter]) {
+            if ($value.IsPresent) {
+                $flag
+            }
+            continue
+        }
+        if ($value -is [bool]) {
+            if ($value) {
+                $flag
+            }
+            continue
+        }
+        # @() leaves a single value as one item and an array as its items.
+        foreach ($item in @($value)) {
+            if ($null -eq $item) {
+                continue
+            }
+            $text = ConvertTo-AmsInvariantString -Value $item
+            if ($text.StartsWith('-')) {
+                # A value that looks like a flag is attached with '=' so it is read as a value.
+                "$flag=$text"
+            }
+            else {
+                $flag
+                $text
+            }
+        }
+    }
+}
+
+function ConvertTo-AmsBatchParameter {
+    # The `parameters` object of one `ams batch` request: switches become true/false, arrays stay
+    # arrays of strings, numbers stay numbers, $null values are dropped.
+    [CmdletBinding()]
+    [OutputType([System.Collections.Specialized.OrderedDictionary])]
+    param(
+        [AllowNull()]
+        [System.Collections.IDictionary] $Parameters
+    )
+
+    $out = [ordered]@{}
+    if ($null -eq $Parameters) {
+        return $out
+    }
+    foreach ($key in @($Parameters.Keys)) {
+        $value = $Parameters[$key]
+        if ($null -eq $value) {
+            continue
+        }
+        if ($value -is [System.Management.Automation.SwitchParameter]) {
+            $out[[string]$key] = $value.IsPresent
+        }
+        elseif ($value -is [bool] -or $value -is [int] -or $value -is [long] -or $value -is [string]) {
+            $out[[string]$key] = $value
+        }
+        elseif ($value -is [System.Collections.IEnumerable]) {
+            $out[[string]$key] = [string[]]@($value | Where-Object { $null -ne $_ } | ForEach-Object { ConvertTo-AmsInvariantString -Value $_ })
+        }
+        else {
+            $out[[string]$key] = ConvertTo-AmsInvariantString -Value $value
+        }
+    }
+    $out
+}
+
+function Get-AmsVerbParameter {
+    # Copies the named parameters that the caller bound (from $PSBoundParameters) into an ordered
+    # dictionary, in the order given.
+    [CmdletBinding()]
+    [OutputType([System.Collections.Specialized.OrderedDictionary])]
+    param(
+        [Parameter(Mandatory)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary] $BoundParameters,
+
+        [Parameter(Mandatory)]
+        [string[]] $Name
+    )
+
+    $out = [ordered]@{}
+    foreach ($parameterName in $Name) {
+        if ($BoundParameters.Contains($parameterName)) {
+            $out[$parameterName] = $BoundParameters[$parameterName]
+        }
+    }
+    $out
+}
+
+function New-AmsRequest {
+    # One queued request: the verb, its parameters and the object it is about (for error records).
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Builds an object in memory; changes nothing.')]
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)]
+        [string] $Verb,
+
+        [Parameter(Mandatory)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary] $Parameters,
+
+        [AllowNull()]
+        $Target
+    )
+
+    [pscustomobject]@{
+        Verb       = $Verb
+        Parameters = $Parameters
+        Target     = $Target
+    }
+}

@@ -1,0 +1,62 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+# Unit tests of Get-AmsLocalAdminPassword, against tests/stub/ams.ps1.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-AmsTestModule
+    Use-AmsStub
+}
+
+AfterAll {
+    Remove-AmsStub
+}
+
+Describe 'Get-AmsLocalAdminPassword' {
+    BeforeEach {
+        Reset-AmsStubLog
+        Clear-AmsStubResponse
+    }
+
+    It 'has the computer-name (default) and device-authority parameter sets' {
+        $command = Get-Command -Name Get-AmsLocalAdminPassword -Module AccessManager
+        $command.DefaultParameterSet | Should -BeExactly 'Get password by computer name'
+        (Get-AmsParameterSet Get-AmsLocalAdminPassword ComputerName 'Get password by computer name').Position | Should -Be 0
+        foreach ($name in 'AuthorityDeviceId', 'AuthorityId', 'AuthorityType') {
+            $set = Get-AmsParameterSet Get-AmsLocalAdminPassword $name 'Get password by device authority information'
+            $set.IsMandatory | Should -BeTrue
+            $set.ValueFromPipelineByPropertyName | Should -BeTrue
+        }
+    }
+
+    It 'returns the password as a SecureString by default' {
+        $result = Get-AmsLocalAdminPassword 'PC1'
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --computer-name PC1'
+        $result.PSTypeNames[0] | Should -BeExactly 'Ams.Password'
+        $result.Password | Should -BeOfType ([System.Security.SecureString])
+        ConvertFrom-AmsTestSecureString $result.Password | Should -BeExactly 'Stub-Pa55word!'
+    }
+
+    It 'returns the password as text with -AsPlainText' {
+        $result = Get-AmsLocalAdminPassword -ComputerName 'PC1' -AsPlainText -AllProviders
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --computer-name PC1 --all-providers'
+        $result.Password | Should -BeExactly 'Stub-Pa55word!'
+    }
+
+    It 'binds piped devices by their authority properties' {
+        $device = [pscustomobject]@{ Id = 'd-1'; AuthorityType = 'Ams'; AuthorityId = 'a-1'; AuthorityDeviceId = 'd-1' }
+        $null = $device | Get-AmsLocalAdminPassword
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --authority-device-id d-1 --authority-id a-1 --authority-type Ams'
+    }
+
+    It 'reads 1,000 piped devices in two batch runs' {
+        $devices = 1..1000 | ForEach-Object {
+            [pscustomobject]@{ AuthorityType = 'Ams'; AuthorityId = 'a-1'; AuthorityDeviceId = "d-$_" }
+        }
+        $results = @($devices | Get-AmsLocalAdminPassword)
+        $results.Count | Should -Be 1000
+        $results[999].Password | Should -BeOfType ([System.Security.SecureString])
+        $calls = @(Get-AmsStubCall)
+        $calls.Count | Should -Be 2
+        $calls | ForEach-Object { $_.Line | Should -BeExactly 'batch' }
+    }
+}
