@@ -95,6 +95,18 @@ pub enum Command {
     /// Support bundle (Export-AmsServerDiagnostics).
     #[command(subcommand)]
     ServerDiagnostics(commands::diagnostics::ServerDiagnosticsCommand),
+    /// Computer authorization rules (New/Get/Set/Remove-AmsComputerAuthorizationRule) and CSV import.
+    #[command(subcommand)]
+    ComputerAuthorizationRule(commands::authz::ComputerRuleCommand),
+    /// Role authorization rules (New/Get/Set/Remove-AmsRoleAuthorizationRule).
+    #[command(subcommand)]
+    RoleAuthorizationRule(commands::authz::RoleRuleCommand),
+    /// What a user may do on a computer under the authorization rules, and why.
+    #[command(subcommand)]
+    EffectiveAccess(commands::authz::EffectiveAccessCommand),
+    /// Rule-checked, rate-limited, audited access requests (for trusted front ends).
+    #[command(subcommand)]
+    Access(commands::authz::AccessCommand),
 }
 
 /// A parsed command line.

@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod audit;
+pub mod authz;
 pub mod batch;
 pub mod cert;
 pub mod config;
@@ -71,5 +72,9 @@ pub fn run(p: Parsed) -> Result<Value> {
         Command::ServiceConfig(c) => config::run_service(&ctx, c),
         Command::IdpClaimMapping(c) => idp::run(&ctx, c),
         Command::ServerDiagnostics(c) => diagnostics::run(&ctx, c),
+        Command::ComputerAuthorizationRule(c) => authz::run_computer(&ctx, c),
+        Command::RoleAuthorizationRule(c) => authz::run_role(&ctx, c),
+        Command::EffectiveAccess(c) => authz::run_effective(&ctx, c),
+        Command::Access(c) => authz::run_access(&ctx, c),
     }
 }

@@ -1,5 +1,6 @@
 //! Domain services: the rules and the crypto, written once over the store.
 
+pub mod access;
 pub mod agent;
 pub mod audit;
 pub mod certs;
@@ -11,6 +12,8 @@ pub mod groups;
 pub mod host_config;
 pub mod keys;
 pub mod regkeys;
+pub mod rule_import;
+pub mod rules;
 pub mod secrets;
 pub mod service_config;
 pub mod settings;

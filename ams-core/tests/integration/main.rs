@@ -1,6 +1,7 @@
 //! Core integration tests: one binary, one module per area.
 
 mod audit;
+mod authz;
 mod cert_backup;
 mod config;
 mod data_plane;

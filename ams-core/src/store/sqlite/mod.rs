@@ -1,5 +1,6 @@
 //! The SQLite engine: connection settings and the SQL for every row type.
 
+mod authz;
 mod cert_recovery;
 mod config;
 mod data_plane;
