@@ -83,6 +83,30 @@ pub enum Command {
     Batch,
     /// List every verb with its parameters (for tooling and the PowerShell module).
     Commands(commands::meta::CommandsArgs),
+    /// This host's configuration file (Get/Set-AmsHostConfig).
+    #[command(subcommand)]
+    HostConfig(commands::config::HostConfigCommand),
+    /// Farm-wide service settings in the database (Get/Set-AmsServiceConfig).
+    #[command(subcommand)]
+    ServiceConfig(commands::config::ServiceConfigCommand),
+    /// Identity-provider claim mappings (Add/Get/Clear-AmsIdpClaimMapping).
+    #[command(subcommand)]
+    IdpClaimMapping(commands::idp::IdpClaimMappingCommand),
+    /// Support bundle (Export-AmsServerDiagnostics).
+    #[command(subcommand)]
+    ServerDiagnostics(commands::diagnostics::ServerDiagnosticsCommand),
+    /// Computer authorization rules (New/Get/Set/Remove-AmsComputerAuthorizationRule) and CSV import.
+    #[command(subcommand)]
+    ComputerAuthorizationRule(commands::authz::ComputerRuleCommand),
+    /// Role authorization rules (New/Get/Set/Remove-AmsRoleAuthorizationRule).
+    #[command(subcommand)]
+    RoleAuthorizationRule(commands::authz::RoleRuleCommand),
+    /// What a user may do on a computer under the authorization rules, and why.
+    #[command(subcommand)]
+    EffectiveAccess(commands::authz::EffectiveAccessCommand),
+    /// Rule-checked, rate-limited, audited access requests (for trusted front ends).
+    #[command(subcommand)]
+    Access(commands::authz::AccessCommand),
 }
 
 /// A parsed command line.

@@ -3,12 +3,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-mod cli;
-mod cmdlets;
-mod commands;
-mod output;
-mod progress;
-mod secret;
+use ams_cli::{cli, commands, output};
 
 use std::process::ExitCode;
 

@@ -246,6 +246,56 @@ error_codes! {
     PfxPasswordWeak = ("AMS-CERT-0013", InvalidInput),
     /// The active certificate's private key cannot be opened, so agents cannot upload to it.
     ActiveCertUnreadable = ("AMS-CERT-0014", Conflict),
+
+    // Configuration: host configuration, service configuration, claim mappings, diagnostics.
+    /// The connection string failed validation (no such database, or not an ams database).
+    ConnectionStringInvalid = ("AMS-CFG-0007", InvalidInput),
+    /// No service setting has that name.
+    ServiceSettingUnknown = ("AMS-CFG-0008", InvalidInput),
+    /// A host configuration value is not valid (host name, port, path).
+    HostConfigValueInvalid = ("AMS-CFG-0009", InvalidInput),
+    /// A connection string holding a password was given on the command line.
+    SecretInArguments = ("AMS-CFG-0010", Usage),
+    /// An identity-provider claim mapping is not valid.
+    ClaimMappingInvalid = ("AMS-IDP-0001", InvalidInput),
+    /// A claim mapping for that claim already exists for the identity-provider type.
+    ClaimMappingExists = ("AMS-IDP-0002", Conflict),
+    // Authorization: rules, evaluation, access requests, rate limits, rule import.
+    /// No authorization rule has that id (or name).
+    RuleNotFound = ("AMS-AUTHZ-0001", NotFound),
+    /// A role authorization rule with that name already exists.
+    RuleExists = ("AMS-AUTHZ-0002", Conflict),
+    /// A principal or target is not a valid security identifier (SID).
+    InvalidSid = ("AMS-AUTHZ-0003", InvalidInput),
+    /// A name such as DOMAIN\name was given where a SID is needed: this build has no directory to resolve names.
+    NameNeedsDirectory = ("AMS-AUTHZ-0004", InvalidInput),
+    /// The access type is not one of laps, laps-history, bitlocker, jit, rapid-laps-login, rapid-laps-elevation.
+    UnknownAccessType = ("AMS-AUTHZ-0005", InvalidInput),
+    /// A duration could not be parsed, is not positive, or is longer than ten years.
+    DurationInvalid = ("AMS-AUTHZ-0006", InvalidInput),
+    /// A default access duration is longer than the maximum access duration.
+    DefaultAboveMaximum = ("AMS-AUTHZ-0007", InvalidInput),
+    /// A rule expiry date is not valid or is in the past.
+    ExpiryInvalid = ("AMS-AUTHZ-0008", InvalidInput),
+    /// The rule target is not valid: no such device or group, a malformed DN or object id, or not exactly one target.
+    TargetInvalid = ("AMS-AUTHZ-0009", InvalidInput),
+    /// A setting does not apply to this rule: JIT settings on a non-AD target, principals on a script rule.
+    SettingNotApplicable = ("AMS-AUTHZ-0010", InvalidInput),
+    /// The authorization script is empty, too large, or does not define Get-AuthorizationResponse.
+    ScriptInvalid = ("AMS-AUTHZ-0011", InvalidInput),
+    /// The authorization rules do not grant the requested access.
+    AccessDenied = ("AMS-AUTHZ-0012", PermissionDenied),
+    /// A rate limit (per user or per source address) was reached; the request was refused.
+    RateLimited = ("AMS-AUTHZ-0013", PermissionDenied),
+    /// The rule that grants access requires a reason and none was given.
+    ReasonRequired = ("AMS-AUTHZ-0014", InvalidInput),
+    /// A CSV import has bad lines, so nothing was written.
+    ImportBadLines = ("AMS-AUTHZ-0015", InvalidInput),
+    /// The source address is not an IPv4 or IPv6 address.
+    SourceAddressInvalid = ("AMS-AUTHZ-0016", InvalidInput),
+    /// The rule that grants JIT access names no JIT group.
+    JitGroupNotConfigured = ("AMS-AUTHZ-0017", Config),
+
     // Database backup and restore.
     /// The file is not an ams database backup, or its format version is unknown to this ams.
     BackupFormat = ("AMS-BAK-0001", InvalidInput),

@@ -66,21 +66,90 @@ fn is_root() -> bool {
 }
 
 /// Host configuration: settings that belong to this host, kept outside the database.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+///
+/// Fields added after the first release carry `#[serde(default)]`, so older files still load.
+/// `Debug` masks any password in the connection string.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct HostConfig {
     /// File format version; always 1.
     pub version: u32,
     /// Database connection string, e.g. `sqlite://ams.db` (relative to the data directory).
     pub database: String,
-    /// Log file path (empty: log to stderr only).
+    /// Where this host writes its logs: a file, or a folder of `*.log` files (unset: stderr only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_path: Option<String>,
+    /// Folder for additional configuration files of this host (unset: the data directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_path: Option<String>,
+    /// DNS name that agents and users reach this host by (unset: none published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_hostname: Option<String>,
+    /// Whether this host serves the agent API.
+    #[serde(default)]
+    pub agent_access_enabled: bool,
+    /// Whether this host serves the end-user web app.
+    #[serde(default = "default_true")]
+    pub web_app_enabled: bool,
+    /// Whether this host accepts remote management.
+    #[serde(default)]
+    pub remote_management_enabled: bool,
+    /// HTTP port (redirects to HTTPS only).
+    #[serde(default = "default_http_port")]
+    pub http_port: u16,
+    /// HTTPS port.
+    #[serde(default = "default_https_port")]
+    pub https_port: u16,
+}
+
+impl std::fmt::Debug for HostConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostConfig")
+            .field("version", &self.version)
+            .field("database", &mask_secrets(&self.database))
+            .field("log_path", &self.log_path)
+            .field("config_path", &self.config_path)
+            .field("external_hostname", &self.external_hostname)
+            .field("agent_access_enabled", &self.agent_access_enabled)
+            .field("web_app_enabled", &self.web_app_enabled)
+            .field("remote_management_enabled", &self.remote_management_enabled)
+            .field("http_port", &self.http_port)
+            .field("https_port", &self.https_port)
+            .finish()
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Default HTTP port of a host.
+pub const DEFAULT_HTTP_PORT: u16 = 80;
+/// Default HTTPS port of a host.
+pub const DEFAULT_HTTPS_PORT: u16 = 443;
+
+fn default_http_port() -> u16 {
+    DEFAULT_HTTP_PORT
+}
+
+fn default_https_port() -> u16 {
+    DEFAULT_HTTPS_PORT
 }
 
 impl Default for HostConfig {
     fn default() -> Self {
-        HostConfig { version: 1, database: format!("sqlite://{DEFAULT_DB_FILE}"), log_path: None }
+        HostConfig {
+            version: 1,
+            database: format!("sqlite://{DEFAULT_DB_FILE}"),
+            log_path: None,
+            config_path: None,
+            external_hostname: None,
+            agent_access_enabled: false,
+            web_app_enabled: true,
+            remote_management_enabled: false,
+            http_port: DEFAULT_HTTP_PORT,
+            https_port: DEFAULT_HTTPS_PORT,
+        }
     }
 }
 
@@ -110,7 +179,8 @@ impl HostConfig {
         Ok(cfg)
     }
 
-    /// Writes `host.toml` atomically (temporary file, fsync, rename), keeping it 0600.
+    /// Writes `host.toml` atomically (temporary file, fsync, rename). A new file is 0600; an
+    /// existing file keeps its permissions (and, where allowed, its owner).
     pub fn save(&self, data_dir: &Path) -> Result<()> {
         let text =
             toml::to_string_pretty(self).map_err(|_| Error::internal("Could not serialise the host configuration."))?;
@@ -315,19 +385,171 @@ pub fn write_new_private(path: &Path, content: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Replaces a file atomically: a 0600 temporary file beside it, fsync, rename.
+/// Replaces a file atomically: a temporary file beside it, fsync, rename. The temporary file is
+/// created 0600; when the file being replaced exists, its permissions (and on Unix its owner and
+/// group, where the process may set them) are copied first, so the replacement looks the same.
+/// On any failure the old file is left as it was and the temporary file is removed.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    write_atomic_with(path, content, true, |_| Ok(()))
+}
+
+/// Like [`write_atomic`], but the result is always 0600 whatever the replaced file had (for
+/// files that may hold secrets, such as support bundles).
+pub fn write_replace_private(path: &Path, content: &[u8]) -> Result<()> {
+    write_atomic_with(path, content, false, |_| Ok(()))
+}
+
+/// The steps of [`write_atomic`]; `before_rename` runs on the finished temporary file (tests use
+/// it to make the write fail at the last moment).
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    content: &[u8],
+    keep_mode: bool,
+    before_rename: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", hex(&random_bytes::<4>()?)));
     write_new_private(&tmp, content)?;
-    if let Err(e) = fs::rename(&tmp, path) {
+    let finish = || -> Result<()> {
+        if keep_mode {
+            copy_metadata(path, &tmp)?;
+        }
+        before_rename(&tmp)?;
+        fs::rename(&tmp, path).map_err(|e| Error::from(e).with("path", path.display()))
+    };
+    if let Err(e) = finish() {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::from(e).with("path", path.display()));
+        return Err(e);
     }
     if let Some(parent) = path.parent() {
         sync_dir(parent);
     }
     Ok(())
+}
+
+/// Gives `to` the permissions (and on Unix the owner and group) of `from`, if `from` exists.
+fn copy_metadata(from: &Path, to: &Path) -> Result<()> {
+    let meta = match fs::metadata(from) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::from(e).with("path", from.display())),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Only root may give a file away; for everyone else the owner is already right.
+        let _ = std::os::unix::fs::chown(to, Some(meta.uid()), Some(meta.gid()));
+    }
+    fs::set_permissions(to, meta.permissions()).map_err(|e| Error::from(e).with("path", to.display()))
+}
+
+/// Masks secrets in a connection string or in any text: the value of every `password=` and
+/// `pwd=` pair (case-insensitive; quoted, braced or up to the next `;`) and the password part of a
+/// URL's `user:password@`. Everything else is kept, so the result still says where the
+/// database is.
+pub fn mask_secrets(text: &str) -> String {
+    mask_url_userinfo(&mask_key_values(text))
+}
+
+fn mask_key_values(text: &str) -> String {
+    const KEYS: [&str; 2] = ["password", "pwd"];
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    // Every index used to slice `text` sits next to an ASCII byte, so it is a char boundary.
+    let mut copied = 0;
+    while i < bytes.len() {
+        let hit = KEYS.iter().find_map(|k| {
+            if !lower.as_bytes().get(i..).is_some_and(|rest| rest.starts_with(k.as_bytes())) {
+                return None;
+            }
+            // A whole key: not the end of a longer word.
+            let before_ok = i == 0 || !bytes.get(i - 1).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+            let mut j = i + k.len();
+            while bytes.get(j).is_some_and(|b| *b == b' ' || *b == b'\t') {
+                j += 1;
+            }
+            (before_ok && matches!(bytes.get(j), Some(b'=') | Some(b':'))).then_some(j + 1)
+        });
+        let Some(mut start) = hit else {
+            i += 1;
+            continue;
+        };
+        while bytes.get(start).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            start += 1;
+        }
+        let end = match bytes.get(start) {
+            Some(q @ (b'"' | b'\'')) => {
+                let q = *q;
+                let mut k = start + 1;
+                loop {
+                    match bytes.get(k) {
+                        None => break k,
+                        // A doubled quote is an escaped quote inside the value.
+                        Some(b) if *b == q && bytes.get(k + 1) == Some(&q) => k += 2,
+                        Some(b) if *b == q => break k + 1,
+                        Some(_) => k += 1,
+                    }
+                }
+            }
+            Some(b'{') => {
+                let mut k = start + 1;
+                loop {
+                    match bytes.get(k) {
+                        None => break k,
+                        Some(b'}') if bytes.get(k + 1) == Some(&b'}') => k += 2,
+                        Some(b'}') => break k + 1,
+                        Some(_) => k += 1,
+                    }
+                }
+            }
+            _ => {
+                let mut k = start;
+                while bytes.get(k).is_some_and(|b| !matches!(b, b';' | b'\n' | b'\r' | b' ' | b'\t' | b'&' | b',')) {
+                    k += 1;
+                }
+                k
+            }
+        };
+        if end > start {
+            out.push_str(&text[copied..start]);
+            out.push_str("***");
+            copied = end;
+        }
+        i = end.max(i + 1);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+fn mask_url_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("://") {
+        let (head, tail) = rest.split_at(pos + 3);
+        out.push_str(head);
+        // The authority ends at the first '/', '?', '#' or white space.
+        let auth_end = tail.find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace()).unwrap_or(tail.len());
+        let authority = &tail[..auth_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.find(':') {
+                    Some(colon) if colon + 1 < userinfo.len() => {
+                        out.push_str(&userinfo[..=colon]);
+                        out.push_str("***");
+                        out.push_str(&authority[at..]);
+                    }
+                    _ => out.push_str(authority),
+                }
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[auth_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn sync_dir(dir: &Path) {
@@ -378,5 +600,58 @@ mod tests {
         assert_eq!(HostConfig::load(d.path()).unwrap(), HostConfig::default());
         fs::write(d.path().join(HOST_CONFIG_FILE), "version = 1\ndatabase = \"sqlite://x\"\nbogus = 1\n").unwrap();
         assert_eq!(HostConfig::load(d.path()).unwrap_err().code(), ErrorCode::HostConfigInvalid);
+    }
+
+    #[test]
+    fn host_config_files_from_before_the_new_settings_still_load() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join(HOST_CONFIG_FILE), "version = 1\ndatabase = \"sqlite://ams.db\"\n").unwrap();
+        let cfg = HostConfig::load(d.path()).unwrap();
+        assert_eq!(cfg, HostConfig::default());
+        assert!(cfg.web_app_enabled && !cfg.agent_access_enabled && cfg.https_port == 443);
+        let secret = HostConfig { database: "Server=db;Password=Dbg-Secret-1".into(), ..cfg };
+        assert!(!format!("{secret:?}").contains("Dbg-Secret-1"));
+    }
+
+    #[test]
+    fn masking_connection_strings_and_text() {
+        let cases = [
+            ("Server=db;Database=ams;User Id=sa;Password=S3cret!;", "Server=db;Database=ams;User Id=sa;Password=***;"),
+            ("server=db;PWD = \"a;b\"\"c\";x=1", "server=db;PWD = ***;x=1"),
+            ("Server=db;Password={a}}b;c};Encrypt=true", "Server=db;Password=***;Encrypt=true"),
+            ("mssql://sa:S3cret@db.example:1433/ams", "mssql://sa:***@db.example:1433/ams"),
+            ("sqlserver://user@db/ams", "sqlserver://user@db/ams"),
+            ("sqlite://ams.db", "sqlite://ams.db"),
+            ("log: login with password=hunter2 failed", "log: login with password=*** failed"),
+            ("PasswordMaximumAgeDays=30", "PasswordMaximumAgeDays=30"),
+            ("\u{e9}t\u{e9} pwd=x\u{e9}y;", "\u{e9}t\u{e9} pwd=***;"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(mask_secrets(input), want, "{input}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_writes_keep_the_mode_and_a_failed_write_changes_nothing() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f.toml");
+        write_atomic(&p, b"one").unwrap();
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600, "new files are 0600");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640, "the mode is kept");
+        write_replace_private(&p, b"three").unwrap();
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600, "private replace is 0600");
+
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = write_atomic_with(&p, b"four", true, |_| Err(Error::new(ErrorCode::FileIo, "disk full")));
+        assert_eq!(err.unwrap_err().code(), ErrorCode::FileIo);
+        assert_eq!(fs::read(&p).unwrap(), b"three", "the old file is intact");
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
+        let left: Vec<_> = fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind: {left:?}");
     }
 }

@@ -21,6 +21,7 @@
 )]
 
 pub mod ams;
+pub mod authz;
 pub mod clock;
 pub mod crypto;
 pub mod error;

@@ -23,6 +23,7 @@ const STDIN_VERBS: &[&str] = &[
     "agent submit-bitlocker-key",
     "cert export",
     "cert import",
+    "host-config set",
 ];
 
 /// `ComputerName` -> `computer-name`.

@@ -2,11 +2,15 @@
 
 pub mod agent;
 pub mod audit;
+pub mod authz;
 pub mod batch;
 pub mod cert;
+pub mod config;
 pub mod db;
 pub mod device;
+pub mod diagnostics;
 pub mod group;
+pub mod idp;
 pub mod instance;
 pub mod key;
 pub mod meta;
@@ -64,5 +68,13 @@ pub fn run(p: Parsed) -> Result<Value> {
         Command::Agent(c) => agent::run(&ctx, c),
         Command::Batch => batch::run(&ctx),
         Command::Commands(a) => meta::commands(a),
+        Command::HostConfig(c) => config::run_host(&ctx, c),
+        Command::ServiceConfig(c) => config::run_service(&ctx, c),
+        Command::IdpClaimMapping(c) => idp::run(&ctx, c),
+        Command::ServerDiagnostics(c) => diagnostics::run(&ctx, c),
+        Command::ComputerAuthorizationRule(c) => authz::run_computer(&ctx, c),
+        Command::RoleAuthorizationRule(c) => authz::run_role(&ctx, c),
+        Command::EffectiveAccess(c) => authz::run_effective(&ctx, c),
+        Command::Access(c) => authz::run_access(&ctx, c),
     }
 }

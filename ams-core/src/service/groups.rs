@@ -344,16 +344,32 @@ impl Ams {
     pub fn device_group_sids(&self, device_id: &str) -> Result<Vec<String>> {
         self.store.read(|tx| {
             let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
-            let mut sids: Vec<String> =
-                BUILT_INS.iter().filter(|b| b.contains(&d)).map(|b| b.sid.to_string()).collect();
-            for gid in tx.device_group_ids(&d.id)? {
-                if let Some(g) = tx.groups(Some(&gid), None, None)?.pop() {
-                    sids.push(g.sid);
-                }
-            }
-            Ok(sids)
+            device_group_sids_in(tx, &d)
         })
     }
+}
+
+/// Finds a group, built-in or custom, by id or SID inside the caller's transaction.
+pub(crate) fn find_group_in(tx: &Tx<'_>, id_or_sid: &str) -> Result<Option<GroupInfo>> {
+    if let Some(b) = built_in(id_or_sid) {
+        return Ok(Some(b.info()));
+    }
+    let mut found = tx.groups(Some(id_or_sid), None, None)?;
+    if found.is_empty() {
+        found = tx.groups(None, None, Some(id_or_sid))?;
+    }
+    Ok(found.pop().map(|g| GroupInfo::from(&g)))
+}
+
+/// SIDs of every group a device is in (custom and built-in), inside the caller's transaction.
+pub(crate) fn device_group_sids_in(tx: &Tx<'_>, d: &DeviceRow) -> Result<Vec<String>> {
+    let mut sids: Vec<String> = BUILT_INS.iter().filter(|b| b.contains(d)).map(|b| b.sid.to_string()).collect();
+    for gid in tx.device_group_ids(&d.id)? {
+        if let Some(g) = tx.groups(Some(&gid), None, None)?.pop() {
+            sids.push(g.sid);
+        }
+    }
+    Ok(sids)
 }
 
 #[cfg(test)]

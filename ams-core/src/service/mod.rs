@@ -1,13 +1,20 @@
 //! Domain services: the rules and the crypto, written once over the store.
 
+pub mod access;
 pub mod agent;
 pub mod audit;
 pub mod backup;
 pub mod certs;
+pub mod claims;
 pub mod db;
 pub mod devices;
+pub mod diagnostics;
 pub mod groups;
+pub mod host_config;
 pub mod keys;
 pub mod regkeys;
+pub mod rule_import;
+pub mod rules;
 pub mod secrets;
+pub mod service_config;
 pub mod settings;

@@ -332,23 +332,38 @@ impl Ams {
     pub fn password_current(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<PasswordInfo> {
         self.store.write(|tx| {
             let d = resolve(tx, sel)?;
-            let row = tx.current_password(&d.id)?.ok_or_else(|| {
-                Error::new(ErrorCode::NoPassword, "The device has no local administrator password stored.")
-                    .hint("The agent uploads one at its next check-in once the device is approved and a certificate is active.")
-                    .with("device_id", &d.id)
-            })?;
-            let mut out = self.open_passwords(tx, keyring, &d, std::slice::from_ref(&row))?;
-            audit::record(self, tx, Event::success("password.read", "device", &d.id).details(serde_json::json!({"PasswordId": row.id})))?;
-            out.pop().ok_or_else(|| Error::internal("password row"))
+            let (id, out) = self.read_current_password(tx, keyring, &d)?;
+            audit::record(
+                self,
+                tx,
+                Event::success("password.read", "device", &d.id).details(serde_json::json!({"PasswordId": id})),
+            )?;
+            Ok(out)
         })
+    }
+
+    /// Opens the current password of a device inside the caller's transaction (no audit record:
+    /// the caller writes one). Returns the password row id and the password.
+    pub(crate) fn read_current_password(
+        &self,
+        tx: &Tx<'_>,
+        keyring: &Keyring,
+        d: &DeviceRow,
+    ) -> Result<(String, PasswordInfo)> {
+        let row = tx.current_password(&d.id)?.ok_or_else(|| {
+            Error::new(ErrorCode::NoPassword, "The device has no local administrator password stored.")
+                .hint("The agent uploads one at its next check-in once the device is approved and a certificate is active.")
+                .with("device_id", &d.id)
+        })?;
+        let mut out = self.open_passwords(tx, keyring, d, std::slice::from_ref(&row))?;
+        Ok((row.id, out.pop().ok_or_else(|| Error::internal("password row"))?))
     }
 
     /// The password history of a device (retired passwords, newest first; admin read, audited).
     pub fn password_history(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<PasswordInfo>> {
         self.store.write(|tx| {
             let d = resolve(tx, sel)?;
-            let rows: Vec<PasswordRow> = tx.passwords(&d.id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
-            let out = self.open_passwords(tx, keyring, &d, &rows)?;
+            let out = self.read_password_history(tx, keyring, &d)?;
             audit::record(
                 self,
                 tx,
@@ -359,36 +374,22 @@ impl Ams {
         })
     }
 
+    /// Opens the retired passwords of a device inside the caller's transaction (no audit record).
+    pub(crate) fn read_password_history(
+        &self,
+        tx: &Tx<'_>,
+        keyring: &Keyring,
+        d: &DeviceRow,
+    ) -> Result<Vec<PasswordInfo>> {
+        let rows: Vec<PasswordRow> = tx.passwords(&d.id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
+        self.open_passwords(tx, keyring, d, &rows)
+    }
+
     /// The BitLocker recovery keys of a device (admin read, audited).
     pub fn bitlocker_keys(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<FveRecoveryKeyInfo>> {
         self.store.write(|tx| {
             let d = resolve(tx, sel)?;
-            let rows = tx.bitlocker_keys(&d.id)?;
-            if rows.is_empty() {
-                return Err(Error::new(ErrorCode::NoBitLockerKey, "The device has no BitLocker recovery keys stored.")
-                    .with("device_id", &d.id));
-            }
-            let ctx = EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d.id };
-            let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
-            let mut out = Vec::with_capacity(rows.len());
-            for k in &rows {
-                if !keys.contains_key(&k.cert_thumbprint) {
-                    let cert = crate::service::certs::require_cert(tx, &k.cert_thumbprint)?;
-                    keys.insert(k.cert_thumbprint.clone(), private_key(keyring, &cert)?);
-                }
-                let key = keys.get(&k.cert_thumbprint).ok_or_else(|| Error::internal("key cache"))?;
-                let plain = envelope::open(key, &k.blob, &ctx)?;
-                out.push(FveRecoveryKeyInfo {
-                    computer_name: d.name.clone(),
-                    device_id: d.id.clone(),
-                    key_id: k.key_id.clone(),
-                    volume_id: k.volume_id.clone(),
-                    volume_type: k.volume_type.clone(),
-                    recovery_password: String::from_utf8_lossy(&plain).into_owned(),
-                    created: k.created_at.clone(),
-                    source: "Ams".into(),
-                });
-            }
+            let out = self.read_bitlocker_keys(tx, keyring, &d)?;
             audit::record(
                 self,
                 tx,
@@ -396,6 +397,42 @@ impl Ams {
             )?;
             Ok(out)
         })
+    }
+
+    /// Opens the BitLocker keys of a device inside the caller's transaction (no audit record).
+    pub(crate) fn read_bitlocker_keys(
+        &self,
+        tx: &Tx<'_>,
+        keyring: &Keyring,
+        d: &DeviceRow,
+    ) -> Result<Vec<FveRecoveryKeyInfo>> {
+        let rows = tx.bitlocker_keys(&d.id)?;
+        if rows.is_empty() {
+            return Err(Error::new(ErrorCode::NoBitLockerKey, "The device has no BitLocker recovery keys stored.")
+                .with("device_id", &d.id));
+        }
+        let ctx = EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d.id };
+        let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for k in &rows {
+            if !keys.contains_key(&k.cert_thumbprint) {
+                let cert = crate::service::certs::require_cert(tx, &k.cert_thumbprint)?;
+                keys.insert(k.cert_thumbprint.clone(), private_key(keyring, &cert)?);
+            }
+            let key = keys.get(&k.cert_thumbprint).ok_or_else(|| Error::internal("key cache"))?;
+            let plain = envelope::open(key, &k.blob, &ctx)?;
+            out.push(FveRecoveryKeyInfo {
+                computer_name: d.name.clone(),
+                device_id: d.id.clone(),
+                key_id: k.key_id.clone(),
+                volume_id: k.volume_id.clone(),
+                volume_type: k.volume_type.clone(),
+                recovery_password: String::from_utf8_lossy(&plain).into_owned(),
+                created: k.created_at.clone(),
+                source: "Ams".into(),
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -27,6 +27,31 @@ pub const PASSWORD_HISTORY_KEEP_COUNT: IntSetting =
 pub const PASSWORD_HISTORY_KEEP_DAYS: IntSetting =
     IntSetting { key: "PasswordHistoryKeepDays", default: 0, min: 0, max: 36_500 };
 
+/// Access requests are rate-limited per source address (1) or not (0).
+pub const RATE_LIMIT_PER_IP_ENABLED: IntSetting =
+    IntSetting { key: "RateLimitPerIpEnabled", default: 1, min: 0, max: 1 };
+/// Access requests one source address may make in a minute.
+pub const RATE_LIMIT_PER_IP_PER_MINUTE: IntSetting =
+    IntSetting { key: "RateLimitPerIpRequestsPerMinute", default: 10, min: 1, max: 1_000_000 };
+/// Access requests one source address may make in an hour.
+pub const RATE_LIMIT_PER_IP_PER_HOUR: IntSetting =
+    IntSetting { key: "RateLimitPerIpRequestsPerHour", default: 50, min: 1, max: 1_000_000 };
+/// Access requests one source address may make in a day.
+pub const RATE_LIMIT_PER_IP_PER_DAY: IntSetting =
+    IntSetting { key: "RateLimitPerIpRequestsPerDay", default: 100, min: 1, max: 1_000_000 };
+/// Access requests are rate-limited per user (1) or not (0).
+pub const RATE_LIMIT_PER_USER_ENABLED: IntSetting =
+    IntSetting { key: "RateLimitPerUserEnabled", default: 1, min: 0, max: 1 };
+/// Access requests one user may make in a minute.
+pub const RATE_LIMIT_PER_USER_PER_MINUTE: IntSetting =
+    IntSetting { key: "RateLimitPerUserRequestsPerMinute", default: 10, min: 1, max: 1_000_000 };
+/// Access requests one user may make in an hour.
+pub const RATE_LIMIT_PER_USER_PER_HOUR: IntSetting =
+    IntSetting { key: "RateLimitPerUserRequestsPerHour", default: 50, min: 1, max: 1_000_000 };
+/// Access requests one user may make in a day.
+pub const RATE_LIMIT_PER_USER_PER_DAY: IntSetting =
+    IntSetting { key: "RateLimitPerUserRequestsPerDay", default: 100, min: 1, max: 1_000_000 };
+
 /// Scheduled database backups: 1 makes `ams db backup --scheduled` back up when one is due, 0
 /// makes it do nothing (the timer can stay in place).
 pub const BACKUP_ENABLED: IntSetting = IntSetting { key: "BackupEnabled", default: 1, min: 0, max: 1 };
@@ -42,6 +67,14 @@ pub const INT_SETTINGS: &[IntSetting] = &[
     PASSWORD_MAX_AGE_DAYS,
     PASSWORD_HISTORY_KEEP_COUNT,
     PASSWORD_HISTORY_KEEP_DAYS,
+    RATE_LIMIT_PER_IP_ENABLED,
+    RATE_LIMIT_PER_IP_PER_MINUTE,
+    RATE_LIMIT_PER_IP_PER_HOUR,
+    RATE_LIMIT_PER_IP_PER_DAY,
+    RATE_LIMIT_PER_USER_ENABLED,
+    RATE_LIMIT_PER_USER_PER_MINUTE,
+    RATE_LIMIT_PER_USER_PER_HOUR,
+    RATE_LIMIT_PER_USER_PER_DAY,
     BACKUP_ENABLED,
     BACKUP_INTERVAL_HOURS,
     BACKUP_RETENTION_COUNT,

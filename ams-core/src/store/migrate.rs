@@ -41,7 +41,12 @@ macro_rules! migration {
 }
 
 /// The SQLite migrations, in order. A test checks this list against `migrations/sqlite/`.
-pub const SQLITE_MIGRATIONS: &[Migration] = &[migration!(1, "0001", "foundation"), migration!(2, "0002", "data_plane")];
+pub const SQLITE_MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001", "foundation"),
+    migration!(2, "0002", "data_plane"),
+    migration!(3, "0003", "authorization"),
+    migration!(4, "0004", "audit_append_only"),
+];
 
 /// The schema version this binary expects.
 pub fn target_version() -> u32 {
@@ -231,6 +236,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(require_current(&conn).unwrap_err().code(), ErrorCode::MigrationRequired);
-        assert_eq!(migrate(&conn, "t").unwrap(), vec![2]);
+        assert_eq!(migrate(&conn, "t").unwrap(), (2..=target_version()).collect::<Vec<u32>>());
     }
 }

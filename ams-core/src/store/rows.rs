@@ -266,3 +266,135 @@ pub struct SealedSecretRef {
     /// Replaced at (password history); `None` for current passwords and BitLocker keys.
     pub retired_at: Option<String>,
 }
+
+/// A computer authorization rule.
+#[derive(Debug, Clone)]
+pub struct ComputerRuleRow {
+    /// Rule id (UUID).
+    pub id: String,
+    /// `AdComputer`, `AdGroup`, `AdContainer`, `AadComputer`, `AadGroup`, `AadTenant`, `AmsComputer` or `AmsGroup`.
+    pub target_type: String,
+    /// SID, DN, object id or device id.
+    pub target_id: String,
+    /// Entra tenant id for `Aad*` targets.
+    pub target_authority_id: Option<String>,
+    /// Display name captured when the rule was written.
+    pub target_name: Option<String>,
+    /// `SecurityDescriptor` or `PowershellScript`.
+    pub authorization_mode: String,
+    /// Script text (script rules).
+    pub script: Option<String>,
+    /// Where the script was imported from.
+    pub script_path: Option<String>,
+    /// LAPS default access duration, seconds.
+    pub laps_default_seconds: Option<i64>,
+    /// LAPS maximum access duration, seconds.
+    pub laps_max_seconds: Option<i64>,
+    /// LAPS access may be extended.
+    pub laps_allow_extension: bool,
+    /// JIT group name or template.
+    pub jit_group_name: Option<String>,
+    /// JIT default duration, seconds.
+    pub jit_default_seconds: Option<i64>,
+    /// JIT maximum duration, seconds.
+    pub jit_max_seconds: Option<i64>,
+    /// JIT access may be extended.
+    pub jit_allow_extension: bool,
+    /// DC targeting: do not ask the computer for its DC.
+    pub do_not_use_remote_dc_locator: bool,
+    /// DC targeting: AD site.
+    pub site_name: Option<String>,
+    /// DC targeting: a specific DC.
+    pub domain_controller_name: Option<String>,
+    /// Description.
+    pub description: String,
+    /// Notes.
+    pub notes: String,
+    /// Rule expiry.
+    pub rule_expiry: Option<String>,
+    /// Disabled.
+    pub disabled: bool,
+    /// `Hidden`, `Optional` or `Required`.
+    pub reason_requirement: String,
+    /// JSON array of channel ids or names told on success.
+    pub notify_success: String,
+    /// JSON array of channel ids or names told on failure.
+    pub notify_failure: String,
+    /// Created at.
+    pub created_at: String,
+    /// Created by.
+    pub created_by: String,
+    /// Modified at.
+    pub modified_at: String,
+    /// Modified by.
+    pub modified_by: String,
+}
+
+/// A role authorization rule.
+#[derive(Debug, Clone)]
+pub struct RoleRuleRow {
+    /// Rule id (UUID).
+    pub id: String,
+    /// Role name (unique, case-insensitive).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// The AD group users join.
+    pub group_name: String,
+    /// Default duration, seconds.
+    pub default_seconds: Option<i64>,
+    /// Maximum duration, seconds.
+    pub max_seconds: i64,
+    /// Access may be extended.
+    pub allow_extension: bool,
+    /// DC targeting: AD site.
+    pub site_name: Option<String>,
+    /// DC targeting: a specific DC.
+    pub domain_controller_name: Option<String>,
+    /// Notes.
+    pub notes: String,
+    /// Rule expiry.
+    pub rule_expiry: Option<String>,
+    /// Disabled.
+    pub disabled: bool,
+    /// `Hidden`, `Optional` or `Required`.
+    pub reason_requirement: String,
+    /// JSON array of channels told on success.
+    pub notify_success: String,
+    /// JSON array of channels told on failure.
+    pub notify_failure: String,
+    /// Created at.
+    pub created_at: String,
+    /// Created by.
+    pub created_by: String,
+    /// Modified at.
+    pub modified_at: String,
+    /// Modified by.
+    pub modified_by: String,
+}
+
+/// One principal (ACE) of a computer or role rule.
+#[derive(Debug, Clone)]
+pub struct RulePrincipalRow {
+    /// Rule id.
+    pub rule_id: String,
+    /// `Laps`, `LapsHistory`, `BitLocker`, `Jit`, `RapidLapsLogin` or `RapidLapsElevation`.
+    pub access_type: String,
+    /// `Allow` or `Deny`.
+    pub ace: String,
+    /// Canonical SID.
+    pub sid: String,
+    /// Name for display.
+    pub display_name: Option<String>,
+    /// Added at.
+    pub added_at: String,
+}
+
+/// Which rule kind a principal row belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalTable {
+    /// Principals of computer authorization rules.
+    Computer,
+    /// Principals of role authorization rules.
+    Role,
+}

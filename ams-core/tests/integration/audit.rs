@@ -105,3 +105,14 @@ fn a_cut_off_tail_is_caught_with_a_saved_head() {
     f.ams.audit_verify(None).unwrap();
     assert_eq!(f.ams.audit_verify(Some(&head)).unwrap_err().code(), ErrorCode::AuditChainBroken);
 }
+
+#[test]
+fn the_database_refuses_to_change_or_delete_audit_records() {
+    let f = trail(1);
+    let c = rusqlite::Connection::open(f.dir.path().join("data/ams.db")).unwrap();
+    let e = c.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1", []).unwrap_err();
+    assert!(e.to_string().contains("cannot be changed"), "{e}");
+    let e = c.execute("DELETE FROM audit_log", []).unwrap_err();
+    assert!(e.to_string().contains("cannot be deleted"), "{e}");
+    f.ams.audit_verify(None).unwrap();
+}

@@ -1,8 +1,11 @@
 //! Core integration tests: one binary, one module per area.
 
 mod audit;
+mod authz;
 mod backup;
 mod cert_backup;
+mod config;
 mod data_plane;
 mod fixture;
+mod fuzz_regressions;
 mod keys;

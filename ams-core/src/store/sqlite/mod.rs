@@ -1,9 +1,13 @@
 //! The SQLite engine: connection settings and the SQL for every row type.
 
+mod authz;
 pub(crate) mod backup;
 mod cert_recovery;
+mod config;
 mod data_plane;
 mod foundation;
+
+pub use config::probe;
 
 use std::path::Path;
 

@@ -1,0 +1,922 @@
+//! Authorization: `ams computer-authorization-rule ...` (New/Get/Set/Remove-AmsComputerAuthorizationRule
+//! and `import`), `ams role-authorization-rule ...` (New/Get/Set/Remove-AmsRoleAuthorizationRule),
+//! `ams effective-access get` and `ams access request`.
+
+use std::path::PathBuf;
+
+use ams_core::authz::duration::{parse_date, parse_duration};
+use ams_core::authz::{AccessType, AceKind, ReasonRequirement};
+use ams_core::service::access::{AccessQuery, AccessRequest, DirectoryInfo};
+use ams_core::service::devices::DeviceSelector;
+use ams_core::service::rule_import::ImportOptions;
+use ams_core::service::rules::{
+    ComputerRuleChanges, ComputerRuleSettings, NewComputerRule, NewRoleRule, PrincipalChange, RoleRuleChanges,
+    ScriptSource, TargetSpec,
+};
+use ams_core::{Error, ErrorCode, Result};
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+use super::{Ctx, to_json};
+
+const REASON_VALUES: [&str; 3] = ["Hidden", "Optional", "Required"];
+
+// ---------------------------------------------------------------- computer rules
+
+#[derive(Debug, Subcommand)]
+pub enum ComputerRuleCommand {
+    /// Create a computer authorization rule for one target (AMS device or group, AD computer, group
+    /// or container, Entra tenant, group or device), authorized by principals or by a script.
+    New(Box<ComputerRuleNewArgs>),
+    /// List computer authorization rules, or show one by id.
+    Get(ComputerRuleGetArgs),
+    /// Change a computer authorization rule: target, principals, script, durations, expiry, state.
+    Set(Box<ComputerRuleSetArgs>),
+    /// Delete a computer authorization rule (an enabled rule needs --force).
+    Remove(RuleRemoveArgs),
+    /// Import rules from a CSV file of computer,principal lines (a dry run unless --apply).
+    Import(ComputerRuleImportArgs),
+}
+
+/// The target of a new rule: exactly one of these (Entra groups and devices also need the tenant).
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["aad_tenant_id", "ad_computer", "ad_group", "ad_container", "ams_computer_id", "ams_group_id"])))]
+pub struct TargetArgs {
+    /// Entra tenant id; alone it targets every device of the tenant.
+    #[arg(long)]
+    pub aad_tenant_id: Option<String>,
+    /// Object id of an Entra group of devices (with --aad-tenant-id).
+    #[arg(long, requires = "aad_tenant_id", conflicts_with = "aad_computer_id")]
+    pub aad_group_id: Option<String>,
+    /// Object id of an Entra device (with --aad-tenant-id).
+    #[arg(long, requires = "aad_tenant_id")]
+    pub aad_computer_id: Option<String>,
+    /// AD computer SID, optionally with a name for display: S-1-5-21-...=CORP\PC1$.
+    #[arg(long)]
+    pub ad_computer: Option<String>,
+    /// AD group SID (its member computers), optionally =CORP\Group.
+    #[arg(long)]
+    pub ad_group: Option<String>,
+    /// Distinguished name of an AD OU or container (its computers, at any depth).
+    #[arg(long)]
+    pub ad_container: Option<String>,
+    /// Id of a device registered with ams.
+    #[arg(long)]
+    pub ams_computer_id: Option<String>,
+    /// Id or SID of an ams group, custom or built-in.
+    #[arg(long)]
+    pub ams_group_id: Option<String>,
+}
+
+/// The same target flags, optional (for `set`).
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("new_target").required(false).args(["aad_tenant_id", "ad_computer", "ad_group", "ad_container", "ams_computer_id", "ams_group_id"])))]
+pub struct NewTargetArgs {
+    /// Move the rule to every device of this Entra tenant (or, with --aad-group-id or
+    /// --aad-computer-id, to that group or device).
+    #[arg(long)]
+    pub aad_tenant_id: Option<String>,
+    /// Move the rule to this Entra group (with --aad-tenant-id).
+    #[arg(long, requires = "aad_tenant_id", conflicts_with = "aad_computer_id")]
+    pub aad_group_id: Option<String>,
+    /// Move the rule to this Entra device (with --aad-tenant-id).
+    #[arg(long, requires = "aad_tenant_id")]
+    pub aad_computer_id: Option<String>,
+    /// Move the rule to this AD computer (SID, optionally =NAME).
+    #[arg(long)]
+    pub ad_computer: Option<String>,
+    /// Move the rule to this AD group (SID, optionally =NAME).
+    #[arg(long)]
+    pub ad_group: Option<String>,
+    /// Move the rule to this AD container (DN).
+    #[arg(long)]
+    pub ad_container: Option<String>,
+    /// Move the rule to this ams device (id).
+    #[arg(long)]
+    pub ams_computer_id: Option<String>,
+    /// Move the rule to this ams group (id or SID).
+    #[arg(long)]
+    pub ams_group_id: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn target_spec(
+    aad_tenant_id: &Option<String>,
+    aad_group_id: &Option<String>,
+    aad_computer_id: &Option<String>,
+    ad_computer: &Option<String>,
+    ad_group: &Option<String>,
+    ad_container: &Option<String>,
+    ams_computer_id: &Option<String>,
+    ams_group_id: &Option<String>,
+) -> Option<TargetSpec> {
+    if let Some(t) = aad_tenant_id {
+        let tenant_id = t.clone();
+        return Some(match (aad_group_id, aad_computer_id) {
+            (Some(g), _) => TargetSpec::AadGroup { tenant_id, group_id: g.clone() },
+            (None, Some(c)) => TargetSpec::AadComputer { tenant_id, computer_id: c.clone() },
+            (None, None) => TargetSpec::AadTenant { tenant_id },
+        });
+    }
+    ad_computer
+        .clone()
+        .map(TargetSpec::AdComputer)
+        .or_else(|| ad_group.clone().map(TargetSpec::AdGroup))
+        .or_else(|| ad_container.clone().map(TargetSpec::AdContainer))
+        .or_else(|| ams_computer_id.clone().map(TargetSpec::AmsComputer))
+        .or_else(|| ams_group_id.clone().map(TargetSpec::AmsGroup))
+}
+
+impl TargetArgs {
+    fn spec(&self) -> Result<TargetSpec> {
+        target_spec(
+            &self.aad_tenant_id,
+            &self.aad_group_id,
+            &self.aad_computer_id,
+            &self.ad_computer,
+            &self.ad_group,
+            &self.ad_container,
+            &self.ams_computer_id,
+            &self.ams_group_id,
+        )
+        .ok_or_else(|| Error::new(ErrorCode::UsageError, "Name the rule's target."))
+    }
+}
+
+impl NewTargetArgs {
+    fn spec(&self) -> Option<TargetSpec> {
+        target_spec(
+            &self.aad_tenant_id,
+            &self.aad_group_id,
+            &self.aad_computer_id,
+            &self.ad_computer,
+            &self.ad_group,
+            &self.ad_container,
+            &self.ams_computer_id,
+            &self.ams_group_id,
+        )
+    }
+}
+
+/// Allowed and denied principals per access type (repeat a flag for several). A principal is a
+/// SID, optionally with a display name: S-1-5-21-...-1104=CORP\LapsReaders.
+#[derive(Debug, Args)]
+pub struct PrincipalArgs {
+    /// Principals allowed to read the current LAPS password.
+    #[arg(long, num_args = 1)]
+    pub principals_allowed_laps: Vec<String>,
+    /// Principals denied the current LAPS password.
+    #[arg(long, num_args = 1)]
+    pub principals_denied_laps: Vec<String>,
+    /// Principals allowed to read the LAPS password history.
+    #[arg(long, num_args = 1)]
+    pub principals_allowed_laps_history: Vec<String>,
+    /// Principals denied the LAPS password history.
+    #[arg(long, num_args = 1)]
+    pub principals_denied_laps_history: Vec<String>,
+    /// Principals allowed to read BitLocker recovery keys.
+    #[arg(long, num_args = 1)]
+    pub principals_allowed_bit_locker: Vec<String>,
+    /// Principals denied BitLocker recovery keys.
+    #[arg(long, num_args = 1)]
+    pub principals_denied_bit_locker: Vec<String>,
+    /// Principals allowed JIT access (AD targets only).
+    #[arg(long, num_args = 1)]
+    pub principals_allowed_jit: Vec<String>,
+    /// Principals denied JIT access (AD targets only).
+    #[arg(long, num_args = 1)]
+    pub principals_denied_jit: Vec<String>,
+    /// Principals allowed to approve RapidLAPS log-ins.
+    #[arg(long, num_args = 1)]
+    pub principals_allowed_rapid_laps_login: Vec<String>,
+    /// Principals denied RapidLAPS log-ins.
+    #[arg(long, num_args = 1)]
+    pub principals_denied_rapid_laps_login: Vec<String>,
+    /// Principals allowed to approve RapidLAPS elevations.
+    #[arg(long, num_args = 1)]
+    pub principals_allowed_rapid_laps_elevation: Vec<String>,
+    /// Principals denied RapidLAPS elevations.
+    #[arg(long, num_args = 1)]
+    pub principals_denied_rapid_laps_elevation: Vec<String>,
+}
+
+fn changes(lists: [(&Vec<String>, AccessType, AceKind); 12]) -> Vec<PrincipalChange> {
+    lists
+        .into_iter()
+        .flat_map(|(list, access_type, kind)| {
+            list.iter().map(move |p| PrincipalChange { access_type, kind, principal: p.clone() })
+        })
+        .collect()
+}
+
+impl PrincipalArgs {
+    fn changes(&self) -> Vec<PrincipalChange> {
+        use AccessType as A;
+        use AceKind::{Allow, Deny};
+        changes([
+            (&self.principals_allowed_laps, A::Laps, Allow),
+            (&self.principals_denied_laps, A::Laps, Deny),
+            (&self.principals_allowed_laps_history, A::LapsHistory, Allow),
+            (&self.principals_denied_laps_history, A::LapsHistory, Deny),
+            (&self.principals_allowed_bit_locker, A::BitLocker, Allow),
+            (&self.principals_denied_bit_locker, A::BitLocker, Deny),
+            (&self.principals_allowed_jit, A::Jit, Allow),
+            (&self.principals_denied_jit, A::Jit, Deny),
+            (&self.principals_allowed_rapid_laps_login, A::RapidLapsLogin, Allow),
+            (&self.principals_denied_rapid_laps_login, A::RapidLapsLogin, Deny),
+            (&self.principals_allowed_rapid_laps_elevation, A::RapidLapsElevation, Allow),
+            (&self.principals_denied_rapid_laps_elevation, A::RapidLapsElevation, Deny),
+        ])
+    }
+}
+
+/// Settings shared by `new` and `set`. Durations are h:mm:ss, d.hh:mm:ss or ISO 8601 (PT1H);
+/// dates are yyyy-mm-dd (midnight UTC) or RFC 3339. On `set`, an empty value clears a setting.
+#[derive(Debug, Args)]
+pub struct RuleSettingArgs {
+    /// Longest LAPS access; the password expires this long after it is read.
+    #[arg(long, value_name = "DURATION")]
+    pub laps_maximum_access_duration: Option<String>,
+    /// LAPS access granted when the requester asks for no duration.
+    #[arg(long, value_name = "DURATION")]
+    pub laps_default_access_duration: Option<String>,
+    /// A repeated request before the access ends may extend it.
+    #[arg(long)]
+    pub laps_allow_extension: bool,
+    /// Group a JIT user joins; may use %computerName% and %computerDomain% (AD targets only).
+    #[arg(long)]
+    pub jit_group_name: Option<String>,
+    /// Longest JIT access (AD targets only).
+    #[arg(long, value_name = "DURATION")]
+    pub jit_maximum_access_duration: Option<String>,
+    /// JIT access granted when the requester asks for no duration (AD targets only).
+    #[arg(long, value_name = "DURATION")]
+    pub jit_default_access_duration: Option<String>,
+    /// A repeated JIT request before the access ends may extend it (AD targets only).
+    #[arg(long)]
+    pub jit_allow_extension: bool,
+    /// Description (shown in decisions and audit records).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// When the rule stops applying.
+    #[arg(long, value_name = "DATE")]
+    pub rule_expiry_date: Option<String>,
+    /// Notes for administrators.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Whether requesters must give a reason.
+    #[arg(long, value_parser = REASON_VALUES, ignore_case = true)]
+    pub user_request_reason_requirement: Option<String>,
+    /// Notification channels (ids or names) told on success (repeat the flag for several).
+    #[arg(long, num_args = 1)]
+    pub notification_channels_success: Vec<String>,
+    /// Notification channels (ids or names) told on failure (repeat the flag for several).
+    #[arg(long, num_args = 1)]
+    pub notification_channels_failure: Vec<String>,
+    /// The domain controller on which JIT changes are made (AD targets only).
+    #[arg(long)]
+    pub domain_controller_name: Option<String>,
+    /// Do not ask the computer which DC it uses for JIT changes (AD targets only).
+    #[arg(long)]
+    pub do_not_use_remote_dc_locator: bool,
+    /// The AD site whose DC makes JIT changes (AD targets only).
+    #[arg(long)]
+    pub site_name: Option<String>,
+}
+
+fn duration_opt(v: &Option<String>) -> Result<Option<Option<Duration>>> {
+    match v.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(s) => Ok(Some(Some(parse_duration(s)?))),
+    }
+}
+
+fn date_opt(v: &Option<String>) -> Result<Option<Option<OffsetDateTime>>> {
+    match v.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(s) => Ok(Some(Some(parse_date(s)?))),
+    }
+}
+
+fn text_opt(v: &Option<String>) -> Option<Option<String>> {
+    v.as_ref().map(|s| Some(s.clone()).filter(|s| !s.trim().is_empty()))
+}
+
+fn list_opt(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.iter().filter(|s| !s.trim().is_empty()).cloned().collect())
+}
+
+fn reason_opt(v: &Option<String>) -> Result<Option<ReasonRequirement>> {
+    v.as_deref().map(ReasonRequirement::parse).transpose()
+}
+
+impl RuleSettingArgs {
+    fn settings(&self) -> Result<ComputerRuleSettings> {
+        Ok(ComputerRuleSettings {
+            laps_default: duration_opt(&self.laps_default_access_duration)?,
+            laps_max: duration_opt(&self.laps_maximum_access_duration)?,
+            laps_allow_extension: self.laps_allow_extension.then_some(true),
+            jit_group_name: text_opt(&self.jit_group_name),
+            jit_default: duration_opt(&self.jit_default_access_duration)?,
+            jit_max: duration_opt(&self.jit_maximum_access_duration)?,
+            jit_allow_extension: self.jit_allow_extension.then_some(true),
+            do_not_use_remote_dc_locator: self.do_not_use_remote_dc_locator.then_some(true),
+            site_name: text_opt(&self.site_name),
+            domain_controller_name: text_opt(&self.domain_controller_name),
+            description: self.description.clone(),
+            notes: self.notes.clone(),
+            rule_expiry: date_opt(&self.rule_expiry_date)?,
+            disabled: None,
+            reason_requirement: reason_opt(&self.user_request_reason_requirement)?,
+            notify_success: list_opt(&self.notification_channels_success),
+            notify_failure: list_opt(&self.notification_channels_failure),
+        })
+    }
+}
+
+fn read_script(path: &PathBuf) -> Result<ScriptSource> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    if meta.len() > ams_core::service::rules::MAX_SCRIPT_BYTES as u64 {
+        return Err(Error::new(ErrorCode::ScriptInvalid, "The authorization script is larger than 1 MiB.")
+            .with("path", path.display()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    Ok(ScriptSource { path: path.display().to_string(), text })
+}
+
+#[derive(Debug, Args)]
+pub struct ComputerRuleNewArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// A PowerShell authorization script (defining Get-AuthorizationResponse) imported into the
+    /// rule instead of principals. Script rules are stored but not evaluated by this build.
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "principals_allowed_laps", "principals_denied_laps", "principals_allowed_laps_history",
+        "principals_denied_laps_history", "principals_allowed_bit_locker", "principals_denied_bit_locker",
+        "principals_allowed_jit", "principals_denied_jit", "principals_allowed_rapid_laps_login",
+        "principals_denied_rapid_laps_login", "principals_allowed_rapid_laps_elevation",
+        "principals_denied_rapid_laps_elevation"])]
+    pub authorization_script_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub principals: PrincipalArgs,
+    #[command(flatten)]
+    pub settings: RuleSettingArgs,
+    /// Create the rule disabled.
+    #[arg(long)]
+    pub disabled: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComputerRuleGetArgs {
+    /// Rule id.
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleRemoveArgs {
+    /// Rule id.
+    #[arg(long)]
+    pub id: String,
+    /// Delete an enabled rule.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Principals to add to or remove from the rule (repeat a flag for several).
+#[derive(Debug, Args)]
+pub struct PrincipalChangeArgs {
+    /// Add to the LAPS allow list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_allowed_laps: Vec<String>,
+    /// Remove from the LAPS allow list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_allowed_laps: Vec<String>,
+    /// Add to the LAPS deny list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_denied_laps: Vec<String>,
+    /// Remove from the LAPS deny list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_denied_laps: Vec<String>,
+    /// Add to the LAPS history allow list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_allowed_laps_history: Vec<String>,
+    /// Remove from the LAPS history allow list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_allowed_laps_history: Vec<String>,
+    /// Add to the LAPS history deny list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_denied_laps_history: Vec<String>,
+    /// Remove from the LAPS history deny list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_denied_laps_history: Vec<String>,
+    /// Add to the BitLocker allow list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_allowed_bit_locker: Vec<String>,
+    /// Remove from the BitLocker allow list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_allowed_bit_locker: Vec<String>,
+    /// Add to the BitLocker deny list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_denied_bit_locker: Vec<String>,
+    /// Remove from the BitLocker deny list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_denied_bit_locker: Vec<String>,
+    /// Add to the JIT allow list (AD targets only).
+    #[arg(long, num_args = 1)]
+    pub add_principals_allowed_jit: Vec<String>,
+    /// Remove from the JIT allow list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_allowed_jit: Vec<String>,
+    /// Add to the JIT deny list (AD targets only).
+    #[arg(long, num_args = 1)]
+    pub add_principals_denied_jit: Vec<String>,
+    /// Remove from the JIT deny list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_denied_jit: Vec<String>,
+    /// Add to the RapidLAPS log-in allow list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_allowed_rapid_laps_login: Vec<String>,
+    /// Remove from the RapidLAPS log-in allow list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_allowed_rapid_laps_login: Vec<String>,
+    /// Add to the RapidLAPS log-in deny list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_denied_rapid_laps_login: Vec<String>,
+    /// Remove from the RapidLAPS log-in deny list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_denied_rapid_laps_login: Vec<String>,
+    /// Add to the RapidLAPS elevation allow list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_allowed_rapid_laps_elevation: Vec<String>,
+    /// Remove from the RapidLAPS elevation allow list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_allowed_rapid_laps_elevation: Vec<String>,
+    /// Add to the RapidLAPS elevation deny list.
+    #[arg(long, num_args = 1)]
+    pub add_principals_denied_rapid_laps_elevation: Vec<String>,
+    /// Remove from the RapidLAPS elevation deny list.
+    #[arg(long, num_args = 1)]
+    pub remove_principals_denied_rapid_laps_elevation: Vec<String>,
+}
+
+impl PrincipalChangeArgs {
+    fn adds(&self) -> Vec<PrincipalChange> {
+        use AccessType as A;
+        use AceKind::{Allow, Deny};
+        changes([
+            (&self.add_principals_allowed_laps, A::Laps, Allow),
+            (&self.add_principals_denied_laps, A::Laps, Deny),
+            (&self.add_principals_allowed_laps_history, A::LapsHistory, Allow),
+            (&self.add_principals_denied_laps_history, A::LapsHistory, Deny),
+            (&self.add_principals_allowed_bit_locker, A::BitLocker, Allow),
+            (&self.add_principals_denied_bit_locker, A::BitLocker, Deny),
+            (&self.add_principals_allowed_jit, A::Jit, Allow),
+            (&self.add_principals_denied_jit, A::Jit, Deny),
+            (&self.add_principals_allowed_rapid_laps_login, A::RapidLapsLogin, Allow),
+            (&self.add_principals_denied_rapid_laps_login, A::RapidLapsLogin, Deny),
+            (&self.add_principals_allowed_rapid_laps_elevation, A::RapidLapsElevation, Allow),
+            (&self.add_principals_denied_rapid_laps_elevation, A::RapidLapsElevation, Deny),
+        ])
+    }
+
+    fn removes(&self) -> Vec<PrincipalChange> {
+        use AccessType as A;
+        use AceKind::{Allow, Deny};
+        changes([
+            (&self.remove_principals_allowed_laps, A::Laps, Allow),
+            (&self.remove_principals_denied_laps, A::Laps, Deny),
+            (&self.remove_principals_allowed_laps_history, A::LapsHistory, Allow),
+            (&self.remove_principals_denied_laps_history, A::LapsHistory, Deny),
+            (&self.remove_principals_allowed_bit_locker, A::BitLocker, Allow),
+            (&self.remove_principals_denied_bit_locker, A::BitLocker, Deny),
+            (&self.remove_principals_allowed_jit, A::Jit, Allow),
+            (&self.remove_principals_denied_jit, A::Jit, Deny),
+            (&self.remove_principals_allowed_rapid_laps_login, A::RapidLapsLogin, Allow),
+            (&self.remove_principals_denied_rapid_laps_login, A::RapidLapsLogin, Deny),
+            (&self.remove_principals_allowed_rapid_laps_elevation, A::RapidLapsElevation, Allow),
+            (&self.remove_principals_denied_rapid_laps_elevation, A::RapidLapsElevation, Deny),
+        ])
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ComputerRuleSetArgs {
+    /// Rule id.
+    #[arg(long)]
+    pub id: String,
+    #[command(flatten)]
+    pub target: NewTargetArgs,
+    /// Replace the rule's authorization script (an ACL rule becomes a script rule and loses its principals).
+    #[arg(long, value_name = "FILE")]
+    pub authorization_script_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub principals: PrincipalChangeArgs,
+    #[command(flatten)]
+    pub settings: RuleSettingArgs,
+    /// Disable the rule.
+    #[arg(long, conflicts_with = "enable")]
+    pub disable: bool,
+    /// Enable the rule.
+    #[arg(long)]
+    pub enable: bool,
+    /// Locate the DC for JIT changes automatically again (clears --site-name,
+    /// --domain-controller-name and --do-not-use-remote-dc-locator).
+    #[arg(long, conflicts_with_all = ["site_name", "domain_controller_name", "do_not_use_remote_dc_locator"])]
+    pub auto_dc_locator: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComputerRuleImportArgs {
+    /// The CSV file: computer,principal per line (an optional Computer,Principal header; extra
+    /// columns ignored). Computers are ams device names or AD computer SIDs; principals are SIDs.
+    #[arg(long, value_name = "FILE")]
+    pub csv: PathBuf,
+    /// Write the rules (without it, only report what would be written).
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: import the good lines even when some are bad.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Add principals to an existing ACL rule with the same target instead of creating a rule.
+    #[arg(long)]
+    pub merge: bool,
+    /// Access granted to each principal (repeat for several; default laps).
+    #[arg(long, num_args = 1, value_parser = ["laps", "laps-history", "bitlocker", "jit", "rapid-laps-login", "rapid-laps-elevation"], ignore_case = true)]
+    pub access_type: Vec<String>,
+    /// Longest LAPS access for the rules created.
+    #[arg(long, value_name = "DURATION")]
+    pub laps_maximum_access_duration: Option<String>,
+    /// Default LAPS access for the rules created.
+    #[arg(long, value_name = "DURATION")]
+    pub laps_default_access_duration: Option<String>,
+    /// Description of the rules created.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Notes of the rules created (default: where they came from).
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Create the rules disabled.
+    #[arg(long)]
+    pub disabled: bool,
+    /// Whether requesters must give a reason.
+    #[arg(long, value_parser = REASON_VALUES, ignore_case = true)]
+    pub user_request_reason_requirement: Option<String>,
+}
+
+pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
+    let ams = ctx.open()?;
+    match c {
+        ComputerRuleCommand::New(a) => {
+            let mut settings = a.settings.settings()?;
+            settings.disabled = Some(a.disabled);
+            let req = NewComputerRule {
+                target: a.target.spec()?,
+                script: a.authorization_script_path.as_ref().map(read_script).transpose()?,
+                principals: a.principals.changes(),
+                settings,
+            };
+            to_json(&ams.computer_rule_new(&req)?)
+        }
+        ComputerRuleCommand::Get(a) => to_json(&ams.computer_rules(a.id.as_deref())?),
+        ComputerRuleCommand::Set(a) => {
+            let mut settings = a.settings.settings()?;
+            settings.disabled = if a.disable {
+                Some(true)
+            } else if a.enable {
+                Some(false)
+            } else {
+                None
+            };
+            let ch = ComputerRuleChanges {
+                target: a.target.spec(),
+                script: a.authorization_script_path.as_ref().map(read_script).transpose()?,
+                add: a.principals.adds(),
+                remove: a.principals.removes(),
+                settings,
+                auto_dc_locator: a.auto_dc_locator,
+            };
+            to_json(&ams.computer_rule_set(&a.id, &ch)?)
+        }
+        ComputerRuleCommand::Remove(a) => {
+            ams.computer_rule_remove(&a.id, a.force)?;
+            Ok(json!({}))
+        }
+        ComputerRuleCommand::Import(a) => {
+            let bytes = std::fs::read(&a.csv).map_err(|e| Error::from(e).with("path", a.csv.display()))?;
+            let access_types = if a.access_type.is_empty() {
+                vec![AccessType::Laps]
+            } else {
+                a.access_type.iter().map(|t| AccessType::parse(t)).collect::<Result<Vec<_>>>()?
+            };
+            let opts = ImportOptions {
+                access_types,
+                settings: ComputerRuleSettings {
+                    laps_max: duration_opt(&a.laps_maximum_access_duration)?,
+                    laps_default: duration_opt(&a.laps_default_access_duration)?,
+                    description: a.description.clone(),
+                    notes: a.notes.clone(),
+                    disabled: a.disabled.then_some(true),
+                    reason_requirement: reason_opt(&a.user_request_reason_requirement)?,
+                    ..Default::default()
+                },
+                merge: a.merge,
+                apply: a.apply,
+                skip_bad_lines: a.skip_bad_lines,
+            };
+            to_json(&ams.computer_rule_import_csv(&bytes, &opts)?)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- role rules
+
+#[derive(Debug, Subcommand)]
+pub enum RoleRuleCommand {
+    /// Create a role authorization rule: who may request JIT membership of an AD group, for how long.
+    New(Box<RoleRuleNewArgs>),
+    /// List role authorization rules, or find one by name or id.
+    Get(RoleRuleGetArgs),
+    /// Change a role authorization rule: name, principals, group, durations, state.
+    Set(Box<RoleRuleSetArgs>),
+    /// Delete a role authorization rule (an enabled rule needs --force).
+    Remove(RuleRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RoleRuleNewArgs {
+    /// Role name shown to users (unique).
+    #[arg(long)]
+    pub name: String,
+    /// Principals (SIDs, optionally =NAME) allowed to request the role (repeat for several).
+    #[arg(long, num_args = 1, required = true)]
+    pub principals_allowed_jit: Vec<String>,
+    /// Principals denied the role (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub principals_denied_jit: Vec<String>,
+    /// The AD group users join (DOMAIN\Group or a SID; kept as given for the JIT engine).
+    #[arg(long)]
+    pub group_name: String,
+    /// Longest time the role may be held.
+    #[arg(long, value_name = "DURATION")]
+    pub maximum_access_duration: String,
+    /// Duration offered by default (no longer than the maximum).
+    #[arg(long, value_name = "DURATION")]
+    pub default_access_duration: Option<String>,
+    /// A repeated request before the access ends may extend it.
+    #[arg(long)]
+    pub allow_extension: bool,
+    /// Description shown to users.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// When the rule stops applying (yyyy-mm-dd or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub rule_expiry_date: Option<String>,
+    /// Create the rule disabled.
+    #[arg(long)]
+    pub disabled: bool,
+    /// Notes for administrators.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Whether requesters must give a reason.
+    #[arg(long, value_parser = REASON_VALUES, ignore_case = true)]
+    pub user_request_reason_requirement: Option<String>,
+    /// Notification channels told when the role is granted (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub notification_channels_success: Vec<String>,
+    /// Notification channels told when a request is denied (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub notification_channels_failure: Vec<String>,
+    /// The AD site whose DC makes the group change.
+    #[arg(long)]
+    pub site_name: Option<String>,
+    /// The DC on which the group change is made.
+    #[arg(long)]
+    pub domain_controller_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleRuleGetArgs {
+    /// Role name.
+    #[arg(long, conflicts_with = "id")]
+    pub name: Option<String>,
+    /// Rule id.
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleRuleSetArgs {
+    /// Rule id.
+    #[arg(long)]
+    pub id: String,
+    /// New role name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Add to the allow list (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub add_principals_allowed_jit: Vec<String>,
+    /// Remove from the allow list (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub remove_principals_allowed_jit: Vec<String>,
+    /// Add to the deny list (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub add_principals_denied_jit: Vec<String>,
+    /// Remove from the deny list (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub remove_principals_denied_jit: Vec<String>,
+    /// New AD group.
+    #[arg(long)]
+    pub group_name: Option<String>,
+    /// New maximum duration.
+    #[arg(long, value_name = "DURATION")]
+    pub maximum_access_duration: Option<String>,
+    /// New default duration (empty clears it).
+    #[arg(long, value_name = "DURATION")]
+    pub default_access_duration: Option<String>,
+    /// true lets users extend an active grant; false forbids it.
+    #[arg(long, value_parser = clap::value_parser!(bool))]
+    pub allow_extension: Option<bool>,
+    /// New description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// New expiry (empty clears it).
+    #[arg(long, value_name = "DATE")]
+    pub rule_expiry_date: Option<String>,
+    /// true enables the rule, false disables it.
+    #[arg(long, value_parser = clap::value_parser!(bool))]
+    pub enabled: Option<bool>,
+    /// New notes.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Whether requesters must give a reason.
+    #[arg(long, value_parser = REASON_VALUES, ignore_case = true)]
+    pub user_request_reason_requirement: Option<String>,
+    /// Channels told when the role is granted (replaces the list).
+    #[arg(long, num_args = 1)]
+    pub notification_channels_success: Vec<String>,
+    /// Channels told when a request is denied (replaces the list).
+    #[arg(long, num_args = 1)]
+    pub notification_channels_failure: Vec<String>,
+    /// AD site (empty clears it).
+    #[arg(long)]
+    pub site_name: Option<String>,
+    /// Domain controller (empty clears it).
+    #[arg(long)]
+    pub domain_controller_name: Option<String>,
+}
+
+pub fn run_role(ctx: &Ctx, c: RoleRuleCommand) -> Result<Value> {
+    let ams = ctx.open()?;
+    match c {
+        RoleRuleCommand::New(a) => {
+            let req = NewRoleRule {
+                name: a.name.clone(),
+                group_name: a.group_name.clone(),
+                maximum: parse_duration(&a.maximum_access_duration)?,
+                default: a.default_access_duration.as_deref().map(parse_duration).transpose()?,
+                allow_extension: a.allow_extension,
+                allowed: a.principals_allowed_jit.clone(),
+                denied: a.principals_denied_jit.clone(),
+                description: a.description.clone(),
+                rule_expiry: a.rule_expiry_date.as_deref().map(parse_date).transpose()?,
+                disabled: a.disabled,
+                notes: a.notes.clone(),
+                reason_requirement: reason_opt(&a.user_request_reason_requirement)?,
+                notify_success: a.notification_channels_success.clone(),
+                notify_failure: a.notification_channels_failure.clone(),
+                site_name: a.site_name.clone(),
+                domain_controller_name: a.domain_controller_name.clone(),
+            };
+            to_json(&ams.role_rule_new(&req)?)
+        }
+        RoleRuleCommand::Get(a) => to_json(&ams.role_rules(a.id.as_deref(), a.name.as_deref())?),
+        RoleRuleCommand::Set(a) => {
+            let ch = RoleRuleChanges {
+                name: a.name.clone(),
+                add_allowed: a.add_principals_allowed_jit.clone(),
+                remove_allowed: a.remove_principals_allowed_jit.clone(),
+                add_denied: a.add_principals_denied_jit.clone(),
+                remove_denied: a.remove_principals_denied_jit.clone(),
+                group_name: a.group_name.clone(),
+                maximum: a.maximum_access_duration.as_deref().map(parse_duration).transpose()?,
+                default: duration_opt(&a.default_access_duration)?,
+                allow_extension: a.allow_extension,
+                description: a.description.clone(),
+                rule_expiry: date_opt(&a.rule_expiry_date)?,
+                enabled: a.enabled,
+                notes: a.notes.clone(),
+                reason_requirement: reason_opt(&a.user_request_reason_requirement)?,
+                notify_success: list_opt(&a.notification_channels_success),
+                notify_failure: list_opt(&a.notification_channels_failure),
+                site_name: text_opt(&a.site_name),
+                domain_controller_name: text_opt(&a.domain_controller_name),
+            };
+            to_json(&ams.role_rule_set(&a.id, &ch)?)
+        }
+        RoleRuleCommand::Remove(a) => {
+            ams.role_rule_remove(&a.id, a.force)?;
+            Ok(json!({}))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- effective access, access request
+
+/// Who asks about which computer, and what a directory would know about the computer.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The computer: PC1, pc1.example.com or AUTHORITY\PC1.
+    #[arg(long)]
+    pub computer_name: String,
+    /// The user's SID.
+    #[arg(long)]
+    pub user_sid: String,
+    /// SIDs of the user's groups (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub group_sid: Vec<String>,
+    /// The computer's AD distinguished name (for AD container rules).
+    #[arg(long)]
+    pub computer_distinguished_name: Option<String>,
+    /// SIDs of the AD groups the computer is in (for AD group rules; repeat for several).
+    #[arg(long, num_args = 1)]
+    pub computer_group_sid: Vec<String>,
+    /// Object ids of the Entra groups the device is in (for Entra group rules; repeat for several).
+    #[arg(long, num_args = 1)]
+    pub computer_entra_group_id: Vec<String>,
+}
+
+impl QueryArgs {
+    fn query(&self) -> AccessQuery {
+        AccessQuery {
+            computer: DeviceSelector::ComputerName(self.computer_name.clone()),
+            user_sid: self.user_sid.clone(),
+            group_sids: self.group_sid.clone(),
+            directory: DirectoryInfo {
+                distinguished_name: self.computer_distinguished_name.clone(),
+                ad_group_sids: self.computer_group_sid.clone(),
+                entra_group_ids: self.computer_entra_group_id.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EffectiveAccessCommand {
+    /// Show, per access type, whether a user may access a computer and which rules decide why.
+    Get(QueryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Request access under the authorization rules (for trusted front ends): evaluates the rules,
+    /// applies the rate limits, audits the outcome and, when granted, returns the secret (or, for
+    /// jit, the group and duration; the membership change belongs to the JIT engine).
+    Request(AccessRequestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccessRequestArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// What to access.
+    #[arg(long, value_parser = ["laps", "laps-history", "bitlocker", "jit"], ignore_case = true)]
+    pub access_type: String,
+    /// Why (required when the deciding rule says so; recorded in the audit trail).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The requester's IP address (for the per-address rate limit and the audit trail).
+    #[arg(long)]
+    pub source_address: Option<String>,
+    /// Access duration asked for (capped at the rule's maximum; default: the rule's default).
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+}
+
+pub fn run_effective(ctx: &Ctx, c: EffectiveAccessCommand) -> Result<Value> {
+    let ams = ctx.open()?;
+    match c {
+        EffectiveAccessCommand::Get(a) => to_json(&ams.effective_access(&a.query())?),
+    }
+}
+
+pub fn run_access(ctx: &Ctx, c: AccessCommand) -> Result<Value> {
+    let ams = ctx.open()?;
+    match c {
+        AccessCommand::Request(a) => {
+            let access_type = AccessType::parse(&a.access_type)?;
+            let req = AccessRequest {
+                query: a.query.query(),
+                access_type,
+                reason: a.reason.clone(),
+                source_address: a.source_address.clone(),
+                requested_duration: a.duration.as_deref().map(parse_duration).transpose()?,
+            };
+            let keyring = if access_type == AccessType::Jit { None } else { Some(ams.unlock()?) };
+            to_json(&ams.access_request(keyring.as_ref(), &req)?)
+        }
+    }
+}

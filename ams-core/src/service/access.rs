@@ -1,0 +1,672 @@
+//! Access decisions for people: effective access (what a user may do on a computer, and why) and
+//! the rule-checked access request that trusted front ends use to hand out a secret under the
+//! same rules as the web page, with rate limits and an audit record for every outcome.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::ams::Ams;
+use crate::authz::duration::format_duration;
+use crate::authz::engine::{
+    self, Ace, Caller, Computer, DecisionCode, DurationPolicy, Rule, RuleStatus, dn_components, expand_jit_group,
+};
+use crate::authz::sid::parse_sid;
+use crate::authz::{AccessType, AceKind, ReasonRequirement, TargetType};
+use crate::clock::{format_time, parse_time};
+use crate::error::{Error, ErrorCode, Result};
+use crate::service::audit::{self, Event, Outcome};
+use crate::service::devices::{DeviceSelector, resolve};
+use crate::service::groups::device_group_sids_in;
+use crate::service::keys::Keyring;
+use crate::service::rules::rule_display_name;
+use crate::service::secrets::{FveRecoveryKeyInfo, PasswordInfo};
+use crate::service::settings::{
+    IntSetting, RATE_LIMIT_PER_IP_ENABLED, RATE_LIMIT_PER_IP_PER_DAY, RATE_LIMIT_PER_IP_PER_HOUR,
+    RATE_LIMIT_PER_IP_PER_MINUTE, RATE_LIMIT_PER_USER_ENABLED, RATE_LIMIT_PER_USER_PER_DAY,
+    RATE_LIMIT_PER_USER_PER_HOUR, RATE_LIMIT_PER_USER_PER_MINUTE,
+};
+use crate::store::{DeviceRow, PrincipalTable, Tx};
+
+/// Longest reason accepted.
+pub const MAX_REASON_CHARS: usize = 1024;
+
+/// What the caller knows about the computer in a directory (there is no directory provider in
+/// this build, so a front end passes what it knows).
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryInfo {
+    /// The computer's AD distinguished name (for container targets).
+    pub distinguished_name: Option<String>,
+    /// SIDs of the AD groups the computer is in (for AD group targets).
+    pub ad_group_sids: Vec<String>,
+    /// Object ids of the Entra groups the device is in (for Entra group targets).
+    pub entra_group_ids: Vec<String>,
+}
+
+/// Who asks about which computer.
+#[derive(Debug, Clone)]
+pub struct AccessQuery {
+    /// The computer (an ams device).
+    pub computer: DeviceSelector,
+    /// The user's SID.
+    pub user_sid: String,
+    /// SIDs of the user's groups.
+    pub group_sids: Vec<String>,
+    /// What is known about the computer in a directory.
+    pub directory: DirectoryInfo,
+}
+
+/// A request for one kind of access.
+#[derive(Debug, Clone)]
+pub struct AccessRequest {
+    /// Who and which computer.
+    pub query: AccessQuery,
+    /// What for: `Laps`, `LapsHistory`, `BitLocker` or `Jit`.
+    pub access_type: AccessType,
+    /// The requester's reason.
+    pub reason: Option<String>,
+    /// The requester's address (for the per-address rate limit).
+    pub source_address: Option<String>,
+    /// The duration asked for (capped at the rule's maximum).
+    pub requested_duration: Option<Duration>,
+}
+
+/// A rule that targets the computer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MatchedRuleInfo {
+    /// Position in the evaluation order (1 first).
+    pub order: usize,
+    /// Rule id.
+    pub id: String,
+    /// Description or `<TargetType>: <name>`.
+    pub display_name: String,
+    /// Target type.
+    pub target_type: TargetType,
+    /// Target.
+    pub target: String,
+    /// Whether it took part (`Active`) or why not.
+    pub status: RuleStatus,
+}
+
+/// The decision for one access type.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessDecisionInfo {
+    /// `LocalAdminPassword`, `LocalAdminPasswordHistory`, `Bitlocker`, `Jit`, `DeviceLogin`, `DeviceElevation`.
+    pub access_type: &'static str,
+    /// Granted or not.
+    pub allowed: bool,
+    /// `Success`, `NoMatchingRuleForTarget`, `NoMatchingRuleForUser` or `ExplicitlyDenied`.
+    pub code: DecisionCode,
+    /// Why, in one sentence.
+    pub message: String,
+    /// The rule that decided.
+    pub deciding_rule: Option<String>,
+    /// Rules that allow it to the caller.
+    pub allowing_rules: Vec<String>,
+    /// Rules that deny it to the caller.
+    pub denying_rules: Vec<String>,
+    /// False when the type does not apply to this computer.
+    pub applicable: bool,
+    /// Access duration a request without a duration would get.
+    pub access_duration: Option<String>,
+    /// The deciding rule's maximum.
+    pub maximum_access_duration: Option<String>,
+    /// The deciding rule allows extension.
+    pub allow_extension: bool,
+    /// The deciding rule's reason requirement (when granted).
+    pub user_request_reason_requirement: Option<ReasonRequirement>,
+}
+
+/// Effective access of a user on a computer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EffectiveAccess {
+    /// Computer name.
+    pub computer_name: String,
+    /// Device id.
+    pub device_id: String,
+    /// The user's SID.
+    pub user_sid: String,
+    /// SIDs of the user's groups.
+    pub group_sids: Vec<String>,
+    /// When it was evaluated.
+    pub evaluated_at: String,
+    /// Rules that target the computer, in evaluation order.
+    pub matched_rules: Vec<MatchedRuleInfo>,
+    /// One decision per access type.
+    pub access: Vec<AccessDecisionInfo>,
+}
+
+/// What a granted JIT request returns. The group change itself belongs to the JIT engine, which
+/// this build does not have yet.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JitGrant {
+    /// The group the user is to join (template expanded).
+    pub group_name: String,
+    /// For how long.
+    pub duration: String,
+    /// Until when.
+    pub expiry: String,
+    /// Always `NotPerformed` in this build.
+    pub membership_change: &'static str,
+    /// Who performs the change.
+    pub note: &'static str,
+}
+
+/// A granted access request.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessGrant {
+    /// Always true (refusals are errors).
+    pub allowed: bool,
+    /// The access type (upstream name).
+    pub access_type: &'static str,
+    /// Computer name.
+    pub computer_name: String,
+    /// Device id.
+    pub device_id: String,
+    /// The user's SID.
+    pub user_sid: String,
+    /// The rule that granted access.
+    pub matched_rule: String,
+    /// Its description.
+    pub matched_rule_description: String,
+    /// Access duration granted (LAPS with expiry after access, JIT).
+    pub access_duration: Option<String>,
+    /// The same in seconds.
+    pub access_duration_seconds: Option<i64>,
+    /// When access ends: the password's new expiry (LAPS) or the end of JIT membership.
+    pub access_expiry: Option<String>,
+    /// The current password (LAPS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<PasswordInfo>,
+    /// Previous passwords (LAPS history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_history: Option<Vec<PasswordInfo>>,
+    /// BitLocker recovery keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bit_locker_keys: Option<Vec<FveRecoveryKeyInfo>>,
+    /// The JIT grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jit: Option<JitGrant>,
+}
+
+impl std::fmt::Debug for AccessGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessGrant")
+            .field("access_type", &self.access_type)
+            .field("device_id", &self.device_id)
+            .field("matched_rule", &self.matched_rule)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads every computer rule with its ACEs in the engine's form.
+pub(crate) fn load_engine_rules(tx: &Tx<'_>) -> Result<Vec<Rule>> {
+    let rows = tx.computer_rules(None)?;
+    let mut aces: HashMap<String, Vec<Ace>> = HashMap::new();
+    for p in tx.rule_principals(PrincipalTable::Computer, None)? {
+        let access_type = AccessType::parse(&p.access_type)?;
+        aces.entry(p.rule_id).or_default().push(Ace { access_type, kind: AceKind::parse(&p.ace)?, sid: p.sid });
+    }
+    rows.into_iter()
+        .map(|r| {
+            let policy = |d: Option<i64>, m: Option<i64>, ext| DurationPolicy {
+                default: d.map(Duration::seconds),
+                maximum: m.map(Duration::seconds),
+                allow_extension: ext,
+            };
+            Ok(Rule {
+                description: rule_display_name(&r),
+                target_type: TargetType::parse(&r.target_type)?,
+                script: r.authorization_mode == "PowershellScript",
+                aces: aces.remove(&r.id).unwrap_or_default(),
+                expiry: r.rule_expiry.as_deref().map(parse_time).transpose()?,
+                laps: policy(r.laps_default_seconds, r.laps_max_seconds, r.laps_allow_extension),
+                jit: policy(r.jit_default_seconds, r.jit_max_seconds, r.jit_allow_extension),
+                reason: ReasonRequirement::parse(&r.reason_requirement)?,
+                id: r.id,
+                target_id: r.target_id,
+                target_authority_id: r.target_authority_id,
+                disabled: r.disabled,
+                jit_group: r.jit_group_name,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+fn check_query(q: &AccessQuery) -> Result<(Caller, DirectoryInfo)> {
+    let caller = Caller {
+        user_sid: parse_sid(&q.user_sid)?,
+        group_sids: q.group_sids.iter().map(|s| parse_sid(s)).collect::<Result<_>>()?,
+    };
+    let dir = &q.directory;
+    let dn = match dir.distinguished_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(dn) if dn_components(dn).is_some() => Some(dn.to_string()),
+        Some(dn) => {
+            return Err(Error::invalid("The computer's distinguished name is not a DN.").with("distinguished_name", dn));
+        }
+        None => None,
+    };
+    let entra = dir
+        .entra_group_ids
+        .iter()
+        .map(|g| {
+            uuid::Uuid::parse_str(g.trim().trim_matches(['{', '}']))
+                .map(|u| u.to_string())
+                .map_err(|_| Error::invalid("An Entra group id must be a GUID.").with("group_id", g))
+        })
+        .collect::<Result<_>>()?;
+    let directory = DirectoryInfo {
+        distinguished_name: dn,
+        ad_group_sids: dir.ad_group_sids.iter().map(|s| parse_sid(s)).collect::<Result<_>>()?,
+        entra_group_ids: entra,
+    };
+    Ok((caller, directory))
+}
+
+fn computer_of(tx: &Tx<'_>, d: &DeviceRow, dir: &DirectoryInfo) -> Result<Computer> {
+    Ok(Computer {
+        device_id: d.id.clone(),
+        sid: d.sid.clone(),
+        authority_type: d.authority_type.clone(),
+        authority_id: d.authority_id.clone(),
+        authority_device_id: d.authority_device_id.clone(),
+        ams_group_sids: device_group_sids_in(tx, d)?,
+        distinguished_name: dir.distinguished_name.clone(),
+        ad_group_sids: dir.ad_group_sids.clone(),
+        entra_group_ids: dir.entra_group_ids.clone(),
+    })
+}
+
+fn check_reason(r: Option<&str>) -> Result<Option<String>> {
+    let Some(t) = r.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    if t.chars().count() > MAX_REASON_CHARS || t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(format!(
+            "The reason must be at most {MAX_REASON_CHARS} characters without control characters."
+        )));
+    }
+    Ok(Some(t.to_string()))
+}
+
+/// Parses a source address (IPv4 or IPv6) into its canonical text.
+pub fn parse_source_address(s: &str) -> Result<String> {
+    s.trim().parse::<IpAddr>().map(|a| a.to_string()).map_err(|_| {
+        Error::new(ErrorCode::SourceAddressInvalid, "The source address is not an IPv4 or IPv6 address.")
+            .with("source_address", s.trim())
+    })
+}
+
+/// A rate-limit scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateScope {
+    /// Per source address.
+    Ip,
+    /// Per user SID.
+    User,
+}
+
+impl RateScope {
+    fn settings(self) -> [IntSetting; 4] {
+        match self {
+            RateScope::Ip => [
+                RATE_LIMIT_PER_IP_ENABLED,
+                RATE_LIMIT_PER_IP_PER_MINUTE,
+                RATE_LIMIT_PER_IP_PER_HOUR,
+                RATE_LIMIT_PER_IP_PER_DAY,
+            ],
+            RateScope::User => [
+                RATE_LIMIT_PER_USER_ENABLED,
+                RATE_LIMIT_PER_USER_PER_MINUTE,
+                RATE_LIMIT_PER_USER_PER_HOUR,
+                RATE_LIMIT_PER_USER_PER_DAY,
+            ],
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            RateScope::Ip => "IpRateLimitExceeded",
+            RateScope::User => "UserRateLimitExceeded",
+        }
+    }
+
+    fn key(self, value: &str) -> String {
+        match self {
+            RateScope::Ip => format!("ip:{value}"),
+            RateScope::User => format!("user:{value}"),
+        }
+    }
+}
+
+/// A limit that was reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitHit {
+    /// Scope.
+    pub scope: RateScope,
+    /// `minute`, `hour` or `day`.
+    pub window: &'static str,
+    /// The limit for that window.
+    pub limit: i64,
+    /// When the window next has room.
+    pub retry_after: String,
+}
+
+/// Checks one scope's sliding windows for `value`; when none is full, records one event (the
+/// request counts) and returns `None`. A disabled scope neither checks nor records.
+pub(crate) fn rate_limit_check(
+    tx: &Tx<'_>,
+    scope: RateScope,
+    value: &str,
+    now: OffsetDateTime,
+) -> Result<Option<RateLimitHit>> {
+    let [enabled, per_minute, per_hour, per_day] = scope.settings();
+    if enabled.get(tx)? == 0 {
+        return Ok(None);
+    }
+    let key = scope.key(value);
+    for (window, length, setting) in [
+        ("minute", Duration::minutes(1), per_minute),
+        ("hour", Duration::hours(1), per_hour),
+        ("day", Duration::days(1), per_day),
+    ] {
+        let limit = setting.get(tx)?;
+        let since = format_time(now - length);
+        if tx.rate_limit_count(&key, &since)? >= limit {
+            let oldest = tx.rate_limit_oldest(&key, &since)?.map(|o| parse_time(&o)).transpose()?.unwrap_or(now);
+            return Ok(Some(RateLimitHit { scope, window, limit, retry_after: format_time(oldest + length) }));
+        }
+    }
+    tx.insert_rate_limit_event(&key, &format_time(now))?;
+    Ok(None)
+}
+
+/// Sets the current password's expiry after an access of `granted`: the password expires at the
+/// end of the access. Without extension, an earlier expiry already set (by an earlier access or
+/// the rotation schedule) is kept. Returns the expiry in force, or `None` without a password.
+pub(crate) fn expire_password_after_access(
+    tx: &Tx<'_>,
+    device_id: &str,
+    now: OffsetDateTime,
+    granted: Duration,
+    allow_extension: bool,
+) -> Result<Option<String>> {
+    let Some(current) = tx.current_password(device_id)? else { return Ok(None) };
+    let wanted = now + granted;
+    let keep = match current.expires_at.as_deref().map(parse_time).transpose()? {
+        Some(cur) if !allow_extension && cur <= wanted => Some(cur),
+        _ => None,
+    };
+    if let Some(cur) = keep {
+        return Ok(Some(format_time(cur)));
+    }
+    let at = format_time(wanted);
+    tx.set_current_password_expiry(device_id, &at)?;
+    Ok(Some(at))
+}
+
+fn decision_info(d: &engine::Decision) -> AccessDecisionInfo {
+    AccessDecisionInfo {
+        access_type: d.access_type.audit_name(),
+        allowed: d.allowed,
+        code: d.code,
+        message: d.message.clone(),
+        deciding_rule: d.deciding_rule.clone(),
+        allowing_rules: d.allowing_rules.clone(),
+        denying_rules: d.denying_rules.clone(),
+        applicable: d.applicable,
+        access_duration: d.duration.map(format_duration),
+        maximum_access_duration: d.maximum_duration.map(format_duration),
+        allow_extension: d.allow_extension,
+        user_request_reason_requirement: d.allowed.then_some(d.reason_requirement),
+    }
+}
+
+impl Ams {
+    /// Effective access of a user on a computer: every access type, allowed or not, and why.
+    /// Reads rules only; not audited.
+    pub fn effective_access(&self, q: &AccessQuery) -> Result<EffectiveAccess> {
+        let (caller, dir) = check_query(q)?;
+        let now = self.now_time();
+        self.store.read(|tx| {
+            let d = resolve(tx, &q.computer)?;
+            let computer = computer_of(tx, &d, &dir)?;
+            let rules = load_engine_rules(tx)?;
+            let e = engine::effective_access(&rules, &caller, &computer, now);
+            let matched_rules = e
+                .matches
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| {
+                    let r = rules.iter().find(|r| r.id == m.rule_id)?;
+                    Some(MatchedRuleInfo {
+                        order: i + 1,
+                        id: r.id.clone(),
+                        display_name: r.description.clone(),
+                        target_type: r.target_type,
+                        target: r.target_id.clone(),
+                        status: m.status,
+                    })
+                })
+                .collect();
+            Ok(EffectiveAccess {
+                computer_name: d.name.clone(),
+                device_id: d.id.clone(),
+                user_sid: caller.user_sid.clone(),
+                group_sids: caller.group_sids.clone(),
+                evaluated_at: format_time(now),
+                matched_rules,
+                access: e.decisions.iter().map(decision_info).collect(),
+            })
+        })
+    }
+
+    /// A rule-checked access request. Evaluates the rules, requires a reason where the deciding
+    /// rule does, applies the rate limits (per source address, then per user), reads the secret
+    /// (or, for JIT, names the group and duration), expires the password at the end of the
+    /// access where the rule says so, and writes one `access.request` audit record for every
+    /// outcome, all in one transaction. Refusals are errors: [`ErrorCode::AccessDenied`],
+    /// [`ErrorCode::ReasonRequired`], [`ErrorCode::RateLimited`].
+    pub fn access_request(&self, keyring: Option<&Keyring>, req: &AccessRequest) -> Result<AccessGrant> {
+        let (caller, dir) = check_query(&req.query)?;
+        let reason = check_reason(req.reason.as_deref())?;
+        let source = req.source_address.as_deref().map(parse_source_address).transpose()?;
+        let t = req.access_type;
+        if matches!(t, AccessType::RapidLapsLogin | AccessType::RapidLapsElevation) {
+            return Err(Error::new(
+                ErrorCode::UnknownAccessType,
+                "RapidLAPS access is approved on the device, not requested here.",
+            )
+            .hint("Request laps, laps-history, bitlocker or jit."));
+        }
+        let keyring = match (t, keyring) {
+            (AccessType::Jit, k) => k,
+            (_, Some(k)) => Some(k),
+            (_, None) => return Err(Error::internal("access_request needs the keyring to read secrets")),
+        };
+        let now_t = self.now_time();
+        self.store.write(|tx| {
+            let d = match resolve(tx, &req.query.computer) {
+                Ok(d) => d,
+                Err(e) if matches!(e.code(), ErrorCode::DeviceNotFound | ErrorCode::DeviceAmbiguous) => {
+                    let name = match &req.query.computer {
+                        DeviceSelector::Id(s) | DeviceSelector::ComputerName(s) => s.clone(),
+                        DeviceSelector::Authority { authority_device_id, .. } => authority_device_id.clone(),
+                    };
+                    audit::record(
+                        self,
+                        tx,
+                        Event {
+                            event: "access.request",
+                            outcome: Outcome::Failure,
+                            target_type: Some("computer"),
+                            target_id: Some(&name),
+                            details: serde_json::json!({
+                                "UserSid": caller.user_sid, "AccessType": t.audit_name(), "Error": e.code().as_str(),
+                                "Reason": reason, "SourceAddress": source,
+                            }),
+                        },
+                    )?;
+                    return Ok(Err(e));
+                }
+                Err(e) => return Err(e),
+            };
+            let computer = computer_of(tx, &d, &dir)?;
+            let rules = load_engine_rules(tx)?;
+            let decision = engine::evaluate(&rules, &caller, &computer, t, now_t, req.requested_duration);
+            let rule_desc = decision
+                .deciding_rule
+                .as_ref()
+                .and_then(|id| rules.iter().find(|r| &r.id == id))
+                .map(|r| r.description.clone());
+            let mut details = serde_json::json!({
+                "UserSid": caller.user_sid,
+                "GroupSids": caller.group_sids.len(),
+                "AccessType": t.audit_name(),
+                "Code": decision.code.as_str(),
+                "MatchedRule": decision.deciding_rule,
+                "MatchedRuleDescription": rule_desc,
+                "Reason": reason,
+                "SourceAddress": source,
+                "RequestedDuration": req.requested_duration.map(format_duration),
+            });
+            let deny = |details: serde_json::Value, outcome: Outcome| {
+                audit::record(
+                    self,
+                    tx,
+                    Event {
+                        event: "access.request",
+                        outcome,
+                        target_type: Some("device"),
+                        target_id: Some(&d.id),
+                        details,
+                    },
+                )
+            };
+            if !decision.allowed {
+                deny(details, Outcome::Denied)?;
+                let mut e = Error::new(ErrorCode::AccessDenied, decision.message.clone())
+                    .with("code", decision.code.as_str())
+                    .with("access_type", t.audit_name())
+                    .with("device_id", &d.id);
+                if let Some(r) = &decision.deciding_rule {
+                    e = e.with("rule_id", r);
+                }
+                return Ok(Err(e.hint("Run `ams effective-access get` to see which rules apply and why.")));
+            }
+            if decision.reason_requirement == ReasonRequirement::Required && reason.is_none() {
+                details["Code"] = "ReasonRequired".into();
+                deny(details, Outcome::Denied)?;
+                return Ok(Err(Error::new(ErrorCode::ReasonRequired, "The rule that grants this access requires a reason.")
+                    .hint("Give the reason with --reason.")
+                    .with("rule_id", decision.deciding_rule.clone().unwrap_or_default())));
+            }
+            tx.purge_rate_limit_events(&format_time(now_t - Duration::days(1)))?;
+            let mut hits = Vec::new();
+            if let Some(ip) = &source {
+                hits.push(rate_limit_check(tx, RateScope::Ip, ip, now_t)?);
+            }
+            if hits.iter().all(Option::is_none) {
+                hits.push(rate_limit_check(tx, RateScope::User, &caller.user_sid, now_t)?);
+            }
+            if let Some(hit) = hits.into_iter().flatten().next() {
+                details["Code"] = hit.scope.code().into();
+                details["RateLimitWindow"] = hit.window.into();
+                details["RateLimit"] = hit.limit.into();
+                deny(details, Outcome::Denied)?;
+                let who = if hit.scope == RateScope::Ip { "source address" } else { "user" };
+                return Ok(Err(Error::new(
+                    ErrorCode::RateLimited,
+                    format!("The {who} has made {} access requests in the last {}: the limit.", hit.limit, hit.window),
+                )
+                .hint(format!("Try again after {}.", hit.retry_after))
+                .with("code", hit.scope.code())
+                .with("window", hit.window)
+                .with("limit", hit.limit)
+                .with("retry_after", &hit.retry_after)));
+            }
+
+            let mut grant = AccessGrant {
+                allowed: true,
+                access_type: t.audit_name(),
+                computer_name: d.name.clone(),
+                device_id: d.id.clone(),
+                user_sid: caller.user_sid.clone(),
+                matched_rule: decision.deciding_rule.clone().unwrap_or_default(),
+                matched_rule_description: rule_desc.clone().unwrap_or_default(),
+                access_duration: decision.duration.map(format_duration),
+                access_duration_seconds: decision.duration.map(|g| g.whole_seconds()),
+                access_expiry: None,
+                password: None,
+                password_history: None,
+                bit_locker_keys: None,
+                jit: None,
+            };
+            let read: Result<()> = (|| {
+                let k = keyring.ok_or_else(|| Error::internal("keyring"));
+                match t {
+                    AccessType::Laps => {
+                        let (pid, info) = self.read_current_password(tx, k?, &d)?;
+                        details["PasswordId"] = pid.into();
+                        if let Some(g) = decision.duration {
+                            let at = expire_password_after_access(tx, &d.id, now_t, g, decision.allow_extension)?;
+                            details["PasswordExpiry"] = at.clone().into();
+                            grant.access_expiry = at;
+                        }
+                        grant.password = Some(info);
+                    }
+                    AccessType::LapsHistory => {
+                        let h = self.read_password_history(tx, k?, &d)?;
+                        details["Entries"] = h.len().into();
+                        grant.password_history = Some(h);
+                    }
+                    AccessType::BitLocker => {
+                        let b = self.read_bitlocker_keys(tx, k?, &d)?;
+                        details["Keys"] = b.len().into();
+                        grant.bit_locker_keys = Some(b);
+                    }
+                    AccessType::Jit => {
+                        let template = decision.jit_group.clone().ok_or_else(|| {
+                            Error::new(ErrorCode::JitGroupNotConfigured, "The rule that grants JIT access names no JIT group.")
+                                .hint("Set one with `ams computer-authorization-rule set --id ID --jit-group-name NAME`.")
+                                .with("rule_id", decision.deciding_rule.clone().unwrap_or_default())
+                        })?;
+                        let group = expand_jit_group(&template, &d.name, &d.authority_id);
+                        let g = decision.duration.unwrap_or(engine::JIT_FALLBACK_DURATION);
+                        let expiry = format_time(now_t + g);
+                        details["JitGroup"] = group.clone().into();
+                        details["AccessExpiry"] = expiry.clone().into();
+                        grant.access_expiry = Some(expiry.clone());
+                        grant.jit = Some(JitGrant {
+                            group_name: group,
+                            duration: format_duration(g),
+                            expiry,
+                            membership_change: "NotPerformed",
+                            note: "The group membership change is made by the JIT engine, which this build does not have yet; this request only decides and audits.",
+                        });
+                    }
+                    AccessType::RapidLapsLogin | AccessType::RapidLapsElevation => {}
+                }
+                Ok(())
+            })();
+            if let Err(e) = read {
+                details["Error"] = e.code().as_str().into();
+                deny(details, Outcome::Failure)?;
+                return Ok(Err(e));
+            }
+            details["AccessDuration"] = grant.access_duration.clone().into();
+            audit::record(
+                self,
+                tx,
+                Event { event: "access.request", outcome: Outcome::Success, target_type: Some("device"), target_id: Some(&d.id), details },
+            )?;
+            Ok(Ok(grant))
+        })?
+    }
+}
