@@ -464,8 +464,9 @@ fn an_older_schema_backup_is_migrated_forward_on_restore() {
     // Restored over the v1 instance itself: migrated, and it opens at once on the same host.
     let r = ok_in(&old_dir, &["db", "restore", file.to_str().unwrap()], None);
     assert_eq!(r["BackupSchemaVersion"], 1);
-    assert_eq!(r["SchemaVersion"], 2);
-    assert_eq!(r["Migrated"], serde_json::json!([2]));
+    let target = ams_core::store::migrate::target_version();
+    assert_eq!(r["SchemaVersion"], target);
+    assert_eq!(r["Migrated"], serde_json::json!((2..=target).collect::<Vec<u32>>()));
     assert_eq!(r["RecoveryMode"], false);
     let st = ok_in(&old_dir, &["db", "status"], None);
     assert_eq!(st["PendingMigrations"].as_array().unwrap().len(), 0);
@@ -476,12 +477,13 @@ fn an_older_schema_backup_is_migrated_forward_on_restore() {
 #[test]
 fn scheduled_backups_go_to_the_backup_folder_and_are_pruned() {
     let i = Instance::new();
-    {
-        use ams_core::service::settings::{BACKUP_INTERVAL_HOURS, BACKUP_RETENTION_COUNT};
-        let ams = ams_core::Ams::open(&ams_core::OpenOptions::new(&i.dir)).unwrap();
-        ams.set_int_setting(&BACKUP_RETENTION_COUNT, 2).unwrap();
-        ams.set_int_setting(&BACKUP_INTERVAL_HOURS, 0).unwrap();
+    // The schedule is part of the service configuration.
+    let cfg = i.ok(&["service-config", "get"], None);
+    let names: Vec<&str> = cfg["Settings"].as_array().unwrap().iter().map(|s| s["Name"].as_str().unwrap()).collect();
+    for n in ["BackupEnabled", "BackupIntervalHours", "BackupRetentionCount", "BackupFolder"] {
+        assert!(names.contains(&n), "{n} in {names:?}");
     }
+    i.ok(&["service-config", "set", "--setting", "BackupRetentionCount=2", "--setting", "BackupIntervalHours=0"], None);
     let folder = i.dir.join("backups");
     let mut pruned_total = 0;
     let mut made = Vec::new();
@@ -509,12 +511,18 @@ fn scheduled_backups_go_to_the_backup_folder_and_are_pruned() {
     // With the default interval (24 h) a second run the same day is skipped.
     {
         use ams_core::service::settings::BACKUP_INTERVAL_HOURS;
+        // The library API sets it too.
         let ams = ams_core::Ams::open(&ams_core::OpenOptions::new(&i.dir)).unwrap();
         ams.set_int_setting(&BACKUP_INTERVAL_HOURS, 24).unwrap();
     }
     let r = i.ok(&["db", "backup", "--scheduled"], None);
     assert_eq!(r["BackedUp"], false);
     assert!(r["NextDue"].is_string());
+    // Another folder, relative to the data directory.
+    i.ok(&["service-config", "set", "--setting", "BackupFolder=elsewhere", "--setting", "BackupIntervalHours=0"], None);
+    let r = i.ok(&["db", "backup", "--scheduled"], None);
+    assert_eq!(r["Folder"], i.dir.join("elsewhere").to_str().unwrap());
+    assert_eq!(files_starting(&i.dir.join("elsewhere"), "ams-backup-").len(), 1);
     // --out and --scheduled exclude each other; one of them is needed.
     assert_eq!(i.err(&["db", "backup"], None).0, 2);
     assert_eq!(i.err(&["db", "backup", "--scheduled", "--out", "x"], None).0, 2);

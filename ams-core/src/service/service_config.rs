@@ -409,6 +409,12 @@ mod tests {
         );
         assert_eq!(list.check(SettingValue::Int(1)).unwrap_err().code(), ErrorCode::ServiceConfigInvalid);
         assert_eq!(find_setting("NoSuchThing").unwrap_err().code(), ErrorCode::ServiceSettingUnknown);
+        let folder = find_setting("backupfolder").unwrap();
+        assert_eq!(folder.type_name(), "Text");
+        assert_eq!(folder.parse(" /srv/ams backups ").unwrap(), SettingValue::Text(Some("/srv/ams backups".into())));
+        assert_eq!(folder.parse("").unwrap(), SettingValue::Text(None));
+        assert_eq!(folder.default_value(), SettingValue::Text(None));
+        assert!(folder.check(SettingValue::Text(Some("a\u{7}b".into()))).is_err());
         let mut u = ServiceConfigUpdate::new();
         u.set_assignment("FarmApiPort=444").unwrap();
         assert_eq!(u.set("FARMAPIPORT", SettingValue::Int(1)).unwrap_err().code(), ErrorCode::ServiceConfigInvalid);
