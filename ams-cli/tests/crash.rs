@@ -1,9 +1,10 @@
-//! Crash safety: `ams` processes doing writes, key rotations and migrations are killed with SIGKILL
+//! Crash safety: `ams` processes doing writes, key rotations, backups, restores and migrations are
+//! killed with SIGKILL
 //! at random moments. After every kill the harness checks that the database opens, SQLite's
 //! integrity check passes, every write the killed process had reported as committed is present,
 //! the master key unwraps and every secret opens.
 //!
-//! Short form (part of `cargo test`): 24 kills. Long form:
+//! Short form (part of `cargo test`): 25 kills. Long form:
 //! `AMS_CRASH_KILLS=200 cargo test -p ams-cli --test crash -- --nocapture`.
 #![cfg(unix)]
 
@@ -208,7 +209,7 @@ fn kill_after(mut child: Child, rng: &mut Rng, max_ms: u64) -> Child {
 
 #[test]
 fn sigkill_at_random_moments_loses_nothing_committed() {
-    let kills: u64 = std::env::var("AMS_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
+    let kills: u64 = std::env::var("AMS_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
     let seed = std::env::var("AMS_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
         let t = std::time::SystemTime::UNIX_EPOCH.elapsed().map(|d| d.as_nanos() as u64).unwrap_or(1);
         t | 1
@@ -217,9 +218,12 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
     let mut rng = Rng(seed);
     let mut w = World::new();
     let mut losses = 0;
-    let mut by_kind = [0u64; 3];
+    let mut by_kind = [0u64; 5];
+    let mut backups_complete = 0u64;
+    let mut backups_absent = 0u64;
+    let mut n_backup = 0u64;
     for k in 0..kills {
-        let kind = (k % 3) as usize;
+        let kind = (k % 5) as usize;
         by_kind[kind] += 1;
         match kind {
             0 | 1 => {
@@ -227,6 +231,52 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
                 let (child, lines) = w.start_writes(&mut rng, 40);
                 let child = kill_after(child, &mut rng, 400);
                 w.collect(child, &lines);
+            }
+            3 => {
+                // An online backup killed part-way: the file is complete and verifiable, or absent.
+                n_backup += 1;
+                let out = w.dir.parent().unwrap().join(format!("crash-{n_backup}.amsbak"));
+                let child = ams(&w.dir)
+                    .args(["db", "backup", "--out", out.to_str().unwrap()])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let child = kill_after(child, &mut rng, 120);
+                let _ = child.wait_with_output();
+                if out.exists() {
+                    run_ok(&w.dir, &["db", "verify", out.to_str().unwrap()], "");
+                    backups_complete += 1;
+                } else {
+                    backups_absent += 1;
+                }
+            }
+            4 => {
+                // A restore killed part-way: the instance holds either its old content or the backup's.
+                let backup = w.dir.parent().unwrap().join(format!("restore-src-{k}.amsbak"));
+                run_ok(&w.dir, &["db", "backup", "--out", backup.to_str().unwrap()], "");
+                // A write after the backup: present if the restore did not happen, gone if it did.
+                let dev = w.devices[0].clone();
+                let after = run_ok(&w.dir, &["agent", "submit-password", "--device-id", &dev, "--generate"], "");
+                let after_id = after["Id"].as_str().unwrap().to_string();
+                let child = ams(&w.dir)
+                    .args(["db", "restore", backup.to_str().unwrap()])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let child = kill_after(child, &mut rng, 300);
+                let _ = child.wait_with_output();
+                let conn = rusqlite::Connection::open(w.dir.join("ams.db")).unwrap();
+                let present: i64 = conn
+                    .query_row("SELECT COUNT(*) FROM device_passwords WHERE id = ?1", [&after_id], |r| r.get(0))
+                    .unwrap();
+                drop(conn);
+                if present == 1 {
+                    w.committed_uploads.insert(after_id);
+                }
+                // Nothing else was written between the backup and the restore, so every other
+                // committed write must be present whether or not the restore happened (check below).
             }
             _ => {
                 // Master-key rotation (re-seals every secret in one transaction).
@@ -277,10 +327,14 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
         w.checks += 1;
     }
     println!(
-        "crash: kills={} (writes {}, rotations {}, migrations {}), checks={}, committed uploads tracked={}, losses={losses}",
+        "crash: kills={} (writes {}, rotations {}, backups {} [{} complete, {} absent], restores {}, migrations {}), checks={}, committed uploads tracked={}, losses={losses}",
         kills + migration_kills,
         by_kind[0] + by_kind[1],
         by_kind[2],
+        by_kind[3],
+        backups_complete,
+        backups_absent,
+        by_kind[4],
         migration_kills,
         w.checks,
         w.committed_uploads.len()
