@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::groups::device_group_sids_in;
+use crate::service::jit::JitGrantRequest;
 use crate::service::keys::Keyring;
 use crate::service::rules::rule_display_name;
 use crate::service::secrets::{FveRecoveryKeyInfo, PasswordInfo};
@@ -141,8 +142,9 @@ pub struct EffectiveAccess {
     pub access: Vec<AccessDecisionInfo>,
 }
 
-/// What a granted JIT request returns. The group change itself belongs to the JIT engine, which
-/// this build does not have yet.
+/// What a granted JIT request returns. With a JIT directory configured the user is added to the
+/// group and the removal is scheduled (see [`crate::service::jit`]); without one the request only
+/// decides and audits, and says so.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct JitGrant {
@@ -150,12 +152,23 @@ pub struct JitGrant {
     pub group_name: String,
     /// For how long.
     pub duration: String,
-    /// Until when.
+    /// Until when (an active grant that may not be extended keeps its expiry).
     pub expiry: String,
-    /// Always `NotPerformed` in this build.
-    pub membership_change: &'static str,
-    /// Who performs the change.
-    pub note: &'static str,
+    /// `Added`, `AlreadyMember`, `Extended`, `ExpiryKept`, or `NotPerformed` when no directory
+    /// is configured.
+    pub membership_change: String,
+    /// The group's DN (when the change was made).
+    pub group_dn: Option<String>,
+    /// The scheduler job that removes the membership (when the change was made).
+    pub job_id: Option<String>,
+    /// Who performed the change.
+    pub note: String,
+    #[serde(skip)]
+    pub(crate) length: Duration,
+    #[serde(skip)]
+    pub(crate) allow_extension: bool,
+    #[serde(skip)]
+    pub(crate) maximum: Option<Duration>,
 }
 
 /// A granted access request.
@@ -485,13 +498,17 @@ impl Ams {
             )
             .hint("Request laps, laps-history, bitlocker or jit."));
         }
+        let directory = t == AccessType::Jit && self.jit_directory_configured()?;
         let keyring = match (t, keyring) {
+            (AccessType::Jit, None) if directory => {
+                return Err(Error::internal("access_request needs the keyring when a JIT directory is configured"));
+            }
             (AccessType::Jit, k) => k,
             (_, Some(k)) => Some(k),
             (_, None) => return Err(Error::internal("access_request needs the keyring to read secrets")),
         };
         let now_t = self.now_time();
-        self.store.write(|tx| {
+        let mut grant = self.store.write(|tx| {
             let d = match resolve(tx, &req.query.computer) {
                 Ok(d) => d,
                 Err(e) if matches!(e.code(), ErrorCode::DeviceNotFound | ErrorCode::DeviceAmbiguous) => {
@@ -647,8 +664,13 @@ impl Ams {
                             group_name: group,
                             duration: format_duration(g),
                             expiry,
-                            membership_change: "NotPerformed",
-                            note: "The group membership change is made by the JIT engine, which this build does not have yet; this request only decides and audits.",
+                            membership_change: "NotPerformed".into(),
+                            group_dn: None,
+                            job_id: None,
+                            note: "No JIT directory is configured, so no group membership was changed; this request only decided and audited. Configure one with `ams jit directory set`.".into(),
+                            length: g,
+                            allow_extension: decision.allow_extension,
+                            maximum: decision.maximum_duration,
                         });
                     }
                     AccessType::RapidLapsLogin | AccessType::RapidLapsElevation => {}
@@ -667,6 +689,32 @@ impl Ams {
                 Event { event: "access.request", outcome: Outcome::Success, target_type: Some("device"), target_id: Some(&d.id), details },
             )?;
             Ok(Ok(grant))
-        })?
+        })??;
+        if directory {
+            if let (Some(j), Some(k)) = (grant.jit.as_mut(), keyring) {
+                let r = self.jit_grant(
+                    k,
+                    &JitGrantRequest {
+                        user_sid: grant.user_sid.clone(),
+                        group_name: j.group_name.clone(),
+                        duration: j.length,
+                        allow_extension: j.allow_extension,
+                        maximum_duration: j.maximum,
+                        device_id: Some(grant.device_id.clone()),
+                        computer_name: Some(grant.computer_name.clone()),
+                        rule_id: Some(grant.matched_rule.clone()).filter(|r| !r.is_empty()),
+                    },
+                )?;
+                j.membership_change = r.membership_change;
+                j.expiry = r.expiry.clone();
+                j.group_dn = Some(r.group_dn);
+                j.job_id = Some(r.job_id);
+                j.note =
+                    "The membership was changed in the JIT directory; `ams jit run-due` removes it when it expires."
+                        .into();
+                grant.access_expiry = Some(r.expiry);
+            }
+        }
+        Ok(grant)
     }
 }

@@ -52,6 +52,16 @@ pub const RATE_LIMIT_PER_USER_PER_HOUR: IntSetting =
 pub const RATE_LIMIT_PER_USER_PER_DAY: IntSetting =
     IntSetting { key: "RateLimitPerUserRequestsPerDay", default: 100, min: 1, max: 1_000_000 };
 
+/// Minutes between JIT group creation delta syncs.
+pub const JIT_DELTA_SYNC_INTERVAL_MINUTES: IntSetting =
+    IntSetting { key: "JitDeltaSyncIntervalMinutes", default: 1, min: 1, max: 10_080 };
+/// Minutes between JIT group creation full syncs.
+pub const JIT_FULL_SYNC_INTERVAL_MINUTES: IntSetting =
+    IntSetting { key: "JitFullSyncIntervalMinutes", default: 60, min: 1, max: 10_080 };
+/// JIT membership removal attempts before a scheduler job is marked failed.
+pub const JIT_MAX_REMOVAL_RETRY_ATTEMPTS: IntSetting =
+    IntSetting { key: "MaximumJitRemovalRetryAttempts", default: 80, min: 1, max: 100_000 };
+
 /// Every numeric setting.
 pub const INT_SETTINGS: &[IntSetting] = &[
     PASSWORD_MAX_AGE_DAYS,
@@ -65,6 +75,9 @@ pub const INT_SETTINGS: &[IntSetting] = &[
     RATE_LIMIT_PER_USER_PER_MINUTE,
     RATE_LIMIT_PER_USER_PER_HOUR,
     RATE_LIMIT_PER_USER_PER_DAY,
+    JIT_DELTA_SYNC_INTERVAL_MINUTES,
+    JIT_FULL_SYNC_INTERVAL_MINUTES,
+    JIT_MAX_REMOVAL_RETRY_ATTEMPTS,
 ];
 
 impl IntSetting {

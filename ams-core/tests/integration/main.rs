@@ -7,4 +7,6 @@ mod config;
 mod data_plane;
 mod fixture;
 mod fuzz_regressions;
+mod jit;
 mod keys;
+mod slapd;
