@@ -980,15 +980,16 @@ impl Ams {
         };
         let now_t = self.now_time();
         let now = format_time(now_t);
-        let wanted = now_t + req.duration;
-        let cap = now_t + req.maximum_duration.unwrap_or(req.duration).max(req.duration);
+        // The granted length never exceeds the maximum (from now), for a new grant or an extension.
+        let cap = now_t + req.maximum_duration.unwrap_or(req.duration);
+        let wanted = (now_t + req.duration).min(cap);
         self.store.write(|tx| {
             let existing = tx.pending_jit_job(&user_sid, &group_dn)?;
             let (job, change) = match existing {
                 Some(mut j) => {
                     let cur = parse_time(&j.due_at)?;
                     let change = if req.allow_extension && wanted > cur {
-                        j.due_at = format_time(wanted.min(cap));
+                        j.due_at = format_time(wanted);
                         "Extended"
                     } else {
                         "ExpiryKept"

@@ -67,7 +67,7 @@ fn grant_then_removal_after_expiry() {
     assert_eq!(g.membership_change, "Added");
     assert_eq!(g.member_dn, alice_dn());
     assert_eq!(g.group_dn, jit_group_dn());
-    assert_eq!(g.expiry, "2026-03-01T13:00:00Z");
+    assert_eq!(g.expiry, "2026-03-01T13:00:00.000000Z");
     assert!(s.members(&jit_group_dn()).contains(&alice_dn()));
     let jobs = f.ams.jit_jobs(false).unwrap();
     assert_eq!(jobs.len(), 1);
@@ -155,11 +155,11 @@ fn extension_follows_the_rule() {
     // Without extension the expiry is kept.
     let kept = f.ams.jit_grant(&f.keyring, &grant(60, false, None)).unwrap();
     assert_eq!(kept.membership_change, "ExpiryKept");
-    assert_eq!((kept.job_id.as_str(), kept.expiry.as_str()), (first.job_id.as_str(), "2026-03-01T13:00:00Z"));
+    assert_eq!((kept.job_id.as_str(), kept.expiry.as_str()), (first.job_id.as_str(), "2026-03-01T13:00:00.000000Z"));
     // With extension it moves, capped at now + maximum.
     let ext = f.ams.jit_grant(&f.keyring, &grant(240, true, Some(Duration::minutes(90)))).unwrap();
     assert_eq!(ext.membership_change, "Extended");
-    assert_eq!((ext.job_id.as_str(), ext.expiry.as_str()), (first.job_id.as_str(), "2026-03-01T14:00:00Z"));
+    assert_eq!((ext.job_id.as_str(), ext.expiry.as_str()), (first.job_id.as_str(), "2026-03-01T14:00:00.000000Z"));
     assert_eq!(f.ams.jit_jobs(false).unwrap().len(), 1);
 }
 
@@ -341,7 +341,7 @@ fn access_request_performs_the_membership_change() {
     let j = g.jit.unwrap();
     assert_eq!(j.membership_change, "Added");
     assert_eq!(j.group_dn.as_deref(), Some(jit_group_dn().as_str()));
-    assert_eq!(g.access_expiry.as_deref(), Some("2026-03-01T13:00:00Z"));
+    assert_eq!(g.access_expiry.as_deref(), Some("2026-03-01T13:00:00.000000Z"));
     assert!(s.members(&jit_group_dn()).contains(&alice_dn()));
     let job = f.ams.jit_job(j.job_id.as_deref().unwrap()).unwrap();
     assert_eq!(job.device_id.as_deref(), Some(id.as_str()));
@@ -350,7 +350,7 @@ fn access_request_performs_the_membership_change() {
     f.clock.advance(Duration::minutes(30));
     let again = f.ams.access_request(Some(&f.keyring), &req).unwrap();
     assert_eq!(again.jit.unwrap().membership_change, "ExpiryKept");
-    assert_eq!(again.access_expiry.as_deref(), Some("2026-03-01T13:00:00Z"));
+    assert_eq!(again.access_expiry.as_deref(), Some("2026-03-01T13:00:00.000000Z"));
 }
 
 #[test]
