@@ -212,7 +212,8 @@ fn jit_cycle_with_scheduler_jobs_against_slapd() {
     assert_eq!(i.ok(&["jit", "directory", "get"])["Configured"], false);
     // Nothing queued: a timer may run it before JIT is set up.
     assert_eq!(i.ok(&["jit", "run-due"])["Due"], 0);
-    let (code, e) = i.err(&["jit", "grant", "--user-sid", ALICE_SID, "--group-name", "JIT-PC1", "--duration", "1h"]);
+    let (code, e) =
+        i.err(&["jit", "grant", "--user-sid", ALICE_SID, "--group-name", "JIT-PC1", "--duration", "1:00:00"]);
     assert_eq!((code, e["code"].as_str().unwrap()), (10, "AMS-JIT-0001"));
     configure(&i, &s);
     assert_eq!(i.ok(&["jit-scheduler-job", "get"]), Value::Array(vec![]));
@@ -227,7 +228,7 @@ fn jit_cycle_with_scheduler_jobs_against_slapd() {
         "--group-name",
         "JIT-PC1",
         "--duration",
-        "1h",
+        "1:00:00",
         "--computer-name",
         "PC1",
     ]);
@@ -270,7 +271,7 @@ fn jit_cycle_with_scheduler_jobs_against_slapd() {
 
     // A job that keeps failing ends up under --failed-only and can be removed.
     i.ok(&["active-directory-jit-options", "set", "--maximum-jit-removal-retry-attempts", "1"]);
-    let g2 = i.ok(&["jit", "grant", "--user-sid", ALICE_SID, "--group-name", "JIT-PC1", "--duration", "5m"]);
+    let g2 = i.ok(&["jit", "grant", "--user-sid", ALICE_SID, "--group-name", "JIT-PC1", "--duration", "0:05"]);
     let job2 = g2["JobId"].as_str().unwrap().to_string();
     s.stop();
     let r = i.ok(&["jit", "run-due", "--now", later]);

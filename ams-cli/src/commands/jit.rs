@@ -219,7 +219,7 @@ pub struct JitGrantArgs {
     /// The group's account name.
     #[arg(long, value_name = "NAME")]
     pub group_name: String,
-    /// How long, e.g. 1h or 30m.
+    /// How long: 1:00:00 (one hour), 0:30 (30 minutes), 1.00:00:00 (one day) or PT1H30M.
     #[arg(long, value_name = "DURATION")]
     pub duration: String,
     /// Move the expiry of an active grant later (otherwise it is kept).
