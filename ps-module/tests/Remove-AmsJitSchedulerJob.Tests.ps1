@@ -17,8 +17,9 @@ Describe 'Remove-AmsJitSchedulerJob' {
         Clear-AmsStubResponse
     }
 
-    It 'has no -Force, like upstream' {
+    It 'has no -Force, like upstream, and is a High impact removal' {
         (Get-Command -Name Remove-AmsJitSchedulerJob).Parameters.ContainsKey('Force') | Should -BeFalse
+        Get-AmsConfirmImpact Remove-AmsJitSchedulerJob | Should -BeExactly 'High'
     }
 
     It 'removes a job by id' {

@@ -31,7 +31,7 @@ Describe 'Set-AmsActiveDirectoryJitOptions' {
     }
 
     It 'joins DC locator modes with commas' {
-        $null = Set-AmsActiveDirectoryJitOptions -DcLocatorMode SiteLookup, LocalDcLocator
+        $null = Set-AmsActiveDirectoryJitOptions -DcLocatorMode @('SiteLookup', 'LocalDcLocator')
         (Get-AmsStubCall).Argv -join '|' | Should -BeExactly 'active-directory-jit-options|set|--dc-locator-mode|SiteLookup,LocalDcLocator'
     }
 

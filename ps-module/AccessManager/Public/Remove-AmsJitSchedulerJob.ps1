@@ -7,7 +7,9 @@ function Remove-AmsJitSchedulerJob {
     Removes a scheduler job. The group membership it would have removed is left as it is, so
     remove the user from the group yourself if the access must end.
 
-    Upstream has no -Force and no prompt for this cmdlet; -WhatIf and -Confirm are available.
+    Asks for confirmation (ConfirmImpact is High), like every removal in this module; pass
+    -Confirm:$false to skip the prompt. Upstream has no -Force for this cmdlet, so neither does
+    this function.
 
     Runs `ams jit-scheduler-job remove`.
 
@@ -32,7 +34,7 @@ function Remove-AmsJitSchedulerJob {
     Removes one job.
 
     .EXAMPLE
-    Get-AmsJitSchedulerJob -FailedOnly | Remove-AmsJitSchedulerJob
+    Get-AmsJitSchedulerJob -FailedOnly | Remove-AmsJitSchedulerJob -Confirm:$false
 
     Clears the failed jobs after they were dealt with by hand.
 
@@ -42,7 +44,7 @@ function Remove-AmsJitSchedulerJob {
     .LINK
     Get-AmsJitSchedulerJob
     #>
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType([void])]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
