@@ -16,6 +16,7 @@ use crate::authz::engine::{
 use crate::authz::sid::parse_sid;
 use crate::authz::{AccessType, AceKind, ReasonRequirement, TargetType};
 use crate::clock::{format_time, parse_time};
+use crate::directory::Directory;
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::devices::{DeviceSelector, resolve};
@@ -34,8 +35,8 @@ use crate::store::{DeviceRow, PrincipalTable, Tx};
 /// Longest reason accepted.
 pub const MAX_REASON_CHARS: usize = 1024;
 
-/// What the caller knows about the computer in a directory (there is no directory provider in
-/// this build, so a front end passes what it knows).
+/// What the caller knows about the computer in a directory. For JIT requests with a configured
+/// JIT directory and no DN given, the DN and direct group SIDs are read from the directory.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryInfo {
     /// The computer's AD distinguished name (for container targets).
@@ -487,7 +488,7 @@ impl Ams {
     /// outcome, all in one transaction. Refusals are errors: [`ErrorCode::AccessDenied`],
     /// [`ErrorCode::ReasonRequired`], [`ErrorCode::RateLimited`].
     pub fn access_request(&self, keyring: Option<&Keyring>, req: &AccessRequest) -> Result<AccessGrant> {
-        let (caller, dir) = check_query(&req.query)?;
+        let (caller, mut dir) = check_query(&req.query)?;
         let reason = check_reason(req.reason.as_deref())?;
         let source = req.source_address.as_deref().map(parse_source_address).transpose()?;
         let t = req.access_type;
@@ -507,6 +508,21 @@ impl Ams {
             (_, Some(k)) => Some(k),
             (_, None) => return Err(Error::internal("access_request needs the keyring to read secrets")),
         };
+        if directory && dir.distinguished_name.is_none() {
+            // The front end passed no directory facts: ask the directory for the computer's DN and
+            // groups (an unknown computer keeps the facts empty; the rules then decide).
+            let name = self.store.read(|tx| Ok(resolve(tx, &req.query.computer).ok().map(|d| d.name)))?;
+            if let (Some(name), Some(k)) = (name, keyring) {
+                if let Some(c) = self.open_jit_directory(k)?.computer(&name)? {
+                    dir.distinguished_name = Some(c.dn);
+                    for sid in c.group_sids {
+                        if !dir.ad_group_sids.contains(&sid) {
+                            dir.ad_group_sids.push(sid);
+                        }
+                    }
+                }
+            }
+        }
         let now_t = self.now_time();
         let mut grant = self.store.write(|tx| {
             let d = match resolve(tx, &req.query.computer) {

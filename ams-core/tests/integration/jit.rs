@@ -351,6 +351,14 @@ fn access_request_performs_the_membership_change() {
     let again = f.ams.access_request(Some(&f.keyring), &req).unwrap();
     assert_eq!(again.jit.unwrap().membership_change, "ExpiryKept");
     assert_eq!(again.access_expiry.as_deref(), Some("2026-03-01T13:00:00.000000Z"));
+
+    // Without the DN from the front end, the computer's DN comes from the directory, so the
+    // container rule still matches.
+    let mut bare = req.clone();
+    bare.query.directory = DirectoryInfo::default();
+    let g = f.ams.access_request(Some(&f.keyring), &bare).unwrap();
+    assert_eq!(g.jit.unwrap().membership_change, "ExpiryKept");
+    assert_eq!(g.matched_rule, job.rule_id.unwrap());
 }
 
 #[test]
