@@ -107,6 +107,18 @@ pub enum Command {
     /// Rule-checked, rate-limited, audited access requests (for trusted front ends).
     #[command(subcommand)]
     Access(commands::authz::AccessCommand),
+    /// JIT group creation rules (New/Get/Set/Remove-AmsActiveDirectoryJitGroupCreationRule).
+    #[command(subcommand)]
+    ActiveDirectoryJitGroupCreationRule(commands::jit::JitGroupRuleCommand),
+    /// The JIT engine's options (Get/Set-AmsActiveDirectoryJitOptions).
+    #[command(subcommand)]
+    ActiveDirectoryJitOptions(commands::jit::JitOptionsCommand),
+    /// The JIT scheduler's removal jobs (Get/Remove-AmsJitSchedulerJob).
+    #[command(subcommand)]
+    JitSchedulerJob(commands::jit::JitJobCommand),
+    /// Just-in-time access: the directory, admin grants, the scheduler run and the group sync.
+    #[command(subcommand)]
+    Jit(commands::jit::JitCommand),
 }
 
 /// A parsed command line.

@@ -406,7 +406,8 @@ fn powershell_module_matches_ams_commands() {
             common_only.iter().chain(module_only.get(name).into_iter().flatten()).cloned().collect();
         for flag in flags {
             let p = pascal(&flag.name);
-            match f.params.get(&p) {
+            // PowerShell parameter names are case-insensitive (-ComputerOU is --computer-ou).
+            match f.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(&p)).map(|(_, v)| v) {
                 None => problems.push(format!("{name}: flag {} of `{verb}` has no parameter -{p}", flag.name)),
                 Some(ty) => {
                     if flag.kind == "switch" && ty != "switch" {
@@ -427,9 +428,9 @@ fn powershell_module_matches_ams_commands() {
                 ));
             }
         }
-        let flag_params: BTreeSet<String> = flags.iter().map(|fl| pascal(&fl.name)).collect();
+        let flag_params: BTreeSet<String> = flags.iter().map(|fl| pascal(&fl.name).to_ascii_lowercase()).collect();
         for p in f.params.keys() {
-            if !flag_params.contains(p) && !only.contains(p) {
+            if !flag_params.contains(&p.to_ascii_lowercase()) && !only.contains(p) {
                 problems.push(format!(
                     "{name}: parameter -{p} has no flag in `{verb}` and is not module-only in parity.json"
                 ));

@@ -309,6 +309,23 @@ error_codes! {
     BackupUsePlatformTools = ("AMS-BAK-0005", Config),
     /// Another process holds the instance, so it cannot be restored now.
     InstanceBusy = ("AMS-BAK-0006", Conflict),
+    // Just-in-time access: the directory provider, JIT group creation rules, JIT options, scheduler jobs.
+    /// No JIT directory is configured.
+    JitDirectoryNotConfigured = ("AMS-JIT-0001", Config),
+    /// The directory could not be reached or refused the bind.
+    DirectoryUnavailable = ("AMS-JIT-0002", Unavailable),
+    /// The directory refused an operation (add, remove, create, search).
+    DirectoryOperationFailed = ("AMS-JIT-0003", Unavailable),
+    /// A user, group or computer was not found in the directory.
+    DirectoryObjectNotFound = ("AMS-JIT-0004", NotFound),
+    /// No JIT group creation rule has this id.
+    JitGroupRuleNotFound = ("AMS-JIT-0005", NotFound),
+    /// A JIT group creation rule or directory setting is not valid.
+    JitGroupRuleInvalid = ("AMS-JIT-0006", InvalidInput),
+    /// No JIT scheduler job has this id.
+    JitJobNotFound = ("AMS-JIT-0007", NotFound),
+    /// A JIT option value is not valid.
+    JitOptionInvalid = ("AMS-JIT-0008", InvalidInput),
 }
 
 /// The error type of every public `ams-core` function.

@@ -24,6 +24,7 @@ pub mod ams;
 pub mod authz;
 pub mod clock;
 pub mod crypto;
+pub mod directory;
 pub mod error;
 pub mod instance;
 pub mod lock;

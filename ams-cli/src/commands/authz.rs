@@ -915,7 +915,11 @@ pub fn run_access(ctx: &Ctx, c: AccessCommand) -> Result<Value> {
                 source_address: a.source_address.clone(),
                 requested_duration: a.duration.as_deref().map(parse_duration).transpose()?,
             };
-            let keyring = if access_type == AccessType::Jit { None } else { Some(ams.unlock()?) };
+            let keyring = if access_type == AccessType::Jit && !ams.jit_directory_configured()? {
+                None
+            } else {
+                Some(ams.unlock()?)
+            };
             to_json(&ams.access_request(keyring.as_ref(), &req)?)
         }
     }

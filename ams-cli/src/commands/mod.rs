@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod group;
 pub mod idp;
 pub mod instance;
+pub mod jit;
 pub mod key;
 pub mod meta;
 pub mod regkey;
@@ -76,5 +77,9 @@ pub fn run(p: Parsed) -> Result<Value> {
         Command::RoleAuthorizationRule(c) => authz::run_role(&ctx, c),
         Command::EffectiveAccess(c) => authz::run_effective(&ctx, c),
         Command::Access(c) => authz::run_access(&ctx, c),
+        Command::ActiveDirectoryJitGroupCreationRule(c) => jit::run_group_rule(&ctx, c),
+        Command::ActiveDirectoryJitOptions(c) => jit::run_options(&ctx, c),
+        Command::JitSchedulerJob(c) => jit::run_job(&ctx, c),
+        Command::Jit(c) => jit::run(&ctx, c),
     }
 }

@@ -16,10 +16,12 @@ use crate::authz::engine::{
 use crate::authz::sid::parse_sid;
 use crate::authz::{AccessType, AceKind, ReasonRequirement, TargetType};
 use crate::clock::{format_time, parse_time};
+use crate::directory::Directory;
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::groups::device_group_sids_in;
+use crate::service::jit::JitGrantRequest;
 use crate::service::keys::Keyring;
 use crate::service::rules::rule_display_name;
 use crate::service::secrets::{FveRecoveryKeyInfo, PasswordInfo};
@@ -33,8 +35,8 @@ use crate::store::{DeviceRow, PrincipalTable, Tx};
 /// Longest reason accepted.
 pub const MAX_REASON_CHARS: usize = 1024;
 
-/// What the caller knows about the computer in a directory (there is no directory provider in
-/// this build, so a front end passes what it knows).
+/// What the caller knows about the computer in a directory. For JIT requests with a configured
+/// JIT directory and no DN given, the DN and direct group SIDs are read from the directory.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryInfo {
     /// The computer's AD distinguished name (for container targets).
@@ -141,8 +143,9 @@ pub struct EffectiveAccess {
     pub access: Vec<AccessDecisionInfo>,
 }
 
-/// What a granted JIT request returns. The group change itself belongs to the JIT engine, which
-/// this build does not have yet.
+/// What a granted JIT request returns. With a JIT directory configured the user is added to the
+/// group and the removal is scheduled (see [`crate::service::jit`]); without one the request only
+/// decides and audits, and says so.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct JitGrant {
@@ -150,12 +153,23 @@ pub struct JitGrant {
     pub group_name: String,
     /// For how long.
     pub duration: String,
-    /// Until when.
+    /// Until when (an active grant that may not be extended keeps its expiry).
     pub expiry: String,
-    /// Always `NotPerformed` in this build.
-    pub membership_change: &'static str,
-    /// Who performs the change.
-    pub note: &'static str,
+    /// `Added`, `AlreadyMember`, `Extended`, `ExpiryKept`, or `NotPerformed` when no directory
+    /// is configured.
+    pub membership_change: String,
+    /// The group's DN (when the change was made).
+    pub group_dn: Option<String>,
+    /// The scheduler job that removes the membership (when the change was made).
+    pub job_id: Option<String>,
+    /// Who performed the change.
+    pub note: String,
+    #[serde(skip)]
+    pub(crate) length: Duration,
+    #[serde(skip)]
+    pub(crate) allow_extension: bool,
+    #[serde(skip)]
+    pub(crate) maximum: Option<Duration>,
 }
 
 /// A granted access request.
@@ -474,7 +488,7 @@ impl Ams {
     /// outcome, all in one transaction. Refusals are errors: [`ErrorCode::AccessDenied`],
     /// [`ErrorCode::ReasonRequired`], [`ErrorCode::RateLimited`].
     pub fn access_request(&self, keyring: Option<&Keyring>, req: &AccessRequest) -> Result<AccessGrant> {
-        let (caller, dir) = check_query(&req.query)?;
+        let (caller, mut dir) = check_query(&req.query)?;
         let reason = check_reason(req.reason.as_deref())?;
         let source = req.source_address.as_deref().map(parse_source_address).transpose()?;
         let t = req.access_type;
@@ -485,13 +499,32 @@ impl Ams {
             )
             .hint("Request laps, laps-history, bitlocker or jit."));
         }
+        let directory = t == AccessType::Jit && self.jit_directory_configured()?;
         let keyring = match (t, keyring) {
+            (AccessType::Jit, None) if directory => {
+                return Err(Error::internal("access_request needs the keyring when a JIT directory is configured"));
+            }
             (AccessType::Jit, k) => k,
             (_, Some(k)) => Some(k),
             (_, None) => return Err(Error::internal("access_request needs the keyring to read secrets")),
         };
+        if directory && dir.distinguished_name.is_none() {
+            // The front end passed no directory facts: ask the directory for the computer's DN and
+            // groups (an unknown computer keeps the facts empty; the rules then decide).
+            let name = self.store.read(|tx| Ok(resolve(tx, &req.query.computer).ok().map(|d| d.name)))?;
+            if let (Some(name), Some(k)) = (name, keyring) {
+                if let Some(c) = self.open_jit_directory(k)?.computer(&name)? {
+                    dir.distinguished_name = Some(c.dn);
+                    for sid in c.group_sids {
+                        if !dir.ad_group_sids.contains(&sid) {
+                            dir.ad_group_sids.push(sid);
+                        }
+                    }
+                }
+            }
+        }
         let now_t = self.now_time();
-        self.store.write(|tx| {
+        let mut grant = self.store.write(|tx| {
             let d = match resolve(tx, &req.query.computer) {
                 Ok(d) => d,
                 Err(e) if matches!(e.code(), ErrorCode::DeviceNotFound | ErrorCode::DeviceAmbiguous) => {
@@ -647,8 +680,13 @@ impl Ams {
                             group_name: group,
                             duration: format_duration(g),
                             expiry,
-                            membership_change: "NotPerformed",
-                            note: "The group membership change is made by the JIT engine, which this build does not have yet; this request only decides and audits.",
+                            membership_change: "NotPerformed".into(),
+                            group_dn: None,
+                            job_id: None,
+                            note: "No JIT directory is configured, so no group membership was changed; this request only decided and audited. Configure one with `ams jit directory set`.".into(),
+                            length: g,
+                            allow_extension: decision.allow_extension,
+                            maximum: decision.maximum_duration,
                         });
                     }
                     AccessType::RapidLapsLogin | AccessType::RapidLapsElevation => {}
@@ -667,6 +705,32 @@ impl Ams {
                 Event { event: "access.request", outcome: Outcome::Success, target_type: Some("device"), target_id: Some(&d.id), details },
             )?;
             Ok(Ok(grant))
-        })?
+        })??;
+        if directory {
+            if let (Some(j), Some(k)) = (grant.jit.as_mut(), keyring) {
+                let r = self.jit_grant(
+                    k,
+                    &JitGrantRequest {
+                        user_sid: grant.user_sid.clone(),
+                        group_name: j.group_name.clone(),
+                        duration: j.length,
+                        allow_extension: j.allow_extension,
+                        maximum_duration: j.maximum,
+                        device_id: Some(grant.device_id.clone()),
+                        computer_name: Some(grant.computer_name.clone()),
+                        rule_id: Some(grant.matched_rule.clone()).filter(|r| !r.is_empty()),
+                    },
+                )?;
+                j.membership_change = r.membership_change;
+                j.expiry = r.expiry.clone();
+                j.group_dn = Some(r.group_dn);
+                j.job_id = Some(r.job_id);
+                j.note =
+                    "The membership was changed in the JIT directory; `ams jit run-due` removes it when it expires."
+                        .into();
+                grant.access_expiry = Some(r.expiry);
+            }
+        }
+        Ok(grant)
     }
 }

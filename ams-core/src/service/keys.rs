@@ -23,8 +23,11 @@ use crate::store::{InstanceRow, MasterKeyRow, ProtectorRow, Tx};
 
 /// Every column that holds values sealed under the master key: (table, id column, column).
 /// Rotation re-seals exactly these; a test checks that every `sealed_*` column is listed.
-pub const SEALED_COLUMNS: &[(&str, &str, &str)] =
-    &[("certificates", "thumbprint", "sealed_private_key"), ("registration_keys", "id", "sealed_key")];
+pub const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("certificates", "thumbprint", "sealed_private_key"),
+    ("registration_keys", "id", "sealed_key"),
+    ("jit_directory", "id", "sealed_bind_password"),
+];
 
 /// The unlocked master key. Only [`Ams::unlock`] and [`Ams::recover`] make one, so code that
 /// opens secrets cannot run without the key being available.

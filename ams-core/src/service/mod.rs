@@ -11,6 +11,7 @@ pub mod devices;
 pub mod diagnostics;
 pub mod groups;
 pub mod host_config;
+pub mod jit;
 pub mod keys;
 pub mod regkeys;
 pub mod rule_import;

@@ -61,6 +61,15 @@ pub const BACKUP_INTERVAL_HOURS: IntSetting = IntSetting { key: "BackupIntervalH
 /// Scheduled backups kept in the backup folder (older ones are deleted after each new one).
 pub const BACKUP_RETENTION_COUNT: IntSetting =
     IntSetting { key: "BackupRetentionCount", default: 14, min: 1, max: 10_000 };
+/// Minutes between JIT group creation delta syncs.
+pub const JIT_DELTA_SYNC_INTERVAL_MINUTES: IntSetting =
+    IntSetting { key: "JitDeltaSyncIntervalMinutes", default: 1, min: 1, max: 10_080 };
+/// Minutes between JIT group creation full syncs.
+pub const JIT_FULL_SYNC_INTERVAL_MINUTES: IntSetting =
+    IntSetting { key: "JitFullSyncIntervalMinutes", default: 60, min: 1, max: 10_080 };
+/// JIT membership removal attempts before a scheduler job is marked failed.
+pub const JIT_MAX_REMOVAL_RETRY_ATTEMPTS: IntSetting =
+    IntSetting { key: "MaximumJitRemovalRetryAttempts", default: 80, min: 1, max: 100_000 };
 
 /// Every numeric setting.
 pub const INT_SETTINGS: &[IntSetting] = &[
@@ -78,6 +87,9 @@ pub const INT_SETTINGS: &[IntSetting] = &[
     BACKUP_ENABLED,
     BACKUP_INTERVAL_HOURS,
     BACKUP_RETENTION_COUNT,
+    JIT_DELTA_SYNC_INTERVAL_MINUTES,
+    JIT_FULL_SYNC_INTERVAL_MINUTES,
+    JIT_MAX_REMOVAL_RETRY_ATTEMPTS,
 ];
 
 /// A text setting.

@@ -46,6 +46,7 @@ pub const SQLITE_MIGRATIONS: &[Migration] = &[
     migration!(2, "0002", "data_plane"),
     migration!(3, "0003", "authorization"),
     migration!(4, "0004", "audit_append_only"),
+    migration!(5, "0005", "jit"),
 ];
 
 /// The schema version this binary expects.

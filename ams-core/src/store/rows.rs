@@ -398,3 +398,106 @@ pub enum PrincipalTable {
     /// Principals of role authorization rules.
     Role,
 }
+
+/// The directory the JIT engine works in (one row).
+#[derive(Debug, Clone)]
+pub struct JitDirectoryRow {
+    /// LDAP URL (`ldap://host:port`).
+    pub url: String,
+    /// DN the service binds as.
+    pub bind_dn: String,
+    /// Where users, computers and groups are searched.
+    pub base_dn: String,
+    /// Attribute holding an object's SID.
+    pub sid_attribute: String,
+    /// `binary` (AD's objectSid) or `string` (S-1-5-... text).
+    pub sid_format: String,
+    /// Attribute listing a group's member DNs.
+    pub member_attribute: String,
+    /// Attribute holding the account name of groups and computers.
+    pub name_attribute: String,
+    /// Object class of groups.
+    pub group_object_class: String,
+    /// Object class of computers.
+    pub computer_object_class: String,
+    /// Attribute receiving the AD group type on creation (empty: none).
+    pub group_type_attribute: String,
+    /// Member put into newly created groups (for schemas where a group needs one).
+    pub initial_member_dn: Option<String>,
+    /// The bind password sealed under the master key.
+    pub sealed_bind_password: Option<Vec<u8>>,
+    /// Last change.
+    pub updated_at: String,
+}
+
+/// A JIT group creation rule.
+#[derive(Debug, Clone)]
+pub struct JitGroupRuleRow {
+    /// Rule id (UUID).
+    pub id: String,
+    /// OU searched for computers.
+    pub computer_ou: String,
+    /// Search below ComputerOU too.
+    pub subtree: bool,
+    /// OU the groups are created in.
+    pub group_ou: String,
+    /// Name template with `%computerName%`.
+    pub group_name_template: String,
+    /// Description of created groups.
+    pub group_description: Option<String>,
+    /// `DomainLocal`, `Global` or `Universal`.
+    pub group_type: String,
+    /// Delete groups in GroupOU that match no computer (at a full sync).
+    pub enable_jit_group_deletion: bool,
+    /// Give created groups a Unix GID.
+    pub create_unix_gid: bool,
+    /// Attribute for the GID.
+    pub unix_gid_attribute_name: String,
+    /// GID offset.
+    pub unix_gid_start_range: i64,
+    /// When a full sync was asked for (cleared by the sync).
+    pub full_sync_requested_at: Option<String>,
+    /// Last sync of this rule.
+    pub last_sync_at: Option<String>,
+    /// Creation time.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+}
+
+/// A JIT scheduler job: one membership removal.
+#[derive(Debug, Clone)]
+pub struct JitJobRow {
+    /// Job id (UUID).
+    pub id: String,
+    /// Always `ActiveDirectoryGroupRemoval`.
+    pub job_type: String,
+    /// The user's SID.
+    pub user_sid: String,
+    /// The user's DN in the directory.
+    pub member_dn: String,
+    /// The group's DN.
+    pub group_dn: String,
+    /// The group's name.
+    pub group_name: String,
+    /// The device the access was for.
+    pub device_id: Option<String>,
+    /// Its name.
+    pub computer_name: Option<String>,
+    /// The authorization rule that granted it.
+    pub rule_id: Option<String>,
+    /// When the membership is to be removed.
+    pub due_at: String,
+    /// Removal attempts so far.
+    pub attempts: i64,
+    /// Last attempt.
+    pub last_attempt_at: Option<String>,
+    /// Last error.
+    pub last_error: Option<String>,
+    /// `pending`, `failed` or `done`.
+    pub state: String,
+    /// Creation time.
+    pub created_at: String,
+    /// When it was done or abandoned.
+    pub completed_at: Option<String>,
+}

@@ -8,4 +8,6 @@ mod config;
 mod data_plane;
 mod fixture;
 mod fuzz_regressions;
+mod jit;
 mod keys;
+mod slapd;

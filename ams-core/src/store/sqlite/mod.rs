@@ -6,6 +6,7 @@ mod cert_recovery;
 mod config;
 mod data_plane;
 mod foundation;
+mod jit;
 
 pub use config::probe;
 
