@@ -60,3 +60,26 @@ fn pfx_regressions() {
         assert!(pfx::decode(&data, "fuzzing password 1").is_err(), "{} decoded", p.display());
     }
 }
+
+#[test]
+fn backup_regressions() {
+    let cases = inputs("backup");
+    assert!(!cases.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    for (p, data) in cases {
+        let path = dir.path().join("input.amsbak");
+        std::fs::write(&path, &data).unwrap();
+        assert!(ams_core::service::backup::format::read_header(&path).is_err(), "{} parsed", p.display());
+    }
+}
+
+#[test]
+fn csv_import_regressions() {
+    let cases = inputs("csv_import");
+    assert!(!cases.is_empty());
+    let f = crate::fixture::Fixture::bare();
+    for (_, data) in cases {
+        let opts = ams_core::service::rule_import::ImportOptions::default();
+        let _ = f.ams.computer_rule_import_csv(&data, &opts);
+    }
+}

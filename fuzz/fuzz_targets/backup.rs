@@ -1,0 +1,19 @@
+//! Backup files: header, manifest and checksum parsing never panics, whatever the bytes.
+#![no_main]
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+
+static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+
+fuzz_target!(|data: &[u8]| {
+    let dir = DIR.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("ams-fuzz-backup-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&d);
+        d
+    });
+    let path = dir.join("input.amsbak");
+    if std::fs::write(&path, data).is_ok() {
+        let _ = ams_core::service::backup::format::read_header(&path);
+    }
+});
