@@ -138,6 +138,31 @@ Describe 'Running ams' {
         $failures[0].Exception.Message | Should -Match 'exit code 7'
         $failures[0].Exception.Message | Should -Match 'disk on fire'
     }
+
+    It 'puts positional values last, after --, and leaves them out when there are none' {
+        $null = InModuleScope AccessManager {
+            # An advanced script block, so that there is a $PSCmdlet to report errors on.
+            & {
+                [CmdletBinding()]
+                param()
+                $secret = ConvertTo-AmsSecureString -Text 'PositionalCanary42'
+                Invoke-AmsVerb -Caller $PSCmdlet -Verb 'db verify' -Parameters ([ordered]@{ RecoveryPasswordStdin = $true }) -Positional @('-odd file.amsbak') -Secret $secret
+            }
+        }
+        $call = Get-AmsStubCall
+        $call.Argv | Should -Be @('db', 'verify', '--recovery-password-stdin', '--', '-odd file.amsbak')
+        $call.Stdin | Should -BeExactly "PositionalCanary42`n"
+
+        Reset-AmsStubLog
+        $null = InModuleScope AccessManager {
+            & {
+                [CmdletBinding()]
+                param()
+                Invoke-AmsVerb -Caller $PSCmdlet -Verb 'db status' -Parameters ([ordered]@{}) -Positional @()
+            }
+        }
+        (Get-AmsStubCall).Argv | Should -Be @('db', 'status')
+    }
 }
 
 Describe 'Locating ams' {

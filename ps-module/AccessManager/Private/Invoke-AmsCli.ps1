@@ -283,7 +283,9 @@ function Write-AmsCliFailure {
 
 function Invoke-AmsVerb {
     # Runs one verb with flags built from Parameters (PascalCase keys) and writes the parsed result.
-    # A secret, if given, travels on stdin only. Failures become error records on the Caller.
+    # Positional values (such as the FILE of `ams db verify FILE`) come last, after a `--` so that a
+    # value starting with '-' is never read as a flag. A secret, if given, travels on stdin only.
+    # Failures become error records on the Caller.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)]
@@ -293,6 +295,10 @@ function Invoke-AmsVerb {
         [string] $Verb,
 
         [System.Collections.IDictionary] $Parameters,
+
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [string[]] $Positional,
 
         [AllowNull()]
         [System.Security.SecureString] $Secret,
@@ -306,6 +312,13 @@ function Invoke-AmsVerb {
     if ($null -ne $Parameters) {
         foreach ($argument in @(ConvertTo-AmsArgument -Parameters $Parameters)) {
             $argv.Add($argument)
+        }
+    }
+    $values = @($Positional | Where-Object { $null -ne $_ })
+    if ($values.Count -gt 0) {
+        $argv.Add('--')
+        foreach ($value in $values) {
+            $argv.Add([string]$value)
         }
     }
 
