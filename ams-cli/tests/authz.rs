@@ -1,75 +1,23 @@
 //! End-to-end tests of the authorization verbs: rule cmdlets, effective access, access requests
 //! (rate limits, audit) and CSV import.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
 use serde_json::Value;
+
+mod common;
+use common::*;
 
 const RECOVERY: &str = "authz cli test recovery passphrase";
 const ALICE: &str = "S-1-5-21-1000-2000-3000-1104";
 const BOB: &str = "S-1-5-21-1000-2000-3000-1105";
 const READERS: &str = "S-1-5-21-1000-2000-3000-2001";
 
-struct Instance {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ams"));
-    c.env_remove("AMS_DATA_DIR").arg("--data-dir").arg(dir);
-    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn ams");
-    {
-        let mut si = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            let _ = si.write_all(s.as_bytes());
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
 impl Instance {
-    fn new() -> Instance {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("data");
-        let out = run_in(&dir, &["init"], Some(&format!("{RECOVERY}\n")));
-        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        Instance { _tmp: tmp, dir }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        run_in(&self.dir, args, stdin)
-    }
-
-    fn ok(&self, args: &[&str]) -> Value {
-        let out = self.run(args, None);
-        assert!(
-            out.status.success(),
-            "ams {args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    fn err(&self, args: &[&str]) -> (i32, Value) {
-        let out = self.run(args, None);
-        assert!(!out.status.success(), "ams {args:?} unexpectedly succeeded");
-        assert!(out.stdout.is_empty(), "failures print nothing on stdout");
-        let doc: Value = serde_json::from_slice(&out.stderr)
-            .unwrap_or_else(|_| panic!("stderr is not one JSON document: {}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap(), doc["error"].clone())
-    }
-
     /// An approved device with a password; returns its id.
     fn device_with_password(&self, name: &str, password: &str) -> String {
-        if self.ok(&["cert", "list"]).as_array().unwrap().is_empty() {
-            self.ok(&["cert", "new", "--key-size", "3072"]);
+        if self.ok(&["cert", "list"], None).as_array().unwrap().is_empty() {
+            self.ok(&["cert", "new", "--key-size", "3072"], None);
         }
-        let key = self.ok(&["device-registration-key", "new", "--name", &format!("key-{name}")]);
+        let key = self.ok(&["device-registration-key", "new", "--name", &format!("key-{name}")], None);
         let out =
             self.run(&["agent", "register", "--name", name, "--os", "windows"], Some(key["Key"].as_str().unwrap()));
         assert!(out.status.success());
@@ -82,30 +30,33 @@ impl Instance {
 
 #[test]
 fn computer_rule_cmdlets_round_trip() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let dev = i.device_with_password("pc1", "Canary-Authz-Cli-0");
-    let r = i.ok(&[
-        "computer-authorization-rule",
-        "new",
-        "--ams-computer-id",
-        &dev,
-        "--principals-allowed-laps",
-        &format!("{READERS}=CORP\\LapsReaders"),
-        "--principals-allowed-laps",
-        ALICE,
-        "--principals-denied-bit-locker",
-        BOB,
-        "--laps-maximum-access-duration",
-        "1:00:00",
-        "--laps-default-access-duration",
-        "PT30M",
-        "--user-request-reason-requirement",
-        "required",
-        "--rule-expiry-date",
-        "2999-01-01",
-        "--description",
-        "PC1 LAPS readers",
-    ]);
+    let r = i.ok(
+        &[
+            "computer-authorization-rule",
+            "new",
+            "--ams-computer-id",
+            &dev,
+            "--principals-allowed-laps",
+            &format!("{READERS}=CORP\\LapsReaders"),
+            "--principals-allowed-laps",
+            ALICE,
+            "--principals-denied-bit-locker",
+            BOB,
+            "--laps-maximum-access-duration",
+            "1:00:00",
+            "--laps-default-access-duration",
+            "PT30M",
+            "--user-request-reason-requirement",
+            "required",
+            "--rule-expiry-date",
+            "2999-01-01",
+            "--description",
+            "PC1 LAPS readers",
+        ],
+        None,
+    );
     let id = r["Id"].as_str().unwrap().to_string();
     assert_eq!(r["TargetType"], "AmsComputer");
     assert_eq!(r["PrincipalsAllowedLaps"].as_array().unwrap().len(), 2);
@@ -114,29 +65,33 @@ fn computer_rule_cmdlets_round_trip() {
     assert_eq!(r["UserRequestReasonRequirement"], "Required");
     assert_eq!(r["RuleExpiryDate"], "2999-01-01T00:00:00.000000Z");
 
-    let all = i.ok(&["computer-authorization-rule", "get"]);
+    let all = i.ok(&["computer-authorization-rule", "get"], None);
     assert_eq!(all.as_array().unwrap().len(), 1);
-    let one = i.ok(&["computer-authorization-rule", "get", "--id", &id]);
+    let one = i.ok(&["computer-authorization-rule", "get", "--id", &id], None);
     assert_eq!(one[0]["DisplayName"], "PC1 LAPS readers");
 
-    let s = i.ok(&[
-        "computer-authorization-rule",
-        "set",
-        "--id",
-        &id,
-        "--add-principals-allowed-bit-locker",
-        ALICE,
-        "--remove-principals-allowed-laps",
-        ALICE,
-        "--rule-expiry-date",
-        "",
-        "--disable",
-    ]);
+    let s = i.ok(
+        &[
+            "computer-authorization-rule",
+            "set",
+            "--id",
+            &id,
+            "--add-principals-allowed-bit-locker",
+            ALICE,
+            "--remove-principals-allowed-laps",
+            ALICE,
+            "--rule-expiry-date",
+            "",
+            "--disable",
+        ],
+        None,
+    );
     assert_eq!(s["Disabled"], true);
     assert_eq!(s["RuleExpiryDate"], Value::Null);
     assert_eq!(s["PrincipalsAllowedLaps"].as_array().unwrap().len(), 1);
     assert_eq!(s["PrincipalsAllowedBitLocker"][0]["Sid"], ALICE);
-    let s = i.ok(&["computer-authorization-rule", "set", "--id", &id, "--enable", "--ams-group-id", "S-1-4096-2-1"]);
+    let s =
+        i.ok(&["computer-authorization-rule", "set", "--id", &id, "--enable", "--ams-group-id", "S-1-4096-2-1"], None);
     assert_eq!((s["Disabled"].as_bool(), s["TargetName"].as_str()), (Some(false), Some("All devices")));
 
     // Coded errors and their exit codes.
@@ -157,13 +112,13 @@ fn computer_rule_cmdlets_round_trip() {
     ];
     for (args, exit, code) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (e, err) = i.err(&args);
+        let (e, err) = i.err(&args, None);
         assert_eq!((e, err["code"].as_str().unwrap()), (exit, code), "{args:?}");
     }
-    let (e, err) = i.err(&["computer-authorization-rule", "remove", "--id", &id]);
+    let (e, err) = i.err(&["computer-authorization-rule", "remove", "--id", &id], None);
     assert_eq!((e, err["code"].as_str().unwrap()), (4, "AMS-GEN-0004"));
-    assert_eq!(i.ok(&["computer-authorization-rule", "remove", "--id", &id, "--force"]), serde_json::json!({}));
-    let (e, err) = i.err(&["computer-authorization-rule", "remove", "--id", &id, "--force"]);
+    assert_eq!(i.ok(&["computer-authorization-rule", "remove", "--id", &id, "--force"], None), serde_json::json!({}));
+    let (e, err) = i.err(&["computer-authorization-rule", "remove", "--id", &id, "--force"], None);
     assert_eq!((e, err["code"].as_str().unwrap()), (3, "AMS-AUTHZ-0001"));
 
     // Every target kind of the cmdlet's parameter sets.
@@ -193,87 +148,103 @@ fn computer_rule_cmdlets_round_trip() {
     ] {
         let mut full = vec!["computer-authorization-rule", "new"];
         full.extend(args);
-        i.ok(&full);
+        i.ok(&full, None);
     }
-    assert_eq!(i.ok(&["computer-authorization-rule", "get"]).as_array().unwrap().len(), 5);
+    assert_eq!(i.ok(&["computer-authorization-rule", "get"], None).as_array().unwrap().len(), 5);
 }
 
 #[test]
 fn role_rule_cmdlets_round_trip() {
-    let i = Instance::new();
-    let r = i.ok(&[
-        "role-authorization-rule",
-        "new",
-        "--name",
-        "Rocketship production admin",
-        "--group-name",
-        "CORP\\Rocketship-Prod-Admins",
-        "--maximum-access-duration",
-        "8:30:00",
-        "--principals-allowed-jit",
-        READERS,
-    ]);
+    let i = Instance::with_recovery(RECOVERY);
+    let r = i.ok(
+        &[
+            "role-authorization-rule",
+            "new",
+            "--name",
+            "Rocketship production admin",
+            "--group-name",
+            "CORP\\Rocketship-Prod-Admins",
+            "--maximum-access-duration",
+            "8:30:00",
+            "--principals-allowed-jit",
+            READERS,
+        ],
+        None,
+    );
     let id = r["Id"].as_str().unwrap().to_string();
     assert_eq!(r["MaximumAccessDuration"], "08:30:00");
-    let (e, err) = i.err(&[
-        "role-authorization-rule",
-        "new",
-        "--name",
-        "ROCKETSHIP production admin",
-        "--group-name",
-        "G",
-        "--maximum-access-duration",
-        "1:00:00",
-        "--principals-allowed-jit",
-        READERS,
-    ]);
+    let (e, err) = i.err(
+        &[
+            "role-authorization-rule",
+            "new",
+            "--name",
+            "ROCKETSHIP production admin",
+            "--group-name",
+            "G",
+            "--maximum-access-duration",
+            "1:00:00",
+            "--principals-allowed-jit",
+            READERS,
+        ],
+        None,
+    );
     assert_eq!((e, err["code"].as_str().unwrap()), (4, "AMS-AUTHZ-0002"));
-    let s = i.ok(&[
-        "role-authorization-rule",
-        "set",
-        "--id",
-        &id,
-        "--allow-extension",
-        "true",
-        "--enabled",
-        "false",
-        "--add-principals-denied-jit",
-        BOB,
-        "--default-access-duration",
-        "1:00:00",
-    ]);
+    let s = i.ok(
+        &[
+            "role-authorization-rule",
+            "set",
+            "--id",
+            &id,
+            "--allow-extension",
+            "true",
+            "--enabled",
+            "false",
+            "--add-principals-denied-jit",
+            BOB,
+            "--default-access-duration",
+            "1:00:00",
+        ],
+        None,
+    );
     assert_eq!((s["AllowExtension"].as_bool(), s["Disabled"].as_bool()), (Some(true), Some(true)));
     assert_eq!(s["PrincipalsDeniedJit"][0]["Sid"], BOB);
-    let s = i.ok(&["role-authorization-rule", "set", "--id", &id, "--allow-extension", "false", "--enabled", "true"]);
+    let s =
+        i.ok(&["role-authorization-rule", "set", "--id", &id, "--allow-extension", "false", "--enabled", "true"], None);
     assert_eq!((s["AllowExtension"].as_bool(), s["Disabled"].as_bool()), (Some(false), Some(false)));
     assert_eq!(
-        i.ok(&["role-authorization-rule", "get", "--name", "rocketship PRODUCTION admin"]).as_array().unwrap().len(),
+        i.ok(&["role-authorization-rule", "get", "--name", "rocketship PRODUCTION admin"], None)
+            .as_array()
+            .unwrap()
+            .len(),
         1
     );
-    i.err(&["role-authorization-rule", "remove", "--id", &id]);
-    i.ok(&["role-authorization-rule", "remove", "--id", &id, "--force"]);
-    assert!(i.ok(&["role-authorization-rule", "get"]).as_array().unwrap().is_empty());
+    i.err(&["role-authorization-rule", "remove", "--id", &id], None);
+    i.ok(&["role-authorization-rule", "remove", "--id", &id, "--force"], None);
+    assert!(i.ok(&["role-authorization-rule", "get"], None).as_array().unwrap().is_empty());
 }
 
 #[test]
 fn access_requests_follow_the_rules_and_the_rate_limit() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let canary = "Canary-Authz-Cli-1";
     let dev = i.device_with_password("pc1", canary);
-    i.ok(&[
-        "computer-authorization-rule",
-        "new",
-        "--ams-group-id",
-        "S-1-4096-2-1",
-        "--principals-allowed-laps",
-        READERS,
-        "--principals-denied-laps",
-        BOB,
-        "--laps-maximum-access-duration",
-        "2:00:00",
-        "--user-request-reason-requirement",
-        "Required",
-    ]);
+    i.ok(
+        &[
+            "computer-authorization-rule",
+            "new",
+            "--ams-group-id",
+            "S-1-4096-2-1",
+            "--principals-allowed-laps",
+            READERS,
+            "--principals-denied-laps",
+            BOB,
+            "--laps-maximum-access-duration",
+            "2:00:00",
+            "--user-request-reason-requirement",
+            "Required",
+        ],
+        None,
+    );
     let req = |user: &str, reason: Option<&str>| -> Vec<String> {
         let mut v: Vec<String> = [
             "access",
@@ -296,11 +267,12 @@ fn access_requests_follow_the_rules_and_the_rate_limit() {
         v
     };
     let as_refs = |v: &Vec<String>| -> Vec<String> { v.clone() };
-    let call_ok = |v: Vec<String>| i.ok(&v.iter().map(String::as_str).collect::<Vec<_>>());
-    let call_err = |v: Vec<String>| i.err(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let call_ok = |v: Vec<String>| i.ok(&v.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let call_err = |v: Vec<String>| i.err(&v.iter().map(String::as_str).collect::<Vec<_>>(), None);
 
     // Effective access explains the decision per type.
-    let eff = i.ok(&["effective-access", "get", "--computer-name", "pc1", "--user-sid", BOB, "--group-sid", READERS]);
+    let eff =
+        i.ok(&["effective-access", "get", "--computer-name", "pc1", "--user-sid", BOB, "--group-sid", READERS], None);
     let laps = eff["Access"].as_array().unwrap().iter().find(|a| a["AccessType"] == "LocalAdminPassword").unwrap();
     assert_eq!((laps["Allowed"].as_bool(), laps["Code"].as_str()), (Some(false), Some("ExplicitlyDenied")));
     assert!(!serde_json::to_string(&eff).unwrap().contains(canary));
@@ -315,7 +287,7 @@ fn access_requests_follow_the_rules_and_the_rate_limit() {
     assert_eq!(g["Password"]["Password"], canary);
     assert_eq!(g["AccessDuration"], "02:00:00");
     assert_eq!(g["AccessDurationSeconds"], 7200);
-    let got = i.ok(&["device", "get", "--id", &dev]);
+    let got = i.ok(&["device", "get", "--id", &dev], None);
     assert_eq!(got[0]["Id"], dev.as_str());
 
     // The default per-user limit is 10 a minute: nine more pass, the eleventh is refused.
@@ -325,22 +297,25 @@ fn access_requests_follow_the_rules_and_the_rate_limit() {
     let (e, err) = call_err(req(ALICE, Some("one too many")));
     assert_eq!((e, err["code"].as_str().unwrap()), (6, "AMS-AUTHZ-0013"));
     assert_eq!(err["context"]["code"], "UserRateLimitExceeded");
-    let (e, err) = i.err(&[
-        "access",
-        "request",
-        "--computer-name",
-        "pc1",
-        "--access-type",
-        "laps",
-        "--user-sid",
-        ALICE,
-        "--source-address",
-        "300.1.1.1",
-    ]);
+    let (e, err) = i.err(
+        &[
+            "access",
+            "request",
+            "--computer-name",
+            "pc1",
+            "--access-type",
+            "laps",
+            "--user-sid",
+            ALICE,
+            "--source-address",
+            "300.1.1.1",
+        ],
+        None,
+    );
     assert_eq!((e, err["code"].as_str().unwrap()), (5, "AMS-AUTHZ-0016"));
 
     // The audit trail has the outcomes and reasons, never the password.
-    let audit = i.ok(&["audit", "get", "--target-id", &dev]);
+    let audit = i.ok(&["audit", "get", "--target-id", &dev], None);
     let text = serde_json::to_string(&audit).unwrap();
     assert!(!text.contains(canary));
     let reqs: Vec<&Value> = audit.as_array().unwrap().iter().filter(|r| r["Event"] == "access.request").collect();
@@ -353,13 +328,14 @@ fn access_requests_follow_the_rules_and_the_rate_limit() {
     assert!(reqs.iter().any(|r| r["Details"]["Reason"] == "ticket 2"));
 
     // JIT on an ams device does not apply; the error says so without touching secrets.
-    let (e, err) = i.err(&["access", "request", "--computer-name", "pc1", "--access-type", "jit", "--user-sid", ALICE]);
+    let (e, err) =
+        i.err(&["access", "request", "--computer-name", "pc1", "--access-type", "jit", "--user-sid", ALICE], None);
     assert_eq!((e, err["context"]["code"].as_str().unwrap()), (6, "NoMatchingRuleForUser"));
 }
 
 #[test]
 fn csv_import_reports_then_applies() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     i.device_with_password("pc1", "Canary-Authz-Cli-2");
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.csv");
@@ -369,43 +345,49 @@ fn csv_import_reports_then_applies() {
     let g = good.to_str().unwrap();
     let b = bad.to_str().unwrap();
 
-    let dry = i.ok(&["computer-authorization-rule", "import", "--csv", g]);
+    let dry = i.ok(&["computer-authorization-rule", "import", "--csv", g], None);
     assert_eq!((dry["Applied"].as_bool(), dry["RulesCreated"].as_u64()), (Some(false), Some(1)));
     assert_eq!(dry["Rules"][0]["Principals"].as_array().unwrap().len(), 2);
-    assert!(i.ok(&["computer-authorization-rule", "get"]).as_array().unwrap().is_empty());
+    assert!(i.ok(&["computer-authorization-rule", "get"], None).as_array().unwrap().is_empty());
 
-    let rep = i.ok(&["computer-authorization-rule", "import", "--csv", b]);
+    let rep = i.ok(&["computer-authorization-rule", "import", "--csv", b], None);
     let lines: Vec<u64> = rep["BadLines"].as_array().unwrap().iter().map(|l| l["Line"].as_u64().unwrap()).collect();
     assert_eq!(lines, vec![2, 3]);
-    let (e, err) = i.err(&["computer-authorization-rule", "import", "--csv", b, "--apply"]);
+    let (e, err) = i.err(&["computer-authorization-rule", "import", "--csv", b, "--apply"], None);
     assert_eq!((e, err["code"].as_str().unwrap()), (5, "AMS-AUTHZ-0015"));
     assert_eq!(err["context"]["bad_lines"], "2,3");
-    assert!(i.ok(&["computer-authorization-rule", "get"]).as_array().unwrap().is_empty(), "nothing written");
+    assert!(i.ok(&["computer-authorization-rule", "get"], None).as_array().unwrap().is_empty(), "nothing written");
 
-    let done = i.ok(&[
-        "computer-authorization-rule",
-        "import",
-        "--csv",
-        b,
-        "--apply",
-        "--skip-bad-lines",
-        "--access-type",
-        "laps",
-        "--access-type",
-        "bitlocker",
-    ]);
+    let done = i.ok(
+        &[
+            "computer-authorization-rule",
+            "import",
+            "--csv",
+            b,
+            "--apply",
+            "--skip-bad-lines",
+            "--access-type",
+            "laps",
+            "--access-type",
+            "bitlocker",
+        ],
+        None,
+    );
     assert_eq!(done["Applied"], true);
-    let rules = i.ok(&["computer-authorization-rule", "get"]);
+    let rules = i.ok(&["computer-authorization-rule", "get"], None);
     assert_eq!(rules[0]["PrincipalsAllowedBitLocker"][0]["Sid"], READERS);
-    let merged = i.ok(&["computer-authorization-rule", "import", "--csv", g, "--apply", "--merge"]);
+    let merged = i.ok(&["computer-authorization-rule", "import", "--csv", g, "--apply", "--merge"], None);
     assert_eq!(merged["RulesMerged"], 1);
-    assert_eq!(i.ok(&["computer-authorization-rule", "get"])[0]["PrincipalsAllowedLaps"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        i.ok(&["computer-authorization-rule", "get"], None)[0]["PrincipalsAllowedLaps"].as_array().unwrap().len(),
+        2
+    );
 }
 
 #[test]
 fn verbs_map_to_the_cmdlets() {
-    let i = Instance::new();
-    let doc = i.ok(&["commands", "--json"]);
+    let i = Instance::with_recovery(RECOVERY);
+    let doc = i.ok(&["commands", "--json"], None);
     let find = |verb: &str| doc["commands"].as_array().unwrap().iter().find(|c| c["verb"] == verb).cloned();
     for (verb, cmdlet) in [
         ("computer-authorization-rule new", "New-AmsComputerAuthorizationRule"),

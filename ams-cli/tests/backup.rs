@@ -2,92 +2,19 @@
 //! recovery drill, backups under concurrent writers, refused files, instance holding, schema
 //! migration on restore, scheduled backups and secret canaries.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
+mod common;
+use common::*;
+
 const RECOVERY: &str = "backup drill recovery passphrase";
 const BITLOCKER: &str = "012342-050237-097911-258016-380237-502458-624679-660011";
 
-struct Instance {
-    tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-fn ams_cmd(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ams"));
-    c.env_remove("AMS_DATA_DIR").arg("--data-dir").arg(dir);
-    c
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut c = ams_cmd(dir);
-    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn ams");
-    {
-        let mut si = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            // A verb that never reads stdin may exit before the write: that is fine.
-            if let Err(e) = si.write_all(s.as_bytes()) {
-                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
-            }
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn ok_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Value {
-    let out = run_in(dir, args, stdin);
-    assert!(
-        out.status.success(),
-        "ams {args:?} failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "nothing on stderr when it is not a terminal: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// Runs and expects failure; returns (exit code, error object).
-fn err_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
-    let out = run_in(dir, args, stdin);
-    assert!(!out.status.success(), "ams {args:?} unexpectedly succeeded");
-    assert!(out.stdout.is_empty(), "failures print nothing on stdout");
-    let doc: Value = serde_json::from_slice(&out.stderr)
-        .unwrap_or_else(|_| panic!("stderr is not one JSON document: {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap(), doc["error"].clone())
-}
-
 impl Instance {
-    fn new() -> Instance {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("data");
-        let out = run_in(&dir, &["init"], Some(&format!("{RECOVERY}\n")));
-        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        Instance { tmp, dir }
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        ok_in(&self.dir, args, stdin)
-    }
-
-    fn err(&self, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
-        err_in(&self.dir, args, stdin)
-    }
-
-    /// A path beside (not inside) the data directory.
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
     /// An approved device with an active certificate; returns its id.
     fn device(&self, name: &str) -> String {
         if self.ok(&["cert", "list"], None).as_array().unwrap().is_empty() {
@@ -164,7 +91,7 @@ fn files_starting(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 
 #[test]
 fn disaster_recovery_drill_restores_every_secret_on_a_new_host() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let mut expected = Vec::new();
     let mut devs = Vec::new();
     for n in 0..3 {
@@ -221,7 +148,7 @@ fn disaster_recovery_drill_restores_every_secret_on_a_new_host() {
 
 #[test]
 fn a_backup_taken_while_another_process_writes_verifies_and_restores() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let dev = i.device("busy");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Busy-Start"));
     let stop = Arc::new(AtomicBool::new(false));
@@ -263,7 +190,7 @@ fn a_backup_taken_while_another_process_writes_verifies_and_restores() {
 
 #[test]
 fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let dev = i.device("pc1");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Refuse-1"));
     let good = i.backup("good.amsbak");
@@ -340,7 +267,7 @@ fn sha256(b: &[u8]) -> Vec<u8> {
 
 #[test]
 fn verify_with_and_without_the_recovery_password() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let dev = i.device("pc1");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Verify-1"));
     let file = i.backup("v.amsbak");
@@ -373,7 +300,7 @@ fn verify_with_and_without_the_recovery_password() {
 
 #[test]
 fn restore_is_refused_while_another_process_holds_the_instance_unless_forced() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let dev = i.device("pc1");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Hold-1"));
     let file = i.backup("hold.amsbak");
@@ -425,7 +352,7 @@ fn restore_is_refused_while_another_process_holds_the_instance_unless_forced() {
 
 #[test]
 fn an_older_schema_backup_is_migrated_forward_on_restore() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let old_dir = i.path("v1-instance");
     std::fs::create_dir(&old_dir).unwrap();
     for name in ["host.toml", "host.key"] {
@@ -476,7 +403,7 @@ fn an_older_schema_backup_is_migrated_forward_on_restore() {
 
 #[test]
 fn scheduled_backups_go_to_the_backup_folder_and_are_pruned() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     // The schedule is part of the service configuration.
     let cfg = i.ok(&["service-config", "get"], None);
     let names: Vec<&str> = cfg["Settings"].as_array().unwrap().iter().map(|s| s["Name"].as_str().unwrap()).collect();
@@ -533,7 +460,7 @@ fn scheduled_backups_go_to_the_backup_folder_and_are_pruned() {
 
 #[test]
 fn no_secret_appears_in_plain_text_in_a_backup() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let dev = i.device("pc1");
     let canary = "Canary-Backup-Leak-51d2";
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some(canary));

@@ -4,84 +4,17 @@
 //! a file; ams itself only ever reads them from stdin.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const RECOVERY: &str = "cli test recovery passphrase";
+mod common;
+use common::*;
+
 const PFX_PW: &str = "otter lamp vault ninety";
 
-struct Instance {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-fn ams_cmd(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ams"));
-    c.env_remove("AMS_DATA_DIR").arg("--data-dir").arg(dir);
-    c
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut c = ams_cmd(dir);
-    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn ams");
-    {
-        let mut si = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            // A verb that fails before reading stdin may already have exited: a broken pipe is fine.
-            if let Err(e) = si.write_all(s.as_bytes()) {
-                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-            }
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
 impl Instance {
-    fn new() -> Instance {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("data");
-        let out = run_in(&dir, &["init"], Some(&format!("{RECOVERY}\n")));
-        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        Instance { _tmp: tmp, dir }
-    }
-
-    /// A scratch folder beside the data directory.
-    fn scratch(&self) -> PathBuf {
-        let p = self.dir.parent().unwrap().join("scratch");
-        std::fs::create_dir_all(&p).unwrap();
-        p
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        run_in(&self.dir, args, stdin)
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "ams {args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("stdout of {args:?} is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-        })
-    }
-
-    fn err(&self, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
-        let out = self.run(args, stdin);
-        assert!(!out.status.success(), "ams {args:?} unexpectedly succeeded");
-        assert!(out.stdout.is_empty(), "failures print nothing on stdout");
-        let doc: Value = serde_json::from_slice(&out.stderr)
-            .unwrap_or_else(|_| panic!("stderr is not one JSON document: {}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap(), doc["error"].clone())
-    }
-
     /// An approved device (the instance must have an active certificate); returns its id.
     fn device(&self, name: &str) -> String {
         let key = self.ok(&["device-registration-key", "new", "--name", &format!("key-{name}")], None);

@@ -1,78 +1,17 @@
 //! End-to-end tests of the `ams` binary: the JSON contract, exit codes, the recovery flow,
 //! concurrency and secret canaries.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
-const RECOVERY: &str = "cli test recovery passphrase";
+mod common;
+use common::*;
 
-struct Instance {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-fn ams_cmd(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ams"));
-    c.env_remove("AMS_DATA_DIR").arg("--data-dir").arg(dir);
-    c
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut c = ams_cmd(dir);
-    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn ams");
-    {
-        let mut si = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            // A verb that never reads stdin may exit before the write: that is fine.
-            if let Err(e) = si.write_all(s.as_bytes()) {
-                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
-            }
-        }
-    }
-    child.wait_with_output().unwrap()
-}
+const RECOVERY: &str = common::DEFAULT_RECOVERY;
 
 impl Instance {
-    fn new() -> Instance {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("data");
-        let out = run_in(&dir, &["init"], Some(&format!("{RECOVERY}\n")));
-        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        Instance { _tmp: tmp, dir }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        run_in(&self.dir, args, stdin)
-    }
-
-    /// Runs and expects success; returns stdout JSON.
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "ams {args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("stdout of {args:?} is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-        })
-    }
-
-    /// Runs and expects failure; returns (exit code, error object).
-    fn err(&self, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
-        let out = self.run(args, stdin);
-        assert!(!out.status.success(), "ams {args:?} unexpectedly succeeded");
-        assert!(out.stdout.is_empty(), "failures print nothing on stdout");
-        let doc: Value = serde_json::from_slice(&out.stderr)
-            .unwrap_or_else(|_| panic!("stderr is not one JSON document: {}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap(), doc["error"].clone())
-    }
-
     /// An approved device with an active certificate; returns its id.
     fn device(&self, name: &str) -> String {
         if self.ok(&["cert", "list"], None).as_array().unwrap().is_empty() {

@@ -1,72 +1,18 @@
 //! End-to-end tests of the configuration verbs: `host-config`, `service-config`,
 //! `idp-claim-mapping` and `server-diagnostics`, each through the binary with JSON output.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::*;
+
 const RECOVERY: &str = "Canary-Recovery-Passphrase-5d1e";
 
-struct Instance {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ams"));
-    c.env_remove("AMS_DATA_DIR").arg("--data-dir").arg(dir);
-    c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn ams");
-    {
-        let mut si = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            // A verb that fails before reading stdin may already have exited: that is no error.
-            if let Err(e) = si.write_all(s.as_bytes()) {
-                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
-            }
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
 impl Instance {
-    fn new() -> Instance {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("data");
-        let out = run_in(&dir, &["init"], Some(&format!("{RECOVERY}\n")));
-        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        Instance { _tmp: tmp, dir }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        run_in(&self.dir, args, stdin)
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "ams {args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("stdout of {args:?} is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-        })
-    }
-
-    /// Runs and expects failure; returns (exit code, error object).
-    fn err(&self, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
-        let out = self.run(args, stdin);
-        assert!(!out.status.success(), "ams {args:?} unexpectedly succeeded");
-        assert!(out.stdout.is_empty(), "failures print nothing on stdout");
-        let doc: Value = serde_json::from_slice(&out.stderr)
-            .unwrap_or_else(|_| panic!("stderr is not one JSON document: {}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap(), doc["error"].clone())
-    }
-
     fn host_toml(&self) -> Vec<u8> {
         std::fs::read(self.dir.join("host.toml")).unwrap()
     }
@@ -86,7 +32,7 @@ fn set_mode(p: &Path, m: u32) {
 
 #[test]
 fn host_config_round_trip_keeps_the_file_mode_and_refuses_bad_values() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let cfg = i.ok(&["host-config", "get"], None);
     assert_eq!(cfg["ConnectionString"], "sqlite://ams.db");
     assert_eq!(cfg["DatabaseEngine"], "sqlite");
@@ -203,7 +149,7 @@ fn host_config_round_trip_keeps_the_file_mode_and_refuses_bad_values() {
 
 #[test]
 fn service_config_round_trip_refuses_unknown_keys_and_changes_all_or_nothing() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let cfg = i.ok(&["service-config", "get"], None);
     assert_eq!(cfg["FarmApiHostName"], Value::Null);
     assert_eq!(cfg["FarmApiPort"], 443);
@@ -306,7 +252,7 @@ fn service_config_round_trip_refuses_unknown_keys_and_changes_all_or_nothing() {
 
 #[test]
 fn idp_claim_mappings_add_get_clear() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     assert_eq!(i.ok(&["idp-claim-mapping", "get", "--idp-type", "oidc"], None), serde_json::json!([]));
     let m = i.ok(
         &[
@@ -415,7 +361,7 @@ fn assert_no_canary(entries: &[(String, Vec<u8>)], canaries: &[String]) {
 
 #[test]
 fn diagnostics_zip_holds_no_secret() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     i.ok(&["cert", "new", "--key-size", "3072"], None);
     let key = i.ok(&["device-registration-key", "new", "--name", "canary-key"], None);
     let reg_key = key["Key"].as_str().unwrap().to_string();
@@ -518,7 +464,7 @@ fn diagnostics_zip_holds_no_secret() {
 
 #[test]
 fn diagnostics_never_overwrite_without_force() {
-    let i = Instance::new();
+    let i = Instance::with_recovery(RECOVERY);
     let file = i.dir.join("..").join("support.zip");
     std::fs::write(&file, b"keep me").unwrap();
     #[cfg(unix)]
