@@ -599,11 +599,12 @@ mod tests {
                 let w = 256 + (next() % 400) as u16;
                 junk[26..28].copy_from_slice(&w.to_be_bytes());
             } else if round % 3 == 1 {
-                // Mutate a real blob: a few random bytes, then a random cut.
+                // Mutate a real blob: a few random bytes (each really changed: XOR with a non-zero
+                // value, or a random new value could equal the old one), then a random cut.
                 junk = good.clone();
                 for _ in 0..(1 + next() % 4) {
                     let i = (next() as usize) % junk.len();
-                    junk[i] = next() as u8;
+                    junk[i] ^= (next() as u8) | 1;
                 }
                 let cut = (next() as usize) % (junk.len() + 1);
                 junk.truncate(cut);

@@ -82,6 +82,10 @@ pub struct PasswordInfo {
     pub retired: Option<String>,
     /// Where it came from.
     pub source: String,
+    /// History only: why this entry cannot be opened (its certificate or the certificate's private
+    /// key is gone); `Password` is then empty. Absent when the entry opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 /// A BitLocker recovery key as returned by the admin read.
@@ -297,32 +301,50 @@ impl Ams {
     }
 
     /// Opens password rows (newest first) with the certificates' private keys.
+    /// Opens password rows (newest first) with the certificates' private keys. With
+    /// `tolerate_lost_keys` (history), an entry whose certificate or private key is gone is returned
+    /// with an empty password and the reason in `unreadable`; an entry that fails its integrity check
+    /// is always an error.
     fn open_passwords(
         &self,
         tx: &Tx<'_>,
         keyring: &Keyring,
         d: &DeviceRow,
         rows: &[PasswordRow],
+        tolerate_lost_keys: bool,
     ) -> Result<Vec<PasswordInfo>> {
-        let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
+        let mut keys: HashMap<String, Result<Zeroizing<Vec<u8>>>> = HashMap::new();
         let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d.id };
         rows.iter()
             .map(|p| {
-                if !keys.contains_key(&p.cert_thumbprint) {
-                    let cert = crate::service::certs::require_cert(tx, &p.cert_thumbprint)?;
-                    keys.insert(p.cert_thumbprint.clone(), private_key(keyring, &cert)?);
-                }
-                let key = keys.get(&p.cert_thumbprint).ok_or_else(|| Error::internal("key cache"))?;
-                let plain = envelope::open(key, &p.blob, &ctx)?;
+                let key = keys.entry(p.cert_thumbprint.clone()).or_insert_with(|| {
+                    crate::service::certs::require_cert(tx, &p.cert_thumbprint)
+                        .and_then(|cert| private_key(keyring, &cert))
+                });
+                let (password, unreadable) = match key {
+                    Ok(key) => (String::from_utf8_lossy(&envelope::open(key, &p.blob, &ctx)?).into_owned(), None),
+                    Err(e)
+                        if tolerate_lost_keys
+                            && matches!(e.code(), ErrorCode::CertNotFound | ErrorCode::CertPrivateKeyMissing) =>
+                    {
+                        (String::new(), Some(format!("{}: {}", e.code().as_str(), e.message())))
+                    }
+                    Err(e) => {
+                        return Err(Error::new(e.code(), e.message().to_string())
+                            .hint(e.hint_text().unwrap_or_default().to_string())
+                            .with("thumbprint", &p.cert_thumbprint));
+                    }
+                };
                 Ok(PasswordInfo {
                     computer_name: d.name.clone(),
                     device_id: d.id.clone(),
                     account_name: p.account_name.clone(),
-                    password: String::from_utf8_lossy(&plain).into_owned(),
+                    password,
                     created: p.created_at.clone(),
                     expires: p.expires_at.clone(),
                     retired: p.retired_at.clone(),
                     source: "Ams".into(),
+                    unreadable,
                 })
             })
             .collect()
@@ -355,7 +377,7 @@ impl Ams {
                 .hint("The agent uploads one at its next check-in once the device is approved and a certificate is active.")
                 .with("device_id", &d.id)
         })?;
-        let mut out = self.open_passwords(tx, keyring, d, std::slice::from_ref(&row))?;
+        let mut out = self.open_passwords(tx, keyring, d, std::slice::from_ref(&row), false)?;
         Ok((row.id, out.pop().ok_or_else(|| Error::internal("password row"))?))
     }
 
@@ -382,7 +404,7 @@ impl Ams {
         d: &DeviceRow,
     ) -> Result<Vec<PasswordInfo>> {
         let rows: Vec<PasswordRow> = tx.passwords(&d.id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
-        self.open_passwords(tx, keyring, d, &rows)
+        self.open_passwords(tx, keyring, d, &rows, true)
     }
 
     /// The BitLocker recovery keys of a device (admin read, audited).

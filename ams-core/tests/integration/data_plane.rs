@@ -372,3 +372,34 @@ fn computer_names_resolve_by_name_dns_and_authority() {
         ErrorCode::DeviceAmbiguous
     );
 }
+
+#[test]
+fn history_reports_entries_whose_certificate_key_is_lost_and_still_fails_on_tampering() {
+    let f = Fixture::new();
+    let dev = f.device("pc1");
+    let first = f.ams.cert_list().unwrap()[0].thumbprint.clone();
+    f.upload_password(&dev, "Canary-old-key").unwrap();
+    f.ams
+        .cert_new(
+            &f.keyring,
+            &NewCertOptions { subject: "next".into(), key_bits: 3072, validity_days: 365, activate: true },
+        )
+        .unwrap();
+    f.upload_password(&dev, "Canary-new-key").unwrap();
+    let conn = rusqlite::Connection::open(f.dir.path().join("data/ams.db")).unwrap();
+    conn.execute("UPDATE certificates SET sealed_private_key = NULL WHERE thumbprint = ?1", [&first]).unwrap();
+    let sel = DeviceSelector::Id(dev.clone());
+    assert_eq!(f.ams.password_current(&f.keyring, &sel).unwrap().password, "Canary-new-key");
+    let hist = f.ams.password_history(&f.keyring, &sel).unwrap();
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0].password, "");
+    assert!(hist[0].unreadable.as_deref().unwrap().starts_with("AMS-CERT-0003"), "{:?}", hist[0].unreadable);
+    // A changed blob is still an integrity error, never a quiet gap.
+    f.upload_password(&dev, "Canary-third").unwrap();
+    conn.execute(
+        "UPDATE device_passwords SET blob = CAST(substr(blob, 1, length(blob) - 1) || x'00' AS BLOB) WHERE device_id = ?1 AND retired_at IS NOT NULL AND cert_thumbprint != ?2",
+        [&dev, &first],
+    )
+    .unwrap();
+    assert_eq!(f.ams.password_history(&f.keyring, &sel).unwrap_err().code(), ErrorCode::EnvelopeTampered);
+}
