@@ -1,8 +1,8 @@
 //! Secret canaries across the whole CLI: unique canary secrets are stored (passwords, a BitLocker
 //! key, the recovery password, a PFX password), then EVERY verb listed by `ams commands --json` is
 //! run, failing or not, with JSON and text output and a canary on stdin. No canary may appear in the
-//! stdout of non-secret verbs, in any stderr, in the database file, in an exported PFX or
-//! diagnostics bundle (as plain text), or in the argv of a running `ams`.
+//! stdout of non-secret verbs, in any stderr, in the database file, in a backup file, in an exported
+//! PFX or diagnostics bundle (as plain text), or in the argv of a running `ams`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -80,6 +80,8 @@ fn no_canary_escapes_through_any_verb() {
     );
     let pfx = tmp.path().join("cert.pfx");
     ok(&dir, &["cert", "export", "--thumbprint", &thumb, "--out", pfx.to_str().unwrap()], PFX_PASSWORD);
+    let backup = tmp.path().join("canary.amsbak");
+    ok(&dir, &["db", "backup", "--out", backup.to_str().unwrap()], "");
     let zip = tmp.path().join("diag.zip");
     ok(&dir, &["server-diagnostics", "export", "--file", zip.to_str().unwrap()], "");
 
@@ -134,6 +136,7 @@ fn no_canary_escapes_through_any_verb() {
         }
     }
     assert_eq!(leak(&std::fs::read(&pfx).unwrap()), None, "canary in the PFX");
+    assert_eq!(leak(&std::fs::read(&backup).unwrap()), None, "canary in the backup file");
     assert_eq!(leak(&std::fs::read(&zip).unwrap()), None, "canary in the diagnostics bundle");
 
     // argv of a running ams that waits for a secret on stdin holds no secret.

@@ -196,7 +196,8 @@ impl World {
         for d in &self.devices {
             ams.password_current(&keyring, &DeviceSelector::Id(d.clone())).expect("every current password opens");
             if open_history {
-                let h = ams.password_history(&keyring, &DeviceSelector::Id(d.clone())).expect("every history entry opens");
+                let h =
+                    ams.password_history(&keyring, &DeviceSelector::Id(d.clone())).expect("every history entry opens");
                 assert!(h.iter().all(|p| p.unreadable.is_none()), "a history entry lost its key");
             }
         }
