@@ -209,6 +209,12 @@ fn init_with_a_generated_recovery_password_prints_it_once() {
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&dir.join("host.key")), 0o600);
         assert_eq!(mode(&dir.join("ams.db")), 0o600);
+        // Loose permissions found at open are reported by `key status`.
+        assert_eq!(ok_in(&dir, &["key", "status"], None)["PermissionWarnings"], serde_json::json!([]));
+        std::fs::set_permissions(dir.join("ams.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let w = ok_in(&dir, &["key", "status"], None)["PermissionWarnings"].clone();
+        assert!(w[0].as_str().unwrap().starts_with("ams.db"), "{w}");
+        std::fs::set_permissions(dir.join("ams.db"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 }
 

@@ -330,6 +330,31 @@ impl HostKey {
     }
 }
 
+/// Names the data directory and the files in it that group or others can read or write: the
+/// directory should be 0700 and its files 0600. Empty when all is well (and on non-Unix systems).
+pub fn loose_permissions(data_dir: &Path) -> Vec<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut out = Vec::new();
+        if fs::metadata(data_dir).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            out.push(format!("the data directory {} is open to other users (chmod 700)", data_dir.display()));
+        }
+        let names = [HOST_CONFIG_FILE, HOST_KEY_FILE, DEFAULT_DB_FILE, "ams.db-wal", "ams.db-shm"];
+        for name in names {
+            if permissions_too_loose(&data_dir.join(name)) {
+                out.push(format!("{name} can be read or written by other users (chmod 600)"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = data_dir;
+        Vec::new()
+    }
+}
+
 /// True when a file holding key material can be read or written by group or others.
 pub fn permissions_too_loose(path: &Path) -> bool {
     #[cfg(unix)]
@@ -590,6 +615,22 @@ mod tests {
             fs::set_permissions(d.path().join(HOST_KEY_FILE), fs::Permissions::from_mode(0o644)).unwrap();
             assert_eq!(HostKey::load(d.path()).unwrap_err(), HostKeyProblem::LoosePermissions);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_files_are_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("data");
+        create_data_dir(&dir).unwrap();
+        write_new_private(&dir.join(DEFAULT_DB_FILE), b"").unwrap();
+        assert!(loose_permissions(&dir).is_empty());
+        fs::set_permissions(dir.join(DEFAULT_DB_FILE), fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        let w = loose_permissions(&dir);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[1].starts_with("ams.db"));
     }
 
     #[test]

@@ -140,6 +140,9 @@ pub struct KeyStatus {
     pub recovery_mode: bool,
     /// The protectors of the active master key.
     pub protectors: Vec<ProtectorInfo>,
+    /// Files in the data directory that other users can read or write (the directory should be
+    /// 0700 and the files 0600). A loose host.key is refused outright; the others are warned about.
+    pub permission_warnings: Vec<String>,
 }
 
 /// One protector, without key material.
@@ -353,6 +356,7 @@ impl Ams {
             host_protector_ok: problem.is_none(),
             host_protector_problem: problem.map(|p| p.describe().to_string()),
             recovery_mode: problem.is_some_and(|p| p != HostKeyProblem::LoosePermissions),
+            permission_warnings: crate::instance::loose_permissions(&self.data_dir),
             protectors: protectors
                 .iter()
                 .map(|p| ProtectorInfo {
