@@ -83,7 +83,7 @@ impl Ams {
     /// newer than this binary, or has an edited migration.
     pub fn open(opts: &OpenOptions) -> Result<Ams> {
         let ams = Ams::open_unchecked(opts)?;
-        migrate::require_current(ams.store.conn())?;
+        migrate::require_current(&ams.store)?;
         Ok(ams)
     }
 
@@ -91,9 +91,7 @@ impl Ams {
     pub fn open_unchecked(opts: &OpenOptions) -> Result<Ams> {
         let config = HostConfig::load(&opts.data_dir)?;
         let url = DbUrl::parse(&config.database, &opts.data_dir)?;
-        if let DbUrl::Sqlite(path) = &url
-            && !path.exists()
-        {
+        if url.is_missing_file() {
             return Err(Error::new(ErrorCode::InstanceNotFound, "No ams instance exists in this data directory.")
                 .hint("Run `ams init` to create one, or pass the right --data-dir / AMS_DATA_DIR.")
                 .with("data_dir", opts.data_dir.display()));
@@ -148,7 +146,7 @@ impl Ams {
             actor: opts.actor.clone(),
             _lock: lock,
         };
-        migrate::migrate(ams.store.conn(), &ams.now())?;
+        migrate::migrate(&ams.store, &ams.now())?;
         Ok(ams)
     }
 

@@ -328,6 +328,21 @@ error_codes! {
     JitOptionInvalid = ("AMS-JIT-0008", InvalidInput),
 }
 
+/// What kind of constraint a change violated, as the engine reports it (its own error code, not
+/// the message text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    /// A unique index, unique constraint or primary key (SQLite `SQLITE_CONSTRAINT_UNIQUE` /
+    /// `_PRIMARYKEY`; SQL Server 2627 / 2601).
+    Unique,
+    /// A foreign key (SQLite `SQLITE_CONSTRAINT_FOREIGNKEY`; SQL Server 547 on a reference).
+    ForeignKey,
+    /// A NOT NULL column (SQLite `SQLITE_CONSTRAINT_NOTNULL`; SQL Server 515).
+    NotNull,
+    /// A CHECK constraint or any other.
+    Other,
+}
+
 /// The error type of every public `ams-core` function.
 pub struct Error {
     code: ErrorCode,
@@ -335,6 +350,7 @@ pub struct Error {
     hint: Option<String>,
     context: BTreeMap<&'static str, String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    violation: Option<Violation>,
 }
 
 /// `Result` with [`Error`].
@@ -343,7 +359,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A new error with a code and a message for people. The message must not hold secrets.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), hint: None, context: BTreeMap::new(), source: None }
+        Error { code, message: message.into(), hint: None, context: BTreeMap::new(), source: None, violation: None }
     }
 
     /// Adds a hint: one sentence saying what to do next.
@@ -402,6 +418,18 @@ impl Error {
     pub fn context(&self) -> &BTreeMap<&'static str, String> {
         &self.context
     }
+
+    /// For [`ErrorCode::DbConstraint`]: which kind of constraint the engine said was violated.
+    pub fn violation(&self) -> Option<Violation> {
+        self.violation
+    }
+
+    /// Records which kind of constraint was violated (set by the engines from their own codes).
+    #[must_use]
+    pub(crate) fn violated(mut self, v: Violation) -> Self {
+        self.violation = Some(v);
+        self
+    }
 }
 
 impl fmt::Debug for Error {
@@ -424,34 +452,6 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
-
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode as C;
-        let code = match e.sqlite_error_code() {
-            Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => ErrorCode::DbBusy,
-            Some(C::ConstraintViolation) => ErrorCode::DbConstraint,
-            Some(C::DatabaseCorrupt) | Some(C::NotADatabase) => ErrorCode::DbCorrupt,
-            _ => ErrorCode::DbUnavailable,
-        };
-        let (message, hint) = match code {
-            ErrorCode::DbBusy => (
-                "The database stayed busy longer than the busy timeout.",
-                "Another ams process holds a long write; try again.",
-            ),
-            ErrorCode::DbConstraint => (
-                "The change conflicts with existing data.",
-                "Check for an object with the same name or a reference to a missing object.",
-            ),
-            ErrorCode::DbCorrupt => {
-                ("The database file is damaged or is not an ams database.", "Restore the database from a backup.")
-            }
-            _ => ("The database operation failed.", "Check that the data directory is readable and writable."),
-        };
-        // The sqlite message can quote SQL but never bound values, so it is safe for logs.
-        Error::new(code, message).hint(hint).with("detail", e.to_string())
     }
 }
 

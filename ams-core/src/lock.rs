@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorCode, Result};
 pub const LOCK_FILE: &str = "ams.lock";
 
 /// How long opening an instance waits for a running restore to finish.
-pub const SHARED_WAIT: Duration = Duration::from_millis(crate::store::sqlite::BUSY_TIMEOUT_MS);
+pub const SHARED_WAIT: Duration = crate::store::WRITE_WAIT;
 
 /// How long a restore waits for other processes to let go of the instance.
 pub const EXCLUSIVE_WAIT: Duration = Duration::from_secs(3);

@@ -30,7 +30,7 @@ use crate::service::settings::{
     RATE_LIMIT_PER_IP_PER_MINUTE, RATE_LIMIT_PER_USER_ENABLED, RATE_LIMIT_PER_USER_PER_DAY,
     RATE_LIMIT_PER_USER_PER_HOUR, RATE_LIMIT_PER_USER_PER_MINUTE,
 };
-use crate::store::{DeviceRow, PrincipalTable, Tx};
+use crate::store::{DeviceRow, PrincipalTable, ReadTx, Tx};
 
 /// Longest reason accepted.
 pub const MAX_REASON_CHARS: usize = 1024;
@@ -221,7 +221,7 @@ impl std::fmt::Debug for AccessGrant {
 }
 
 /// Loads every computer rule with its ACEs in the engine's form.
-pub(crate) fn load_engine_rules(tx: &Tx<'_>) -> Result<Vec<Rule>> {
+pub(crate) fn load_engine_rules(tx: &(impl ReadTx + ?Sized)) -> Result<Vec<Rule>> {
     let rows = tx.computer_rules(None)?;
     let mut aces: HashMap<String, Vec<Ace>> = HashMap::new();
     for p in tx.rule_principals(PrincipalTable::Computer, None)? {
@@ -285,7 +285,7 @@ fn check_query(q: &AccessQuery) -> Result<(Caller, DirectoryInfo)> {
     Ok((caller, directory))
 }
 
-fn computer_of(tx: &Tx<'_>, d: &DeviceRow, dir: &DirectoryInfo) -> Result<Computer> {
+fn computer_of(tx: &(impl ReadTx + ?Sized), d: &DeviceRow, dir: &DirectoryInfo) -> Result<Computer> {
     Ok(Computer {
         device_id: d.id.clone(),
         sid: d.sid.clone(),

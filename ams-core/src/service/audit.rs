@@ -179,7 +179,7 @@ impl Ams {
         let mut count = 0u64;
         let mut seen_expected = expect_head.is_none();
         self.store.read(|tx| {
-            tx.for_each_audit(|row| {
+            tx.for_each_audit(&mut |row| {
                 let broken = |why: &str| {
                     Err(Error::new(
                         ErrorCode::AuditChainBroken,

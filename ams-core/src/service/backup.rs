@@ -28,17 +28,17 @@ use zeroize::Zeroizing;
 use crate::ams::{Ams, OpenOptions};
 use crate::clock::{format_time, parse_time};
 use crate::crypto::envelope::{self, EnvelopeContext, SecretKind};
-use crate::crypto::seal::{Binding, MasterKey, hex, new_id, random_bytes};
+use crate::crypto::seal::{MasterKey, hex, new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
 use crate::instance::{self, HOST_CONFIG_FILE, HostConfig};
 use crate::lock::{EXCLUSIVE_WAIT, InstanceLock};
 use crate::service::audit::{self, Event};
 use crate::service::certs::cert_key_binding;
-use crate::service::keys::{SEALED_COLUMNS, insert_host_protector};
+use crate::service::keys::{insert_host_protector, sealed_binding};
 use crate::service::settings::{BACKUP_ENABLED, BACKUP_FOLDER, BACKUP_INTERVAL_HOURS, BACKUP_RETENTION_COUNT};
-use crate::store::DbUrl;
 use crate::store::migrate::{self, MigrationStatus};
 use crate::store::sqlite::backup as sql;
+use crate::store::{DbUrl, SealedColumn};
 
 use format::{Header, Manifest};
 
@@ -454,7 +454,7 @@ impl Ams {
                 .hint("Create the folder first, or choose another path.")
                 .with("path", dir.display()));
         }
-        let status = migrate::status(self.store.conn())?;
+        let status = migrate::status(&self.store)?;
         let (instance_id, master_key_id) = self.store.read(|tx| {
             let i = tx.instance()?.ok_or_else(|| {
                 Error::new(ErrorCode::InstanceNotFound, "The database has no instance record.").hint("Run `ams init`.")
@@ -573,7 +573,7 @@ fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<M
     if sql::row_counts(&conn)? != m.row_counts {
         return Err(bad("the row counts of the database inside differ from the manifest".into()));
     }
-    let status = migrate::status(&conn)?;
+    let status = crate::store::sqlite::migrate::status_of(&conn)?;
     if status.schema_version != m.schema_version {
         return Err(bad("the schema version of the database inside differs from the manifest".into()));
     }
@@ -606,9 +606,9 @@ fn check_seal(header: &Header, master: &MasterKey, file: &Path) -> Result<bool> 
 /// private key. Returns how many opened; any failure is an error.
 fn open_samples(conn: &rusqlite::Connection, master: &MasterKey) -> Result<usize> {
     let mut opened = 0;
-    for (table, id_col, col) in SEALED_COLUMNS {
-        for (id, sealed) in sql::sample_sealed(conn, table, id_col, col, 20)? {
-            drop(master.open(&Binding { table, column: col, row_id: &id }, &sealed)?);
+    for col in SealedColumn::ALL {
+        for (id, sealed) in sql::sample_sealed(conn, col.table(), col.id_column(), col.column(), 20)? {
+            drop(master.open(&sealed_binding(col, &id), &sealed)?);
             opened += 1;
         }
     }
@@ -674,7 +674,7 @@ pub fn db_verify(
     let ams = Ams::over_file(&opts, HostConfig::default(), &image, None)?;
     if report.migration_needed {
         // Prove that a restore can bring the image forward (on the throw-away copy).
-        migrate::migrate(ams.store.conn(), &ams.now())?;
+        migrate::migrate(&ams.store, &ams.now())?;
     }
     if let Some(pw) = recovery_password {
         let master = ams.master_key_from_recovery_password(pw)?;
@@ -797,7 +797,7 @@ pub fn db_restore(
     let now = format_time(opts.clock.now());
     let migrated = {
         let restored = Ams::over_file(opts, config.clone(), &staged.path, None)?;
-        let migrated = migrate::migrate(restored.store.conn(), &now)?;
+        let migrated = migrate::migrate(&restored.store, &now)?;
         restored.store.write(|tx| {
             if let Some(k) = &same_key {
                 tx.delete_protectors(&m.master_key_id, "host")?;
@@ -838,7 +838,7 @@ pub fn db_restore(
 
     let restored = Ams::over_file(opts, config, &db_path, None)?;
     let key = restored.key_status()?;
-    let schema_version = migrate::status(restored.store.conn())?.schema_version;
+    let schema_version = migrate::status(&restored.store)?.schema_version;
     drop(restored);
     drop(lock);
     Ok(RestoreReport {

@@ -14,8 +14,8 @@ use crate::crypto::pfx::{self, PfxProfile};
 use crate::crypto::seal::Binding;
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
-use crate::service::keys::Keyring;
-use crate::store::{CertRow, Tx};
+use crate::service::keys::{Keyring, sealed_binding};
+use crate::store::{CertRow, ReadTx, SealedColumn};
 
 /// A certificate as shown to people (public parts only).
 #[derive(Debug, Clone, Serialize)]
@@ -78,15 +78,12 @@ pub struct NewCertOptions {
     pub activate: bool,
 }
 
-pub(crate) const CERT_TABLE: &str = "certificates";
-pub(crate) const CERT_KEY_COLUMN: &str = "sealed_private_key";
-
 pub(crate) fn cert_key_binding(thumbprint: &str) -> Binding<'_> {
-    Binding { table: CERT_TABLE, column: CERT_KEY_COLUMN, row_id: thumbprint }
+    sealed_binding(SealedColumn::CertPrivateKey, thumbprint)
 }
 
 /// Looks a certificate up, or fails with [`ErrorCode::CertNotFound`].
-pub(crate) fn require_cert(tx: &Tx<'_>, thumbprint: &str) -> Result<CertRow> {
+pub(crate) fn require_cert(tx: &(impl ReadTx + ?Sized), thumbprint: &str) -> Result<CertRow> {
     tx.cert(&thumbprint.to_ascii_uppercase())?.ok_or_else(|| {
         Error::new(ErrorCode::CertNotFound, "No encryption certificate has that thumbprint.")
             .hint("Run `ams cert list` to see the certificates.")
@@ -284,7 +281,7 @@ pub(crate) fn key_health(keyring: &Keyring, row: &CertRow) -> KeyHealth {
 
 /// The health of every certificate in the database and of every thumbprint a stored secret
 /// names, by thumbprint.
-pub(crate) fn key_health_map(tx: &Tx<'_>, keyring: &Keyring) -> Result<BTreeMap<String, KeyHealth>> {
+pub(crate) fn key_health_map(tx: &(impl ReadTx + ?Sized), keyring: &Keyring) -> Result<BTreeMap<String, KeyHealth>> {
     let mut map: BTreeMap<String, KeyHealth> =
         tx.certs()?.iter().map(|c| (c.thumbprint.clone(), key_health(keyring, c))).collect();
     for count in tx.sealed_secret_counts()? {

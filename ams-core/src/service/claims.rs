@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::ams::Ams;
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
-use crate::store::Tx;
+use crate::store::ReadTx;
 
 /// Most custom mappings one provider type may have.
 pub const MAX_CLAIM_MAPPINGS: usize = 50;
@@ -164,7 +164,7 @@ fn check(m: &ClaimMapping) -> Result<ClaimMapping> {
     })
 }
 
-fn load(tx: &Tx<'_>, idp: IdpType) -> Result<Vec<ClaimMapping>> {
+fn load(tx: &(impl ReadTx + ?Sized), idp: IdpType) -> Result<Vec<ClaimMapping>> {
     let Some(text) = tx.setting(&idp.setting_key())? else { return Ok(Vec::new()) };
     let list: Vec<ClaimMapping> = serde_json::from_str(&text).map_err(|_| {
         Error::new(ErrorCode::DbCorrupt, "The stored claim mappings cannot be read.")

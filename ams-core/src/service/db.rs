@@ -37,9 +37,9 @@ pub struct MigrateReport {
 impl Ams {
     /// Reports the schema version against this binary's migrations.
     pub fn db_status(&self) -> Result<DbStatus> {
-        let st = migrate::status(self.store.conn())?;
+        let st = migrate::status(&self.store)?;
         Ok(DbStatus {
-            engine: self.store.url().engine().into(),
+            engine: self.store.engine_kind().name().into(),
             database: self.store.url().masked(),
             schema_version: st.schema_version,
             target_version: st.target_version,
@@ -49,16 +49,17 @@ impl Ams {
 
     /// Applies pending migrations, keeping a `VACUUM INTO` copy of the database first.
     pub fn db_migrate(&self) -> Result<MigrateReport> {
-        let st = migrate::status(self.store.conn())?;
+        let st = migrate::status(&self.store)?;
         let mut copy = None;
         if !st.pending.is_empty() && st.schema_version > 0 {
             let stamp = self.now().replace([':', '.'], "");
             let path = self.data_dir.join(format!("ams.db.pre-v{}-{stamp}", st.target_version));
-            self.store.conn().execute("VACUUM INTO ?1", [path.to_string_lossy().as_ref()])?;
-            copy = Some(path.display().to_string());
+            if self.store.copy_to_file(&path)? {
+                copy = Some(path.display().to_string());
+            }
         }
-        let applied = migrate::migrate(self.store.conn(), &self.now())?;
-        let after = migrate::status(self.store.conn())?;
+        let applied = migrate::migrate(&self.store, &self.now())?;
+        let after = migrate::status(&self.store)?;
         Ok(MigrateReport { applied, schema_version: after.schema_version, pre_migration_copy: copy })
     }
 }

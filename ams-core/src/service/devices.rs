@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
 use crate::service::certs::{KeyHealth, key_health_map};
 use crate::service::keys::Keyring;
-use crate::store::{DeviceRow, SealedSecretRef, Tx};
+use crate::store::{DeviceRow, ReadTx, SealedSecretRef};
 
 /// Prefix of the fully qualified name of devices registered with this instance.
 pub const AMS_AUTHORITY_PREFIX: &str = "AccessManager";
@@ -110,7 +110,7 @@ fn not_found(what: &str) -> Error {
 }
 
 /// Resolves a selector to exactly one device.
-pub(crate) fn resolve(tx: &Tx<'_>, sel: &DeviceSelector) -> Result<DeviceRow> {
+pub(crate) fn resolve(tx: &(impl ReadTx + ?Sized), sel: &DeviceSelector) -> Result<DeviceRow> {
     match sel {
         DeviceSelector::Id(id) => tx.device(id)?.ok_or_else(|| not_found(id)),
         DeviceSelector::Authority { authority_type, authority_id, authority_device_id } => tx

@@ -8,7 +8,7 @@ use crate::crypto::seal::new_id;
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
 use crate::service::devices::{DeviceInfo, DeviceSelector, resolve};
-use crate::store::{DeviceRow, GroupRow, Tx, on_unique};
+use crate::store::{DeviceRow, GroupRow, ReadTx, on_unique};
 
 /// A group as shown to people.
 #[derive(Debug, Clone, Serialize)]
@@ -167,7 +167,7 @@ fn built_in_refused(sid: &str) -> Error {
 }
 
 /// Resolves a custom group by id, or fails (built-in groups get [`ErrorCode::GroupBuiltIn`]).
-pub(crate) fn require_custom_group(tx: &Tx<'_>, id: &str) -> Result<GroupRow> {
+pub(crate) fn require_custom_group(tx: &(impl ReadTx + ?Sized), id: &str) -> Result<GroupRow> {
     if built_in(id).is_some() {
         return Err(built_in_refused(id));
     }
@@ -350,7 +350,7 @@ impl Ams {
 }
 
 /// Finds a group, built-in or custom, by id or SID inside the caller's transaction.
-pub(crate) fn find_group_in(tx: &Tx<'_>, id_or_sid: &str) -> Result<Option<GroupInfo>> {
+pub(crate) fn find_group_in(tx: &(impl ReadTx + ?Sized), id_or_sid: &str) -> Result<Option<GroupInfo>> {
     if let Some(b) = built_in(id_or_sid) {
         return Ok(Some(b.info()));
     }
@@ -362,7 +362,7 @@ pub(crate) fn find_group_in(tx: &Tx<'_>, id_or_sid: &str) -> Result<Option<Group
 }
 
 /// SIDs of every group a device is in (custom and built-in), inside the caller's transaction.
-pub(crate) fn device_group_sids_in(tx: &Tx<'_>, d: &DeviceRow) -> Result<Vec<String>> {
+pub(crate) fn device_group_sids_in(tx: &(impl ReadTx + ?Sized), d: &DeviceRow) -> Result<Vec<String>> {
     let mut sids: Vec<String> = BUILT_INS.iter().filter(|b| b.contains(d)).map(|b| b.sid.to_string()).collect();
     for gid in tx.device_group_ids(&d.id)? {
         if let Some(g) = tx.groups(Some(&gid), None, None)?.pop() {

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::instance::{HOST_CONFIG_FILE, HostConfig, mask_secrets};
-use crate::store::DbUrl;
+use crate::store::{DbUrl, EngineKind};
 
 /// The host configuration as `ams host-config get` shows it. The connection string is shown
 /// with any password masked.
@@ -97,17 +97,10 @@ pub struct HostConfigChanges {
     pub skip_connection_string_validation: bool,
 }
 
-/// Which engine a connection string names, without opening anything.
+/// Which engine a connection string names, without opening anything: `sqlite`, `mssql` or
+/// `unknown` (see [`EngineKind::detect`]).
 pub fn engine_name(connection_string: &str) -> &'static str {
-    let s = connection_string.trim();
-    let lower = s.to_ascii_lowercase();
-    if lower.starts_with("sqlite://") {
-        "sqlite"
-    } else if lower.starts_with("mssql://") || lower.starts_with("sqlserver://") || lower.contains("server=") {
-        "mssql"
-    } else {
-        "unknown"
-    }
+    EngineKind::detect(connection_string).map_or("unknown", EngineKind::name)
 }
 
 /// True for a DNS host name: dot-separated labels of 1-63 letters, digits and hyphens (not at a
@@ -174,10 +167,10 @@ pub fn validate_connection_string(cs: &ConnectionString, data_dir: &Path, skip: 
     if s.is_empty() || s.len() > 4096 || s.chars().any(char::is_control) {
         return Err(Error::new(ErrorCode::ConnectionStringInvalid, "The connection string is empty or not valid."));
     }
-    let url = match (DbUrl::parse(s, data_dir), engine_name(s)) {
+    let url = match (DbUrl::parse(s, data_dir), EngineKind::detect(s)) {
         (Ok(url), _) => url,
-        (Err(_), "mssql") if skip => return Ok(()),
-        (Err(e), "mssql") => {
+        (Err(_), Some(EngineKind::Mssql)) if skip => return Ok(()),
+        (Err(e), Some(EngineKind::Mssql)) => {
             return Err(e.hint(
                 "To store it anyway for a build with SQL Server support, add --skip-connection-string-validation; this build then refuses to open the database (AMS-DB-0006).",
             ));
@@ -187,27 +180,12 @@ pub fn validate_connection_string(cs: &ConnectionString, data_dir: &Path, skip: 
     if skip {
         return Ok(());
     }
-    let DbUrl::Sqlite(path) = url;
-    let fail = |message: &str| {
-        Error::new(ErrorCode::ConnectionStringInvalid, message.to_string())
-            .hint("Point it at an existing ams database, or add --skip-connection-string-validation to store it untested.")
-            .with("path", path.display())
-    };
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() && !parent.is_dir() => {
-            return Err(fail("The folder of the database file does not exist."));
-        }
-        _ => {}
-    }
-    if !path.is_file() {
-        return Err(fail("No database file exists at that path."));
-    }
-    match crate::store::sqlite::probe(&path) {
-        Ok(st) if st.schema_version == 0 => Err(fail("The file is a SQLite database but not an ams database.")),
+    match crate::store::probe(&url) {
         Ok(_) => Ok(()),
-        Err(e) => Err(fail("The file is not an ams database this version can open.")
-            .with("reason", e.code().as_str())
-            .with("detail", e.message())),
+        Err(e) if e.code() == ErrorCode::ConnectionStringInvalid => Err(e.hint(
+            "Point it at an existing ams database, or add --skip-connection-string-validation to store it untested.",
+        )),
+        Err(e) => Err(e),
     }
 }
 

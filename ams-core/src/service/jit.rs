@@ -20,11 +20,11 @@ use crate::directory::ldap::LdapDirectory;
 use crate::directory::{Directory, NewGroup, Schema, SidFormat};
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event, Outcome};
-use crate::service::keys::Keyring;
+use crate::service::keys::{Keyring, sealed_binding};
 use crate::service::settings::{
     JIT_DELTA_SYNC_INTERVAL_MINUTES, JIT_FULL_SYNC_INTERVAL_MINUTES, JIT_MAX_REMOVAL_RETRY_ATTEMPTS,
 };
-use crate::store::{JitDirectoryRow, JitGroupRuleRow, JitJobRow, Tx};
+use crate::store::{JitDirectoryRow, JitGroupRuleRow, JitJobRow, ReadTx, SealedColumn};
 
 /// The only scheduler job type.
 pub const JOB_TYPE_GROUP_REMOVAL: &str = "ActiveDirectoryGroupRemoval";
@@ -34,7 +34,7 @@ pub const JIT_MODE_KEY: &str = "JitMode";
 pub const JIT_DC_LOCATOR_MODE_KEY: &str = "JitDcLocatorMode";
 
 fn binding() -> Binding<'static> {
-    Binding { table: "jit_directory", column: "sealed_bind_password", row_id: "default" }
+    sealed_binding(SealedColumn::JitBindPassword, "default")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,11 +210,11 @@ pub fn parse_dc_locator_mode(s: &str) -> Result<String> {
     Ok(out.join(","))
 }
 
-fn string_setting(tx: &Tx<'_>, key: &str, default: &str) -> Result<String> {
+fn string_setting(tx: &(impl ReadTx + ?Sized), key: &str, default: &str) -> Result<String> {
     Ok(tx.setting(key)?.and_then(|v| serde_json::from_str::<String>(&v).ok()).unwrap_or_else(|| default.to_string()))
 }
 
-fn options_in(tx: &Tx<'_>) -> Result<JitOptions> {
+fn options_in(tx: &(impl ReadTx + ?Sized)) -> Result<JitOptions> {
     Ok(JitOptions {
         jit_mode: string_setting(tx, JIT_MODE_KEY, "Auto")?,
         dc_locator_mode: string_setting(tx, JIT_DC_LOCATOR_MODE_KEY, "Default")?,
@@ -690,7 +690,7 @@ impl Ams {
 
     /// The JIT options.
     pub fn jit_options(&self) -> Result<JitOptions> {
-        self.store.read(options_in)
+        self.store.read(|tx| options_in(tx))
     }
 
     /// Changes JIT options in one transaction.
@@ -1171,7 +1171,7 @@ impl Ams {
     }
 }
 
-fn rule_by_id(tx: &Tx<'_>, id: &str) -> Result<JitGroupRuleRow> {
+fn rule_by_id(tx: &(impl ReadTx + ?Sized), id: &str) -> Result<JitGroupRuleRow> {
     tx.jit_group_rule(id)?.ok_or_else(|| {
         Error::new(ErrorCode::JitGroupRuleNotFound, format!("No JIT group creation rule has the id '{id}'."))
             .hint("List them with `ams active-directory-jit-group-creation-rule get`.")
@@ -1179,7 +1179,7 @@ fn rule_by_id(tx: &Tx<'_>, id: &str) -> Result<JitGroupRuleRow> {
     })
 }
 
-fn job_by_id(tx: &Tx<'_>, id: &str) -> Result<JitJobRow> {
+fn job_by_id(tx: &(impl ReadTx + ?Sized), id: &str) -> Result<JitJobRow> {
     tx.jit_job(id)?.ok_or_else(|| {
         Error::new(ErrorCode::JitJobNotFound, format!("No JIT scheduler job has the id '{id}'."))
             .hint("List them with `ams jit-scheduler-job get`.")

@@ -19,15 +19,12 @@ use crate::crypto::seal::{self, Binding, KdfParams, MasterKey, SymmetricKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::instance::{HostKey, HostKeyProblem};
 use crate::service::audit::{self, Event};
-use crate::store::{InstanceRow, MasterKeyRow, ProtectorRow, Tx};
+use crate::store::{InstanceRow, MasterKeyRow, ProtectorRow, ReadTx, SealedColumn, Tx};
 
-/// Every column that holds values sealed under the master key: (table, id column, column).
-/// Rotation re-seals exactly these; a test checks that every `sealed_*` column is listed.
-pub const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("certificates", "thumbprint", "sealed_private_key"),
-    ("registration_keys", "id", "sealed_key"),
-    ("jit_directory", "id", "sealed_bind_password"),
-];
+/// The associated data of a value sealed in a column: the column's table and name, and the row.
+pub(crate) fn sealed_binding(col: SealedColumn, row_id: &str) -> Binding<'_> {
+    Binding { table: col.table(), column: col.column(), row_id }
+}
 
 /// The unlocked master key. Only [`Ams::unlock`] and [`Ams::recover`] make one, so code that
 /// opens secrets cannot run without the key being available.
@@ -228,13 +225,13 @@ impl Ams {
         Ok((ams, report))
     }
 
-    fn instance_id(&self, tx: &Tx<'_>) -> Result<String> {
+    fn instance_id(&self, tx: &(impl ReadTx + ?Sized)) -> Result<String> {
         tx.instance()?.map(|r| r.id).ok_or_else(|| {
             Error::new(ErrorCode::InstanceNotFound, "The database has no instance record.").hint("Run `ams init`.")
         })
     }
 
-    fn active_key_row(tx: &Tx<'_>) -> Result<MasterKeyRow> {
+    fn active_key_row(tx: &(impl ReadTx + ?Sized)) -> Result<MasterKeyRow> {
         tx.active_master_key()?.ok_or_else(|| {
             Error::new(ErrorCode::MasterKeyMissing, "The database has no active master key.")
                 .hint("Restore the database from a backup.")
@@ -411,11 +408,11 @@ impl Ams {
             // The recovery password must be the one in force: prove it unwraps the old key.
             unwrap_with_recovery(&instance_id, &mk, &tx.protectors(&mk.id)?, recovery_password)?;
             let mut count = 0usize;
-            for (table, id_col, col) in SEALED_COLUMNS {
-                for (row_id, sealed) in tx.sealed_values(table, id_col, col)? {
-                    let b = Binding { table, column: col, row_id: &row_id };
+            for col in SealedColumn::ALL {
+                for (row_id, sealed) in tx.sealed_values(col)? {
+                    let b = sealed_binding(col, &row_id);
                     let plain = keyring.master.open(&b, &sealed)?;
-                    tx.update_sealed(table, id_col, col, &row_id, &new_master.seal(&b, &plain)?)?;
+                    tx.update_sealed(col, &row_id, &new_master.seal(&b, &plain)?)?;
                     count += 1;
                 }
             }

@@ -5,12 +5,12 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::ams::Ams;
-use crate::crypto::seal::{Binding, hex, new_id, random_bytes};
+use crate::crypto::seal::{hex, new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
 use crate::service::groups::require_custom_group;
-use crate::service::keys::Keyring;
-use crate::store::{RegKeyRow, Tx, on_unique};
+use crate::service::keys::{Keyring, sealed_binding};
+use crate::store::{ReadTx, RegKeyRow, SealedColumn, on_unique};
 
 /// A registration key as shown to admins (the key value needs the master key).
 #[derive(Debug, Clone, Serialize)]
@@ -53,9 +53,6 @@ pub struct RegKeyChanges {
     pub reset_activation_count: bool,
 }
 
-const TABLE: &str = "registration_keys";
-const COLUMN: &str = "sealed_key";
-
 /// SHA-256 of a key value, hex: how keys are looked up without storing them in the clear.
 pub(crate) fn key_hash(value: &str) -> String {
     hex(&Sha256::digest(value.trim().as_bytes()))
@@ -87,7 +84,7 @@ fn exists(name: &str) -> Error {
     Error::new(ErrorCode::RegKeyExists, "A registration key with that name already exists.").with("name", name)
 }
 
-pub(crate) fn require_reg_key(tx: &Tx<'_>, id: &str) -> Result<RegKeyRow> {
+pub(crate) fn require_reg_key(tx: &(impl ReadTx + ?Sized), id: &str) -> Result<RegKeyRow> {
     tx.reg_keys(Some(id), None, None)?.pop().ok_or_else(|| {
         Error::new(ErrorCode::RegKeyNotFound, "No registration key matches.")
             .hint("Run `ams device-registration-key get` to list keys.")
@@ -95,8 +92,8 @@ pub(crate) fn require_reg_key(tx: &Tx<'_>, id: &str) -> Result<RegKeyRow> {
     })
 }
 
-fn info(tx: &Tx<'_>, keyring: &Keyring, k: &RegKeyRow) -> Result<RegistrationKeyInfo> {
-    let value = keyring.open(&Binding { table: TABLE, column: COLUMN, row_id: &k.id }, &k.sealed_key)?;
+fn info(tx: &(impl ReadTx + ?Sized), keyring: &Keyring, k: &RegKeyRow) -> Result<RegistrationKeyInfo> {
+    let value = keyring.open(&sealed_binding(SealedColumn::RegistrationKey, &k.id), &k.sealed_key)?;
     Ok(RegistrationKeyInfo {
         id: k.id.clone(),
         name: k.name.clone(),
@@ -130,7 +127,7 @@ impl Ams {
             id: id.clone(),
             name: name.clone(),
             key_hash: key_hash(&value),
-            sealed_key: keyring.seal(&Binding { table: TABLE, column: COLUMN, row_id: &id }, value.as_bytes())?,
+            sealed_key: keyring.seal(&sealed_binding(SealedColumn::RegistrationKey, &id), value.as_bytes())?,
             activation_limit: limit,
             activation_count: 0,
             enabled,

@@ -24,7 +24,7 @@ use crate::service::rules::{
     ComputerRuleSettings, PrincipalInfo, ResolvedTarget, TargetSpec, apply_settings, blank_computer_rule,
     insert_computer_rule_in, resolve_target,
 };
-use crate::store::{PrincipalTable, RulePrincipalRow, Tx};
+use crate::store::{PrincipalTable, ReadTx, RulePrincipalRow};
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -128,7 +128,7 @@ fn bad(line: u64, computer: &str, principal: &str, e: &Error) -> BadLine {
     }
 }
 
-fn resolve_computer(tx: &Tx<'_>, computer: &str) -> Result<ResolvedTarget> {
+fn resolve_computer(tx: &(impl ReadTx + ?Sized), computer: &str) -> Result<ResolvedTarget> {
     if looks_like_sid(computer) {
         return resolve_target(tx, &TargetSpec::AdComputer(computer.to_string()));
     }
@@ -153,7 +153,7 @@ fn resolve_computer(tx: &Tx<'_>, computer: &str) -> Result<ResolvedTarget> {
 }
 
 /// Reads the CSV and plans the rules (no writes).
-fn plan(tx: &Tx<'_>, csv_bytes: &[u8], opts: &ImportOptions) -> Result<(ImportReport, Vec<Planned>)> {
+fn plan(tx: &(impl ReadTx + ?Sized), csv_bytes: &[u8], opts: &ImportOptions) -> Result<(ImportReport, Vec<Planned>)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::groups::find_group_in;
-use crate::store::{ComputerRuleRow, PrincipalTable, RoleRuleRow, RulePrincipalRow, Tx, on_unique};
+use crate::store::{ComputerRuleRow, PrincipalTable, ReadTx, RoleRuleRow, RulePrincipalRow, Tx, on_unique};
 
 /// Largest authorization script accepted.
 pub const MAX_SCRIPT_BYTES: usize = 1024 * 1024;
@@ -543,7 +543,7 @@ pub(crate) fn apply_settings(
 }
 
 /// Resolves a target against the ams directory (devices, groups) or checks its form.
-pub(crate) fn resolve_target(tx: &Tx<'_>, spec: &TargetSpec) -> Result<ResolvedTarget> {
+pub(crate) fn resolve_target(tx: &(impl ReadTx + ?Sized), spec: &TargetSpec) -> Result<ResolvedTarget> {
     let sid_target = |t: TargetType, v: &str| -> Result<ResolvedTarget> {
         let p = parse_principal(v)?;
         Ok(ResolvedTarget { target_type: t, target_id: p.sid, authority_id: None, name: p.name })
@@ -707,11 +707,11 @@ fn role_rule_info(r: &RoleRuleRow, principals: &[RulePrincipalRow]) -> RoleRuleI
     }
 }
 
-fn require_computer_rule(tx: &Tx<'_>, id: &str) -> Result<ComputerRuleRow> {
+fn require_computer_rule(tx: &(impl ReadTx + ?Sized), id: &str) -> Result<ComputerRuleRow> {
     tx.computer_rules(Some(id.trim()))?.pop().ok_or_else(|| rule_not_found(id))
 }
 
-fn require_role_rule(tx: &Tx<'_>, id: &str) -> Result<RoleRuleRow> {
+fn require_role_rule(tx: &(impl ReadTx + ?Sized), id: &str) -> Result<RoleRuleRow> {
     tx.role_rules(Some(id.trim()), None)?.pop().ok_or_else(|| rule_not_found(id))
 }
 

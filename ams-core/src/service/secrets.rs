@@ -16,7 +16,7 @@ use crate::service::certs::private_key;
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::keys::Keyring;
 use crate::service::settings::{PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_KEEP_DAYS, PASSWORD_MAX_AGE_DAYS};
-use crate::store::{BitLockerRow, DeviceRow, PasswordRow, Tx};
+use crate::store::{BitLockerRow, DeviceRow, PasswordRow, ReadTx, Tx};
 
 /// What an upload carries besides the sealed blob.
 #[derive(Debug, Clone)]
@@ -307,7 +307,7 @@ impl Ams {
     /// is always an error.
     fn open_passwords(
         &self,
-        tx: &Tx<'_>,
+        tx: &(impl ReadTx + ?Sized),
         keyring: &Keyring,
         d: &DeviceRow,
         rows: &[PasswordRow],
@@ -368,7 +368,7 @@ impl Ams {
     /// the caller writes one). Returns the password row id and the password.
     pub(crate) fn read_current_password(
         &self,
-        tx: &Tx<'_>,
+        tx: &(impl ReadTx + ?Sized),
         keyring: &Keyring,
         d: &DeviceRow,
     ) -> Result<(String, PasswordInfo)> {
@@ -399,7 +399,7 @@ impl Ams {
     /// Opens the retired passwords of a device inside the caller's transaction (no audit record).
     pub(crate) fn read_password_history(
         &self,
-        tx: &Tx<'_>,
+        tx: &(impl ReadTx + ?Sized),
         keyring: &Keyring,
         d: &DeviceRow,
     ) -> Result<Vec<PasswordInfo>> {
@@ -424,7 +424,7 @@ impl Ams {
     /// Opens the BitLocker keys of a device inside the caller's transaction (no audit record).
     pub(crate) fn read_bitlocker_keys(
         &self,
-        tx: &Tx<'_>,
+        tx: &(impl ReadTx + ?Sized),
         keyring: &Keyring,
         d: &DeviceRow,
     ) -> Result<Vec<FveRecoveryKeyInfo>> {

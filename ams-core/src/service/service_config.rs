@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
 use crate::service::host_config::is_dns_name;
 use crate::service::settings::{INT_SETTINGS, IntSetting, TEXT_SETTINGS, TextSetting};
-use crate::store::Tx;
+use crate::store::{ReadTx, Tx};
 
 /// External host name agents use for the farm (unset: each host's ExternalHostname).
 pub const FARM_API_HOST_NAME: &str = "FarmApiHostName";
@@ -190,7 +190,7 @@ impl SettingDef {
     }
 
     /// Reads the value in force (the default when unset or unreadable).
-    pub fn get(&self, tx: &Tx<'_>) -> Result<SettingValue> {
+    pub fn get(&self, tx: &(impl ReadTx + ?Sized)) -> Result<SettingValue> {
         if let SettingType::Int(i) = self.kind {
             return i.get(tx).map(SettingValue::Int);
         }
@@ -310,7 +310,7 @@ impl ServiceConfigUpdate {
 impl Ams {
     /// The farm-wide configuration in force.
     pub fn service_config(&self) -> Result<ServiceConfig> {
-        self.store.read(read_config)
+        self.store.read(|tx| read_config(tx))
     }
 
     /// Applies changes in one transaction, one audit record per setting, and returns the
@@ -331,7 +331,7 @@ impl Ams {
     }
 }
 
-fn read_config(tx: &Tx<'_>) -> Result<ServiceConfig> {
+fn read_config(tx: &(impl ReadTx + ?Sized)) -> Result<ServiceConfig> {
     let mut cfg = ServiceConfig {
         farm_api_host_name: None,
         farm_api_port: FARM_API_PORT.default,

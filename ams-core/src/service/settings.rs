@@ -2,7 +2,7 @@
 
 use crate::ams::Ams;
 use crate::error::{Error, ErrorCode, Result};
-use crate::store::Tx;
+use crate::store::ReadTx;
 
 /// A numeric setting.
 #[derive(Debug, Clone, Copy)]
@@ -112,7 +112,7 @@ pub const TEXT_SETTINGS: &[TextSetting] = &[BACKUP_FOLDER];
 
 impl TextSetting {
     /// Reads the setting (its default when unset or unreadable).
-    pub fn get(&self, tx: &Tx<'_>) -> Result<String> {
+    pub fn get(&self, tx: &(impl ReadTx + ?Sized)) -> Result<String> {
         Ok(tx
             .setting(self.key)?
             .and_then(|v| serde_json::from_str::<String>(&v).ok())
@@ -136,7 +136,7 @@ impl TextSetting {
 
 impl IntSetting {
     /// Reads the setting (its default when unset or unreadable).
-    pub fn get(&self, tx: &Tx<'_>) -> Result<i64> {
+    pub fn get(&self, tx: &(impl ReadTx + ?Sized)) -> Result<i64> {
         Ok(tx
             .setting(self.key)?
             .and_then(|v| serde_json::from_str::<i64>(&v).ok())

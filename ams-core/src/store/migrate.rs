@@ -1,16 +1,22 @@
-//! Embedded, forward-only, versioned migrations.
+//! Embedded, forward-only, versioned migrations: the engine-neutral runner.
+//!
+//! Each engine embeds its own scripts (`migrations/<engine>/V<NNNN>__<name>.sql`, the same
+//! versions and names in every folder) and provides the engine-specific parts: its version
+//! table, reading it, and the transaction one migration runs in ([`crate::store::Engine`]).
+//! This file decides what is applied, pending, too new or edited, the same way for every engine.
 //!
 //! Each migration is applied in its own transaction together with its row in
-//! `schema_migrations` (version, name, SHA-256 of the SQL, time). A database whose newest applied
-//! version is unknown to this binary, or whose applied migration differs from the embedded one,
-//! is refused.
+//! `schema_migrations` (version, name, SHA-256 of the script, time). A database whose newest
+//! applied version is unknown to this binary, or whose applied migration differs from the
+//! embedded one, is refused.
 
-use rusqlite::Connection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::crypto::seal::hex;
 use crate::error::{Error, ErrorCode, Result};
+use crate::store::Store;
+
+pub use crate::store::sqlite::migrate::MIGRATIONS as SQLITE_MIGRATIONS;
 
 /// One embedded migration.
 #[derive(Debug, Clone, Copy)]
@@ -19,48 +25,33 @@ pub struct Migration {
     pub version: u32,
     /// Name (the part after `__`).
     pub name: &'static str,
-    /// The SQL.
+    /// The script, in the engine's SQL dialect.
     pub sql: &'static str,
 }
 
 impl Migration {
-    /// SHA-256 of the SQL, hex.
+    /// SHA-256 of the script, lower-case hex.
     pub fn checksum(&self) -> String {
-        hex(&Sha256::digest(self.sql.as_bytes()))
+        Sha256::digest(self.sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
-macro_rules! migration {
-    ($v:literal, $padded:literal, $name:literal) => {
-        Migration {
-            version: $v,
-            name: $name,
-            sql: include_str!(concat!("../../../migrations/sqlite/V", $padded, "__", $name, ".sql")),
-        }
-    };
+/// A migration recorded in a database's version table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    /// Version.
+    pub version: u32,
+    /// Name.
+    pub name: String,
+    /// SHA-256 of the script when it was applied.
+    pub checksum: String,
 }
 
-/// The SQLite migrations, in order. A test checks this list against `migrations/sqlite/`.
-pub const SQLITE_MIGRATIONS: &[Migration] = &[
-    migration!(1, "0001", "foundation"),
-    migration!(2, "0002", "data_plane"),
-    migration!(3, "0003", "authorization"),
-    migration!(4, "0004", "audit_append_only"),
-    migration!(5, "0005", "jit"),
-];
-
-/// The schema version this binary expects.
+/// The schema version this binary expects (the same on every engine: a test checks that each
+/// engine's folder holds the same versions).
 pub fn target_version() -> u32 {
     SQLITE_MIGRATIONS.last().map_or(0, |m| m.version)
 }
-
-// NEVER CHANGE THIS DEFINITION: every version of ams reads it to decide what to do.
-const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
-    version     INTEGER PRIMARY KEY NOT NULL,
-    name        TEXT NOT NULL,
-    checksum    TEXT NOT NULL,
-    applied_at  TEXT NOT NULL
-) STRICT";
 
 /// Where a database stands against this binary's migrations.
 #[derive(Debug, Clone, Serialize)]
@@ -82,26 +73,13 @@ pub struct PendingMigration {
     pub name: String,
 }
 
-fn applied(conn: &Connection) -> Result<Vec<(u32, String, String)>> {
-    let exists: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !exists {
-        return Ok(Vec::new());
-    }
-    let mut stmt = conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// Checks the applied migrations against the embedded ones and reports what is pending.
-pub fn status(conn: &Connection) -> Result<MigrationStatus> {
-    let applied = applied(conn)?;
-    let target = target_version();
-    for (version, name, checksum) in &applied {
-        match SQLITE_MIGRATIONS.iter().find(|m| m.version == *version) {
+/// Checks what a database has applied against the embedded migrations: refuses versions this
+/// binary does not know and edited migrations, and lists what is pending.
+pub(crate) fn check(embedded: &[Migration], applied: &[AppliedMigration]) -> Result<MigrationStatus> {
+    let target = embedded.last().map_or(0, |m| m.version);
+    for a in applied {
+        let version = a.version;
+        match embedded.iter().find(|m| m.version == version) {
             None => {
                 return Err(Error::new(
                     ErrorCode::SchemaTooNew,
@@ -111,11 +89,12 @@ pub fn status(conn: &Connection) -> Result<MigrationStatus> {
                 .with("schema_version", version)
                 .with("target_version", target));
             }
-            Some(m) if m.checksum() != *checksum || m.name != name => {
+            Some(m) if m.checksum() != a.checksum || m.name != a.name => {
                 return Err(Error::new(
                     ErrorCode::MigrationModified,
                     format!(
-                        "Migration {version} ({name}) applied to this database differs from the one built into ams."
+                        "Migration {version} ({}) applied to this database differs from the one built into ams.",
+                        a.name
                     ),
                 )
                 .hint("Applied migrations must never be edited; restore the migration file or the database.")
@@ -124,40 +103,58 @@ pub fn status(conn: &Connection) -> Result<MigrationStatus> {
             Some(_) => {}
         }
     }
-    let current = applied.last().map_or(0, |a| a.0);
-    let pending = SQLITE_MIGRATIONS
+    let current = applied.iter().map(|a| a.version).max().unwrap_or(0);
+    let pending = embedded
         .iter()
-        .filter(|m| !applied.iter().any(|a| a.0 == m.version))
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
         .map(|m| PendingMigration { version: m.version, name: m.name.to_string() })
         .collect();
     Ok(MigrationStatus { schema_version: current, target_version: target, pending })
 }
 
-/// Applies every pending migration, each in its own immediate transaction. Returns the versions
-/// applied. Safe to run from several processes at once: each re-checks under the write lock.
-pub fn migrate(conn: &Connection, now: &str) -> Result<Vec<u32>> {
-    conn.execute_batch(VERSION_TABLE)?;
+/// Checks the applied migrations against the embedded ones and reports what is pending.
+pub fn status(store: &Store) -> Result<MigrationStatus> {
+    let engine = store.engine();
+    check(engine.migrations(), &engine.applied_migrations()?)
+}
+
+/// The embedded migrations that are not applied yet, in order, with their scripts (for
+/// `ams db migrate --print-sql`).
+pub fn pending_scripts(store: &Store) -> Result<Vec<Migration>> {
+    let engine = store.engine();
+    let st = check(engine.migrations(), &engine.applied_migrations()?)?;
+    Ok(engine.migrations().iter().filter(|m| st.pending.iter().any(|p| p.version == m.version)).copied().collect())
+}
+
+/// The migrations embedded for the store's engine.
+pub fn embedded(store: &Store) -> &'static [Migration] {
+    store.engine().migrations()
+}
+
+/// Applies every pending migration, each in its own transaction. Returns the versions applied.
+/// Safe to run from several processes at once: each re-checks inside the migration transaction,
+/// which excludes other migrators.
+pub fn migrate(store: &Store, now: &str) -> Result<Vec<u32>> {
+    let engine = store.engine();
+    let embedded = engine.migrations();
     let mut done = Vec::new();
-    for m in SQLITE_MIGRATIONS {
-        let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-        let st = status(&tx)?;
+    for m in embedded {
+        let scope = engine.begin_migration()?;
+        let st = check(embedded, &scope.applied()?)?;
         if st.pending.iter().any(|p| p.version == m.version) {
-            tx.execute_batch(m.sql)
-                .map_err(|e| Error::from(e).with("migration", format!("V{:04}__{}", m.version, m.name)))?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![m.version, m.name, m.checksum(), now],
-            )?;
+            scope
+                .apply(m, &m.checksum(), now)
+                .map_err(|e| e.with("migration", format!("V{:04}__{}", m.version, m.name)))?;
             done.push(m.version);
         }
-        tx.commit()?;
+        scope.commit()?;
     }
     Ok(done)
 }
 
 /// Refuses a database that is not exactly at this binary's schema.
-pub fn require_current(conn: &Connection) -> Result<MigrationStatus> {
-    let st = status(conn)?;
+pub fn require_current(store: &Store) -> Result<MigrationStatus> {
+    let st = status(store)?;
     if !st.pending.is_empty() {
         return Err(Error::new(
             ErrorCode::MigrationRequired,
@@ -177,66 +174,29 @@ pub fn require_current(conn: &Connection) -> Result<MigrationStatus> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn embedded_list_matches_the_migrations_folder() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
-        files.sort();
-        let embedded: Vec<String> =
-            SQLITE_MIGRATIONS.iter().map(|m| format!("V{:04}__{}.sql", m.version, m.name)).collect();
-        assert_eq!(files, embedded);
-        for m in SQLITE_MIGRATIONS {
-            let text = std::fs::read_to_string(format!("{dir}/V{:04}__{}.sql", m.version, m.name)).unwrap();
-            assert_eq!(text, m.sql, "V{:04} embeds another file", m.version);
-        }
-        for w in SQLITE_MIGRATIONS.windows(2) {
-            assert_eq!(w[1].version, w[0].version + 1, "versions must be consecutive");
-        }
+    fn applied(v: u32, name: &str, checksum: &str) -> AppliedMigration {
+        AppliedMigration { version: v, name: name.into(), checksum: checksum.into() }
     }
 
     #[test]
-    fn fresh_install_applies_everything_once() {
-        let conn = Connection::open_in_memory().unwrap();
-        assert_eq!(status(&conn).unwrap().schema_version, 0);
-        let done = migrate(&conn, "2026-01-01T00:00:00.000000Z").unwrap();
-        assert_eq!(done.len(), SQLITE_MIGRATIONS.len());
-        assert!(migrate(&conn, "x").unwrap().is_empty());
-        let st = require_current(&conn).unwrap();
-        assert_eq!(st.schema_version, target_version());
+    fn checksum_is_the_sha256_of_the_script() {
+        let m = Migration { version: 1, name: "x", sql: "abc" };
+        assert_eq!(m.checksum(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
-    fn newer_schema_is_refused() {
-        let conn = Connection::open_in_memory().unwrap();
-        migrate(&conn, "t").unwrap();
-        conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 'x', 't')", []).unwrap();
-        assert_eq!(status(&conn).unwrap_err().code(), ErrorCode::SchemaTooNew);
-    }
-
-    #[test]
-    fn edited_migration_is_refused() {
-        let conn = Connection::open_in_memory().unwrap();
-        migrate(&conn, "t").unwrap();
-        conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1", []).unwrap();
-        assert_eq!(status(&conn).unwrap_err().code(), ErrorCode::MigrationModified);
-    }
-
-    #[test]
-    fn partially_migrated_database_requires_migration() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(VERSION_TABLE).unwrap();
-        let m = SQLITE_MIGRATIONS[0];
-        conn.execute_batch(m.sql).unwrap();
-        conn.execute(
-            "INSERT INTO schema_migrations VALUES (?1, ?2, ?3, 't')",
-            rusqlite::params![m.version, m.name, m.checksum()],
-        )
-        .unwrap();
-        assert_eq!(require_current(&conn).unwrap_err().code(), ErrorCode::MigrationRequired);
-        assert_eq!(migrate(&conn, "t").unwrap(), (2..=target_version()).collect::<Vec<u32>>());
+    fn check_finds_pending_too_new_and_edited() {
+        let list = SQLITE_MIGRATIONS;
+        let first = list[0];
+        let st = check(list, &[]).unwrap();
+        assert_eq!((st.schema_version, st.pending.len()), (0, list.len()));
+        let st = check(list, &[applied(1, first.name, &first.checksum())]).unwrap();
+        assert_eq!((st.schema_version, st.pending.len()), (1, list.len() - 1));
+        let e = check(list, &[applied(9999, "future", "x")]).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::SchemaTooNew);
+        let e = check(list, &[applied(1, first.name, "edited")]).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MigrationModified);
+        let e = check(list, &[applied(1, "renamed", &first.checksum())]).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MigrationModified);
     }
 }

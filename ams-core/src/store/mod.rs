@@ -1,66 +1,36 @@
 //! The store: rows in and rows out. It knows tables and SQL, never rules or plaintext secrets.
 //!
-//! Services call [`Store::read`] or [`Store::write`] with a closure that receives a [`Tx`]; a
-//! write commits when the closure returns `Ok` and rolls back otherwise. Engine-specific SQL lives
-//! under `store/<engine>/`; ids and timestamps are made by the services, never by the engine.
+//! Services call [`Store::read`] with a closure that receives a read-only [`ReadTx`], or
+//! [`Store::write`] with one that receives a [`Tx`]; a write commits when the closure returns
+//! `Ok` and rolls back otherwise. The row operations are the contract in [`contract`]; each
+//! engine implements it in its own folder (`store/sqlite/`), together with the connection-level
+//! parts (transactions, migrations, copies). Ids and timestamps are made by the services, never
+//! by the engine. See docs/adr/0005-store-contract.md.
 
+pub mod contract;
+mod engine;
 pub mod migrate;
 mod rows;
-pub mod sqlite;
+pub(crate) mod sqlite;
+mod url;
 
+pub use contract::*;
 pub use rows::*;
+pub use url::{DbUrl, EngineKind};
 
-use std::path::{Path, PathBuf};
+pub(crate) use engine::{Engine, MigrationScope, ReadScope, WriteScope};
 
-use crate::error::{Error, ErrorCode, Result};
+use std::time::Duration;
 
-/// Which database engine and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DbUrl {
-    /// An embedded SQLite database file.
-    Sqlite(PathBuf),
-}
+use crate::error::{Error, ErrorCode, Result, Violation};
 
-impl DbUrl {
-    /// Parses a connection string: `sqlite://PATH` (relative paths are relative to the data
-    /// directory). SQL Server (`mssql://` or `Server=...;`) needs the `mssql` feature, which this
-    /// build does not have. Unknown schemes are refused, never turned into a new SQLite file.
-    pub fn parse(s: &str, data_dir: &Path) -> Result<DbUrl> {
-        let s = s.trim();
-        if let Some(rest) = s.strip_prefix("sqlite://") {
-            if rest.is_empty() {
-                return Err(Error::new(ErrorCode::UnsupportedEngine, "The sqlite:// connection string has no path."));
-            }
-            let p = Path::new(rest);
-            return Ok(DbUrl::Sqlite(if p.is_absolute() { p.to_path_buf() } else { data_dir.join(p) }));
-        }
-        let lower = s.to_ascii_lowercase();
-        if lower.starts_with("mssql://") || lower.starts_with("sqlserver://") || lower.contains("server=") {
-            return Err(Error::new(ErrorCode::UnsupportedEngine, "This build of ams has no SQL Server support.")
-                .hint("Build ams with the `mssql` feature, or use an sqlite:// connection string."));
-        }
-        Err(Error::new(ErrorCode::UnsupportedEngine, "The database connection string has an unknown scheme.")
-            .hint("Use sqlite://PATH for the embedded database."))
-    }
-
-    /// A display form with any password masked (SQLite has none).
-    pub fn masked(&self) -> String {
-        match self {
-            DbUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-        }
-    }
-
-    /// The engine name.
-    pub fn engine(&self) -> &'static str {
-        match self {
-            DbUrl::Sqlite(_) => "sqlite",
-        }
-    }
-}
+/// How long a process waits for another's write lock (or a running restore) before giving up.
+/// Every engine uses it for its lock waits.
+pub const WRITE_WAIT: Duration = Duration::from_secs(30);
 
 /// An open database.
 pub struct Store {
-    conn: rusqlite::Connection,
+    engine: Box<dyn Engine>,
     url: DbUrl,
 }
 
@@ -70,20 +40,13 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// A transaction. Dropping it without commit rolls it back.
-pub struct Tx<'a> {
-    pub(crate) tx: rusqlite::Transaction<'a>,
-}
-
 impl Store {
     /// Opens (creating if `create`) the database. Does not migrate.
     pub fn open(url: &DbUrl, create: bool) -> Result<Store> {
-        match url {
-            DbUrl::Sqlite(path) => {
-                let conn = sqlite::open(path, create)?;
-                Ok(Store { conn, url: url.clone() })
-            }
-        }
+        let engine: Box<dyn Engine> = match url {
+            DbUrl::Sqlite(path) => Box::new(sqlite::SqliteEngine::open(path, create)?),
+        };
+        Ok(Store { engine, url: url.clone() })
     }
 
     /// The connection string (masked).
@@ -91,36 +54,54 @@ impl Store {
         &self.url
     }
 
-    /// The raw connection, for migrations and backups.
-    pub(crate) fn conn(&self) -> &rusqlite::Connection {
-        &self.conn
+    /// The engine.
+    pub fn engine_kind(&self) -> EngineKind {
+        self.url.engine()
     }
 
-    /// Runs `f` in a read transaction.
-    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Deferred)?;
-        let tx = Tx { tx };
-        let out = f(&tx)?;
-        tx.tx.commit()?;
+    /// The connection-level half of the engine (migrations, copies).
+    pub(crate) fn engine(&self) -> &dyn Engine {
+        self.engine.as_ref()
+    }
+
+    /// Runs `f` in a read transaction (one consistent view of the database).
+    pub fn read<T>(&self, f: impl FnOnce(&dyn ReadTx) -> Result<T>) -> Result<T> {
+        let scope = self.engine.begin_read()?;
+        let out = f(scope.tx())?;
+        scope.end()?;
         Ok(out)
     }
 
-    /// Runs `f` in a write transaction (taken immediately, so concurrent writers queue on the busy
-    /// timeout instead of failing); commits if `f` returns `Ok`.
+    /// Runs `f` in a write transaction (taken at once, so concurrent writers queue for up to
+    /// [`WRITE_WAIT`] instead of failing); commits if `f` returns `Ok`.
     pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
-        let tx = Tx { tx };
-        let out = f(&tx)?;
-        tx.tx.commit()?;
+        let scope = self.engine.begin_write()?;
+        let out = f(scope.tx())?;
+        scope.commit()?;
         Ok(out)
+    }
+
+    /// Writes a consistent copy of the whole database to a new file (see [`Engine::copy_to_file`]).
+    pub(crate) fn copy_to_file(&self, dest: &std::path::Path) -> Result<bool> {
+        self.engine.copy_to_file(dest)
+    }
+
+    /// The SQLite connection, for the backup code that has not moved behind the contract yet.
+    pub(crate) fn conn(&self) -> &rusqlite::Connection {
+        self.engine.sqlite_connection()
+    }
+}
+
+/// Checks, without changing anything, that a connection string reaches an ams database this
+/// binary can open or migrate, and reports its migration status. Refusals are
+/// [`ErrorCode::ConnectionStringInvalid`] with what the engine found (and why, as `reason`).
+pub fn probe(url: &DbUrl) -> Result<migrate::MigrationStatus> {
+    match url {
+        DbUrl::Sqlite(path) => sqlite::probe(path),
     }
 }
 
 /// Maps a uniqueness violation to a domain error; other errors pass through.
 pub(crate) fn on_unique(e: Error, make: impl FnOnce() -> Error) -> Error {
-    if e.code() == ErrorCode::DbConstraint && e.context().get("detail").is_some_and(|d| d.contains("UNIQUE")) {
-        make()
-    } else {
-        e
-    }
+    if e.code() == ErrorCode::DbConstraint && e.violation() == Some(Violation::Unique) { make() } else { e }
 }

@@ -501,3 +501,49 @@ pub struct JitJobRow {
     /// When it was done or abandoned.
     pub completed_at: Option<String>,
 }
+
+/// A column that holds values sealed under the master key. Its table and column names are part
+/// of each sealed value's associated data (they bind a value to its place), so they are the
+/// same on every engine: each engine's schema uses exactly these names, and a test compares the
+/// engines' schemas. Master-key rotation re-seals every column listed in [`SealedColumn::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedColumn {
+    /// `certificates.sealed_private_key`, keyed by `thumbprint`.
+    CertPrivateKey,
+    /// `registration_keys.sealed_key`, keyed by `id`.
+    RegistrationKey,
+    /// `jit_directory.sealed_bind_password`, keyed by `id`.
+    JitBindPassword,
+}
+
+impl SealedColumn {
+    /// Every sealed column. A test checks that every `sealed_*` column of the schema is here.
+    pub const ALL: [SealedColumn; 3] =
+        [SealedColumn::CertPrivateKey, SealedColumn::RegistrationKey, SealedColumn::JitBindPassword];
+
+    /// The table.
+    pub const fn table(self) -> &'static str {
+        match self {
+            SealedColumn::CertPrivateKey => "certificates",
+            SealedColumn::RegistrationKey => "registration_keys",
+            SealedColumn::JitBindPassword => "jit_directory",
+        }
+    }
+
+    /// The column that identifies a row (the row id in the associated data).
+    pub const fn id_column(self) -> &'static str {
+        match self {
+            SealedColumn::CertPrivateKey => "thumbprint",
+            SealedColumn::RegistrationKey | SealedColumn::JitBindPassword => "id",
+        }
+    }
+
+    /// The sealed column.
+    pub const fn column(self) -> &'static str {
+        match self {
+            SealedColumn::CertPrivateKey => "sealed_private_key",
+            SealedColumn::RegistrationKey => "sealed_key",
+            SealedColumn::JitBindPassword => "sealed_bind_password",
+        }
+    }
+}

@@ -90,7 +90,7 @@ fn rotation_reseals_every_secret_and_keeps_them_readable() {
 
 #[test]
 fn every_sealed_column_is_rotated() {
-    // Every BLOB column whose name starts with sealed_ must be in SEALED_COLUMNS.
+    // Every BLOB column whose name starts with sealed_ must be a SealedColumn.
     let f = Fixture::bare();
     let conn = rusqlite_conn(&f);
     let mut stmt = conn
@@ -101,7 +101,7 @@ fn every_sealed_column_is_rotated() {
     assert!(!cols.is_empty());
     for (t, c) in cols {
         assert!(
-            ams_core::service::keys::SEALED_COLUMNS.iter().any(|(st, _, sc)| *st == t && *sc == c),
+            ams_core::store::SealedColumn::ALL.iter().any(|s| s.table() == t && s.column() == c),
             "{t}.{c} is sealed but not re-sealed on rotation"
         );
     }

@@ -2,8 +2,9 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::SqliteTx;
 use crate::error::Result;
-use crate::store::{ComputerRuleRow, PrincipalTable, RoleRuleRow, RulePrincipalRow, Tx};
+use crate::store::{AuthzRead, AuthzWrite, ComputerRuleRow, PrincipalTable, RoleRuleRow, RulePrincipalRow};
 
 const COMPUTER_RULE_COLS: &str = "id, target_type, target_id, target_authority_id, target_name, authorization_mode, script, script_path, laps_default_seconds, laps_max_seconds, laps_allow_extension, jit_group_name, jit_default_seconds, jit_max_seconds, jit_allow_extension, do_not_use_remote_dc_locator, site_name, domain_controller_name, description, notes, rule_expiry, disabled, reason_requirement, notify_success, notify_failure, created_at, created_by, modified_at, modified_by";
 const ROLE_RULE_COLS: &str = "id, name, description, group_name, default_seconds, max_seconds, allow_extension, site_name, domain_controller_name, notes, rule_expiry, disabled, reason_requirement, notify_success, notify_failure, created_at, created_by, modified_at, modified_by";
@@ -87,7 +88,7 @@ impl PrincipalTable {
     }
 }
 
-impl Tx<'_> {
+impl SqliteTx<'_> {
     fn authz_rows<T>(
         &self,
         sql: &str,
@@ -103,11 +104,12 @@ impl Tx<'_> {
         let mut stmt = self.tx.prepare_cached(sql)?;
         Ok(stmt.execute(p)?)
     }
+}
 
+impl AuthzRead for SqliteTx<'_> {
     // ---- computer rules ----
 
-    /// Computer rules, all or one by id, oldest first.
-    pub fn computer_rules(&self, id: Option<&str>) -> Result<Vec<ComputerRuleRow>> {
+    fn computer_rules(&self, id: Option<&str>) -> Result<Vec<ComputerRuleRow>> {
         self.authz_rows(
             &format!(
                 "SELECT {COMPUTER_RULE_COLS} FROM computer_authorization_rules
@@ -118,8 +120,7 @@ impl Tx<'_> {
         )
     }
 
-    /// Computer rules with a given target, oldest first.
-    pub fn computer_rules_by_target(
+    fn computer_rules_by_target(
         &self,
         target_type: &str,
         target_id: &str,
@@ -137,8 +138,51 @@ impl Tx<'_> {
         )
     }
 
-    /// Inserts a computer rule.
-    pub fn insert_computer_rule(&self, r: &ComputerRuleRow) -> Result<()> {
+    // ---- role rules ----
+
+    fn role_rules(&self, id: Option<&str>, name: Option<&str>) -> Result<Vec<RoleRuleRow>> {
+        self.authz_rows(
+            &format!(
+                "SELECT {ROLE_RULE_COLS} FROM role_authorization_rules
+                 WHERE (?1 IS NULL OR id = ?1 COLLATE NOCASE) AND (?2 IS NULL OR name = ?2) ORDER BY name, id"
+            ),
+            params![id, name],
+            map_role_rule,
+        )
+    }
+
+    // ---- principals ----
+
+    fn rule_principals(&self, table: PrincipalTable, rule_id: Option<&str>) -> Result<Vec<RulePrincipalRow>> {
+        self.authz_rows(
+            &format!(
+                "SELECT {PRINCIPAL_COLS} FROM {} WHERE (?1 IS NULL OR rule_id = ?1)
+                 ORDER BY rule_id, access_type, ace, sid",
+                table.table()
+            ),
+            params![rule_id],
+            map_principal,
+        )
+    }
+
+    // ---- rate limits ----
+
+    fn rate_limit_count(&self, key: &str, since: &str) -> Result<i64> {
+        let mut stmt =
+            self.tx.prepare_cached("SELECT COUNT(*) FROM rate_limit_events WHERE key = ?1 AND created_at > ?2")?;
+        Ok(stmt.query_row(params![key, since], |r| r.get(0))?)
+    }
+
+    fn rate_limit_oldest(&self, key: &str, since: &str) -> Result<Option<String>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT MIN(created_at) FROM rate_limit_events WHERE key = ?1 AND created_at > ?2")?;
+        Ok(stmt.query_row(params![key, since], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
+    }
+}
+
+impl AuthzWrite for SqliteTx<'_> {
+    fn insert_computer_rule(&self, r: &ComputerRuleRow) -> Result<()> {
         self.authz_exec(
             &format!(
                 "INSERT INTO computer_authorization_rules ({COMPUTER_RULE_COLS}) VALUES
@@ -156,8 +200,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Rewrites every column of a computer rule but its id and creation.
-    pub fn update_computer_rule(&self, r: &ComputerRuleRow) -> Result<usize> {
+    fn update_computer_rule(&self, r: &ComputerRuleRow) -> Result<usize> {
         self.authz_exec(
             "UPDATE computer_authorization_rules SET target_type = ?2, target_id = ?3, target_authority_id = ?4,
                target_name = ?5, authorization_mode = ?6, script = ?7, script_path = ?8, laps_default_seconds = ?9,
@@ -176,27 +219,11 @@ impl Tx<'_> {
         )
     }
 
-    /// Deletes a computer rule (cascades to its principals).
-    pub fn delete_computer_rule(&self, id: &str) -> Result<usize> {
+    fn delete_computer_rule(&self, id: &str) -> Result<usize> {
         self.authz_exec("DELETE FROM computer_authorization_rules WHERE id = ?1", [id])
     }
 
-    // ---- role rules ----
-
-    /// Role rules, filtered by exact id and name (case-insensitive), by name.
-    pub fn role_rules(&self, id: Option<&str>, name: Option<&str>) -> Result<Vec<RoleRuleRow>> {
-        self.authz_rows(
-            &format!(
-                "SELECT {ROLE_RULE_COLS} FROM role_authorization_rules
-                 WHERE (?1 IS NULL OR id = ?1 COLLATE NOCASE) AND (?2 IS NULL OR name = ?2) ORDER BY name, id"
-            ),
-            params![id, name],
-            map_role_rule,
-        )
-    }
-
-    /// Inserts a role rule.
-    pub fn insert_role_rule(&self, r: &RoleRuleRow) -> Result<()> {
+    fn insert_role_rule(&self, r: &RoleRuleRow) -> Result<()> {
         self.authz_exec(
             &format!(
                 "INSERT INTO role_authorization_rules ({ROLE_RULE_COLS}) VALUES
@@ -227,8 +254,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Rewrites every column of a role rule but its id and creation.
-    pub fn update_role_rule(&self, r: &RoleRuleRow) -> Result<usize> {
+    fn update_role_rule(&self, r: &RoleRuleRow) -> Result<usize> {
         self.authz_exec(
             "UPDATE role_authorization_rules SET name = ?2, description = ?3, group_name = ?4, default_seconds = ?5,
                max_seconds = ?6, allow_extension = ?7, site_name = ?8, domain_controller_name = ?9, notes = ?10,
@@ -257,36 +283,18 @@ impl Tx<'_> {
         )
     }
 
-    /// Deletes a role rule (cascades to its principals).
-    pub fn delete_role_rule(&self, id: &str) -> Result<usize> {
+    fn delete_role_rule(&self, id: &str) -> Result<usize> {
         self.authz_exec("DELETE FROM role_authorization_rules WHERE id = ?1", [id])
     }
 
-    // ---- principals ----
-
-    /// Principals of one rule, or of every rule, ordered by rule, access type, kind and SID.
-    pub fn rule_principals(&self, table: PrincipalTable, rule_id: Option<&str>) -> Result<Vec<RulePrincipalRow>> {
-        self.authz_rows(
-            &format!(
-                "SELECT {PRINCIPAL_COLS} FROM {} WHERE (?1 IS NULL OR rule_id = ?1)
-                 ORDER BY rule_id, access_type, ace, sid",
-                table.table()
-            ),
-            params![rule_id],
-            map_principal,
-        )
-    }
-
-    /// Adds a principal; false when it was already there.
-    pub fn add_rule_principal(&self, table: PrincipalTable, p: &RulePrincipalRow) -> Result<bool> {
+    fn add_rule_principal(&self, table: PrincipalTable, p: &RulePrincipalRow) -> Result<bool> {
         Ok(self.authz_exec(
             &format!("INSERT OR IGNORE INTO {} ({PRINCIPAL_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", table.table()),
             params![p.rule_id, p.access_type, p.ace, p.sid, p.display_name, p.added_at],
         )? == 1)
     }
 
-    /// Removes a principal; false when it was not there.
-    pub fn remove_rule_principal(
+    fn remove_rule_principal(
         &self,
         table: PrincipalTable,
         rule_id: &str,
@@ -303,36 +311,16 @@ impl Tx<'_> {
         )? > 0)
     }
 
-    /// Removes every principal of a rule.
-    pub fn clear_rule_principals(&self, table: PrincipalTable, rule_id: &str) -> Result<usize> {
+    fn clear_rule_principals(&self, table: PrincipalTable, rule_id: &str) -> Result<usize> {
         self.authz_exec(&format!("DELETE FROM {} WHERE rule_id = ?1", table.table()), [rule_id])
     }
 
-    // ---- rate limits ----
-
-    /// Events for a key newer than `since`.
-    pub fn rate_limit_count(&self, key: &str, since: &str) -> Result<i64> {
-        let mut stmt =
-            self.tx.prepare_cached("SELECT COUNT(*) FROM rate_limit_events WHERE key = ?1 AND created_at > ?2")?;
-        Ok(stmt.query_row(params![key, since], |r| r.get(0))?)
-    }
-
-    /// The oldest event for a key newer than `since` (when the window frees a slot).
-    pub fn rate_limit_oldest(&self, key: &str, since: &str) -> Result<Option<String>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT MIN(created_at) FROM rate_limit_events WHERE key = ?1 AND created_at > ?2")?;
-        Ok(stmt.query_row(params![key, since], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
-    }
-
-    /// Records one event.
-    pub fn insert_rate_limit_event(&self, key: &str, at: &str) -> Result<()> {
+    fn insert_rate_limit_event(&self, key: &str, at: &str) -> Result<()> {
         self.authz_exec("INSERT INTO rate_limit_events (key, created_at) VALUES (?1, ?2)", params![key, at])?;
         Ok(())
     }
 
-    /// Deletes events older than `before`.
-    pub fn purge_rate_limit_events(&self, before: &str) -> Result<usize> {
+    fn purge_rate_limit_events(&self, before: &str) -> Result<usize> {
         self.authz_exec("DELETE FROM rate_limit_events WHERE created_at <= ?1", [before])
     }
 }

@@ -3,8 +3,9 @@
 
 use rusqlite::{Row, params};
 
+use super::SqliteTx;
 use crate::error::Result;
-use crate::store::{SealedCountRow, SealedSecretRef, Tx};
+use crate::store::{CertRecoveryRead, CertRecoveryWrite, SealedCountRow, SealedSecretRef};
 
 fn map_ref(r: &Row<'_>) -> rusqlite::Result<SealedSecretRef> {
     Ok(SealedSecretRef {
@@ -19,10 +20,8 @@ fn map_ref(r: &Row<'_>) -> rusqlite::Result<SealedSecretRef> {
     })
 }
 
-impl Tx<'_> {
-    /// Per certificate thumbprint named by any stored secret: current and retired passwords and
-    /// BitLocker keys. Ordered by thumbprint.
-    pub fn sealed_secret_counts(&self) -> Result<Vec<SealedCountRow>> {
+impl CertRecoveryRead for SqliteTx<'_> {
+    fn sealed_secret_counts(&self) -> Result<Vec<SealedCountRow>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT cert_thumbprint, SUM(cur), SUM(hist), SUM(fve) FROM (
                  SELECT cert_thumbprint, (retired_at IS NULL) AS cur, (retired_at IS NOT NULL) AS hist, 0 AS fve
@@ -42,8 +41,7 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Passwords (current and history) sealed to a certificate, by computer name then age.
-    pub fn passwords_sealed_to(&self, thumbprint: &str) -> Result<Vec<SealedSecretRef>> {
+    fn passwords_sealed_to(&self, thumbprint: &str) -> Result<Vec<SealedSecretRef>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT p.id, p.device_id, d.name, p.account_name, p.cert_thumbprint, p.created_at, p.expires_at, p.retired_at
                FROM device_passwords p JOIN devices d ON d.id = p.device_id
@@ -54,8 +52,7 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// BitLocker keys sealed to a certificate, by computer name then age.
-    pub fn bitlocker_keys_sealed_to(&self, thumbprint: &str) -> Result<Vec<SealedSecretRef>> {
+    fn bitlocker_keys_sealed_to(&self, thumbprint: &str) -> Result<Vec<SealedSecretRef>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT k.id, k.device_id, d.name, k.key_id, k.cert_thumbprint, k.created_at, NULL, NULL
                FROM bitlocker_keys k JOIN devices d ON d.id = k.device_id
@@ -65,9 +62,10 @@ impl Tx<'_> {
         let rows = stmt.query_map([thumbprint], map_ref)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
 
-    /// Puts a (sealed) private key back on a certificate that lost it; returns rows changed.
-    pub fn set_cert_private_key(&self, thumbprint: &str, sealed: &[u8]) -> Result<usize> {
+impl CertRecoveryWrite for SqliteTx<'_> {
+    fn set_cert_private_key(&self, thumbprint: &str, sealed: &[u8]) -> Result<usize> {
         Ok(self.tx.execute(
             "UPDATE certificates SET sealed_private_key = ?2 WHERE thumbprint = ?1",
             params![thumbprint, sealed],

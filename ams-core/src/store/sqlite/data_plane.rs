@@ -2,8 +2,9 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::SqliteTx;
 use crate::error::Result;
-use crate::store::{BitLockerRow, CertRow, DeviceRow, GroupRow, PasswordRow, RegKeyRow, Tx};
+use crate::store::{BitLockerRow, CertRow, DataPlaneRead, DataPlaneWrite, DeviceRow, GroupRow, PasswordRow, RegKeyRow};
 
 const CERT_COLS: &str = "thumbprint, subject, not_before, not_after, key_bits, state, der, sealed_private_key, source, created_at, activated_at";
 const DEVICE_COLS: &str = "id, name, dns_name, authority_type, authority_id, authority_device_id, sid, os_type, os_family, os_version, agent_version, approval_state, disabled, registration_key_id, credential_hash, created_at, modified_at";
@@ -102,7 +103,7 @@ fn map_bitlocker(r: &Row<'_>) -> rusqlite::Result<BitLockerRow> {
     })
 }
 
-impl Tx<'_> {
+impl SqliteTx<'_> {
     fn rows<T>(&self, sql: &str, p: impl rusqlite::Params, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>> {
         let mut stmt = self.tx.prepare_cached(sql)?;
         let rows = stmt.query_map(p, f)?;
@@ -118,76 +119,26 @@ impl Tx<'_> {
         let mut stmt = self.tx.prepare_cached(sql)?;
         Ok(stmt.execute(p)?)
     }
+}
 
+impl DataPlaneRead for SqliteTx<'_> {
     // ---- certificates ----
 
-    /// All certificates, newest first.
-    pub fn certs(&self) -> Result<Vec<CertRow>> {
+    fn certs(&self) -> Result<Vec<CertRow>> {
         self.rows(&format!("SELECT {CERT_COLS} FROM certificates ORDER BY created_at DESC"), [], map_cert)
     }
 
-    /// One certificate.
-    pub fn cert(&self, thumbprint: &str) -> Result<Option<CertRow>> {
+    fn cert(&self, thumbprint: &str) -> Result<Option<CertRow>> {
         self.one(&format!("SELECT {CERT_COLS} FROM certificates WHERE thumbprint = ?1"), [thumbprint], map_cert)
     }
 
-    /// The active certificate.
-    pub fn active_cert(&self) -> Result<Option<CertRow>> {
+    fn active_cert(&self) -> Result<Option<CertRow>> {
         self.one(&format!("SELECT {CERT_COLS} FROM certificates WHERE state = 'active'"), [], map_cert)
-    }
-
-    /// Inserts a certificate.
-    pub fn insert_cert(&self, c: &CertRow) -> Result<()> {
-        self.exec(
-            &format!("INSERT INTO certificates ({CERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
-            params![
-                c.thumbprint,
-                c.subject,
-                c.not_before,
-                c.not_after,
-                c.key_bits,
-                c.state,
-                c.der,
-                c.sealed_private_key,
-                c.source,
-                c.created_at,
-                c.activated_at
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// Makes one certificate active and the previously active one retained.
-    pub fn activate_cert(&self, thumbprint: &str, at: &str) -> Result<()> {
-        self.exec("UPDATE certificates SET state = 'retained' WHERE state = 'active'", [])?;
-        self.exec(
-            "UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1",
-            params![thumbprint, at],
-        )?;
-        Ok(())
-    }
-
-    /// Sets a certificate's state.
-    pub fn set_cert_state(&self, thumbprint: &str, state: &str) -> Result<()> {
-        self.exec("UPDATE certificates SET state = ?2 WHERE thumbprint = ?1", params![thumbprint, state])?;
-        Ok(())
-    }
-
-    /// Removes a certificate's sealed private key (the key is then lost).
-    pub fn delete_cert_private_key(&self, thumbprint: &str) -> Result<usize> {
-        self.exec("UPDATE certificates SET sealed_private_key = NULL WHERE thumbprint = ?1", [thumbprint])
     }
 
     // ---- devices ----
 
-    /// Devices, filtered by exact id, name (matches name or DNS name) and approval state. Each
-    /// lookup has its own statement so that it uses its index.
-    pub fn devices(
-        &self,
-        id: Option<&str>,
-        name: Option<&str>,
-        approval_state: Option<&str>,
-    ) -> Result<Vec<DeviceRow>> {
+    fn devices(&self, id: Option<&str>, name: Option<&str>, approval_state: Option<&str>) -> Result<Vec<DeviceRow>> {
         let mut rows: Vec<DeviceRow> = match (id, name) {
             (Some(id), _) => self.device(id)?.into_iter().collect(),
             (None, Some(n)) => self.rows(
@@ -210,13 +161,11 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// One device by id.
-    pub fn device(&self, id: &str) -> Result<Option<DeviceRow>> {
+    fn device(&self, id: &str) -> Result<Option<DeviceRow>> {
         self.one(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"), [id], map_device)
     }
 
-    /// One device by its authority triple.
-    pub fn device_by_authority(
+    fn device_by_authority(
         &self,
         authority_type: &str,
         authority_id: &str,
@@ -229,36 +178,9 @@ impl Tx<'_> {
         )
     }
 
-    /// Inserts a device.
-    pub fn insert_device(&self, d: &DeviceRow) -> Result<()> {
-        self.exec(
-            &format!("INSERT INTO devices ({DEVICE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
-            params![
-                d.id, d.name, d.dns_name, d.authority_type, d.authority_id, d.authority_device_id, d.sid, d.os_type, d.os_family,
-                d.os_version, d.agent_version, d.approval_state, d.disabled, d.registration_key_id, d.credential_hash, d.created_at, d.modified_at
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// Updates a device's approval state and disabled flag.
-    pub fn update_device_state(&self, id: &str, approval_state: &str, disabled: bool, at: &str) -> Result<()> {
-        self.exec(
-            "UPDATE devices SET approval_state = ?2, disabled = ?3, modified_at = ?4 WHERE id = ?1",
-            params![id, approval_state, disabled, at],
-        )?;
-        Ok(())
-    }
-
-    /// Deletes a device (cascades to passwords, BitLocker keys and memberships).
-    pub fn delete_device(&self, id: &str) -> Result<usize> {
-        self.exec("DELETE FROM devices WHERE id = ?1", [id])
-    }
-
     // ---- groups ----
 
-    /// Custom groups, filtered by exact id, name and SID.
-    pub fn groups(&self, id: Option<&str>, name: Option<&str>, sid: Option<&str>) -> Result<Vec<GroupRow>> {
+    fn groups(&self, id: Option<&str>, name: Option<&str>, sid: Option<&str>) -> Result<Vec<GroupRow>> {
         self.rows(
             &format!(
                 "SELECT {GROUP_COLS} FROM device_groups
@@ -270,31 +192,7 @@ impl Tx<'_> {
         )
     }
 
-    /// Inserts a group.
-    pub fn insert_group(&self, g: &GroupRow) -> Result<()> {
-        self.exec(
-            &format!("INSERT INTO device_groups ({GROUP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
-            params![g.id, g.name, g.sid, g.description, g.created_at, g.modified_at],
-        )?;
-        Ok(())
-    }
-
-    /// Updates a group's name and description.
-    pub fn update_group(&self, g: &GroupRow) -> Result<()> {
-        self.exec(
-            "UPDATE device_groups SET name = ?2, description = ?3, modified_at = ?4 WHERE id = ?1",
-            params![g.id, g.name, g.description, g.modified_at],
-        )?;
-        Ok(())
-    }
-
-    /// Deletes a group (memberships and key attachments go with it).
-    pub fn delete_group(&self, id: &str) -> Result<usize> {
-        self.exec("DELETE FROM device_groups WHERE id = ?1", [id])
-    }
-
-    /// Members of a group.
-    pub fn group_members(&self, group_id: &str) -> Result<Vec<DeviceRow>> {
+    fn group_members(&self, group_id: &str) -> Result<Vec<DeviceRow>> {
         self.rows(
             &format!(
                 "SELECT {} FROM devices d JOIN device_group_members m ON m.device_id = d.id WHERE m.group_id = ?1 ORDER BY d.name, d.id",
@@ -305,8 +203,7 @@ impl Tx<'_> {
         )
     }
 
-    /// Ids of the custom groups a device is in.
-    pub fn device_group_ids(&self, device_id: &str) -> Result<Vec<String>> {
+    fn device_group_ids(&self, device_id: &str) -> Result<Vec<String>> {
         self.rows(
             "SELECT group_id FROM device_group_members WHERE device_id = ?1 ORDER BY group_id",
             [device_id],
@@ -314,29 +211,7 @@ impl Tx<'_> {
         )
     }
 
-    /// Adds a member; returns false when it was already a member.
-    pub fn add_group_member(&self, group_id: &str, device_id: &str, at: &str) -> Result<bool> {
-        Ok(self.exec(
-            "INSERT INTO device_group_members (group_id, device_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            params![group_id, device_id, at],
-        )? == 1)
-    }
-
-    /// Removes a member; returns false when it was not a member.
-    pub fn remove_group_member(&self, group_id: &str, device_id: &str) -> Result<bool> {
-        Ok(self.exec(
-            "DELETE FROM device_group_members WHERE group_id = ?1 AND device_id = ?2",
-            params![group_id, device_id],
-        )? == 1)
-    }
-
-    /// Removes every member; returns how many.
-    pub fn clear_group_members(&self, group_id: &str) -> Result<usize> {
-        self.exec("DELETE FROM device_group_members WHERE group_id = ?1", [group_id])
-    }
-
-    /// How many members a group has and how many registration keys name it.
-    pub fn group_usage(&self, group_id: &str) -> Result<(i64, i64)> {
+    fn group_usage(&self, group_id: &str) -> Result<(i64, i64)> {
         let members =
             self.tx
                 .query_row("SELECT COUNT(*) FROM device_group_members WHERE group_id = ?1", [group_id], |r| r.get(0))?;
@@ -349,8 +224,7 @@ impl Tx<'_> {
 
     // ---- registration keys ----
 
-    /// Registration keys, filtered by exact id, name and key hash.
-    pub fn reg_keys(&self, id: Option<&str>, name: Option<&str>, key_hash: Option<&str>) -> Result<Vec<RegKeyRow>> {
+    fn reg_keys(&self, id: Option<&str>, name: Option<&str>, key_hash: Option<&str>) -> Result<Vec<RegKeyRow>> {
         self.rows(
             &format!(
                 "SELECT {REGKEY_COLS} FROM registration_keys
@@ -362,8 +236,157 @@ impl Tx<'_> {
         )
     }
 
-    /// Inserts a registration key.
-    pub fn insert_reg_key(&self, k: &RegKeyRow) -> Result<()> {
+    fn reg_key_group_ids(&self, key_id: &str) -> Result<Vec<String>> {
+        self.rows(
+            "SELECT group_id FROM registration_key_groups WHERE registration_key_id = ?1 ORDER BY group_id",
+            [key_id],
+            |r| r.get(0),
+        )
+    }
+
+    // ---- passwords ----
+
+    fn current_password(&self, device_id: &str) -> Result<Option<PasswordRow>> {
+        self.one(
+            &format!("SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 AND retired_at IS NULL"),
+            [device_id],
+            map_password,
+        )
+    }
+
+    fn passwords(&self, device_id: &str) -> Result<Vec<PasswordRow>> {
+        self.rows(
+            &format!(
+                "SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"
+            ),
+            [device_id],
+            map_password,
+        )
+    }
+
+    fn device_secret_counts(&self, device_id: &str) -> Result<(i64, i64)> {
+        let p = self
+            .tx
+            .query_row("SELECT COUNT(*) FROM device_passwords WHERE device_id = ?1", [device_id], |r| r.get(0))?;
+        let b =
+            self.tx.query_row("SELECT COUNT(*) FROM bitlocker_keys WHERE device_id = ?1", [device_id], |r| r.get(0))?;
+        Ok((p, b))
+    }
+
+    // ---- BitLocker ----
+
+    fn bitlocker_keys(&self, device_id: &str) -> Result<Vec<BitLockerRow>> {
+        self.rows(
+            &format!(
+                "SELECT {BITLOCKER_COLS} FROM bitlocker_keys WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"
+            ),
+            [device_id],
+            map_bitlocker,
+        )
+    }
+}
+
+impl DataPlaneWrite for SqliteTx<'_> {
+    fn insert_cert(&self, c: &CertRow) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO certificates ({CERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+            params![
+                c.thumbprint,
+                c.subject,
+                c.not_before,
+                c.not_after,
+                c.key_bits,
+                c.state,
+                c.der,
+                c.sealed_private_key,
+                c.source,
+                c.created_at,
+                c.activated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn activate_cert(&self, thumbprint: &str, at: &str) -> Result<()> {
+        self.exec("UPDATE certificates SET state = 'retained' WHERE state = 'active'", [])?;
+        self.exec(
+            "UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1",
+            params![thumbprint, at],
+        )?;
+        Ok(())
+    }
+
+    fn set_cert_state(&self, thumbprint: &str, state: &str) -> Result<()> {
+        self.exec("UPDATE certificates SET state = ?2 WHERE thumbprint = ?1", params![thumbprint, state])?;
+        Ok(())
+    }
+
+    fn delete_cert_private_key(&self, thumbprint: &str) -> Result<usize> {
+        self.exec("UPDATE certificates SET sealed_private_key = NULL WHERE thumbprint = ?1", [thumbprint])
+    }
+
+    fn insert_device(&self, d: &DeviceRow) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO devices ({DEVICE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+            params![
+                d.id, d.name, d.dns_name, d.authority_type, d.authority_id, d.authority_device_id, d.sid, d.os_type, d.os_family,
+                d.os_version, d.agent_version, d.approval_state, d.disabled, d.registration_key_id, d.credential_hash, d.created_at, d.modified_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_device_state(&self, id: &str, approval_state: &str, disabled: bool, at: &str) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET approval_state = ?2, disabled = ?3, modified_at = ?4 WHERE id = ?1",
+            params![id, approval_state, disabled, at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_device(&self, id: &str) -> Result<usize> {
+        self.exec("DELETE FROM devices WHERE id = ?1", [id])
+    }
+
+    fn insert_group(&self, g: &GroupRow) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO device_groups ({GROUP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+            params![g.id, g.name, g.sid, g.description, g.created_at, g.modified_at],
+        )?;
+        Ok(())
+    }
+
+    fn update_group(&self, g: &GroupRow) -> Result<()> {
+        self.exec(
+            "UPDATE device_groups SET name = ?2, description = ?3, modified_at = ?4 WHERE id = ?1",
+            params![g.id, g.name, g.description, g.modified_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_group(&self, id: &str) -> Result<usize> {
+        self.exec("DELETE FROM device_groups WHERE id = ?1", [id])
+    }
+
+    fn add_group_member(&self, group_id: &str, device_id: &str, at: &str) -> Result<bool> {
+        Ok(self.exec(
+            "INSERT INTO device_group_members (group_id, device_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![group_id, device_id, at],
+        )? == 1)
+    }
+
+    fn remove_group_member(&self, group_id: &str, device_id: &str) -> Result<bool> {
+        Ok(self.exec(
+            "DELETE FROM device_group_members WHERE group_id = ?1 AND device_id = ?2",
+            params![group_id, device_id],
+        )? == 1)
+    }
+
+    fn clear_group_members(&self, group_id: &str) -> Result<usize> {
+        self.exec("DELETE FROM device_group_members WHERE group_id = ?1", [group_id])
+    }
+
+    fn insert_reg_key(&self, k: &RegKeyRow) -> Result<()> {
         self.exec(
             &format!("INSERT INTO registration_keys ({REGKEY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
             params![
@@ -382,8 +405,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Updates a registration key's settings and count.
-    pub fn update_reg_key(&self, k: &RegKeyRow) -> Result<()> {
+    fn update_reg_key(&self, k: &RegKeyRow) -> Result<()> {
         self.exec(
             "UPDATE registration_keys SET name = ?2, activation_limit = ?3, activation_count = ?4, enabled = ?5, approval_required = ?6, modified_at = ?7 WHERE id = ?1",
             params![k.id, k.name, k.activation_limit, k.activation_count, k.enabled, k.approval_required, k.modified_at],
@@ -391,68 +413,32 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Deletes a registration key.
-    pub fn delete_reg_key(&self, id: &str) -> Result<usize> {
+    fn delete_reg_key(&self, id: &str) -> Result<usize> {
         self.exec("DELETE FROM registration_keys WHERE id = ?1", [id])
     }
 
-    /// Group ids attached to a registration key.
-    pub fn reg_key_group_ids(&self, key_id: &str) -> Result<Vec<String>> {
-        self.rows(
-            "SELECT group_id FROM registration_key_groups WHERE registration_key_id = ?1 ORDER BY group_id",
-            [key_id],
-            |r| r.get(0),
-        )
-    }
-
-    /// Attaches a group to a key; false when already attached.
-    pub fn add_reg_key_group(&self, key_id: &str, group_id: &str) -> Result<bool> {
+    fn add_reg_key_group(&self, key_id: &str, group_id: &str) -> Result<bool> {
         Ok(self.exec(
             "INSERT INTO registration_key_groups (registration_key_id, group_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![key_id, group_id],
         )? == 1)
     }
 
-    /// Detaches a group from a key; false when it was not attached.
-    pub fn remove_reg_key_group(&self, key_id: &str, group_id: &str) -> Result<bool> {
+    fn remove_reg_key_group(&self, key_id: &str, group_id: &str) -> Result<bool> {
         Ok(self.exec(
             "DELETE FROM registration_key_groups WHERE registration_key_id = ?1 AND group_id = ?2",
             params![key_id, group_id],
         )? == 1)
     }
 
-    // ---- passwords ----
-
-    /// The current password of a device.
-    pub fn current_password(&self, device_id: &str) -> Result<Option<PasswordRow>> {
-        self.one(
-            &format!("SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 AND retired_at IS NULL"),
-            [device_id],
-            map_password,
-        )
-    }
-
-    /// Every password of a device (current and history), newest first.
-    pub fn passwords(&self, device_id: &str) -> Result<Vec<PasswordRow>> {
-        self.rows(
-            &format!(
-                "SELECT {PASSWORD_COLS} FROM device_passwords WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"
-            ),
-            [device_id],
-            map_password,
-        )
-    }
-
-    /// Retires the current password of a device.
-    pub fn retire_current_password(&self, device_id: &str, at: &str) -> Result<usize> {
+    fn retire_current_password(&self, device_id: &str, at: &str) -> Result<usize> {
         self.exec(
             "UPDATE device_passwords SET retired_at = ?2 WHERE device_id = ?1 AND retired_at IS NULL",
             params![device_id, at],
         )
     }
 
-    /// Inserts a password row.
-    pub fn insert_password(&self, p: &PasswordRow) -> Result<()> {
+    fn insert_password(&self, p: &PasswordRow) -> Result<()> {
         self.exec(
             &format!("INSERT INTO device_passwords ({PASSWORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
             params![
@@ -469,16 +455,14 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Sets the expiry of a device's current password; returns rows changed (0 = no password).
-    pub fn set_current_password_expiry(&self, device_id: &str, expires_at: &str) -> Result<usize> {
+    fn set_current_password_expiry(&self, device_id: &str, expires_at: &str) -> Result<usize> {
         self.exec(
             "UPDATE device_passwords SET expires_at = ?2 WHERE device_id = ?1 AND retired_at IS NULL",
             params![device_id, expires_at],
         )
     }
 
-    /// Deletes password rows by id.
-    pub fn delete_passwords(&self, ids: &[String]) -> Result<usize> {
+    fn delete_passwords(&self, ids: &[String]) -> Result<usize> {
         let mut n = 0;
         for id in ids {
             n += self.exec("DELETE FROM device_passwords WHERE id = ?1", [id])?;
@@ -486,31 +470,7 @@ impl Tx<'_> {
         Ok(n)
     }
 
-    /// Counts of a device's stored secrets: (passwords, BitLocker keys).
-    pub fn device_secret_counts(&self, device_id: &str) -> Result<(i64, i64)> {
-        let p = self
-            .tx
-            .query_row("SELECT COUNT(*) FROM device_passwords WHERE device_id = ?1", [device_id], |r| r.get(0))?;
-        let b =
-            self.tx.query_row("SELECT COUNT(*) FROM bitlocker_keys WHERE device_id = ?1", [device_id], |r| r.get(0))?;
-        Ok((p, b))
-    }
-
-    // ---- BitLocker ----
-
-    /// BitLocker keys of a device, newest first.
-    pub fn bitlocker_keys(&self, device_id: &str) -> Result<Vec<BitLockerRow>> {
-        self.rows(
-            &format!(
-                "SELECT {BITLOCKER_COLS} FROM bitlocker_keys WHERE device_id = ?1 ORDER BY created_at DESC, id DESC"
-            ),
-            [device_id],
-            map_bitlocker,
-        )
-    }
-
-    /// Stores a BitLocker key; a key with the same key id on the same device is replaced.
-    pub fn upsert_bitlocker_key(&self, k: &BitLockerRow) -> Result<()> {
+    fn upsert_bitlocker_key(&self, k: &BitLockerRow) -> Result<()> {
         self.exec(
             &format!(
                 "INSERT INTO bitlocker_keys ({BITLOCKER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)

@@ -2,12 +2,14 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::SqliteTx;
 use crate::error::Result;
-use crate::store::{AuditFilter, AuditRow, InstanceRow, MasterKeyRow, ProtectorRow, Tx};
+use crate::store::{
+    AuditFilter, AuditRow, FoundationRead, FoundationWrite, InstanceRow, MasterKeyRow, ProtectorRow, SealedColumn,
+};
 
-impl Tx<'_> {
-    /// The instance row.
-    pub fn instance(&self) -> Result<Option<InstanceRow>> {
+impl FoundationRead for SqliteTx<'_> {
+    fn instance(&self) -> Result<Option<InstanceRow>> {
         Ok(self
             .tx
             .query_row("SELECT id, created_at FROM instance", [], |r| {
@@ -16,14 +18,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    /// Inserts the instance row.
-    pub fn insert_instance(&self, row: &InstanceRow) -> Result<()> {
-        self.tx.execute("INSERT INTO instance (id, created_at) VALUES (?1, ?2)", params![row.id, row.created_at])?;
-        Ok(())
-    }
-
-    /// The active master key.
-    pub fn active_master_key(&self) -> Result<Option<MasterKeyRow>> {
+    fn active_master_key(&self) -> Result<Option<MasterKeyRow>> {
         Ok(self
             .tx
             .query_row(
@@ -34,32 +29,14 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    /// All master keys, newest first.
-    pub fn master_keys(&self) -> Result<Vec<MasterKeyRow>> {
+    fn master_keys(&self) -> Result<Vec<MasterKeyRow>> {
         let mut stmt =
             self.tx.prepare("SELECT id, state, created_at, retired_at FROM master_keys ORDER BY created_at DESC")?;
         let rows = stmt.query_map([], map_master_key)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Inserts a master key row.
-    pub fn insert_master_key(&self, row: &MasterKeyRow) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO master_keys (id, state, created_at, retired_at) VALUES (?1, ?2, ?3, ?4)",
-            params![row.id, row.state, row.created_at, row.retired_at],
-        )?;
-        Ok(())
-    }
-
-    /// Retires a master key and deletes its protectors (the only copies of its material).
-    pub fn retire_master_key(&self, id: &str, at: &str) -> Result<()> {
-        self.tx.execute("DELETE FROM key_protectors WHERE master_key_id = ?1", params![id])?;
-        self.tx.execute("UPDATE master_keys SET state = 'retired', retired_at = ?2 WHERE id = ?1", params![id, at])?;
-        Ok(())
-    }
-
-    /// Protectors of a master key.
-    pub fn protectors(&self, master_key_id: &str) -> Result<Vec<ProtectorRow>> {
+    fn protectors(&self, master_key_id: &str) -> Result<Vec<ProtectorRow>> {
         let mut stmt = self.tx.prepare(
             "SELECT id, master_key_id, kind, params, wrapped_key, created_at FROM key_protectors
              WHERE master_key_id = ?1 ORDER BY kind, created_at",
@@ -77,8 +54,84 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Inserts a protector.
-    pub fn insert_protector(&self, row: &ProtectorRow) -> Result<()> {
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .query_row("SELECT value FROM service_settings WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn settings(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.tx.prepare("SELECT key, value FROM service_settings ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn last_audit(&self) -> Result<Option<AuditRow>> {
+        Ok(self.tx.query_row(&format!("{AUDIT_SELECT} ORDER BY seq DESC LIMIT 1"), [], map_audit).optional()?)
+    }
+
+    fn audit(&self, target_id: Option<&str>, limit: u32) -> Result<Vec<AuditRow>> {
+        let mut stmt = self
+            .tx
+            .prepare(&format!("{AUDIT_SELECT} WHERE (?1 IS NULL OR target_id = ?1) ORDER BY seq DESC LIMIT ?2"))?;
+        let rows = stmt.query_map(params![target_id, limit], map_audit)?;
+        let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    fn audit_filtered(&self, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>> {
+        let mut stmt = self.tx.prepare(&format!(
+            "{AUDIT_SELECT} WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) AND (?3 IS NULL OR target_id = ?3)
+               AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR event = ?5 OR event LIKE ?5 || '.%')
+             ORDER BY seq DESC LIMIT ?6"
+        ))?;
+        let rows = stmt.query_map(params![f.since, f.until, f.target_id, f.actor, f.event, f.limit], map_audit)?;
+        let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    fn for_each_audit(&self, f: &mut dyn FnMut(AuditRow) -> Result<()>) -> Result<()> {
+        let mut stmt = self.tx.prepare(&format!("{AUDIT_SELECT} ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(map_audit(r)?)?;
+        }
+        Ok(())
+    }
+
+    fn sealed_values(&self, c: SealedColumn) -> Result<Vec<(String, Vec<u8>)>> {
+        let (table, id_col, col) = (c.table(), c.id_column(), c.column());
+        let mut stmt =
+            self.tx.prepare(&format!("SELECT \"{id_col}\", \"{col}\" FROM \"{table}\" WHERE \"{col}\" IS NOT NULL"))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl FoundationWrite for SqliteTx<'_> {
+    fn insert_instance(&self, row: &InstanceRow) -> Result<()> {
+        self.tx.execute("INSERT INTO instance (id, created_at) VALUES (?1, ?2)", params![row.id, row.created_at])?;
+        Ok(())
+    }
+
+    fn insert_master_key(&self, row: &MasterKeyRow) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO master_keys (id, state, created_at, retired_at) VALUES (?1, ?2, ?3, ?4)",
+            params![row.id, row.state, row.created_at, row.retired_at],
+        )?;
+        Ok(())
+    }
+
+    fn retire_master_key(&self, id: &str, at: &str) -> Result<()> {
+        self.tx.execute("DELETE FROM key_protectors WHERE master_key_id = ?1", params![id])?;
+        self.tx.execute("UPDATE master_keys SET state = 'retired', retired_at = ?2 WHERE id = ?1", params![id, at])?;
+        Ok(())
+    }
+
+    fn insert_protector(&self, row: &ProtectorRow) -> Result<()> {
         self.tx.execute(
             "INSERT INTO key_protectors (id, master_key_id, kind, params, wrapped_key, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -87,31 +140,14 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Deletes the protectors of one kind for a master key.
-    pub fn delete_protectors(&self, master_key_id: &str, kind: &str) -> Result<usize> {
+    fn delete_protectors(&self, master_key_id: &str, kind: &str) -> Result<usize> {
         Ok(self.tx.execute(
             "DELETE FROM key_protectors WHERE master_key_id = ?1 AND kind = ?2",
             params![master_key_id, kind],
         )?)
     }
 
-    /// A service setting (JSON text).
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .tx
-            .query_row("SELECT value FROM service_settings WHERE key = ?1", params![key], |r| r.get(0))
-            .optional()?)
-    }
-
-    /// All service settings.
-    pub fn settings(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.tx.prepare("SELECT key, value FROM service_settings ORDER BY key")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Sets a service setting.
-    pub fn put_setting(&self, key: &str, value: &str, at: &str) -> Result<()> {
+    fn put_setting(&self, key: &str, value: &str, at: &str) -> Result<()> {
         self.tx.execute(
             "INSERT INTO service_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -120,13 +156,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The newest audit record.
-    pub fn last_audit(&self) -> Result<Option<AuditRow>> {
-        Ok(self.tx.query_row(&format!("{AUDIT_SELECT} ORDER BY seq DESC LIMIT 1"), [], map_audit).optional()?)
-    }
-
-    /// Appends an audit record (`seq` is ignored and assigned by the database).
-    pub fn insert_audit(&self, row: &AuditRow) -> Result<()> {
+    fn insert_audit(&self, row: &AuditRow) -> Result<()> {
         self.tx.execute(
             "INSERT INTO audit_log (id, at, actor, event, outcome, target_type, target_id, details, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -146,61 +176,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Audit records in sequence order, optionally only those about one target.
-    pub fn audit(&self, target_id: Option<&str>, limit: u32) -> Result<Vec<AuditRow>> {
-        let mut stmt = self
-            .tx
-            .prepare(&format!("{AUDIT_SELECT} WHERE (?1 IS NULL OR target_id = ?1) ORDER BY seq DESC LIMIT ?2"))?;
-        let rows = stmt.query_map(params![target_id, limit], map_audit)?;
-        let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
-        out.reverse();
-        Ok(out)
-    }
-
-    /// Audit records matching a filter, oldest first (the newest `limit` of them).
-    pub fn audit_filtered(&self, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>> {
-        let mut stmt = self.tx.prepare(&format!(
-            "{AUDIT_SELECT} WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) AND (?3 IS NULL OR target_id = ?3)
-               AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR event = ?5 OR event LIKE ?5 || '.%')
-             ORDER BY seq DESC LIMIT ?6"
-        ))?;
-        let rows = stmt.query_map(params![f.since, f.until, f.target_id, f.actor, f.event, f.limit], map_audit)?;
-        let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
-        out.reverse();
-        Ok(out)
-    }
-
-    /// Calls `f` for every audit record in sequence order; stops at the first error.
-    pub fn for_each_audit(&self, mut f: impl FnMut(AuditRow) -> Result<()>) -> Result<()> {
-        let mut stmt = self.tx.prepare(&format!("{AUDIT_SELECT} ORDER BY seq"))?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            f(map_audit(r)?)?;
-        }
-        Ok(())
-    }
-
-    /// Every non-null value of a sealed column, with its row id. Names come only from code.
-    pub fn sealed_values(&self, table: &str, id_col: &str, col: &str) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut stmt =
-            self.tx.prepare(&format!("SELECT \"{id_col}\", \"{col}\" FROM \"{table}\" WHERE \"{col}\" IS NOT NULL"))?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Replaces one sealed value. Names come only from code.
-    pub fn update_sealed(&self, table: &str, id_col: &str, col: &str, row_id: &str, value: &[u8]) -> Result<()> {
+    fn update_sealed(&self, c: SealedColumn, row_id: &str, value: &[u8]) -> Result<()> {
+        let (table, id_col, col) = (c.table(), c.id_column(), c.column());
         self.tx.execute(
             &format!("UPDATE \"{table}\" SET \"{col}\" = ?1 WHERE \"{id_col}\" = ?2"),
             params![value, row_id],
         )?;
         Ok(())
-    }
-
-    /// Row counts of the main tables (for status and backups).
-    pub fn count(&self, table: &str) -> Result<i64> {
-        // Table names come only from code, never from input.
-        Ok(self.tx.query_row(&format!("SELECT COUNT(*) FROM \"{table}\""), [], |r| r.get(0))?)
     }
 }
 

@@ -2,8 +2,9 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::SqliteTx;
 use crate::error::Result;
-use crate::store::{JitDirectoryRow, JitGroupRuleRow, JitJobRow, Tx};
+use crate::store::{JitDirectoryRow, JitGroupRuleRow, JitJobRow, JitRead, JitWrite};
 
 const DIR_COLS: &str = "url, bind_dn, base_dn, sid_attribute, sid_format, member_attribute, name_attribute, \
      group_object_class, computer_object_class, group_type_attribute, initial_member_dn, sealed_bind_password, updated_at";
@@ -74,17 +75,73 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<JitJobRow> {
     })
 }
 
-impl Tx<'_> {
-    /// The JIT directory, if configured.
-    pub fn jit_directory(&self) -> Result<Option<JitDirectoryRow>> {
+impl JitRead for SqliteTx<'_> {
+    fn jit_directory(&self) -> Result<Option<JitDirectoryRow>> {
         Ok(self
             .tx
             .query_row(&format!("SELECT {DIR_COLS} FROM jit_directory WHERE id = 'default'"), [], dir_row)
             .optional()?)
     }
 
-    /// Writes the JIT directory row.
-    pub fn put_jit_directory(&self, d: &JitDirectoryRow) -> Result<()> {
+    fn jit_group_rules(&self) -> Result<Vec<JitGroupRuleRow>> {
+        let mut stmt =
+            self.tx.prepare(&format!("SELECT {RULE_COLS} FROM jit_group_creation_rules ORDER BY created_at, id"))?;
+        let rows = stmt.query_map([], rule_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn jit_group_rule(&self, id: &str) -> Result<Option<JitGroupRuleRow>> {
+        Ok(self
+            .tx
+            .query_row(
+                &format!("SELECT {RULE_COLS} FROM jit_group_creation_rules WHERE id = ?1"),
+                params![id],
+                rule_row,
+            )
+            .optional()?)
+    }
+
+    fn jit_job(&self, id: &str) -> Result<Option<JitJobRow>> {
+        Ok(self
+            .tx
+            .query_row(&format!("SELECT {JOB_COLS} FROM jit_scheduler_jobs WHERE id = ?1"), params![id], job_row)
+            .optional()?)
+    }
+
+    fn pending_jit_job(&self, user_sid: &str, group_dn: &str) -> Result<Option<JitJobRow>> {
+        Ok(self
+            .tx
+            .query_row(
+                &format!(
+                    "SELECT {JOB_COLS} FROM jit_scheduler_jobs
+                     WHERE user_sid = ?1 AND group_dn = ?2 AND state = 'pending' ORDER BY created_at LIMIT 1"
+                ),
+                params![user_sid, group_dn],
+                job_row,
+            )
+            .optional()?)
+    }
+
+    fn open_jit_jobs(&self, failed_only: bool) -> Result<Vec<JitJobRow>> {
+        let filter = if failed_only { "state = 'failed'" } else { "state IN ('pending', 'failed')" };
+        let mut stmt = self
+            .tx
+            .prepare(&format!("SELECT {JOB_COLS} FROM jit_scheduler_jobs WHERE {filter} ORDER BY due_at, id"))?;
+        let rows = stmt.query_map([], job_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn due_jit_jobs(&self, now: &str) -> Result<Vec<JitJobRow>> {
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT {JOB_COLS} FROM jit_scheduler_jobs WHERE state = 'pending' AND due_at <= ?1 ORDER BY due_at, id"
+        ))?;
+        let rows = stmt.query_map(params![now], job_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl JitWrite for SqliteTx<'_> {
+    fn put_jit_directory(&self, d: &JitDirectoryRow) -> Result<()> {
         self.tx.execute(
             &format!(
                 "INSERT INTO jit_directory (id, {DIR_COLS}) VALUES ('default', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
@@ -114,33 +171,11 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Removes the JIT directory row.
-    pub fn delete_jit_directory(&self) -> Result<bool> {
+    fn delete_jit_directory(&self) -> Result<bool> {
         Ok(self.tx.execute("DELETE FROM jit_directory", [])? > 0)
     }
 
-    /// Every JIT group creation rule, oldest first.
-    pub fn jit_group_rules(&self) -> Result<Vec<JitGroupRuleRow>> {
-        let mut stmt =
-            self.tx.prepare(&format!("SELECT {RULE_COLS} FROM jit_group_creation_rules ORDER BY created_at, id"))?;
-        let rows = stmt.query_map([], rule_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// One JIT group creation rule.
-    pub fn jit_group_rule(&self, id: &str) -> Result<Option<JitGroupRuleRow>> {
-        Ok(self
-            .tx
-            .query_row(
-                &format!("SELECT {RULE_COLS} FROM jit_group_creation_rules WHERE id = ?1"),
-                params![id],
-                rule_row,
-            )
-            .optional()?)
-    }
-
-    /// Inserts or replaces a JIT group creation rule.
-    pub fn put_jit_group_rule(&self, r: &JitGroupRuleRow) -> Result<()> {
+    fn put_jit_group_rule(&self, r: &JitGroupRuleRow) -> Result<()> {
         self.tx.execute(
             &format!(
                 "INSERT OR REPLACE INTO jit_group_creation_rules ({RULE_COLS})
@@ -167,13 +202,11 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Deletes a JIT group creation rule. Returns whether it existed.
-    pub fn delete_jit_group_rule(&self, id: &str) -> Result<bool> {
+    fn delete_jit_group_rule(&self, id: &str) -> Result<bool> {
         Ok(self.tx.execute("DELETE FROM jit_group_creation_rules WHERE id = ?1", params![id])? > 0)
     }
 
-    /// Inserts or replaces a scheduler job.
-    pub fn put_jit_job(&self, j: &JitJobRow) -> Result<()> {
+    fn put_jit_job(&self, j: &JitJobRow) -> Result<()> {
         self.tx.execute(
             &format!(
                 "INSERT OR REPLACE INTO jit_scheduler_jobs ({JOB_COLS})
@@ -201,50 +234,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// One scheduler job.
-    pub fn jit_job(&self, id: &str) -> Result<Option<JitJobRow>> {
-        Ok(self
-            .tx
-            .query_row(&format!("SELECT {JOB_COLS} FROM jit_scheduler_jobs WHERE id = ?1"), params![id], job_row)
-            .optional()?)
-    }
-
-    /// The pending job for a user in a group, if any.
-    pub fn pending_jit_job(&self, user_sid: &str, group_dn: &str) -> Result<Option<JitJobRow>> {
-        Ok(self
-            .tx
-            .query_row(
-                &format!(
-                    "SELECT {JOB_COLS} FROM jit_scheduler_jobs
-                     WHERE user_sid = ?1 AND group_dn = ?2 AND state = 'pending' ORDER BY created_at LIMIT 1"
-                ),
-                params![user_sid, group_dn],
-                job_row,
-            )
-            .optional()?)
-    }
-
-    /// Jobs that are not done, optionally only the failed ones, by due time.
-    pub fn open_jit_jobs(&self, failed_only: bool) -> Result<Vec<JitJobRow>> {
-        let filter = if failed_only { "state = 'failed'" } else { "state IN ('pending', 'failed')" };
-        let mut stmt = self
-            .tx
-            .prepare(&format!("SELECT {JOB_COLS} FROM jit_scheduler_jobs WHERE {filter} ORDER BY due_at, id"))?;
-        let rows = stmt.query_map([], job_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Pending jobs due at or before `now`.
-    pub fn due_jit_jobs(&self, now: &str) -> Result<Vec<JitJobRow>> {
-        let mut stmt = self.tx.prepare(&format!(
-            "SELECT {JOB_COLS} FROM jit_scheduler_jobs WHERE state = 'pending' AND due_at <= ?1 ORDER BY due_at, id"
-        ))?;
-        let rows = stmt.query_map(params![now], job_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Deletes a job. Returns whether it existed.
-    pub fn delete_jit_job(&self, id: &str) -> Result<bool> {
+    fn delete_jit_job(&self, id: &str) -> Result<bool> {
         Ok(self.tx.execute("DELETE FROM jit_scheduler_jobs WHERE id = ?1", params![id])? > 0)
     }
 }

@@ -1,25 +1,31 @@
-//! The SQLite engine: connection settings and the SQL for every row type.
+//! The SQLite engine: connection settings, transactions, and the SQL for every row type.
+//!
+//! The contract traits are implemented on [`SqliteTx`], one file per area (the same file names
+//! as in `store/contract/`).
 
 mod authz;
 pub(crate) mod backup;
 mod cert_recovery;
 mod config;
 mod data_plane;
+mod error;
 mod foundation;
 mod jit;
+pub(crate) mod migrate;
 
-pub use config::probe;
+pub(crate) use config::probe;
 
 use std::path::Path;
 
-use crate::error::{Error, ErrorCode, Result};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-/// How long a process waits for another's write lock before giving up.
-pub const BUSY_TIMEOUT_MS: u64 = 30_000;
+use crate::error::{Error, ErrorCode, Result};
+use crate::store::migrate::{AppliedMigration, Migration};
+use crate::store::{Engine, MigrationScope, ReadScope, ReadTx, WRITE_WAIT, WriteScope, WriteTx};
 
 /// Opens a SQLite database with the settings every ams process uses: WAL (readers never block
 /// the writer), foreign keys, a busy timeout, full fsync on commit.
-pub fn open(path: &Path, create: bool) -> Result<rusqlite::Connection> {
+pub(crate) fn open(path: &Path, create: bool) -> Result<Connection> {
     use rusqlite::OpenFlags;
     if !create && !path.exists() {
         return Err(Error::new(ErrorCode::InstanceNotFound, "The instance has no database file.")
@@ -34,9 +40,8 @@ pub fn open(path: &Path, create: bool) -> Result<rusqlite::Connection> {
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn =
-        rusqlite::Connection::open_with_flags(path, flags).map_err(|e| Error::from(e).with("path", path.display()))?;
-    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::from(e).with("path", path.display()))?;
+    conn.busy_timeout(WRITE_WAIT)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -44,4 +49,78 @@ pub fn open(path: &Path, create: bool) -> Result<rusqlite::Connection> {
          PRAGMA secure_delete = ON;",
     )?;
     Ok(conn)
+}
+
+/// An open SQLite database.
+pub(crate) struct SqliteEngine {
+    conn: Connection,
+}
+
+impl SqliteEngine {
+    /// Opens (creating if `create`) a database file; see [`open`].
+    pub(crate) fn open(path: &Path, create: bool) -> Result<SqliteEngine> {
+        Ok(SqliteEngine { conn: open(path, create)? })
+    }
+
+    fn begin(&self, behavior: TransactionBehavior) -> Result<SqliteTx<'_>> {
+        Ok(SqliteTx { tx: Transaction::new_unchecked(&self.conn, behavior)? })
+    }
+}
+
+/// A SQLite transaction: the type every contract trait is implemented on.
+pub(crate) struct SqliteTx<'c> {
+    tx: Transaction<'c>,
+}
+
+impl Engine for SqliteEngine {
+    fn begin_read(&self) -> Result<Box<dyn ReadScope + '_>> {
+        // Deferred: the snapshot starts at the first read; WAL readers never wait for the writer.
+        Ok(Box::new(self.begin(TransactionBehavior::Deferred)?))
+    }
+
+    fn begin_write(&self) -> Result<Box<dyn WriteScope + '_>> {
+        // Immediate: the write lock is taken now, so a writer never has to upgrade a read lock.
+        Ok(Box::new(self.begin(TransactionBehavior::Immediate)?))
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        migrate::MIGRATIONS
+    }
+
+    fn applied_migrations(&self) -> Result<Vec<AppliedMigration>> {
+        migrate::applied(&self.conn)
+    }
+
+    fn begin_migration(&self) -> Result<Box<dyn MigrationScope + '_>> {
+        Ok(Box::new(migrate::MigrationTx::begin(&self.conn)?))
+    }
+
+    fn copy_to_file(&self, dest: &Path) -> Result<bool> {
+        self.conn.execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()])?;
+        Ok(true)
+    }
+
+    fn sqlite_connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl ReadScope for SqliteTx<'_> {
+    fn tx(&self) -> &dyn ReadTx {
+        self
+    }
+
+    fn end(self: Box<Self>) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+impl WriteScope for SqliteTx<'_> {
+    fn tx(&self) -> &dyn WriteTx {
+        self
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
 }

@@ -1,0 +1,67 @@
+//! What the store asks of an engine besides rows: transactions, the per-engine parts of the
+//! migration runner, and a whole-database copy. Row operations are the contract traits in
+//! [`crate::store::contract`]; this is the connection-level half, private to the crate.
+
+use std::path::Path;
+
+use crate::error::Result;
+use crate::store::contract::{ReadTx, WriteTx};
+use crate::store::migrate::{AppliedMigration, Migration};
+
+/// An open connection to one database.
+///
+/// `Send`, so an [`crate::Ams`] handle can move to a worker thread (a server runs the core on
+/// blocking threads); not `Sync`: one handle serves one thread at a time.
+pub(crate) trait Engine: Send {
+    /// Starts a read transaction: a consistent view of the database for its whole length.
+    fn begin_read(&self) -> Result<Box<dyn ReadScope + '_>>;
+
+    /// Starts a write transaction. Writers queue for up to [`crate::store::WRITE_WAIT`] rather
+    /// than fail, and never hit an upgrade deadlock.
+    fn begin_write(&self) -> Result<Box<dyn WriteScope + '_>>;
+
+    /// The migrations embedded for this engine, in version order.
+    fn migrations(&self) -> &'static [Migration];
+
+    /// The migrations recorded in the database, by version (empty when it has no version table).
+    fn applied_migrations(&self) -> Result<Vec<AppliedMigration>>;
+
+    /// Starts the transaction one migration runs in, with the version table created first if it
+    /// does not exist. It excludes other migrators until it ends, so several processes may
+    /// migrate at once.
+    fn begin_migration(&self) -> Result<Box<dyn MigrationScope + '_>>;
+
+    /// Writes a consistent copy of the whole database to a new file at `dest` (SQLite:
+    /// `VACUUM INTO`). Returns false when the engine cannot: a server database is copied with
+    /// the platform's own backups.
+    fn copy_to_file(&self, dest: &Path) -> Result<bool>;
+
+    /// TEMPORARY: the SQLite connection, for the backup code until it moves behind the contract.
+    fn sqlite_connection(&self) -> &rusqlite::Connection;
+}
+
+/// A read transaction in progress. Dropping it ends it.
+pub(crate) trait ReadScope {
+    /// The rows, read-only.
+    fn tx(&self) -> &dyn ReadTx;
+    /// Ends the transaction.
+    fn end(self: Box<Self>) -> Result<()>;
+}
+
+/// A write transaction in progress. Dropping it without [`WriteScope::commit`] rolls it back.
+pub(crate) trait WriteScope {
+    /// The rows, read and write.
+    fn tx(&self) -> &dyn WriteTx;
+    /// Commits.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// The transaction of one migration. Dropping it without [`MigrationScope::commit`] rolls back.
+pub(crate) trait MigrationScope {
+    /// The migrations recorded in the database, read inside this transaction.
+    fn applied(&self) -> Result<Vec<AppliedMigration>>;
+    /// Runs a migration's script and records it in the version table.
+    fn apply(&self, m: &Migration, checksum: &str, now: &str) -> Result<()>;
+    /// Commits.
+    fn commit(self: Box<Self>) -> Result<()>;
+}

@@ -1,0 +1,127 @@
+//! Connection strings: which engine a string names, and where its database is. This is the one
+//! place that reads a connection string; everything else asks [`EngineKind::detect`] or
+//! [`DbUrl::parse`].
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// A database engine ams knows, whether or not this build can open it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EngineKind {
+    /// The embedded SQLite database.
+    Sqlite,
+    /// Microsoft SQL Server (and Azure SQL, Amazon RDS for SQL Server).
+    Mssql,
+}
+
+impl EngineKind {
+    /// The name shown in status, diagnostics and backup manifests: `sqlite` or `mssql`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Sqlite => "sqlite",
+            EngineKind::Mssql => "mssql",
+        }
+    }
+
+    /// Which engine a connection string names, without opening anything: `sqlite://…` is
+    /// SQLite; `mssql://…`, `sqlserver://…` and ADO.NET strings (`Server=…;…`) are SQL Server.
+    /// `None` for anything else.
+    pub fn detect(connection_string: &str) -> Option<EngineKind> {
+        let lower = connection_string.trim().to_ascii_lowercase();
+        if lower.starts_with("sqlite://") {
+            Some(EngineKind::Sqlite)
+        } else if lower.starts_with("mssql://") || lower.starts_with("sqlserver://") || lower.contains("server=") {
+            Some(EngineKind::Mssql)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which database engine and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    /// An embedded SQLite database file.
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    /// Parses a connection string: `sqlite://PATH` (relative paths are relative to the data
+    /// directory). SQL Server (`mssql://` or `Server=...;`) needs the `mssql` feature, which this
+    /// build does not have. Unknown schemes are refused, never turned into a new SQLite file.
+    pub fn parse(s: &str, data_dir: &Path) -> Result<DbUrl> {
+        let s = s.trim();
+        match EngineKind::detect(s) {
+            Some(EngineKind::Sqlite) => {
+                // `detect` matched the scheme case-insensitively; the path keeps its case.
+                let rest = s.get("sqlite://".len()..).unwrap_or_default();
+                if rest.is_empty() {
+                    return Err(Error::new(
+                        ErrorCode::UnsupportedEngine,
+                        "The sqlite:// connection string has no path.",
+                    ));
+                }
+                let p = Path::new(rest);
+                Ok(DbUrl::Sqlite(if p.is_absolute() { p.to_path_buf() } else { data_dir.join(p) }))
+            }
+            Some(EngineKind::Mssql) => {
+                Err(Error::new(ErrorCode::UnsupportedEngine, "This build of ams has no SQL Server support.")
+                    .hint("Build ams with the `mssql` feature, or use an sqlite:// connection string."))
+            }
+            None => {
+                Err(Error::new(ErrorCode::UnsupportedEngine, "The database connection string has an unknown scheme.")
+                    .hint("Use sqlite://PATH for the embedded database."))
+            }
+        }
+    }
+
+    /// A display form with any password masked (SQLite has none).
+    pub fn masked(&self) -> String {
+        match self {
+            DbUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> EngineKind {
+        match self {
+            DbUrl::Sqlite(_) => EngineKind::Sqlite,
+        }
+    }
+
+    /// True when the database is a local file that does not exist (so no instance is there).
+    /// Always false for server engines: only connecting tells.
+    pub fn is_missing_file(&self) -> bool {
+        match self {
+            DbUrl::Sqlite(p) => !p.exists(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_are_detected_in_one_place() {
+        assert_eq!(EngineKind::detect("sqlite://x.db"), Some(EngineKind::Sqlite));
+        assert_eq!(EngineKind::detect("  SQLite://X.db"), Some(EngineKind::Sqlite));
+        assert_eq!(EngineKind::detect("Server=db;Database=ams;User Id=a;Password=b"), Some(EngineKind::Mssql));
+        assert_eq!(EngineKind::detect("mssql://a:b@db/ams"), Some(EngineKind::Mssql));
+        assert_eq!(EngineKind::detect("sqlserver://db/ams"), Some(EngineKind::Mssql));
+        assert_eq!(EngineKind::detect("postgres://db"), None);
+        let d = Path::new("/data");
+        assert_eq!(DbUrl::parse("sqlite://ams.db", d).unwrap(), DbUrl::Sqlite(d.join("ams.db")));
+        assert_eq!(DbUrl::parse("sqlite:///x/y.db", d).unwrap(), DbUrl::Sqlite(PathBuf::from("/x/y.db")));
+        for bad in ["sqlite://", "Server=db", "postgres://db", "ams.db"] {
+            assert_eq!(DbUrl::parse(bad, d).unwrap_err().code(), ErrorCode::UnsupportedEngine, "{bad}");
+        }
+    }
+}
