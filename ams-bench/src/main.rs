@@ -6,17 +6,18 @@
 //! target/release/ams-bench [--devices 100000] [--history 10] [--reads 30]
 //! ```
 //!
-//! The instance is built quickly by inserting rows with rusqlite in one transaction. Devices
-//! `PC000000`..`PC000099` get real envelopes sealed to the active certificate (so reads decrypt for
-//! real); every other row carries a copy of one real envelope of the same size (never opened).
+//! The instance is built quickly by `ams_core::fixtures::populate` (rows written through the
+//! store in one transaction). Devices `PC000000`..`PC000099` get real envelopes sealed to the
+//! active certificate (so reads decrypt for real); every other row carries a copy of one real
+//! envelope of the same size (never opened).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ams_core::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
-use ams_core::crypto::seal::{KdfParams, new_id};
-use ams_core::service::agent::device_sid;
+use ams_core::crypto::seal::KdfParams;
+use ams_core::fixtures::{self, Populate};
 use ams_core::service::certs::NewCertOptions;
 use ams_core::service::secrets::Upload;
 use ams_core::{Ams, OpenOptions};
@@ -94,73 +95,19 @@ fn build(dir: &Path, a: &Args) -> (Ams, ams_core::service::keys::Keyring) {
         &NewCertOptions { subject: "bench".into(), key_bits: 4096, validity_days: 365, activate: true },
     )
     .unwrap();
-    let cert = ams.active_certificate_der().unwrap();
-    let thumb = ams.cert_list().unwrap()[0].thumbprint.clone();
-    let instance = ams.key_status().unwrap().instance_id;
-    let now = ams.now();
-
     let start = Instant::now();
-    let mut conn = rusqlite::Connection::open(dir.join("ams.db")).unwrap();
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;").unwrap();
-    let tx = conn.transaction().unwrap();
-    let mut template: Option<Vec<u8>> = None;
-    {
-        let mut dev = tx
-            .prepare(
-                "INSERT INTO devices (id, name, dns_name, authority_type, authority_id, authority_device_id, sid, os_type,
-                 os_family, os_version, agent_version, approval_state, disabled, registration_key_id, credential_hash,
-                 created_at, modified_at)
-                 VALUES (?1, ?2, ?3, 'Ams', ?4, ?1, ?5, 'Windows', 'Windows', '10.0', '1.0', 'Approved', 0, NULL, NULL, ?6, ?6)",
-            )
-            .unwrap();
-        let mut pw = tx
-            .prepare(
-                "INSERT INTO device_passwords (id, device_id, account_name, blob, cert_thumbprint, created_at, expires_at, retired_at)
-                 VALUES (?1, ?2, 'Administrator', ?3, ?4, ?5, ?6, ?7)",
-            )
-            .unwrap();
-        for n in 0..a.devices {
-            let id = new_id().unwrap();
-            let ids = id.to_string();
-            let name = format!("PC{n:06}");
-            dev.execute(rusqlite::params![ids, name, format!("{name}.bench.test"), instance, device_sid(&id), now])
-                .unwrap();
-            for h in 0..=a.history {
-                let current = h == a.history;
-                let blob = if n < REAL_DEVICES || template.is_none() {
-                    let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &ids };
-                    let b =
-                        envelope::seal(&cert, OaepHash::Sha512, &ctx, format!("Bench-{n}-{h}-Pw!").as_bytes()).unwrap();
-                    template.get_or_insert_with(|| b.clone());
-                    b
-                } else {
-                    template.clone().unwrap_or_default()
-                };
-                let created = format!("2026-01-01T00:{:02}:00.{n:06}Z", h % 60);
-                let retired: Option<String> =
-                    (!current).then(|| format!("2026-01-01T00:{:02}:00.{n:06}Z", (h + 1) % 60));
-                pw.execute(rusqlite::params![
-                    new_id().unwrap().to_string(),
-                    ids,
-                    blob,
-                    thumb,
-                    created,
-                    "2099-01-01T00:00:00.000000Z",
-                    retired
-                ])
-                .unwrap();
-            }
-        }
-    }
-    tx.commit().unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
-    drop(conn);
+    let p = Populate { devices: a.devices, history: a.history, real_envelopes: REAL_DEVICES, oaep: OaepHash::Sha512 };
+    fixtures::populate(&ams, &p).unwrap();
     eprintln!(
         "built {} devices and {} password rows in {:.1}s ({:.0} MiB)",
         a.devices,
         a.devices * (a.history + 1),
         start.elapsed().as_secs_f64(),
-        std::fs::metadata(dir.join("ams.db")).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0
+        ["ams.db", "ams.db-wal"]
+            .iter()
+            .map(|f| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0))
+            .sum::<u64>() as f64
+            / 1048576.0
     );
     (ams, keyring)
 }

@@ -7,16 +7,18 @@
 //! ```
 //!
 //! The instance is built fast: `Ams::init`, one certificate, then devices and password rows
-//! inserted directly with rusqlite in one transaction (every device gets a real envelope sealed
-//! to the certificate, so `ams db verify --recovery-password-stdin` works on the result).
+//! written by `ams_core::fixtures::populate` in one transaction (every device gets a real
+//! envelope sealed to the certificate, so `ams db verify --recovery-password-stdin` works on the
+//! result).
 //! Needs `sqlite3` on PATH. Prints a Markdown table for docs/performance.md.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ams_core::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
-use ams_core::crypto::seal::{KdfParams, new_id};
+use ams_core::crypto::envelope::OaepHash;
+use ams_core::crypto::seal::KdfParams;
+use ams_core::fixtures::{self, Populate};
 use ams_core::service::certs::NewCertOptions;
 use ams_core::{Ams, OpenOptions};
 
@@ -88,64 +90,21 @@ fn build(dir: &Path, a: &Args) {
         &NewCertOptions { subject: "bench".into(), key_bits: 3072, validity_days: 365, activate: true },
     )
     .unwrap();
-    let cert = ams.active_certificate_der().unwrap();
-    let thumb = ams.cert_list().unwrap()[0].thumbprint.clone();
-    let instance = ams.key_status().unwrap().instance_id;
-    let now = ams.now();
-    drop(ams);
-
     let start = Instant::now();
-    let mut conn = rusqlite::Connection::open(dir.join("ams.db")).unwrap();
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;").unwrap();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut dev = tx
-            .prepare(
-                "INSERT INTO devices (id, name, dns_name, authority_type, authority_id, authority_device_id, sid, os_type,
-                 os_family, os_version, agent_version, approval_state, disabled, registration_key_id, credential_hash,
-                 created_at, modified_at)
-                 VALUES (?1, ?2, ?3, 'Ams', ?4, ?1, ?5, 'Windows', 'Windows', '10.0', '1.0', 'Approved', 0, NULL, NULL, ?6, ?6)",
-            )
-            .unwrap();
-        let mut pw = tx
-            .prepare(
-                "INSERT INTO device_passwords (id, device_id, account_name, blob, cert_thumbprint, created_at, expires_at, retired_at)
-                 VALUES (?1, ?2, 'Administrator', ?3, ?4, ?5, '2099-01-01T00:00:00.000000Z', ?6)",
-            )
-            .unwrap();
-        for n in 0..a.devices {
-            let id = new_id().unwrap().to_string();
-            let name = format!("PC{n:06}");
-            dev.execute(rusqlite::params![
-                id,
-                name,
-                format!("{name}.bench.test"),
-                instance,
-                format!("S-1-4096-1-{n}"),
-                now
-            ])
-            .unwrap();
-            // One real envelope per device (the history rows of a device reuse it: same context).
-            let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &id };
-            let blob = envelope::seal(&cert, OaepHash::Sha256, &ctx, format!("Bench-{n}-Pw!").as_bytes()).unwrap();
-            for h in 0..=a.history {
-                let current = h == a.history;
-                let created = format!("2026-01-01T00:{:02}:00.{n:06}Z", h % 60);
-                let retired = (!current).then(|| format!("2026-01-01T00:{:02}:00.{n:06}Z", (h + 1) % 60));
-                pw.execute(rusqlite::params![new_id().unwrap().to_string(), id, blob, thumb, created, retired])
-                    .unwrap();
-            }
-        }
-    }
-    tx.commit().unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
-    drop(conn);
+    // Every device gets an envelope of its own, so `ams db verify --recovery-password-stdin` opens
+    // whichever it samples.
+    let p = Populate { devices: a.devices, history: a.history, real_envelopes: usize::MAX, oaep: OaepHash::Sha256 };
+    fixtures::populate(&ams, &p).unwrap();
+    drop(ams);
     eprintln!(
         "built {} devices, {} password rows in {:.1}s ({:.0} MiB)",
         a.devices,
         a.devices * (a.history + 1),
         start.elapsed().as_secs_f64(),
-        mib(std::fs::metadata(dir.join("ams.db")).map(|m| m.len()).unwrap_or(0))
+        mib(["ams.db", "ams.db-wal"]
+            .iter()
+            .map(|f| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0))
+            .sum::<u64>())
     );
 }
 

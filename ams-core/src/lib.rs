@@ -26,6 +26,8 @@ pub mod clock;
 pub mod crypto;
 pub mod directory;
 pub mod error;
+#[cfg(feature = "bench")]
+pub mod fixtures;
 pub mod instance;
 pub mod lock;
 pub mod service;

@@ -1,0 +1,96 @@
+//! Large instances for benchmarks (feature `bench`; never in a build users install).
+//!
+//! [`populate`] writes devices and password rows straight through the store contract in one
+//! write transaction, so it works on every engine and is far faster than registering devices
+//! one by one. It writes no audit records: an instance built this way is for measuring only.
+
+use crate::ams::Ams;
+use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
+use crate::crypto::seal::new_id;
+use crate::error::Result;
+use crate::service::agent::device_sid;
+use crate::store::{DeviceRow, PasswordRow};
+
+/// What [`populate`] builds.
+#[derive(Debug, Clone, Copy)]
+pub struct Populate {
+    /// Devices, named `PC000000`, `PC000001`, … with DNS names `<name>.bench.test`.
+    pub devices: usize,
+    /// Retired passwords per device, besides the current one.
+    pub history: usize,
+    /// How many devices (the first ones) get an envelope of their own, sealed to the active
+    /// certificate, so reading them decrypts for real; every other device carries a copy of the
+    /// first envelope (the same size, never opened). `usize::MAX` seals one for every device.
+    pub real_envelopes: usize,
+    /// The OAEP hash the envelopes use.
+    pub oaep: OaepHash,
+}
+
+/// The name of the `n`-th device [`populate`] writes.
+pub fn device_name(n: usize) -> String {
+    format!("PC{n:06}")
+}
+
+/// Writes `p.devices` approved devices with a current password each and `p.history` retired ones,
+/// sealed to the instance's active certificate. Returns the number of password rows written.
+pub fn populate(ams: &Ams, p: &Populate) -> Result<usize> {
+    let cert = ams.active_certificate_der()?;
+    let thumbprint = ams.store().read(|tx| tx.active_cert())?.map(|c| c.thumbprint).unwrap_or_default();
+    let instance = ams.key_status()?.instance_id;
+    let now = ams.now();
+    let mut template: Option<Vec<u8>> = None;
+    let mut rows = 0;
+    ams.store().write(|tx| {
+        for n in 0..p.devices {
+            let id = new_id()?;
+            let ids = id.to_string();
+            let name = device_name(n);
+            tx.insert_device(&DeviceRow {
+                id: ids.clone(),
+                dns_name: Some(format!("{name}.bench.test")),
+                name,
+                authority_type: "Ams".into(),
+                authority_id: instance.clone(),
+                authority_device_id: ids.clone(),
+                sid: device_sid(&id),
+                os_type: "Windows".into(),
+                os_family: Some("Windows".into()),
+                os_version: Some("10.0".into()),
+                agent_version: Some("1.0".into()),
+                approval_state: "Approved".into(),
+                disabled: false,
+                registration_key_id: None,
+                credential_hash: None,
+                created_at: now.clone(),
+                modified_at: now.clone(),
+            })?;
+            // One envelope per device: its history rows carry the same one (same device context).
+            let blob = match &template {
+                Some(t) if n >= p.real_envelopes => t.clone(),
+                _ => {
+                    let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &ids };
+                    let b = envelope::seal(&cert, p.oaep, &ctx, format!("Bench-{n}-Pw!").as_bytes())?;
+                    template.get_or_insert_with(|| b.clone());
+                    b
+                }
+            };
+            for h in 0..=p.history {
+                let current = h == p.history;
+                tx.insert_password(&PasswordRow {
+                    id: new_id()?.to_string(),
+                    device_id: ids.clone(),
+                    account_name: "Administrator".into(),
+                    blob: blob.clone(),
+                    cert_thumbprint: thumbprint.clone(),
+                    created_at: format!("2026-01-01T00:{:02}:00.{:06}Z", h % 60, n % 1_000_000),
+                    expires_at: Some("2099-01-01T00:00:00.000000Z".into()),
+                    retired_at: (!current)
+                        .then(|| format!("2026-01-01T00:{:02}:00.{:06}Z", (h + 1) % 60, n % 1_000_000)),
+                })?;
+                rows += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(rows)
+}
