@@ -1,7 +1,7 @@
 //! Row types: what the store reads and writes. Plain data; secrets appear only sealed.
 
 /// The instance row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceRow {
     /// Instance id (UUID).
     pub id: String,
@@ -10,7 +10,7 @@ pub struct InstanceRow {
 }
 
 /// Master key metadata.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MasterKeyRow {
     /// Key id (UUID).
     pub id: String,
@@ -23,7 +23,7 @@ pub struct MasterKeyRow {
 }
 
 /// A master key wrapped under one protector.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtectorRow {
     /// Protector id (UUID).
     pub id: String,
@@ -40,7 +40,7 @@ pub struct ProtectorRow {
 }
 
 /// One audit record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
     /// Sequence number (assigned by the store, increasing).
     pub seq: i64,
@@ -84,7 +84,7 @@ pub struct AuditFilter<'a> {
 }
 
 /// An encryption certificate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertRow {
     /// SHA-1 of the DER, upper-case hex.
     pub thumbprint: String,
@@ -111,7 +111,7 @@ pub struct CertRow {
 }
 
 /// A device.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRow {
     /// Device id (UUID).
     pub id: String,
@@ -150,7 +150,7 @@ pub struct DeviceRow {
 }
 
 /// A custom device group.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupRow {
     /// Group id (UUID).
     pub id: String,
@@ -167,7 +167,7 @@ pub struct GroupRow {
 }
 
 /// A device registration key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegKeyRow {
     /// Id (UUID).
     pub id: String,
@@ -192,7 +192,7 @@ pub struct RegKeyRow {
 }
 
 /// A stored local administrator password (current when `retired_at` is `None`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordRow {
     /// Id (UUID).
     pub id: String,
@@ -213,7 +213,7 @@ pub struct PasswordRow {
 }
 
 /// A stored BitLocker recovery key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BitLockerRow {
     /// Id (UUID).
     pub id: String,
@@ -234,7 +234,7 @@ pub struct BitLockerRow {
 }
 
 /// How many secrets are sealed to one certificate thumbprint (which may not be in the database).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedCountRow {
     /// The thumbprint the secrets name.
     pub cert_thumbprint: String,
@@ -247,7 +247,7 @@ pub struct SealedCountRow {
 }
 
 /// A stored password or BitLocker key, without its blob (for recovery reports).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedSecretRef {
     /// Row id.
     pub id: String,
@@ -268,7 +268,7 @@ pub struct SealedSecretRef {
 }
 
 /// A computer authorization rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComputerRuleRow {
     /// Rule id (UUID).
     pub id: String,
@@ -331,7 +331,7 @@ pub struct ComputerRuleRow {
 }
 
 /// A role authorization rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleRuleRow {
     /// Rule id (UUID).
     pub id: String,
@@ -374,7 +374,7 @@ pub struct RoleRuleRow {
 }
 
 /// One principal (ACE) of a computer or role rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RulePrincipalRow {
     /// Rule id.
     pub rule_id: String,
@@ -400,7 +400,7 @@ pub enum PrincipalTable {
 }
 
 /// The directory the JIT engine works in (one row).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JitDirectoryRow {
     /// LDAP URL (`ldap://host:port`).
     pub url: String,
@@ -431,7 +431,7 @@ pub struct JitDirectoryRow {
 }
 
 /// A JIT group creation rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JitGroupRuleRow {
     /// Rule id (UUID).
     pub id: String,
@@ -466,7 +466,7 @@ pub struct JitGroupRuleRow {
 }
 
 /// A JIT scheduler job: one membership removal.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JitJobRow {
     /// Job id (UUID).
     pub id: String,

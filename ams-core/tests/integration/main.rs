@@ -11,3 +11,4 @@ mod fuzz_regressions;
 mod jit;
 mod keys;
 mod slapd;
+mod store_contract;

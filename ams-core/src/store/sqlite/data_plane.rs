@@ -125,7 +125,7 @@ impl DataPlaneRead for SqliteTx<'_> {
     // ---- certificates ----
 
     fn certs(&self) -> Result<Vec<CertRow>> {
-        self.rows(&format!("SELECT {CERT_COLS} FROM certificates ORDER BY created_at DESC"), [], map_cert)
+        self.rows(&format!("SELECT {CERT_COLS} FROM certificates ORDER BY created_at DESC, thumbprint"), [], map_cert)
     }
 
     fn cert(&self, thumbprint: &str) -> Result<Option<CertRow>> {

@@ -31,7 +31,7 @@ impl FoundationRead for SqliteTx<'_> {
 
     fn master_keys(&self) -> Result<Vec<MasterKeyRow>> {
         let mut stmt =
-            self.tx.prepare("SELECT id, state, created_at, retired_at FROM master_keys ORDER BY created_at DESC")?;
+            self.tx.prepare("SELECT id, state, created_at, retired_at FROM master_keys ORDER BY created_at DESC, id")?;
         let rows = stmt.query_map([], map_master_key)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -39,7 +39,7 @@ impl FoundationRead for SqliteTx<'_> {
     fn protectors(&self, master_key_id: &str) -> Result<Vec<ProtectorRow>> {
         let mut stmt = self.tx.prepare(
             "SELECT id, master_key_id, kind, params, wrapped_key, created_at FROM key_protectors
-             WHERE master_key_id = ?1 ORDER BY kind, created_at",
+             WHERE master_key_id = ?1 ORDER BY kind, created_at, id",
         )?;
         let rows = stmt.query_map(params![master_key_id], |r| {
             Ok(ProtectorRow {

@@ -114,7 +114,7 @@ impl JitRead for SqliteTx<'_> {
             .query_row(
                 &format!(
                     "SELECT {JOB_COLS} FROM jit_scheduler_jobs
-                     WHERE user_sid = ?1 AND group_dn = ?2 AND state = 'pending' ORDER BY created_at LIMIT 1"
+                     WHERE user_sid = ?1 AND group_dn = ?2 AND state = 'pending' ORDER BY created_at, id LIMIT 1"
                 ),
                 params![user_sid, group_dn],
                 job_row,

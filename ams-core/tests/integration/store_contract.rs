@@ -1,0 +1,927 @@
+//! The store contract suite: one set of checks that every engine must pass, written against
+//! [`Store`] and the contract traits only. It runs on SQLite always (a new database file per
+//! check) and on SQL Server when the build has it and `AMS_TEST_MSSQL_URL` is set.
+//!
+//! What it pins: rows come back exactly as written (text, NULLs, blobs, microsecond times);
+//! lookups, filters and orderings; case-insensitive names; uniqueness and reference failures as
+//! `AMS-DB-0007` with the engine's [`Violation`]; cascades; upserts; rollback when the closure
+//! fails; and the migration state of a new database.
+
+use ams_core::ErrorCode;
+use ams_core::error::Violation;
+use ams_core::store::migrate;
+use ams_core::store::*;
+
+/// A migrated, empty database and whatever keeps it alive.
+pub struct Db {
+    pub store: Store,
+    _keep: Box<dyn std::any::Any>,
+}
+
+fn sqlite() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&DbUrl::Sqlite(dir.path().join("contract.db")), true).unwrap();
+    migrate::migrate(&store, &t(0)).unwrap();
+    Db { store, _keep: Box::new(dir) }
+}
+
+/// The engines this run checks, by name.
+fn engines() -> Vec<(&'static str, fn() -> Db)> {
+    vec![("sqlite", sqlite)]
+}
+
+macro_rules! contract {
+    ($($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                for (engine, make) in engines() {
+                    eprintln!("store contract: {} on {engine}", stringify!($check));
+                    let db = make();
+                    checks::$check(&db.store);
+                }
+            }
+        )*
+    };
+}
+
+contract!(
+    a_new_database_is_migrated_and_empty,
+    instance_master_keys_and_protectors,
+    settings_are_upserted_and_removed,
+    audit_records_keep_their_order_and_filters,
+    one_active_certificate,
+    devices_round_trip_and_are_found_by_name,
+    groups_members_and_key_groups,
+    registration_keys,
+    passwords_one_current_and_history,
+    bitlocker_keys_are_replaced_by_key_id,
+    secrets_by_certificate,
+    authorization_rules_and_principals,
+    rate_limit_events,
+    jit_directory_rules_and_jobs,
+    sealed_columns_are_read_and_replaced,
+    a_failed_write_changes_nothing,
+);
+
+/// A fixed-width RFC 3339 UTC time with microseconds, `n` microseconds after a base.
+pub fn t(n: u32) -> String {
+    format!("2026-01-01T00:00:{:02}.{:06}Z", n / 1_000_000, n % 1_000_000)
+}
+
+mod checks {
+    use super::*;
+
+    fn violation(e: ams_core::Error) -> Option<Violation> {
+        assert_eq!(e.code(), ErrorCode::DbConstraint, "{e:?}");
+        e.violation()
+    }
+
+    fn unique(r: ams_core::Result<()>) {
+        assert_eq!(violation(r.unwrap_err()), Some(Violation::Unique));
+    }
+
+    pub fn device(id: &str, name: &str) -> DeviceRow {
+        DeviceRow {
+            id: id.into(),
+            name: name.into(),
+            dns_name: Some(format!("{name}.example.test")),
+            authority_type: "Ams".into(),
+            authority_id: "inst-1".into(),
+            authority_device_id: id.into(),
+            sid: format!("S-1-4096-{id}"),
+            os_type: "Windows".into(),
+            os_family: Some("Windows".into()),
+            os_version: None,
+            agent_version: Some("1.0".into()),
+            approval_state: "Approved".into(),
+            disabled: false,
+            registration_key_id: None,
+            credential_hash: Some("ab".repeat(32)),
+            created_at: t(1),
+            modified_at: t(2),
+        }
+    }
+
+    pub fn password(id: &str, device_id: &str, created: u32, retired: Option<u32>) -> PasswordRow {
+        PasswordRow {
+            id: id.into(),
+            device_id: device_id.into(),
+            account_name: "Administrator".into(),
+            blob: (0..=255u8).cycle().take(700).collect(),
+            cert_thumbprint: "T1".into(),
+            created_at: t(created),
+            expires_at: Some(t(9_000_000)),
+            retired_at: retired.map(t),
+        }
+    }
+
+    fn cert(thumbprint: &str, created: u32) -> CertRow {
+        CertRow {
+            thumbprint: thumbprint.into(),
+            subject: "CN=ams".into(),
+            not_before: t(0),
+            not_after: t(50_000_000),
+            key_bits: 3072,
+            state: "retained".into(),
+            der: vec![0x30, 0x82, 0, 1, 2, 3],
+            sealed_private_key: Some(vec![9; 40]),
+            source: "generated".into(),
+            created_at: t(created),
+            activated_at: None,
+        }
+    }
+
+    fn group(id: &str, name: &str) -> GroupRow {
+        GroupRow {
+            id: id.into(),
+            name: name.into(),
+            sid: format!("S-1-4096-G-{id}"),
+            description: String::new(),
+            created_at: t(1),
+            modified_at: t(1),
+        }
+    }
+
+    fn reg_key(id: &str, name: &str) -> RegKeyRow {
+        RegKeyRow {
+            id: id.into(),
+            name: name.into(),
+            key_hash: format!("hash-{id}"),
+            sealed_key: vec![1, 2, 3],
+            activation_limit: 5,
+            activation_count: 0,
+            enabled: true,
+            approval_required: false,
+            created_at: t(1),
+            modified_at: t(1),
+        }
+    }
+
+    fn audit(id: &str, at: u32, target: Option<&str>, actor: &str, event: &str) -> AuditRow {
+        AuditRow {
+            seq: 0,
+            id: id.into(),
+            at: t(at),
+            actor: actor.into(),
+            event: event.into(),
+            outcome: "success".into(),
+            target_type: target.map(|_| "device".into()),
+            target_id: target.map(Into::into),
+            details: "{}".into(),
+            prev_hash: format!("prev-{id}"),
+            hash: format!("hash-{id}"),
+        }
+    }
+
+    fn computer_rule(id: &str, target_id: &str) -> ComputerRuleRow {
+        ComputerRuleRow {
+            id: id.into(),
+            target_type: "AdComputer".into(),
+            target_id: target_id.into(),
+            target_authority_id: None,
+            target_name: Some("PC1".into()),
+            authorization_mode: "SecurityDescriptor".into(),
+            script: None,
+            script_path: None,
+            laps_default_seconds: Some(3600),
+            laps_max_seconds: Some(7200),
+            laps_allow_extension: true,
+            jit_group_name: None,
+            jit_default_seconds: None,
+            jit_max_seconds: None,
+            jit_allow_extension: false,
+            do_not_use_remote_dc_locator: false,
+            site_name: None,
+            domain_controller_name: None,
+            description: "d".into(),
+            notes: String::new(),
+            rule_expiry: None,
+            disabled: false,
+            reason_requirement: "Optional".into(),
+            notify_success: "[]".into(),
+            notify_failure: "[]".into(),
+            created_at: t(1),
+            created_by: "local:test".into(),
+            modified_at: t(1),
+            modified_by: "local:test".into(),
+        }
+    }
+
+    fn role_rule(id: &str, name: &str) -> RoleRuleRow {
+        RoleRuleRow {
+            id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            group_name: "CN=Admins".into(),
+            default_seconds: None,
+            max_seconds: 3600,
+            allow_extension: false,
+            site_name: None,
+            domain_controller_name: Some("dc1".into()),
+            notes: "n".into(),
+            rule_expiry: Some(t(99)),
+            disabled: true,
+            reason_requirement: "Required".into(),
+            notify_success: "[]".into(),
+            notify_failure: "[\"x\"]".into(),
+            created_at: t(1),
+            created_by: "a".into(),
+            modified_at: t(2),
+            modified_by: "b".into(),
+        }
+    }
+
+    fn principal(rule_id: &str, access: &str, ace: &str, sid: &str) -> RulePrincipalRow {
+        RulePrincipalRow {
+            rule_id: rule_id.into(),
+            access_type: access.into(),
+            ace: ace.into(),
+            sid: sid.into(),
+            display_name: None,
+            added_at: t(3),
+        }
+    }
+
+    fn job(id: &str, due: u32, state: &str) -> JitJobRow {
+        JitJobRow {
+            id: id.into(),
+            job_type: "ActiveDirectoryGroupRemoval".into(),
+            user_sid: "S-1-5-21-1".into(),
+            member_dn: "CN=u".into(),
+            group_dn: "CN=g".into(),
+            group_name: "g".into(),
+            device_id: None,
+            computer_name: Some("PC1".into()),
+            rule_id: None,
+            due_at: t(due),
+            attempts: 0,
+            last_attempt_at: None,
+            last_error: None,
+            state: state.into(),
+            created_at: t(1),
+            completed_at: None,
+        }
+    }
+
+    pub fn a_new_database_is_migrated_and_empty(s: &Store) {
+        let st = migrate::status(s).unwrap();
+        assert_eq!(st.schema_version, migrate::target_version());
+        assert!(st.pending.is_empty());
+        let counts = s.read(|tx| tx.table_counts()).unwrap();
+        let names: Vec<&str> = counts.iter().map(|(n, _)| n.as_str()).collect();
+        let expected = [
+            "audit_log",
+            "bitlocker_keys",
+            "certificates",
+            "computer_authorization_rules",
+            "computer_rule_principals",
+            "device_group_members",
+            "device_groups",
+            "device_passwords",
+            "devices",
+            "instance",
+            "jit_directory",
+            "jit_group_creation_rules",
+            "jit_scheduler_jobs",
+            "key_protectors",
+            "master_keys",
+            "rate_limit_events",
+            "registration_key_groups",
+            "registration_keys",
+            "role_authorization_rules",
+            "role_rule_principals",
+            "schema_migrations",
+            "service_settings",
+        ];
+        for e in expected {
+            assert!(names.contains(&e), "table_counts lacks {e}: {names:?}");
+        }
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "table_counts is ordered by name: {names:?}");
+        for (n, c) in &counts {
+            let want = if n == "schema_migrations" { i64::from(migrate::target_version()) } else { 0 };
+            assert_eq!(*c, want, "{n}");
+        }
+        assert!(s.read(|tx| tx.instance()).unwrap().is_none());
+    }
+
+    pub fn instance_master_keys_and_protectors(s: &Store) {
+        let inst = InstanceRow { id: "11111111-2222-4333-8444-555555555555".into(), created_at: t(7) };
+        s.write(|tx| tx.insert_instance(&inst)).unwrap();
+        assert_eq!(s.read(|tx| tx.instance()).unwrap(), Some(inst));
+        let old =
+            MasterKeyRow { id: "mk-old".into(), state: "retired".into(), created_at: t(1), retired_at: Some(t(2)) };
+        let new = MasterKeyRow { id: "mk-new".into(), state: "active".into(), created_at: t(3), retired_at: None };
+        s.write(|tx| {
+            tx.insert_master_key(&old)?;
+            tx.insert_master_key(&new)
+        })
+        .unwrap();
+        unique(s.write(|tx| {
+            tx.insert_master_key(&MasterKeyRow { id: "mk-2".into(), state: "active".into(), ..new.clone() })
+        }));
+        assert_eq!(s.read(|tx| tx.active_master_key()).unwrap(), Some(new.clone()));
+        assert_eq!(s.read(|tx| tx.master_keys()).unwrap(), vec![new.clone(), old.clone()], "newest first");
+        let p = |id: &str, kind: &str, at: u32| ProtectorRow {
+            id: id.into(),
+            master_key_id: "mk-new".into(),
+            kind: kind.into(),
+            params: "{\"k\":1}".into(),
+            wrapped_key: vec![0, 1, 2, 255],
+            created_at: t(at),
+        };
+        s.write(|tx| {
+            tx.insert_protector(&p("p-host-2", "host", 5))?;
+            tx.insert_protector(&p("p-host-1", "host", 4))?;
+            tx.insert_protector(&p("p-rec", "recovery", 6))
+        })
+        .unwrap();
+        unique(s.write(|tx| tx.insert_protector(&p("p-rec-2", "recovery", 7))));
+        let got = s.read(|tx| tx.protectors("mk-new")).unwrap();
+        assert_eq!(got, vec![p("p-host-1", "host", 4), p("p-host-2", "host", 5), p("p-rec", "recovery", 6)]);
+        // A protector of a key that does not exist is a reference violation.
+        let e = s.write(|tx| tx.insert_protector(&ProtectorRow { master_key_id: "nope".into(), ..p("x", "host", 1) }));
+        assert_eq!(violation(e.unwrap_err()), Some(Violation::ForeignKey));
+        assert_eq!(s.write(|tx| tx.delete_protectors("mk-new", "host")).unwrap(), 2);
+        s.write(|tx| tx.retire_master_key("mk-new", &t(9))).unwrap();
+        assert!(s.read(|tx| tx.protectors("mk-new")).unwrap().is_empty(), "retiring deletes the protectors");
+        assert!(s.read(|tx| tx.active_master_key()).unwrap().is_none());
+        let retired = s.read(|tx| tx.master_keys()).unwrap();
+        assert_eq!(retired[0].state, "retired");
+        assert_eq!(retired[0].retired_at.as_deref(), Some(t(9).as_str()));
+    }
+
+    pub fn settings_are_upserted_and_removed(s: &Store) {
+        s.write(|tx| {
+            tx.put_setting("B", "\"two\"", &t(1))?;
+            tx.put_setting("A", "1", &t(1))?;
+            tx.put_setting("B", "\"zwei ünd drei\"", &t(2))
+        })
+        .unwrap();
+        assert_eq!(s.read(|tx| tx.setting("B")).unwrap().as_deref(), Some("\"zwei ünd drei\""));
+        assert_eq!(s.read(|tx| tx.setting("C")).unwrap(), None);
+        assert_eq!(
+            s.read(|tx| tx.settings()).unwrap(),
+            vec![("A".to_string(), "1".to_string()), ("B".to_string(), "\"zwei ünd drei\"".to_string())]
+        );
+        assert!(s.write(|tx| tx.delete_setting("A")).unwrap());
+        assert!(!s.write(|tx| tx.delete_setting("A")).unwrap());
+        assert_eq!(s.read(|tx| tx.settings()).unwrap().len(), 1);
+    }
+
+    pub fn audit_records_keep_their_order_and_filters(s: &Store) {
+        assert!(s.read(|tx| tx.last_audit()).unwrap().is_none());
+        let rows = [
+            audit("a1", 10, Some("d1"), "local:alice", "device.approve"),
+            audit("a2", 20, Some("d2"), "local:bob", "device.delete"),
+            audit("a3", 30, None, "local:alice", "devices.export"),
+            audit("a4", 40, Some("d1"), "local:bob", "key.rotate"),
+            audit("a5", 50, Some("d1"), "local:alice", "device"),
+        ];
+        for r in &rows {
+            s.write(|tx| tx.insert_audit(r)).unwrap();
+        }
+        unique(s.write(|tx| tx.insert_audit(&audit("a1", 60, None, "x", "y"))));
+        let all = s.read(|tx| tx.audit(None, 100)).unwrap();
+        assert_eq!(all.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a1", "a2", "a3", "a4", "a5"]);
+        assert!(all.windows(2).all(|w| w[0].seq < w[1].seq), "seq increases");
+        for (got, want) in all.iter().zip(&rows) {
+            assert_eq!(AuditRow { seq: 0, ..got.clone() }, *want, "round trip");
+        }
+        assert_eq!(s.read(|tx| tx.last_audit()).unwrap().map(|r| r.id), Some("a5".into()));
+        let ids = |v: Vec<AuditRow>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(s.read(|tx| tx.audit(Some("d1"), 2)).unwrap()), ["a4", "a5"], "the newest, oldest first");
+        let f = |since, until, target, actor, event, limit| AuditFilter {
+            since,
+            until,
+            target_id: target,
+            actor,
+            event,
+            limit,
+        };
+        let (since, until) = (t(20), t(50));
+        let q = |f: AuditFilter<'_>| ids(s.read(|tx| tx.audit_filtered(&f)).unwrap());
+        assert_eq!(q(f(Some(&since), Some(&until), None, None, None, 100)), ["a2", "a3", "a4"]);
+        assert_eq!(q(f(None, None, Some("d1"), None, None, 100)), ["a1", "a4", "a5"]);
+        assert_eq!(q(f(None, None, None, Some("local:alice"), None, 2)), ["a3", "a5"]);
+        assert_eq!(q(f(None, None, None, None, Some("device"), 100)), ["a1", "a2", "a5"], "an event and its children");
+        let mut seen = Vec::new();
+        s.read(|tx| {
+            tx.for_each_audit(&mut |r| {
+                seen.push(r.id);
+                Ok(())
+            })
+        })
+        .unwrap();
+        assert_eq!(seen, ["a1", "a2", "a3", "a4", "a5"]);
+        let mut n = 0;
+        let e = s
+            .read(|tx| {
+                tx.for_each_audit(&mut |_| {
+                    n += 1;
+                    if n == 2 { Err(ams_core::Error::invalid("stop")) } else { Ok(()) }
+                })
+            })
+            .unwrap_err();
+        assert_eq!((e.code(), n), (ErrorCode::InvalidRequest, 2), "the first error stops the walk");
+    }
+
+    pub fn one_active_certificate(s: &Store) {
+        s.write(|tx| {
+            tx.insert_cert(&cert("AA", 1))?;
+            tx.insert_cert(&cert("BB", 2))
+        })
+        .unwrap();
+        unique(s.write(|tx| tx.insert_cert(&cert("AA", 3))));
+        assert_eq!(s.read(|tx| tx.cert("AA")).unwrap(), Some(cert("AA", 1)));
+        assert_eq!(
+            s.read(|tx| tx.certs()).unwrap().iter().map(|c| c.thumbprint.as_str()).collect::<Vec<_>>(),
+            ["BB", "AA"]
+        );
+        assert!(s.read(|tx| tx.active_cert()).unwrap().is_none());
+        s.write(|tx| tx.activate_cert("AA", &t(5))).unwrap();
+        s.write(|tx| tx.activate_cert("BB", &t(6))).unwrap();
+        let active = s.read(|tx| tx.active_cert()).unwrap().unwrap();
+        assert_eq!((active.thumbprint.as_str(), active.activated_at.as_deref()), ("BB", Some(t(6).as_str())));
+        assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().state, "retained");
+        // The database itself keeps a second active certificate out.
+        unique(s.write(|tx| tx.insert_cert(&CertRow { state: "active".into(), ..cert("CC", 7) })));
+        unique(s.write(|tx| tx.set_cert_state("AA", "active")));
+        s.write(|tx| tx.set_cert_state("AA", "revoked")).unwrap();
+        assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().state, "revoked");
+        assert_eq!(s.write(|tx| tx.delete_cert_private_key("AA")).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().sealed_private_key, None);
+        assert_eq!(s.write(|tx| tx.set_cert_private_key("AA", &[7; 3])).unwrap(), 1);
+        assert_eq!(s.write(|tx| tx.set_cert_private_key("ZZ", &[7; 3])).unwrap(), 0);
+        assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().sealed_private_key, Some(vec![7; 3]));
+    }
+
+    pub fn devices_round_trip_and_are_found_by_name(s: &Store) {
+        let mut d1 = device("d1", "Ünïcødé-ПК");
+        d1.dns_name = None;
+        d1.os_family = None;
+        let d2 = device("d2", "pc2");
+        let d3 = DeviceRow {
+            approval_state: "Pending".into(),
+            dns_name: Some("PC2.other.test".into()),
+            ..device("d3", "alpha")
+        };
+        s.write(|tx| {
+            tx.insert_device(&d1)?;
+            tx.insert_device(&d2)?;
+            tx.insert_device(&d3)
+        })
+        .unwrap();
+        assert_eq!(s.read(|tx| tx.device("d1")).unwrap(), Some(d1.clone()));
+        assert_eq!(s.read(|tx| tx.device("nope")).unwrap(), None);
+        let names = |v: Vec<DeviceRow>| v.into_iter().map(|d| d.id).collect::<Vec<_>>();
+        assert_eq!(names(s.read(|tx| tx.devices(None, None, None)).unwrap()), ["d3", "d2", "d1"], "by name");
+        assert_eq!(names(s.read(|tx| tx.devices(None, Some("PC2"), None)).unwrap()), ["d2"], "name, any case");
+        assert_eq!(names(s.read(|tx| tx.devices(None, Some("pc2.other.TEST"), None)).unwrap()), ["d3"], "DNS name");
+        assert_eq!(names(s.read(|tx| tx.devices(None, None, Some("pending"))).unwrap()), ["d3"]);
+        assert_eq!(names(s.read(|tx| tx.devices(Some("d2"), Some("PC2"), None)).unwrap()), ["d2"]);
+        assert!(s.read(|tx| tx.devices(Some("d2"), Some("alpha"), None)).unwrap().is_empty());
+        let by_auth = s.read(|tx| tx.device_by_authority("Ams", "INST-1", "D2")).unwrap();
+        assert_eq!(by_auth.map(|d| d.id).as_deref(), Some("d2"), "authority ids match in any case");
+        unique(s.write(|tx| {
+            tx.insert_device(&DeviceRow { id: "d4".into(), authority_device_id: "d2".into(), ..d2.clone() })
+        }));
+        s.write(|tx| tx.update_device_state("d2", "Rejected", true, &t(8))).unwrap();
+        let d = s.read(|tx| tx.device("d2")).unwrap().unwrap();
+        assert_eq!((d.approval_state.as_str(), d.disabled, d.modified_at.as_str()), ("Rejected", true, t(8).as_str()));
+        // Deleting a device takes its passwords, BitLocker keys and memberships with it.
+        s.write(|tx| {
+            tx.insert_password(&password("p1", "d2", 1, None))?;
+            tx.upsert_bitlocker_key(&bitlocker("b1", "d2", "k1", 1))?;
+            tx.insert_group(&group("g1", "Lab"))?;
+            tx.add_group_member("g1", "d2", &t(1)).map(|_| ())
+        })
+        .unwrap();
+        assert_eq!(s.read(|tx| tx.device_secret_counts("d2")).unwrap(), (1, 1));
+        assert_eq!(s.write(|tx| tx.delete_device("d2")).unwrap(), 1);
+        assert_eq!(s.write(|tx| tx.delete_device("d2")).unwrap(), 0);
+        assert_eq!(s.read(|tx| tx.device_secret_counts("d2")).unwrap(), (0, 0));
+        assert_eq!(s.read(|tx| tx.group_usage("g1")).unwrap(), (0, 0));
+    }
+
+    fn bitlocker(id: &str, device_id: &str, key_id: &str, at: u32) -> BitLockerRow {
+        BitLockerRow {
+            id: id.into(),
+            device_id: device_id.into(),
+            key_id: key_id.into(),
+            volume_id: Some("vol".into()),
+            volume_type: None,
+            blob: vec![at as u8; 300],
+            cert_thumbprint: "T1".into(),
+            created_at: t(at),
+        }
+    }
+
+    pub fn groups_members_and_key_groups(s: &Store) {
+        s.write(|tx| {
+            tx.insert_device(&device("d1", "b-pc"))?;
+            tx.insert_device(&device("d2", "a-pc"))?;
+            tx.insert_group(&group("g1", "Lab"))?;
+            tx.insert_group(&GroupRow { description: "Second".into(), ..group("g2", "Admins") })?;
+            tx.insert_reg_key(&reg_key("k1", "key one"))
+        })
+        .unwrap();
+        unique(s.write(|tx| tx.insert_group(&group("g3", "LAB"))));
+        let ids = |v: Vec<GroupRow>| v.into_iter().map(|g| g.id).collect::<Vec<_>>();
+        assert_eq!(ids(s.read(|tx| tx.groups(None, None, None)).unwrap()), ["g2", "g1"], "by name");
+        assert_eq!(ids(s.read(|tx| tx.groups(None, Some("lab"), None)).unwrap()), ["g1"]);
+        assert_eq!(ids(s.read(|tx| tx.groups(None, None, Some("s-1-4096-g-g2"))).unwrap()), ["g2"], "SID, any case");
+        assert_eq!(
+            s.read(|tx| tx.groups(Some("g2"), None, None)).unwrap(),
+            vec![GroupRow { description: "Second".into(), ..group("g2", "Admins") }]
+        );
+        s.write(|tx| {
+            tx.update_group(&GroupRow {
+                name: "Lab 2".into(),
+                description: "x".into(),
+                modified_at: t(9),
+                ..group("g1", "")
+            })
+        })
+        .unwrap();
+        let g1 = s.read(|tx| tx.groups(Some("g1"), None, None)).unwrap().remove(0);
+        assert_eq!((g1.name.as_str(), g1.description.as_str(), g1.modified_at.as_str()), ("Lab 2", "x", t(9).as_str()));
+        assert!(s.write(|tx| tx.add_group_member("g1", "d1", &t(1))).unwrap());
+        assert!(!s.write(|tx| tx.add_group_member("g1", "d1", &t(2))).unwrap(), "already a member");
+        assert!(s.write(|tx| tx.add_group_member("g1", "d2", &t(1))).unwrap());
+        assert!(s.write(|tx| tx.add_group_member("g2", "d1", &t(1))).unwrap());
+        let members = s.read(|tx| tx.group_members("g1")).unwrap();
+        assert_eq!(members.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["d2", "d1"], "by name");
+        assert_eq!(members[1], device("d1", "b-pc"));
+        assert_eq!(s.read(|tx| tx.device_group_ids("d1")).unwrap(), ["g1", "g2"]);
+        assert!(s.write(|tx| tx.add_reg_key_group("k1", "g1")).unwrap());
+        assert!(!s.write(|tx| tx.add_reg_key_group("k1", "g1")).unwrap());
+        assert_eq!(s.read(|tx| tx.reg_key_group_ids("k1")).unwrap(), ["g1"]);
+        assert_eq!(s.read(|tx| tx.group_usage("g1")).unwrap(), (2, 1));
+        assert!(s.write(|tx| tx.remove_group_member("g1", "d2")).unwrap());
+        assert!(!s.write(|tx| tx.remove_group_member("g1", "d2")).unwrap());
+        assert_eq!(s.write(|tx| tx.clear_group_members("g1")).unwrap(), 1);
+        assert!(s.write(|tx| tx.remove_reg_key_group("k1", "g1")).unwrap());
+        assert!(!s.write(|tx| tx.remove_reg_key_group("k1", "g1")).unwrap());
+        let e = s.write(|tx| tx.add_group_member("g1", "nope", &t(1)).map(|_| ())).unwrap_err();
+        assert_eq!(violation(e), Some(Violation::ForeignKey));
+        s.write(|tx| tx.add_reg_key_group("k1", "g2").map(|_| ())).unwrap();
+        assert_eq!(s.write(|tx| tx.delete_group("g2")).unwrap(), 1);
+        assert!(s.read(|tx| tx.reg_key_group_ids("k1")).unwrap().is_empty(), "memberships and key groups go with it");
+        assert_eq!(s.read(|tx| tx.device_group_ids("d1")).unwrap(), Vec::<String>::new());
+    }
+
+    pub fn registration_keys(s: &Store) {
+        s.write(|tx| {
+            tx.insert_reg_key(&reg_key("k2", "Zeta"))?;
+            tx.insert_reg_key(&reg_key("k1", "alpha"))
+        })
+        .unwrap();
+        unique(s.write(|tx| tx.insert_reg_key(&reg_key("k3", "ZETA"))));
+        unique(s.write(|tx| tx.insert_reg_key(&RegKeyRow { key_hash: "hash-k1".into(), ..reg_key("k4", "other") })));
+        let ids = |v: Vec<RegKeyRow>| v.into_iter().map(|k| k.id).collect::<Vec<_>>();
+        assert_eq!(ids(s.read(|tx| tx.reg_keys(None, None, None)).unwrap()), ["k1", "k2"]);
+        assert_eq!(ids(s.read(|tx| tx.reg_keys(None, Some("zeta"), None)).unwrap()), ["k2"]);
+        assert_eq!(ids(s.read(|tx| tx.reg_keys(None, None, Some("hash-k1"))).unwrap()), ["k1"]);
+        assert_eq!(s.read(|tx| tx.reg_keys(Some("k1"), None, None)).unwrap(), vec![reg_key("k1", "alpha")]);
+        let changed = RegKeyRow {
+            name: "beta".into(),
+            activation_limit: 0,
+            activation_count: 3,
+            enabled: false,
+            approval_required: true,
+            modified_at: t(5),
+            ..reg_key("k1", "")
+        };
+        s.write(|tx| tx.update_reg_key(&changed)).unwrap();
+        assert_eq!(s.read(|tx| tx.reg_keys(Some("k1"), None, None)).unwrap(), vec![changed]);
+        // A device keeps existing when its key goes; it just no longer names one.
+        s.write(|tx| tx.insert_device(&DeviceRow { registration_key_id: Some("k1".into()), ..device("d1", "pc") }))
+            .unwrap();
+        assert_eq!(s.write(|tx| tx.delete_reg_key("k1")).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.device("d1")).unwrap().unwrap().registration_key_id, None);
+    }
+
+    pub fn passwords_one_current_and_history(s: &Store) {
+        s.write(|tx| tx.insert_device(&device("d1", "pc"))).unwrap();
+        assert!(s.read(|tx| tx.current_password("d1")).unwrap().is_none());
+        let big = PasswordRow {
+            blob: (0..65_536u32).map(|i| (i * 7 % 256) as u8).collect(),
+            ..password("p1", "d1", 10, None)
+        };
+        s.write(|tx| tx.insert_password(&big)).unwrap();
+        assert_eq!(s.read(|tx| tx.current_password("d1")).unwrap(), Some(big.clone()), "64 KiB blob round trip");
+        unique(s.write(|tx| tx.insert_password(&password("p2", "d1", 20, None))));
+        s.write(|tx| {
+            assert_eq!(tx.retire_current_password("d1", &t(20))?, 1);
+            tx.insert_password(&password("p2", "d1", 20, None))?;
+            tx.insert_password(&password("p0", "d1", 5, Some(6)))
+        })
+        .unwrap();
+        let ids = s.read(|tx| tx.passwords("d1")).unwrap().into_iter().map(|p| p.id).collect::<Vec<_>>();
+        assert_eq!(ids, ["p2", "p1", "p0"], "newest first");
+        assert_eq!(s.read(|tx| tx.current_password("d1")).unwrap().map(|p| p.id).as_deref(), Some("p2"));
+        assert_eq!(s.write(|tx| tx.set_current_password_expiry("d1", &t(77))).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.current_password("d1")).unwrap().unwrap().expires_at, Some(t(77)));
+        assert_eq!(s.write(|tx| tx.set_current_password_expiry("d2", &t(77))).unwrap(), 0);
+        assert_eq!(s.write(|tx| tx.delete_passwords(&["p0".into(), "p1".into(), "zz".into()])).unwrap(), 2);
+        assert_eq!(s.read(|tx| tx.device_secret_counts("d1")).unwrap(), (1, 0));
+        let e = s.write(|tx| tx.insert_password(&password("p9", "nope", 1, None))).unwrap_err();
+        assert_eq!(violation(e), Some(Violation::ForeignKey));
+    }
+
+    pub fn bitlocker_keys_are_replaced_by_key_id(s: &Store) {
+        s.write(|tx| {
+            tx.insert_device(&device("d1", "pc"))?;
+            tx.upsert_bitlocker_key(&bitlocker("b1", "d1", "k1", 1))?;
+            tx.upsert_bitlocker_key(&bitlocker("b2", "d1", "k2", 2))?;
+            tx.upsert_bitlocker_key(&BitLockerRow { volume_type: Some("OS".into()), ..bitlocker("b3", "d1", "k1", 3) })
+        })
+        .unwrap();
+        let keys = s.read(|tx| tx.bitlocker_keys("d1")).unwrap();
+        assert_eq!(keys.len(), 2, "the same key id replaces the row");
+        assert_eq!(
+            keys[0],
+            BitLockerRow { id: "b1".into(), volume_type: Some("OS".into()), ..bitlocker("b3", "d1", "k1", 3) }
+        );
+        assert_eq!(keys[1], bitlocker("b2", "d1", "k2", 2));
+    }
+
+    pub fn secrets_by_certificate(s: &Store) {
+        s.write(|tx| {
+            tx.insert_device(&device("d1", "b-pc"))?;
+            tx.insert_device(&device("d2", "a-pc"))?;
+            tx.insert_password(&password("p1", "d1", 1, Some(2)))?;
+            tx.insert_password(&password("p2", "d1", 2, None))?;
+            tx.insert_password(&PasswordRow { cert_thumbprint: "T2".into(), ..password("p3", "d2", 3, None) })?;
+            tx.upsert_bitlocker_key(&bitlocker("b1", "d2", "k1", 4))
+        })
+        .unwrap();
+        let counts = s.read(|tx| tx.sealed_secret_counts()).unwrap();
+        let row = |c: &str, cur, hist, fve| SealedCountRow {
+            cert_thumbprint: c.into(),
+            current_passwords: cur,
+            historical_passwords: hist,
+            bitlocker_keys: fve,
+        };
+        assert_eq!(counts, vec![row("T1", 1, 1, 1), row("T2", 1, 0, 0)]);
+        let refs = s.read(|tx| tx.passwords_sealed_to("T1")).unwrap();
+        assert_eq!(refs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["p2", "p1"]);
+        assert_eq!(
+            refs[1],
+            SealedSecretRef {
+                id: "p1".into(),
+                device_id: "d1".into(),
+                device_name: "b-pc".into(),
+                label: "Administrator".into(),
+                cert_thumbprint: "T1".into(),
+                created_at: t(1),
+                expires_at: Some(t(9_000_000)),
+                retired_at: Some(t(2)),
+            }
+        );
+        let fve = s.read(|tx| tx.bitlocker_keys_sealed_to("T1")).unwrap();
+        assert_eq!((fve.len(), fve[0].label.as_str(), fve[0].expires_at.clone()), (1, "k1", None));
+    }
+
+    pub fn authorization_rules_and_principals(s: &Store) {
+        let r1 = computer_rule("c1", "S-1-5-21-9");
+        let r2 = ComputerRuleRow {
+            created_at: t(2),
+            target_authority_id: Some("tenant".into()),
+            ..computer_rule("c2", "S-1-5-21-9")
+        };
+        s.write(|tx| {
+            tx.insert_computer_rule(&r2)?;
+            tx.insert_computer_rule(&r1)
+        })
+        .unwrap();
+        assert_eq!(s.read(|tx| tx.computer_rules(None)).unwrap(), vec![r1.clone(), r2.clone()], "oldest first");
+        assert_eq!(s.read(|tx| tx.computer_rules(Some("C1"))).unwrap(), vec![r1.clone()], "id in any case");
+        let by = |auth: Option<&str>| {
+            s.read(|tx| tx.computer_rules_by_target("AdComputer", "s-1-5-21-9", auth))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(by(None), ["c1"]);
+        assert_eq!(by(Some("TENANT")), ["c2"]);
+        let changed =
+            ComputerRuleRow { description: "changed".into(), disabled: true, modified_at: t(5), ..r1.clone() };
+        assert_eq!(s.write(|tx| tx.update_computer_rule(&changed)).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.computer_rules(Some("c1"))).unwrap(), vec![changed]);
+        // A check constraint: the default duration may not exceed the maximum.
+        let e = s.write(|tx| {
+            tx.insert_computer_rule(&ComputerRuleRow { laps_default_seconds: Some(9999), ..computer_rule("c3", "x") })
+        });
+        assert_eq!(violation(e.unwrap_err()), Some(Violation::Other));
+
+        let rr = role_rule("r1", "Helpdesk");
+        s.write(|tx| tx.insert_role_rule(&rr)).unwrap();
+        unique(s.write(|tx| tx.insert_role_rule(&role_rule("r2", "HELPDESK"))));
+        assert_eq!(s.read(|tx| tx.role_rules(None, Some("helpdesk"))).unwrap(), vec![rr.clone()]);
+        assert_eq!(s.read(|tx| tx.role_rules(Some("R1"), None)).unwrap(), vec![rr.clone()]);
+        let rr2 = RoleRuleRow { name: "Desk".into(), max_seconds: 60, modified_at: t(9), ..rr.clone() };
+        assert_eq!(s.write(|tx| tx.update_role_rule(&rr2)).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.role_rules(None, None)).unwrap(), vec![rr2]);
+
+        let table = PrincipalTable::Computer;
+        s.write(|tx| {
+            assert!(tx.add_rule_principal(table, &principal("c1", "Laps", "Deny", "S-1-5-21-2"))?);
+            assert!(tx.add_rule_principal(table, &principal("c1", "Laps", "Allow", "S-1-5-21-1"))?);
+            assert!(tx.add_rule_principal(table, &principal("c2", "BitLocker", "Allow", "S-1-5-21-1"))?);
+            assert!(!tx.add_rule_principal(table, &principal("c1", "Laps", "Allow", "S-1-5-21-1"))?, "already there");
+            Ok(())
+        })
+        .unwrap();
+        let all = s.read(|tx| tx.rule_principals(table, None)).unwrap();
+        assert_eq!(
+            all.iter().map(|p| (p.rule_id.as_str(), p.ace.as_str())).collect::<Vec<_>>(),
+            [("c1", "Allow"), ("c1", "Deny"), ("c2", "Allow")]
+        );
+        assert_eq!(all[0], principal("c1", "Laps", "Allow", "S-1-5-21-1"));
+        assert!(
+            s.write(|tx| tx.remove_rule_principal(table, "c1", "Laps", "Deny", "s-1-5-21-2")).unwrap(),
+            "SID in any case"
+        );
+        assert!(!s.write(|tx| tx.remove_rule_principal(table, "c1", "Laps", "Deny", "S-1-5-21-2")).unwrap());
+        assert!(
+            s.write(|tx| tx.add_rule_principal(PrincipalTable::Role, &principal("r1", "Jit", "Allow", "S-1-5-21-7")))
+                .unwrap()
+        );
+        assert_eq!(s.read(|tx| tx.rule_principals(PrincipalTable::Role, Some("r1"))).unwrap().len(), 1);
+        assert_eq!(s.write(|tx| tx.clear_rule_principals(table, "c1")).unwrap(), 1);
+        assert_eq!(s.write(|tx| tx.delete_computer_rule("c2")).unwrap(), 1);
+        assert!(s.read(|tx| tx.rule_principals(table, None)).unwrap().is_empty(), "principals go with their rule");
+        assert_eq!(s.write(|tx| tx.delete_role_rule("r1")).unwrap(), 1);
+        assert!(s.read(|tx| tx.rule_principals(PrincipalTable::Role, None)).unwrap().is_empty());
+    }
+
+    pub fn rate_limit_events(s: &Store) {
+        s.write(|tx| {
+            for at in [10, 20, 30] {
+                tx.insert_rate_limit_event("user:S-1", &t(at))?;
+            }
+            tx.insert_rate_limit_event("ip:::1", &t(25))
+        })
+        .unwrap();
+        assert_eq!(s.read(|tx| tx.rate_limit_count("user:S-1", &t(10))).unwrap(), 2, "strictly newer");
+        assert_eq!(s.read(|tx| tx.rate_limit_oldest("user:S-1", &t(10))).unwrap(), Some(t(20)));
+        assert_eq!(s.read(|tx| tx.rate_limit_oldest("user:S-1", &t(30))).unwrap(), None);
+        assert_eq!(s.write(|tx| tx.purge_rate_limit_events(&t(20))).unwrap(), 2, "at or before");
+        assert_eq!(s.read(|tx| tx.rate_limit_count("user:S-1", &t(0))).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.rate_limit_count("ip:::1", &t(0))).unwrap(), 1);
+    }
+
+    pub fn jit_directory_rules_and_jobs(s: &Store) {
+        assert!(s.read(|tx| tx.jit_directory()).unwrap().is_none());
+        let dir = JitDirectoryRow {
+            url: "ldaps://dc1".into(),
+            bind_dn: "CN=svc".into(),
+            base_dn: "DC=x".into(),
+            sid_attribute: "objectSid".into(),
+            sid_format: "binary".into(),
+            member_attribute: "member".into(),
+            name_attribute: "cn".into(),
+            group_object_class: "group".into(),
+            computer_object_class: "computer".into(),
+            group_type_attribute: "groupType".into(),
+            initial_member_dn: None,
+            sealed_bind_password: Some(vec![5; 60]),
+            updated_at: t(1),
+        };
+        s.write(|tx| tx.put_jit_directory(&dir)).unwrap();
+        let dir2 = JitDirectoryRow {
+            url: "ldap://dc2".into(),
+            initial_member_dn: Some("CN=m".into()),
+            updated_at: t(2),
+            ..dir
+        };
+        s.write(|tx| tx.put_jit_directory(&dir2)).unwrap();
+        assert_eq!(s.read(|tx| tx.jit_directory()).unwrap(), Some(dir2));
+        assert!(s.write(|tx| tx.delete_jit_directory()).unwrap());
+        assert!(!s.write(|tx| tx.delete_jit_directory()).unwrap());
+
+        let rule = |id: &str, at: u32| JitGroupRuleRow {
+            id: id.into(),
+            computer_ou: "OU=c".into(),
+            subtree: true,
+            group_ou: "OU=g".into(),
+            group_name_template: "JIT-{computerName}".into(),
+            group_description: None,
+            group_type: "DomainLocal".into(),
+            enable_jit_group_deletion: false,
+            create_unix_gid: true,
+            unix_gid_attribute_name: "gidNumber".into(),
+            unix_gid_start_range: 70_000,
+            full_sync_requested_at: None,
+            last_sync_at: Some(t(at)),
+            created_at: t(at),
+            updated_at: t(at),
+        };
+        s.write(|tx| {
+            tx.put_jit_group_rule(&rule("r2", 2))?;
+            tx.put_jit_group_rule(&rule("r1", 1))?;
+            tx.put_jit_group_rule(&JitGroupRuleRow { group_ou: "OU=h".into(), ..rule("r2", 2) })
+        })
+        .unwrap();
+        let rules = s.read(|tx| tx.jit_group_rules()).unwrap();
+        assert_eq!(rules, vec![rule("r1", 1), JitGroupRuleRow { group_ou: "OU=h".into(), ..rule("r2", 2) }]);
+        assert_eq!(s.read(|tx| tx.jit_group_rule("r1")).unwrap(), Some(rule("r1", 1)));
+        assert!(s.write(|tx| tx.delete_jit_group_rule("r1")).unwrap());
+        assert!(!s.write(|tx| tx.delete_jit_group_rule("r1")).unwrap());
+
+        s.write(|tx| {
+            tx.put_jit_job(&job("j3", 30, "pending"))?;
+            tx.put_jit_job(&job("j1", 10, "pending"))?;
+            tx.put_jit_job(&job("j2", 20, "failed"))?;
+            tx.put_jit_job(&JitJobRow { created_at: t(0), ..job("j0", 40, "done") })
+        })
+        .unwrap();
+        let ids = |v: Vec<JitJobRow>| v.into_iter().map(|j| j.id).collect::<Vec<_>>();
+        assert_eq!(ids(s.read(|tx| tx.due_jit_jobs(&t(30))).unwrap()), ["j1", "j3"], "pending and due, by due time");
+        assert_eq!(ids(s.read(|tx| tx.open_jit_jobs(false)).unwrap()), ["j1", "j2", "j3"]);
+        assert_eq!(ids(s.read(|tx| tx.open_jit_jobs(true)).unwrap()), ["j2"]);
+        assert_eq!(s.read(|tx| tx.pending_jit_job("S-1-5-21-1", "CN=g")).unwrap().map(|j| j.id).as_deref(), Some("j1"));
+        let done = JitJobRow {
+            attempts: 2,
+            last_attempt_at: Some(t(31)),
+            last_error: Some("boom".into()),
+            state: "done".into(),
+            completed_at: Some(t(32)),
+            ..job("j1", 10, "pending")
+        };
+        s.write(|tx| tx.put_jit_job(&done)).unwrap();
+        assert_eq!(s.read(|tx| tx.jit_job("j1")).unwrap(), Some(done));
+        assert_eq!(ids(s.read(|tx| tx.due_jit_jobs(&t(30))).unwrap()), ["j3"]);
+        assert!(s.write(|tx| tx.delete_jit_job("j3")).unwrap());
+        assert!(!s.write(|tx| tx.delete_jit_job("j3")).unwrap());
+    }
+
+    pub fn sealed_columns_are_read_and_replaced(s: &Store) {
+        s.write(|tx| {
+            tx.insert_cert(&cert("AA", 1))?;
+            tx.insert_cert(&CertRow { sealed_private_key: None, ..cert("BB", 2) })?;
+            tx.insert_reg_key(&reg_key("k1", "one"))?;
+            tx.put_jit_directory(&JitDirectoryRow {
+                url: "ldap://x".into(),
+                bind_dn: String::new(),
+                base_dn: String::new(),
+                sid_attribute: String::new(),
+                sid_format: "string".into(),
+                member_attribute: String::new(),
+                name_attribute: String::new(),
+                group_object_class: String::new(),
+                computer_object_class: String::new(),
+                group_type_attribute: String::new(),
+                initial_member_dn: None,
+                sealed_bind_password: Some(vec![4, 4]),
+                updated_at: t(1),
+            })
+        })
+        .unwrap();
+        let read = |c| s.read(|tx| tx.sealed_values(c)).unwrap();
+        assert_eq!(read(SealedColumn::CertPrivateKey), vec![("AA".to_string(), vec![9; 40])], "NULLs are skipped");
+        assert_eq!(read(SealedColumn::RegistrationKey), vec![("k1".to_string(), vec![1, 2, 3])]);
+        assert_eq!(read(SealedColumn::JitBindPassword), vec![("default".to_string(), vec![4, 4])]);
+        s.write(|tx| {
+            for c in SealedColumn::ALL {
+                for (id, _) in tx.sealed_values(c)? {
+                    tx.update_sealed(c, &id, &[0xEE; 17])?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        for c in SealedColumn::ALL {
+            assert!(read(c).iter().all(|(_, v)| v == &vec![0xEE; 17]), "{c:?}");
+        }
+        assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().sealed_private_key, Some(vec![0xEE; 17]));
+    }
+
+    pub fn a_failed_write_changes_nothing(s: &Store) {
+        let e = s
+            .write(|tx| {
+                tx.insert_device(&device("d1", "pc"))?;
+                tx.put_setting("K", "1", &t(1))?;
+                Err::<(), _>(ams_core::Error::invalid("no"))
+            })
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidRequest);
+        assert!(s.read(|tx| tx.device("d1")).unwrap().is_none());
+        assert!(s.read(|tx| tx.setting("K")).unwrap().is_none());
+        // A constraint failure part-way rolls back the earlier statements of the same write.
+        let e = s
+            .write(|tx| {
+                tx.insert_device(&device("d1", "pc"))?;
+                tx.insert_device(&device("d1", "pc"))
+            })
+            .unwrap_err();
+        assert_eq!(violation(e), Some(Violation::Unique));
+        assert!(s.read(|tx| tx.device("d1")).unwrap().is_none());
+        // The handle is usable after a failed write.
+        s.write(|tx| tx.insert_device(&device("d1", "pc"))).unwrap();
+        assert!(s.read(|tx| tx.device("d1")).unwrap().is_some());
+    }
+}
