@@ -25,8 +25,11 @@ fn sqlite() -> Db {
     Db { store, _keep: Box::new(dir) }
 }
 
+/// Makes a migrated, empty database on one engine.
+type MakeDb = fn() -> Db;
+
 /// The engines this run checks, by name.
-fn engines() -> Vec<(&'static str, fn() -> Db)> {
+fn engines() -> Vec<(&'static str, MakeDb)> {
     vec![("sqlite", sqlite)]
 }
 
