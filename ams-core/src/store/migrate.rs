@@ -55,7 +55,7 @@ pub fn target_version() -> u32 {
 }
 
 // NEVER CHANGE THIS DEFINITION: every version of ams reads it to decide what to do.
-const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+pub(crate) const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version     INTEGER PRIMARY KEY NOT NULL,
     name        TEXT NOT NULL,
     checksum    TEXT NOT NULL,

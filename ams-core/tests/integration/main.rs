@@ -10,4 +10,5 @@ mod fixture;
 mod fuzz_regressions;
 mod jit;
 mod keys;
+mod security;
 mod slapd;

@@ -190,3 +190,51 @@ pub(crate) fn sample_sealed(
     let rows = stmt.query_map(params![limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Opens a backup image that is not trusted yet: SQLite's defensive mode (no writes to the schema
+/// or to shadow tables through SQL, no `writable_schema`) and no trusted schema (functions with
+/// side effects are never run from a view or trigger the file defines). Nothing in the file runs
+/// before its schema has been compared with what the migrations produce.
+pub(crate) fn open_untrusted(path: &Path) -> Result<Connection> {
+    use rusqlite::config::DbConfig;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false)?;
+    Ok(conn)
+}
+
+/// One row of `sqlite_schema`: (type, name, table name, SQL text).
+pub(crate) type SchemaObject = (String, String, String, Option<String>);
+
+/// Every object in a database's schema, sorted.
+pub(crate) fn schema_objects(conn: &Connection) -> Result<Vec<SchemaObject>> {
+    let mut stmt = conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The schema the embedded migrations produce at `version`, built in memory.
+pub(crate) fn reference_schema(version: u32) -> Result<Vec<SchemaObject>> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(crate::store::migrate::VERSION_TABLE)?;
+    for m in crate::store::migrate::SQLITE_MIGRATIONS.iter().filter(|m| m.version <= version) {
+        conn.execute_batch(m.sql)?;
+    }
+    schema_objects(&conn)
+}
+
+/// The id of the active master key in a database (the one its recovery protector wraps).
+pub(crate) fn active_master_key_id(conn: &Connection) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn.query_row("SELECT id FROM master_keys WHERE state = 'active'", [], |r| r.get(0)).optional()?)
+}
+
+/// The newest audit record of a database: (sequence number, hash).
+pub(crate) fn audit_head(conn: &Connection) -> Result<Option<(i64, String)>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
