@@ -114,22 +114,35 @@ fn disaster_recovery_drill_restores_every_secret_on_a_new_host() {
     // The host is lost: the whole data directory goes.
     std::fs::remove_dir_all(&i.dir).unwrap();
     let new_dir = i.path("new-host/data");
-    let r = ok_in(&new_dir, &["db", "restore", file.to_str().unwrap()], None);
+    // Nothing on the new host can check the seal: the recovery password is needed, and a refused
+    // restore creates nothing.
+    let (exit, e) = err_in(&new_dir, &["db", "restore", file.to_str().unwrap()], None);
+    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-BAK-0008"));
+    assert!(e["hint"].as_str().unwrap().contains("--recovery-password-stdin"));
+    assert!(!i.path("new-host").exists());
+    let restore = ["db", "restore", file.to_str().unwrap(), "--recovery-password-stdin"];
+    let (exit, e) = err_in(&new_dir, &restore, Some("not the recovery password\n"));
+    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0002"));
+    assert!(!i.path("new-host").exists());
+    // Unauthenticated on purpose: restored, in recovery mode.
+    let insecure = ["db", "restore", file.to_str().unwrap(), "--insecure-skip-authentication"];
+    let r = ok_in(&new_dir, &insecure, None);
+    assert_eq!((r["Authenticated"].clone(), r["RecoveryMode"].clone()), (Value::Bool(false), Value::Bool(true)));
+    assert!(r["Warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("insecure")));
+    std::fs::remove_dir_all(i.path("new-host")).unwrap();
+    let r = ok_in(&new_dir, &restore, Some(&format!("{RECOVERY}\n")));
     assert_eq!(r["CreatedDataDir"], true);
-    assert_eq!(r["RecoveryMode"], true);
-    assert!(new_dir.join("host.toml").exists() && !new_dir.join("host.key").exists());
+    assert_eq!(r["Authenticated"], true);
+    assert_eq!(r["AuthenticatedBy"], "recovery-password");
+    assert_eq!(r["RecoveryMode"], false);
+    assert!(new_dir.join("host.toml").exists() && new_dir.join("host.key").exists());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&new_dir).unwrap().permissions().mode() & 0o777, 0o700);
         assert_eq!(std::fs::metadata(new_dir.join("ams.db")).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let (exit, e) = err_in(&new_dir, &["local-admin-password", "get", "--computer-name", "drill0"], None);
-    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0001"));
-    assert_eq!(ok_in(&new_dir, &["key", "status"], None)["RecoveryMode"], true);
-    let (exit, e) = err_in(&new_dir, &["key", "recover"], Some("not the recovery password\n"));
-    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0002"));
-    assert_eq!(ok_in(&new_dir, &["key", "recover"], Some(&format!("{RECOVERY}\n")))["RecoveryMode"], false);
+    assert_eq!(ok_in(&new_dir, &["key", "status"], None)["RecoveryMode"], false);
 
     for n in 0..3 {
         let name = format!("drill{n}");
@@ -176,8 +189,7 @@ fn a_backup_taken_while_another_process_writes_verifies_and_restores() {
         assert_eq!(v["Authenticated"], true);
         assert!(v["SecretsOpened"].as_u64().unwrap() >= 3);
         let dir = i.path(&format!("restored{n}"));
-        ok_in(&dir, &["db", "restore", f.to_str().unwrap()], None);
-        ok_in(&dir, &["key", "recover"], Some(RECOVERY));
+        ok_in(&dir, &["db", "restore", f.to_str().unwrap(), "--recovery-password-stdin"], Some(RECOVERY));
         let pw = password(&dir, "busy");
         assert!(pw == "Canary-Busy-Start" || pw.starts_with("Canary-Loop-"), "{pw}");
         let hist = ok_in(&dir, &["local-admin-password-history", "get", "--computer-name", "busy"], None);
@@ -255,7 +267,8 @@ fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
     assert_eq!(password(&i.dir, "pc1"), "Canary-Refuse-2");
     // Nothing is created for a damaged backup restored into a new data directory either.
     let fresh = i.path("never-made");
-    let (_, e) = err_in(&fresh, &["db", "restore", cases[2].0.to_str().unwrap()], None);
+    let restore = ["db", "restore", cases[2].0.to_str().unwrap(), "--recovery-password-stdin"];
+    let (_, e) = err_in(&fresh, &restore, Some(RECOVERY));
     assert_eq!(e["code"], "AMS-BAK-0003");
     assert!(!fresh.exists());
 }
@@ -272,19 +285,27 @@ fn verify_with_and_without_the_recovery_password() {
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Verify-1"));
     let file = i.backup("v.amsbak");
     let f = file.to_str().unwrap();
-    // Verify needs no instance at all.
+    // On the instance's own host, its key checks the seal.
+    let v = i.ok(&["db", "verify", f], None);
+    assert_eq!((v["Authenticated"].clone(), v["AuthenticatedBy"].clone()), (Value::Bool(true), "host-key".into()));
+    assert_eq!(v["RecoveryPasswordChecked"], false);
+    // Elsewhere, without an instance, nothing can: refused unless the admin accepts the risk.
     let nowhere = i.path("no-instance");
-    let v = ok_in(&nowhere, &["db", "verify", f], None);
+    let (exit, e) = err_in(&nowhere, &["db", "verify", f], None);
+    assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-BAK-0008"));
+    let v = ok_in(&nowhere, &["db", "verify", f, "--insecure-skip-authentication"], None);
     assert_eq!(v["ChecksumsOk"], true);
     assert_eq!(v["IntegrityCheck"], "ok");
     assert_eq!(v["RecoveryPasswordChecked"], false);
-    assert!(v["Authenticated"].is_null());
+    assert_eq!(v["Authenticated"], false);
+    assert!(!v["Warnings"].as_array().unwrap().is_empty());
     assert_eq!(v["Manifest"]["SchemaVersion"], v["TargetVersion"]);
     assert_eq!(v["Manifest"]["HostKeyProtectorIncluded"], false);
     assert!(!nowhere.exists());
     let v = ok_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(&format!("{RECOVERY}\n")));
     assert_eq!(v["RecoveryPasswordChecked"], true);
     assert_eq!(v["Authenticated"], true);
+    assert_eq!(v["AuthenticatedBy"], "recovery-password");
     assert_eq!(v["SecretsOpened"], 3, "certificate key, registration key, password");
     let (exit, e) = err_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some("wrong wrong wrong\n"));
     assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0002"));
@@ -362,12 +383,13 @@ fn an_older_schema_backup_is_migrated_forward_on_restore() {
     {
         let conn = rusqlite::Connection::open(old_dir.join("ams.db")).unwrap();
         conn.execute_batch(
+            // Exactly the runner's definition (the schema of a backup is compared with it).
             "CREATE TABLE schema_migrations (
-                version     INTEGER PRIMARY KEY NOT NULL,
-                name        TEXT NOT NULL,
-                checksum    TEXT NOT NULL,
-                applied_at  TEXT NOT NULL
-            ) STRICT",
+    version     INTEGER PRIMARY KEY NOT NULL,
+    name        TEXT NOT NULL,
+    checksum    TEXT NOT NULL,
+    applied_at  TEXT NOT NULL
+) STRICT",
         )
         .unwrap();
         conn.execute_batch(v1.sql).unwrap();

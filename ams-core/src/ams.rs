@@ -108,23 +108,18 @@ impl Ams {
         })
     }
 
-    /// An instance handle over a database file that is not (yet) the instance's own: a backup
-    /// image being checked or restored. `data_dir` is where the host key file is looked for.
-    pub(crate) fn over_file(
-        opts: &OpenOptions,
-        config: HostConfig,
-        db_path: &Path,
-        lock: Option<InstanceLock>,
-    ) -> Result<Ams> {
-        let store = Store::open(&DbUrl::Sqlite(db_path.to_path_buf()), false)?;
-        Ok(Ams {
+    /// An instance handle over a store opened by the caller: a backup image being checked or
+    /// restored, or the live database while a restore holds the instance lock. `data_dir` is
+    /// where the host key file is looked for.
+    pub(crate) fn over_store(opts: &OpenOptions, config: HostConfig, store: Store, lock: Option<InstanceLock>) -> Ams {
+        Ams {
             data_dir: opts.data_dir.clone(),
             config,
             store,
             clock: opts.clock.clone(),
             actor: opts.actor.clone(),
             _lock: lock,
-        })
+        }
     }
 
     /// Creates the data directory and database of a new instance (no keys yet); used by init.

@@ -309,6 +309,12 @@ error_codes! {
     BackupUsePlatformTools = ("AMS-BAK-0005", Config),
     /// Another process holds the instance, so it cannot be restored now.
     InstanceBusy = ("AMS-BAK-0006", Conflict),
+    /// The backup has no seal, so nothing proves it was not changed (taken in recovery mode, or its seal was removed).
+    BackupUnsealed = ("AMS-BAK-0007", Integrity),
+    /// The backup's seal cannot be checked here: this host does not hold its master key and no recovery password was given.
+    BackupUnauthenticated = ("AMS-BAK-0008", PermissionDenied),
+    /// The database inside the backup has tables, triggers, views or indexes that its schema version does not define.
+    BackupSchemaMismatch = ("AMS-BAK-0009", Integrity),
     // Just-in-time access: the directory provider, JIT group creation rules, JIT options, scheduler jobs.
     /// No JIT directory is configured.
     JitDirectoryNotConfigured = ("AMS-JIT-0001", Config),

@@ -315,19 +315,81 @@ impl HostKey {
         Ok(tmp)
     }
 
-    /// Puts a staged key file in place; an existing `host.key` is kept as `host.key.replaced-<stamp>`.
+    /// Puts a staged key file in place; an existing `host.key` is kept as
+    /// `host.key.replaced-<stamp>` (0600, a new file: never one planted there). The old file is
+    /// linked to its new name first and the staged file then renamed over `host.key`, so there is
+    /// no moment without a host key file and no check-then-rename race.
     pub fn install(staged: &Path, data_dir: &Path, stamp: &str) -> Result<Option<PathBuf>> {
         let path = data_dir.join(HOST_KEY_FILE);
         let mut kept = None;
-        if path.exists() {
-            let old = data_dir.join(format!("{HOST_KEY_FILE}.replaced-{stamp}"));
-            fs::rename(&path, &old)?;
+        if fs::symlink_metadata(&path).is_ok() {
+            let mut old = data_dir.join(format!("{HOST_KEY_FILE}{REPLACED_INFIX}{stamp}"));
+            if let Err(e) = keep_private_copy(&path, &old) {
+                if e.code() != ErrorCode::FileExists {
+                    return Err(e);
+                }
+                // Something is already there (a clash of stamps, or a planted file): another name.
+                old = data_dir.join(format!("{HOST_KEY_FILE}{REPLACED_INFIX}{stamp}-{}", hex(&random_bytes::<4>()?)));
+                keep_private_copy(&path, &old)?;
+            }
             kept = Some(old);
         }
-        fs::rename(staged, &path)?;
+        fs::rename(staged, &path).map_err(|e| Error::from(e).with("path", path.display()))?;
         sync_dir(data_dir);
         Ok(kept)
     }
+}
+
+/// The part of a file name between the original name and the time stamp, for files a restore,
+/// a recovery or a rotation keeps: `ams.db.replaced-<time>`, `host.key.replaced-<time>`.
+pub const REPLACED_INFIX: &str = ".replaced-";
+
+/// Keeps a copy of `src` at `dest`, a new file that only the owner can read (0600): a hard link
+/// where the file system has them, else a byte copy into a file created exclusively. Fails with
+/// [`ErrorCode::FileExists`] when anything (a file, or a link planted there) is at `dest`: it
+/// never replaces or follows what is there.
+pub fn keep_private_copy(src: &Path, dest: &Path) -> Result<()> {
+    match fs::hard_link(src, dest) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::new(ErrorCode::FileExists, "The file already exists and is never overwritten.")
+                .with("path", dest.display()));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::from(e).with("path", src.display()));
+        }
+        Err(_) => {
+            // No hard links on this file system: copy into a file created exclusively.
+            let mut opts = fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut out = opts.open(dest).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::new(ErrorCode::FileExists, "The file already exists and is never overwritten.")
+                        .with("path", dest.display())
+                } else {
+                    Error::from(e).with("path", dest.display())
+                }
+            })?;
+            let mut input = fs::File::open(src).map_err(|e| Error::from(e).with("path", src.display()))?;
+            std::io::copy(&mut input, &mut out)?;
+            out.sync_all()?;
+        }
+    }
+    // The link we just made is ours (the directory is 0700): give it owner-only permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_file()) {
+            fs::set_permissions(dest, fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::from(e).with("path", dest.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Names the data directory and the files in it that group or others can read or write: the
@@ -383,6 +445,19 @@ pub fn create_data_dir(dir: &Path) -> Result<()> {
     #[cfg(not(unix))]
     fs::create_dir_all(dir).map_err(|e| Error::from(e).with("path", dir.display()))?;
     Ok(())
+}
+
+/// Flushes the directory entry of `path` to disk (after a rename or a new link), where the
+/// platform can; best effort.
+pub(crate) fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(d) =
+        path.parent().and_then(|p| fs::File::open(if p.as_os_str().is_empty() { Path::new(".") } else { p }).ok())
+    {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Creates a new file with mode 0600 and the given content, fsynced. Never overwrites.

@@ -42,9 +42,12 @@ pub struct VerifyArgs {
     /// The backup file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Also read the recovery password (stdin, or a prompt at a terminal) and check that it opens the master key and a sample of secrets.
+    /// Read the recovery password in force when the backup was taken (stdin, or a prompt at a terminal), check the seal with the master key it opens, and open a sample of secrets. Without it, the seal is checked with this host's key when its instance holds the backup's master key.
     #[arg(long)]
     pub recovery_password_stdin: bool,
+    /// Accept a backup without a seal, or whose seal cannot be checked here: a deliberate change to the file would go unnoticed.
+    #[arg(long)]
+    pub insecure_skip_authentication: bool,
 }
 
 /// Arguments of `ams db restore`.
@@ -56,6 +59,12 @@ pub struct RestoreArgs {
     /// Restore even while another process holds the instance (its later writes are lost).
     #[arg(long)]
     pub force: bool,
+    /// Read the recovery password in force when the backup was taken (stdin, or a prompt at a terminal): it authenticates the backup when this host does not hold its master key, and gives the restored instance a new host key.
+    #[arg(long)]
+    pub recovery_password_stdin: bool,
+    /// Restore a backup without a seal, or whose seal cannot be checked here: a deliberate change to the file would go unnoticed.
+    #[arg(long)]
+    pub insecure_skip_authentication: bool,
 }
 
 pub fn run(ctx: &Ctx, c: DbCommand) -> Result<Value> {
@@ -75,9 +84,22 @@ pub fn run(ctx: &Ctx, c: DbCommand) -> Result<Value> {
         }
         DbCommand::Verify(a) => {
             let pw = if a.recovery_password_stdin { Some(read_secret("recovery password", false)?) } else { None };
-            to_json(&backup::db_verify(&a.file, pw.as_deref().map(|p| p.as_slice()), &mut progress)?)
+            let auth = backup::BackupAuth {
+                recovery_password: pw.as_deref().map(|p| p.as_slice()),
+                insecure_skip_authentication: a.insecure_skip_authentication,
+            };
+            // The instance of the data directory, if there is one, may hold the backup's key.
+            let live = ctx.options().ok();
+            to_json(&backup::db_verify(&a.file, live.as_ref(), auth, &mut progress)?)
         }
-        DbCommand::Restore(a) => to_json(&backup::db_restore(&ctx.options()?, &a.file, a.force, &mut progress)?),
+        DbCommand::Restore(a) => {
+            let pw = if a.recovery_password_stdin { Some(read_secret("recovery password", false)?) } else { None };
+            let auth = backup::BackupAuth {
+                recovery_password: pw.as_deref().map(|p| p.as_slice()),
+                insecure_skip_authentication: a.insecure_skip_authentication,
+            };
+            to_json(&backup::db_restore(&ctx.options()?, &a.file, a.force, auth, &mut progress)?)
+        }
     };
     bar.finish();
     out

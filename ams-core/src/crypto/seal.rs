@@ -237,6 +237,18 @@ pub struct KdfParams {
 /// The production Argon2id cost: 64 MiB, 3 passes, 1 lane.
 pub const PRODUCTION_KDF_MEMORY_KIB: u32 = 64 * 1024;
 
+/// The most memory a stored Argon2id parameter set may ask for: 256 MiB (4x production). The
+/// parameters come from the database, and from a backup before it is authenticated (its seal can
+/// only be checked after the recovery password has derived the key), so they are capped: a
+/// hostile file cannot make a restore allocate gigabytes.
+pub const MAX_KDF_MEMORY_KIB: u32 = 256 * 1024;
+/// The most passes a stored parameter set may ask for.
+pub const MAX_KDF_ITERATIONS: u32 = 16;
+/// The most memory x passes (KiB): 1 GiB of work, about 5x production (64 MiB x 3).
+pub const MAX_KDF_WORK_KIB: u64 = 1024 * 1024;
+/// The most lanes.
+pub const MAX_KDF_PARALLELISM: u32 = 8;
+
 impl KdfParams {
     /// Production parameters (64 MiB, t=3, p=1) with a fresh salt.
     pub fn production() -> Result<Self> {
@@ -259,14 +271,19 @@ impl KdfParams {
 
     fn check(&self) -> Result<()> {
         let ok = self.algorithm == "argon2id"
-            && (8..=4 * 1024 * 1024).contains(&self.memory_kib)
-            && (1..=64).contains(&self.iterations)
-            && (1..=16).contains(&self.parallelism)
+            && (8..=MAX_KDF_MEMORY_KIB).contains(&self.memory_kib)
+            && (1..=MAX_KDF_ITERATIONS).contains(&self.iterations)
+            && u64::from(self.memory_kib) * u64::from(self.iterations) <= MAX_KDF_WORK_KIB
+            && (1..=MAX_KDF_PARALLELISM).contains(&self.parallelism)
             && self.salt.len() >= 16;
         if ok {
             Ok(())
         } else {
-            Err(Error::new(ErrorCode::KdfParams, "The key derivation parameters are out of range."))
+            Err(Error::new(ErrorCode::KdfParams, "The key derivation parameters are out of range.")
+                .hint("Stored Argon2id parameters may ask for at most 256 MiB, 16 passes, 1 GiB of memory x passes and 8 lanes; a file asking for more was not written by ams.")
+                .with("memory_kib", self.memory_kib)
+                .with("iterations", self.iterations)
+                .with("parallelism", self.parallelism))
         }
     }
 
@@ -370,6 +387,25 @@ mod tests {
         assert_eq!(k1.expose(), k2.expose());
         assert_ne!(p.derive(b"pw2").unwrap().expose(), k1.expose());
         assert_eq!(KdfParams::with_cost(1, 1, 1).unwrap_err().code(), ErrorCode::KdfParams);
+    }
+
+    #[test]
+    fn hostile_kdf_costs_are_refused_before_any_memory_is_taken() {
+        KdfParams::production().unwrap();
+        KdfParams::with_cost(MAX_KDF_MEMORY_KIB, 4, 1).unwrap();
+        for (m, t, p) in [
+            (4 * 1024 * 1024, 1, 1),
+            (MAX_KDF_MEMORY_KIB + 1, 1, 1),
+            (64, 17, 1),
+            (MAX_KDF_MEMORY_KIB, 5, 1),
+            (64, 1, 9),
+        ] {
+            assert_eq!(KdfParams::with_cost(m, t, p).unwrap_err().code(), ErrorCode::KdfParams, "{m} {t} {p}");
+        }
+        // Parameters read back from a file are checked the same way before deriving.
+        let mut stored = KdfParams::with_cost(64, 1, 1).unwrap();
+        stored.memory_kib = 4 * 1024 * 1024;
+        assert_eq!(stored.derive(b"pw").unwrap_err().code(), ErrorCode::KdfParams);
     }
 
     #[test]

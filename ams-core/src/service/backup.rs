@@ -6,12 +6,13 @@
 //!   backup opens nothing without the recovery password.
 //! * [`Ams::db_backup_scheduled`]: the same into the backup folder when the schedule in the
 //!   service settings says one is due, then deletes the oldest beyond the retention count.
-//! * [`db_verify`]: checksums, SQLite's integrity check, the schema version and, with the
-//!   recovery password, that the master key unwraps, the seal verifies and a sample of secrets
-//!   opens.
-//! * [`db_restore`]: refused while another process holds the instance (unless forced); the image
-//!   is checked and migrated in a temporary file that then replaces the database in one rename;
-//!   the replaced database is kept as a dated copy.
+//! * [`db_verify`]: checksums, the image's schema against the migrations, SQLite's integrity
+//!   check, the manifest against the image, the seal (which must verify, with this host's key or
+//!   the recovery password: [`BackupAuth`]) and a sample of secrets.
+//! * [`db_restore`]: authenticates the backup the same way before anything changes; refused while
+//!   another process holds the instance (unless forced); the image is checked and migrated in a
+//!   temporary file that then replaces the database in one rename; the replaced database is kept
+//!   as a dated copy (0600).
 //!
 //! Design notes: docs/backup-and-restore.md and docs/adr/0002-backup-format.md.
 
@@ -37,8 +38,7 @@ use crate::service::certs::cert_key_binding;
 use crate::service::keys::{insert_host_protector, sealed_binding};
 use crate::service::settings::{BACKUP_ENABLED, BACKUP_FOLDER, BACKUP_INTERVAL_HOURS, BACKUP_RETENTION_COUNT};
 use crate::store::migrate::{self, MigrationStatus};
-use crate::store::sqlite::backup as sql;
-use crate::store::{DbUrl, SealedColumn};
+use crate::store::{DbUrl, EngineKind, Image, Replaced, SealedColumn, Store, replace_database};
 
 use format::{Header, Manifest};
 
@@ -155,8 +155,11 @@ pub struct VerifyReport {
     pub migration_needed: bool,
     /// True when the recovery password was given and unwrapped the master key.
     pub recovery_password_checked: bool,
-    /// Whether the seal verified: null without the recovery password, false for an unsealed backup.
-    pub authenticated: Option<bool>,
+    /// True when the seal verified. False only with `--insecure-skip-authentication`.
+    pub authenticated: bool,
+    /// What checked the seal: `host-key` (this host's instance holds the backup's master key) or
+    /// `recovery-password`.
+    pub authenticated_by: Option<String>,
     /// Sealed values and agent-sealed secrets opened as a sample (all must open).
     pub secrets_opened: usize,
     /// Things worth knowing that are not failures.
@@ -189,8 +192,13 @@ pub struct RestoreReport {
     pub replaced_database_copy: Option<String>,
     /// True when the restore overrode another process holding the instance.
     pub forced: bool,
-    /// True when the seal was verified with this host's key (same instance and master key).
+    /// The old host key file, kept when the restore wrote a new one.
+    pub replaced_host_key: Option<String>,
+    /// True when the seal verified. False only with `--insecure-skip-authentication`.
     pub authenticated: bool,
+    /// What checked the seal: `host-key` (the live instance held the backup's master key) or
+    /// `recovery-password` (which also gave the restored database a new host key).
+    pub authenticated_by: Option<String>,
     /// True when the instance needs `ams key recover` (new host, or the master key differs).
     pub recovery_mode: bool,
     /// Things worth knowing that are not failures.
@@ -207,23 +215,12 @@ pub fn platform_tools_error(engine: &str) -> Error {
     .with("engine", engine)
 }
 
-/// The instance's SQLite file.
-///
-/// Every engine is matched here, so adding one to [`DbUrl`] fails to compile until its backup
-/// story is decided. SQL Server answers with [`platform_tools_error`] (docs/backup-and-restore.md).
-fn sqlite_file(url: &DbUrl) -> Result<&Path> {
-    match url {
-        DbUrl::Sqlite(path) => Ok(path),
-    }
-}
-
-/// Refuses connection strings naming SQL Server with the platform-tools explanation (this build
-/// cannot open them at all; a build with SQL Server support reaches [`sqlite_file`] instead).
+/// Refuses connection strings naming SQL Server with the platform-tools explanation: this build
+/// cannot open them at all.
 pub fn check_engine(data_dir: &Path) -> Result<()> {
     let config = HostConfig::load(data_dir)?;
-    let lower = config.database.trim().to_ascii_lowercase();
-    if lower.starts_with("mssql://") || lower.starts_with("sqlserver://") || lower.contains("server=") {
-        return Err(platform_tools_error("sqlserver"));
+    if EngineKind::detect(&config.database) == Some(EngineKind::Mssql) {
+        return Err(platform_tools_error(EngineKind::Mssql.name()));
     }
     Ok(())
 }
@@ -276,22 +273,18 @@ impl Drop for TempDir {
     }
 }
 
-/// Puts `tmp` at `dest` without ever replacing an existing file.
+/// Puts `tmp` at `dest` without ever replacing an existing file (or following a link planted
+/// there): a hard link, or where the file system has none, a copy into a file created
+/// exclusively. Never a check followed by a rename.
 fn publish_new(tmp: &Path, dest: &Path) -> Result<()> {
-    match fs::hard_link(tmp, dest) {
+    match instance::keep_private_copy(tmp, dest) {
         Ok(()) => {
             let _ = fs::remove_file(tmp);
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(file_exists(dest)),
-        Err(_) => {
-            // No hard links here (some file systems): check, then rename.
-            if dest.exists() {
-                return Err(file_exists(dest));
-            }
-            fs::rename(tmp, dest).map_err(|e| Error::from(e).with("path", dest.display()))?;
-        }
+        Err(e) if e.code() == ErrorCode::FileExists => return Err(file_exists(dest)),
+        Err(e) => return Err(e),
     }
-    sync_parent(dest);
+    instance::sync_parent(dest);
     Ok(())
 }
 
@@ -299,17 +292,6 @@ fn file_exists(path: &Path) -> Error {
     Error::new(ErrorCode::FileExists, "The backup file already exists; backups never overwrite a file.")
         .hint("Choose a new file name.")
         .with("path", path.display())
-}
-
-fn sync_parent(path: &Path) {
-    #[cfg(unix)]
-    if let Some(d) =
-        path.parent().and_then(|p| File::open(if p.as_os_str().is_empty() { Path::new(".") } else { p }).ok())
-    {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 /// `2026-03-01T12:00:00.000000Z` -> `20260301T120000.000000Z` (fixed width, sorts by time).
@@ -437,7 +419,6 @@ impl Ams {
     }
 
     fn backup_to(&self, out: &Path, scheduled: bool, progress: &mut dyn FnMut(Progress)) -> Result<BackupReport> {
-        let _live = sqlite_file(self.store.url())?;
         if out.exists() {
             return Err(file_exists(out));
         }
@@ -455,25 +436,38 @@ impl Ams {
                 .with("path", dir.display()));
         }
         let status = migrate::status(&self.store)?;
-        let (instance_id, master_key_id) = self.store.read(|tx| {
+        let instance_id = self.store.read(|tx| {
             let i = tx.instance()?.ok_or_else(|| {
                 Error::new(ErrorCode::InstanceNotFound, "The database has no instance record.").hint("Run `ams init`.")
             })?;
-            let mk = tx
-                .active_master_key()?
-                .ok_or_else(|| Error::new(ErrorCode::MasterKeyMissing, "The database has no active master key."))?;
-            Ok((i.id, mk.id))
+            Ok(i.id)
         })?;
-        // In recovery mode the backup is still taken, without a seal.
-        let keyring = self.unlock().ok();
+        // In recovery mode the backup is still taken, without a seal; any other reason the key
+        // cannot be had (a busy database, a host key file others can read) fails the backup
+        // rather than writing one that cannot be authenticated.
+        let keyring = match self.unlock() {
+            Ok(k) => Some(k),
+            Err(e) if e.code() == ErrorCode::RecoveryRequired => None,
+            Err(e) => return Err(e),
+        };
         let backup_id = new_id()?.to_string();
         let created_at = self.now();
 
         let image = TempPath::create(&dir, &name, "image")?;
-        let conn = sql::online_copy(self.store.conn(), &image.path, &mut reporter(progress, Phase::Copy))?;
-        sql::strip_host_protectors(&conn)?;
-        let row_counts = sql::row_counts(&conn)?;
-        drop(conn);
+        self.store.copy_into_image(&image.path, &mut reporter(progress, Phase::Copy))?;
+        let copy = Image::open(&image.path)?;
+        copy.strip_host_protectors()?;
+        let row_counts = copy.row_counts()?;
+        // The key and audit head of the image itself (a rotation may have committed since unlock).
+        let master_key_id = copy
+            .active_master_key_id()?
+            .ok_or_else(|| Error::new(ErrorCode::MasterKeyMissing, "The database has no active master key."))?;
+        let audit_head = copy.audit_head()?;
+        drop(copy);
+        if keyring.as_ref().is_some_and(|k| k.master_key_id().to_string() != master_key_id) {
+            return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while the backup was taken.")
+                .hint("Run the backup again."));
+        }
         let (image_bytes, image_sha256) = format::hash_file(&image.path, &mut reporter(progress, Phase::Checksum))?;
 
         let manifest = Manifest {
@@ -491,14 +485,14 @@ impl Ams {
             image_bytes,
             image_sha256: image_sha256.clone(),
             row_counts: row_counts.clone(),
+            audit_head_seq: audit_head.as_ref().map(|h| h.0),
+            audit_head: audit_head.map(|h| h.1),
         };
         let manifest_line =
             serde_json::to_vec(&manifest).map_err(|_| Error::internal("Could not serialise the backup manifest."))?;
         let seal = match &keyring {
-            Some(k) if k.master_key_id().to_string() == master_key_id => {
-                Some(k.seal(&format::seal_binding(&backup_id), &format::manifest_digest(&manifest_line))?)
-            }
-            _ => None,
+            Some(k) => Some(k.seal(&format::seal_binding(&backup_id), &format::manifest_digest(&manifest_line))?),
+            None => None,
         };
         let header = format::encode_header(&manifest_line, seal.as_deref());
 
@@ -549,43 +543,168 @@ impl Ams {
     }
 }
 
-/// Checks an extracted image against its manifest: SQLite's integrity check (`full`) or quick
-/// check, instance id, row counts and schema version. Returns where the schema stands against this
-/// ams (a newer schema or an edited migration is refused with the migration errors).
+/// Checks an extracted image against its manifest, opening it defensively (see
+/// [`Image::open_untrusted`]): first its schema against the one the migrations produce at its
+/// version (an extra or changed table, index, trigger or view is refused with
+/// [`ErrorCode::BackupSchemaMismatch`] before anything in the file is used), then SQLite's
+/// integrity check (`full`) or quick check, the instance id, the row counts, the schema version,
+/// the master key and the newest audit record against the manifest. Returns where the schema
+/// stands against this ams (a newer schema or an edited migration is refused with the migration
+/// errors).
 ///
 /// `ams db verify` runs the full check; a restore, whose image has just matched its SHA-256, runs
 /// the quick check (the full one costs four times as long on a large database and adds only the
 /// index-against-table comparison).
 fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<MigrationStatus> {
     let bad = |detail: String| format::corrupt(file, &detail);
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| bad(e.to_string()))?;
-    let problems = sql::integrity_problems(&conn, full).map_err(|e| bad(e.message().to_string()))?;
-    if let Some(first) = problems.first() {
-        return Err(bad(format!("SQLite integrity check: {first}")));
-    }
-    if sql::instance_id(&conn)?.as_deref() != Some(m.instance_id.as_str()) {
-        return Err(bad("the database inside belongs to another instance than the manifest names".into()));
-    }
-    if sql::row_counts(&conn)? != m.row_counts {
-        return Err(bad("the row counts of the database inside differ from the manifest".into()));
-    }
-    let status = crate::store::sqlite::migrate::status_of(&conn)?;
+    let img = Image::open_untrusted(path).map_err(|e| bad(e.message().to_string()))?;
+    let status = img.migration_status().map_err(|e| match e.code() {
+        ErrorCode::SchemaTooNew | ErrorCode::MigrationModified => e,
+        _ => bad(e.message().to_string()),
+    })?;
     if status.schema_version != m.schema_version {
         return Err(bad("the schema version of the database inside differs from the manifest".into()));
     }
-    sql::leave_wal(&conn)?;
+    let differences = img.schema_differences(status.schema_version).map_err(|e| bad(e.message().to_string()))?;
+    if let Some(first) = differences.first() {
+        return Err(Error::new(
+            ErrorCode::BackupSchemaMismatch,
+            "The database inside the backup has a schema that its version does not define: it was changed after it was written.",
+        )
+        .hint("Do not restore this file; use another copy of the backup.")
+        .with("path", file.display())
+        .with("detail", first)
+        .with("differences", differences.len()));
+    }
+    let problems = img.integrity_problems(full).map_err(|e| bad(e.message().to_string()))?;
+    if let Some(first) = problems.first() {
+        return Err(bad(format!("SQLite integrity check: {first}")));
+    }
+    if img.instance_id()?.as_deref() != Some(m.instance_id.as_str()) {
+        return Err(bad("the database inside belongs to another instance than the manifest names".into()));
+    }
+    if img.row_counts()? != m.row_counts {
+        return Err(bad("the row counts of the database inside differ from the manifest".into()));
+    }
+    if img.active_master_key_id()?.as_deref() != Some(m.master_key_id.as_str()) {
+        return Err(bad("the master key in the database differs from the one the manifest names".into()));
+    }
+    if let Some(head) = &m.audit_head {
+        let found = img.audit_head()?;
+        if found.as_ref().map(|(s, h)| (Some(*s), h)) != Some((m.audit_head_seq, head)) {
+            return Err(bad("the newest audit record in the database differs from the manifest".into()));
+        }
+    }
+    img.leave_wal()?;
     Ok(status)
 }
 
-/// Verifies the seal with a master key: `Ok(true)` verified, `Ok(false)` no seal.
-fn check_seal(header: &Header, master: &MasterKey, file: &Path) -> Result<bool> {
-    let Some(seal) = &header.seal else {
-        return Ok(false);
-    };
+/// How a backup is authenticated before it is trusted, by `ams db verify` and `ams db restore`.
+///
+/// The seal is checked with the backup's master key: this host's when its instance has that key,
+/// else the one the recovery password unwraps from the image. A backup without a seal, or whose
+/// seal cannot be checked, is refused unless `insecure_skip_authentication` is set.
+#[derive(Clone, Copy, Default)]
+pub struct BackupAuth<'a> {
+    /// The recovery password in force when the backup was taken (read from stdin or a prompt).
+    pub recovery_password: Option<&'a [u8]>,
+    /// Go on without authenticating a backup that has no seal or whose seal cannot be checked
+    /// (`--insecure-skip-authentication`): a deliberate change to the file then goes unnoticed.
+    pub insecure_skip_authentication: bool,
+}
+
+impl std::fmt::Debug for BackupAuth<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackupAuth")
+            .field("recovery_password", &self.recovery_password.map(|_| "***"))
+            .field("insecure_skip_authentication", &self.insecure_skip_authentication)
+            .finish()
+    }
+}
+
+/// The master key a backup was checked with.
+enum BackupKey {
+    /// This host's key opens the instance's master key, and it is the backup's.
+    Host(crate::service::keys::Keyring),
+    /// The recovery password unwrapped the image's master key.
+    Recovery(MasterKey),
+}
+
+impl BackupKey {
+    fn master(&self) -> &MasterKey {
+        match self {
+            BackupKey::Host(k) => k.master(),
+            BackupKey::Recovery(m) => m,
+        }
+    }
+
+    fn by(&self) -> &'static str {
+        match self {
+            BackupKey::Host(_) => "host-key",
+            BackupKey::Recovery(_) => "recovery-password",
+        }
+    }
+}
+
+/// This host's keyring for the instance at `live`, when it opens and its master key is the one
+/// the backup names.
+fn host_keyring_for(live: &Ams, master_key_id: &str) -> Option<crate::service::keys::Keyring> {
+    live.unlock().ok().filter(|k| k.master_key_id().to_string() == master_key_id)
+}
+
+fn unsealed(file: &Path) -> Error {
+    Error::new(
+        ErrorCode::BackupUnsealed,
+        "The backup has no seal, so nothing proves it was not changed: it was taken in recovery mode, or its seal was removed.",
+    )
+    .hint("Use a sealed backup. To use this one anyway, accepting that a deliberate change to it goes unnoticed, pass --insecure-skip-authentication.")
+    .with("path", file.display())
+}
+
+fn cannot_authenticate(file: &Path) -> Error {
+    Error::new(
+        ErrorCode::BackupUnauthenticated,
+        "The backup's seal cannot be checked here: this host does not hold the backup's master key.",
+    )
+    .hint("Pass --recovery-password-stdin and enter the recovery password that was in force when the backup was taken.")
+    .with("path", file.display())
+}
+
+/// Checks the seal with the backup's master key. Returns true when it verified, false when the
+/// caller accepted an unauthenticated backup (with a warning pushed).
+fn authenticate(
+    header: &Header,
+    key: Option<&BackupKey>,
+    auth: BackupAuth<'_>,
+    file: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<bool> {
+    match (key, &header.seal) {
+        (Some(k), Some(seal)) => {
+            check_seal(header, seal, k.master(), file)?;
+            Ok(true)
+        }
+        (_, None) if auth.insecure_skip_authentication => {
+            warnings.push(
+                "The backup has no seal and was used without authentication (--insecure-skip-authentication): a deliberate change to it would go unnoticed."
+                    .into(),
+            );
+            Ok(false)
+        }
+        (_, None) => Err(unsealed(file)),
+        (None, Some(_)) if auth.insecure_skip_authentication => {
+            warnings.push(
+                "The backup's seal was not checked (--insecure-skip-authentication, no key at hand): a deliberate change to it would go unnoticed."
+                    .into(),
+            );
+            Ok(false)
+        }
+        (None, Some(_)) => Err(cannot_authenticate(file)),
+    }
+}
+
+/// Verifies the seal with a master key.
+fn check_seal(header: &Header, seal: &[u8], master: &MasterKey, file: &Path) -> Result<()> {
     let tampered = || {
         Error::new(
             ErrorCode::BackupTampered,
@@ -595,29 +714,32 @@ fn check_seal(header: &Header, master: &MasterKey, file: &Path) -> Result<bool> 
         .with("path", file.display())
     };
     let digest = master.open(&format::seal_binding(&header.manifest.backup_id), seal).map_err(|_| tampered())?;
-    if digest.as_slice() != format::manifest_digest(&header.manifest_line) {
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        digest.as_slice(),
+        &format::manifest_digest(&header.manifest_line)[..],
+    )) {
         return Err(tampered());
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Opens a sample of the secrets in a database with its master key: up to 20 values of every
 /// sealed column, and up to 10 current passwords and 10 BitLocker keys with their certificate's
 /// private key. Returns how many opened; any failure is an error.
-fn open_samples(conn: &rusqlite::Connection, master: &MasterKey) -> Result<usize> {
+fn open_samples(image: &Image, master: &MasterKey) -> Result<usize> {
     let mut opened = 0;
     for col in SealedColumn::ALL {
-        for (id, sealed) in sql::sample_sealed(conn, col.table(), col.id_column(), col.column(), 20)? {
+        for (id, sealed) in image.sample_sealed(col, 20)? {
             drop(master.open(&sealed_binding(col, &id), &sealed)?);
             opened += 1;
         }
     }
-    let (passwords, bitlocker) = sql::sample_blobs(conn, 10)?;
+    let (passwords, bitlocker) = image.sample_blobs(10)?;
     let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
     for (kind, list) in [(SecretKind::LapsPassword, passwords), (SecretKind::BitLockerKey, bitlocker)] {
         for b in list {
             if !keys.contains_key(&b.cert_thumbprint) {
-                let sealed = sql::sealed_cert_key(conn, &b.cert_thumbprint)?.ok_or_else(|| {
+                let sealed = image.sealed_cert_key(&b.cert_thumbprint)?.ok_or_else(|| {
                     Error::new(
                         ErrorCode::CertPrivateKeyMissing,
                         "A secret is sealed to a certificate whose private key is not in the backup.",
@@ -636,19 +758,34 @@ fn open_samples(conn: &rusqlite::Connection, master: &MasterKey) -> Result<usize
     Ok(opened)
 }
 
-/// Checks a backup file without an instance: checksums, SQLite's integrity check, the schema
-/// version and, with the recovery password, that the master key unwraps, the seal verifies and a
-/// sample of secrets opens. A wrong recovery password fails with
-/// [`ErrorCode::WrongRecoveryPassword`].
+/// Checks a backup file: checksums, the image's schema against the migrations, SQLite's integrity
+/// check, the manifest against the image, and the seal, which must verify (see [`BackupAuth`]).
+/// The seal is checked with the master key the recovery password unwraps from the image, or, when
+/// `live` names an instance whose host key opens the backup's master key, with that. Then a sample
+/// of secrets is opened. Nothing is changed anywhere.
+///
+/// A wrong recovery password fails with [`ErrorCode::WrongRecoveryPassword`], a backup without a
+/// seal with [`ErrorCode::BackupUnsealed`], one whose seal no key at hand can check with
+/// [`ErrorCode::BackupUnauthenticated`] (both unless `insecure_skip_authentication`).
 pub fn db_verify(
     file: &Path,
-    recovery_password: Option<&[u8]>,
+    live: Option<&OpenOptions>,
+    auth: BackupAuth<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<VerifyReport> {
     let header = format::read_header(file)?;
     let m = &header.manifest;
     if m.engine != "sqlite" {
         return Err(unsupported_engine(file, &m.engine));
+    }
+    // This host's key first: with it the seal is checked before the image is even read.
+    let mut key = live
+        .and_then(|o| Ams::open_unchecked(o).ok())
+        .and_then(|l| host_keyring_for(&l, &m.master_key_id))
+        .map(BackupKey::Host);
+    let mut warnings = Vec::new();
+    if key.is_some() || header.seal.is_none() || auth.recovery_password.is_none() {
+        authenticate(&header, key.as_ref(), auth, file, &mut warnings)?;
     }
     let tmp = TempDir::new("verify")?;
     let image = tmp.0.join(instance::DEFAULT_DB_FILE);
@@ -666,17 +803,13 @@ pub fn db_verify(
         target_version: status.target_version,
         migration_needed: !status.pending.is_empty(),
         recovery_password_checked: false,
-        authenticated: None,
+        authenticated: false,
+        authenticated_by: None,
         secrets_opened: 0,
-        warnings: Vec::new(),
+        warnings,
     };
-    let opts = OpenOptions::new(&tmp.0);
-    let ams = Ams::over_file(&opts, HostConfig::default(), &image, None)?;
-    if report.migration_needed {
-        // Prove that a restore can bring the image forward (on the throw-away copy).
-        migrate::migrate(&ams.store, &ams.now())?;
-    }
-    if let Some(pw) = recovery_password {
+    let ams = Ams::over_store(&OpenOptions::new(&tmp.0), HostConfig::default(), Store::open_image(&image)?, None);
+    if let Some(pw) = auth.recovery_password {
         let master = ams.master_key_from_recovery_password(pw)?;
         if master.id().to_string() != m.master_key_id {
             return Err(format::corrupt(
@@ -685,15 +818,20 @@ pub fn db_verify(
             ));
         }
         report.recovery_password_checked = true;
-        let sealed = check_seal(&header, &master, file)?;
-        report.authenticated = Some(sealed);
-        if !sealed {
-            report.warnings.push(
-                "The backup has no seal (it was taken in recovery mode), so deliberate changes to it cannot be detected."
-                    .into(),
-            );
+        if let Some(seal) = &header.seal {
+            check_seal(&header, seal, &master, file)?;
         }
-        report.secrets_opened = open_samples(ams.store.conn(), &master)?;
+        key = key.or(Some(BackupKey::Recovery(master)));
+    }
+    report.authenticated = header.seal.is_some() && key.is_some();
+    report.authenticated_by = key.as_ref().filter(|_| report.authenticated).map(|k| k.by().to_string());
+    if report.migration_needed {
+        // Prove that a restore can bring the image forward (on the throw-away copy).
+        migrate::migrate(&ams.store, &ams.now())?;
+    }
+    drop(ams);
+    if let Some(k) = &key {
+        report.secrets_opened = open_samples(&Image::open(&image)?, k.master())?;
     }
     Ok(report)
 }
@@ -710,18 +848,61 @@ fn busy(data_dir: &Path) -> Error {
         .with("data_dir", data_dir.display())
 }
 
+/// Files and folders a restore created, removed again unless the restore gets as far as
+/// replacing the database: a refused backup leaves no data directory behind.
+struct Created {
+    dirs: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+    keep: bool,
+}
+
+impl Created {
+    /// Creates `dir` (0700) and its missing parents, remembering which were made.
+    fn dir(&mut self, dir: &Path) -> Result<()> {
+        let mut missing = Vec::new();
+        let mut p = Some(dir);
+        while let Some(d) = p.filter(|d| !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err()) {
+            missing.push(d.to_path_buf());
+            p = d.parent();
+        }
+        instance::create_data_dir(dir)?;
+        self.dirs.extend(missing);
+        Ok(())
+    }
+}
+
+impl Drop for Created {
+    fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
+        for f in &self.files {
+            let _ = fs::remove_file(f);
+        }
+        // Innermost first; remove_dir only removes an empty folder.
+        for d in &self.dirs {
+            let _ = fs::remove_dir(d);
+        }
+    }
+}
+
 /// Restores the instance's database from a backup file.
 ///
-/// Refused with [`ErrorCode::InstanceBusy`] while another process holds the instance, unless
-/// `force`. The backup is checked completely before anything changes; the image is written to a
-/// temporary file beside the database, checked, migrated forward if it is older, and then renamed
-/// over the database in one step. The replaced database is kept as `<db>.replaced-<time>`.
-/// A data directory that does not exist yet is created (0700) with a default `host.toml` and no
-/// host key: the restored instance is then in recovery mode until `ams key recover`.
+/// The backup is authenticated before anything changes (see [`BackupAuth`]): with this host's
+/// key when the live instance's master key is the backup's, else with the recovery password,
+/// which also gives the restored database a new host key (so it opens at once). Refused with
+/// [`ErrorCode::InstanceBusy`] while another process holds the instance, unless `force`. The
+/// image is written to a temporary file beside the database, checked (schema, integrity,
+/// manifest), migrated forward if it is older, and then renamed over the database in one step.
+/// The replaced database is kept as `<db>.replaced-<time>` (0600).
+/// A data directory that does not exist yet is created (0700) with a default `host.toml`; without
+/// the recovery password it gets no host key: the restored instance is then in recovery mode
+/// until `ams key recover`. A refused restore removes what it created.
 pub fn db_restore(
     opts: &OpenOptions,
     file: &Path,
     force: bool,
+    auth: BackupAuth<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RestoreReport> {
     let data_dir = &opts.data_dir;
@@ -734,36 +915,15 @@ pub fn db_restore(
     let config_exists = data_dir.join(HOST_CONFIG_FILE).exists();
     let config = HostConfig::load(data_dir)?;
     let url = DbUrl::parse(&config.database, data_dir)?;
-    let db_path = sqlite_file(&url)?.to_path_buf();
+    let live_exists = !url.is_missing_file();
     let created_data_dir = !data_dir.exists();
-    if !config_exists && !db_path.exists() {
-        // Nothing is created for a damaged backup: check the whole image first.
-        format::copy_image(file, &header, None, &mut reporter(progress, Phase::Read))?;
-    }
-    instance::create_data_dir(data_dir)?;
-    if !config_exists {
-        config.save(data_dir)?;
-    }
-    let db_dir = match db_path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => data_dir.clone(),
-    };
-    instance::create_data_dir(&db_dir)?;
     let mut warnings = Vec::new();
 
-    // 1. The image, into a temporary file beside the database, checked again as it is copied.
-    let db_name = db_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "ams.db".into());
-    let mut staged = TempPath::create(&db_dir, &db_name, "restore")?;
-    {
-        let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
-        format::copy_image(file, &header, Some(&mut f), &mut reporter(progress, Phase::Read))?;
-    }
-
-    // 2. The seal (checked first: a tampered file is reported as tampered), when when this host's key opens the live database and its master key is the
-    //    backup's. Then the restored database gets a host protector again, so it opens at once.
-    let mut same_key = None;
-    if db_path.exists() {
-        let live = Ams::over_file(opts, config.clone(), &db_path, None)?;
+    // 1. This host's key, when the live instance's master key is the backup's: the seal is checked
+    //    at once, before anything is copied.
+    let mut key = None;
+    if live_exists {
+        let live = Ams::over_store(opts, config.clone(), Store::open(&url, false)?, None);
         let live_instance = live.store.read(|tx| tx.instance())?.map(|r| r.id);
         if live_instance.as_deref().is_some_and(|id| id != m.instance_id) {
             warnings.push(format!(
@@ -771,37 +931,95 @@ pub fn db_restore(
                 live_instance.unwrap_or_default()
             ));
         }
-        if let Ok(keyring) = live.unlock()
-            && keyring.master_key_id().to_string() == m.master_key_id
-        {
-            same_key = Some(keyring);
-        }
+        key = host_keyring_for(&live, &m.master_key_id).map(BackupKey::Host);
     }
-    let authenticated = match &same_key {
-        Some(k) => check_seal(&header, k.master(), file)?,
-        None => false,
+    if key.is_some() || header.seal.is_none() || auth.recovery_password.is_none() {
+        // A seal is required, and without a key at hand nothing can be authenticated: refuse
+        // before anything is created. (The recovery password needs the image: step 3.)
+        authenticate(&header, key.as_ref(), auth, file, &mut warnings)?;
+    }
+    if !config_exists && !live_exists {
+        // Nothing is created for a damaged backup: check the whole image first.
+        format::copy_image(file, &header, None, &mut reporter(progress, Phase::Read))?;
+    }
+    let mut created = Created { dirs: Vec::new(), files: Vec::new(), keep: false };
+    created.dir(data_dir)?;
+    if !config_exists {
+        config.save(data_dir)?;
+        created.files.push(data_dir.join(HOST_CONFIG_FILE));
+    }
+    // The image is staged beside a database file (so it can be renamed in), else in the data
+    // directory.
+    let db_file = url.local_file();
+    let db_dir = match db_file.and_then(Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => data_dir.clone(),
     };
-    if same_key.is_some() && !authenticated {
-        warnings.push("The backup has no seal, so deliberate changes to it cannot be detected.".into());
+    created.dir(&db_dir)?;
+
+    // 2. The image, into a temporary file beside the database, checked again as it is copied,
+    //    then inspected defensively (schema first).
+    let db_name = db_file
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| instance::DEFAULT_DB_FILE.into());
+    let mut staged = TempPath::create(&db_dir, &db_name, "restore")?;
+    {
+        let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
+        format::copy_image(file, &header, Some(&mut f), &mut reporter(progress, Phase::Read))?;
     }
     let status = inspect_image(&staged.path, file, &m, false)?;
 
-    // 3. Only now is the instance needed: everything above left it alone.
+    // 3. No key of this host: the recovery password unwraps the image's master key, which must be
+    //    the one the manifest names, and the seal is checked with it.
+    if key.is_none()
+        && let Some(pw) = auth.recovery_password
+    {
+        let image = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
+        let master = image.master_key_from_recovery_password(pw)?;
+        if master.id().to_string() != m.master_key_id {
+            return Err(format::corrupt(
+                file,
+                "the master key in the database differs from the one the manifest names",
+            ));
+        }
+        if let Some(seal) = &header.seal {
+            check_seal(&header, seal, &master, file)?;
+        }
+        key = Some(BackupKey::Recovery(master));
+    }
+    let authenticated = header.seal.is_some() && key.is_some();
+    let authenticated_by = key.as_ref().filter(|_| authenticated).map(|k| k.by().to_string());
+
+    // 4. Only now is the instance needed: everything above left it alone.
     let lock = InstanceLock::exclusive(data_dir, EXCLUSIVE_WAIT)?;
     if lock.is_none() && !force {
         return Err(busy(data_dir));
     }
 
-    // 4. Migrate forward, re-add this host's protector, and record the restore in the restored
-    //    database's own audit trail.
+    // 5. Migrate forward, give the restored database a host protector (this host's key, or a new
+    //    one after the recovery password), and record the restore in its own audit trail.
     let now = format_time(opts.clock.now());
+    let mut new_host_key = None;
     let migrated = {
-        let restored = Ams::over_file(opts, config.clone(), &staged.path, None)?;
+        let restored = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
         let migrated = migrate::migrate(&restored.store, &now)?;
+        if let Some(BackupKey::Recovery(_)) = &key {
+            let hk = instance::HostKey::generate(&m.instance_id)?;
+            let staged_key = hk.stage_file(data_dir)?;
+            new_host_key = Some((hk, StagedFile(staged_key)));
+        }
         restored.store.write(|tx| {
-            if let Some(k) = &same_key {
-                tx.delete_protectors(&m.master_key_id, "host")?;
-                insert_host_protector(tx, &m.instance_id, k.host_key(), k.master(), &now)?;
+            match (&key, &new_host_key) {
+                (Some(BackupKey::Host(k)), _) => {
+                    tx.delete_protectors(&m.master_key_id, "host")?;
+                    insert_host_protector(tx, &m.instance_id, k.host_key(), k.master(), &now)?;
+                }
+                (Some(BackupKey::Recovery(master)), Some((hk, _))) => {
+                    tx.delete_protectors(&m.master_key_id, "host")?;
+                    insert_host_protector(tx, &m.instance_id, hk, master, &now)?;
+                }
+                _ => {}
             }
             audit::record(
                 &restored,
@@ -813,37 +1031,50 @@ pub fn db_restore(
                     "Migrated": migrated,
                     "Forced": force && lock.is_none(),
                     "Authenticated": authenticated,
+                    "AuthenticatedBy": authenticated_by,
+                    "InsecureSkipAuthentication": !authenticated,
                 })),
             )
         })?;
-        sql::leave_wal(restored.store.conn())?;
+        drop(restored);
+        // One file, no -wal beside it, so it can be renamed into place.
+        Image::open(&staged.path)?.leave_wal()?;
         migrated
     };
-    drop(same_key);
+    drop(key);
 
-    // 5. Swap.
+    // 6. Swap; then the new host key file, if the recovery password was used (a crash in between
+    //    leaves an instance in recovery mode that the same password unlocks).
     let stamp = now.replace([':', '.'], "");
-    let copy = db_dir.join(format!("{db_name}.replaced-{stamp}"));
-    let mut forced = lock.is_none();
-    let replaced = if db_path.exists() {
-        forced = swap(data_dir, &db_path, &staged.path, &copy, lock.is_some(), force)?;
-        Some(copy.display().to_string())
-    } else {
-        fs::rename(&staged.path, &db_path).map_err(|e| Error::from(e).with("path", db_path.display()))?;
-        sync_parent(&db_path);
-        None
+    // The old database is kept at a new name; when something is already there, at that name
+    // with a random suffix (nothing there is replaced or followed).
+    let mut copy = db_dir.join(format!("{db_name}.replaced-{stamp}"));
+    if fs::symlink_metadata(&copy).is_ok() {
+        copy.set_file_name(format!("{db_name}.replaced-{stamp}-{}", hex(&random_bytes::<4>()?)));
+    }
+    let (forced, replaced) = match replace_database(&url, &staged.path, &copy, lock.is_some(), force)? {
+        Replaced::Installed => (lock.is_none(), None),
+        Replaced::Swapped => (false, Some(copy.display().to_string())),
+        Replaced::Forced => (true, Some(copy.display().to_string())),
+        Replaced::Busy => return Err(busy(data_dir)),
     };
     staged.keep = true;
     drop(staged);
+    created.keep = true;
+    let mut replaced_host_key = None;
+    if let Some((_, mut staged_key)) = new_host_key {
+        replaced_host_key = instance::HostKey::install(&staged_key.0, data_dir, &stamp)?;
+        staged_key.0 = PathBuf::new();
+    }
 
-    let restored = Ams::over_file(opts, config, &db_path, None)?;
-    let key = restored.key_status()?;
+    let restored = Ams::over_store(opts, config, Store::open(&url, false)?, None);
+    let key_status = restored.key_status()?;
     let schema_version = migrate::status(&restored.store)?.schema_version;
     drop(restored);
     drop(lock);
     Ok(RestoreReport {
         data_dir: data_dir.display().to_string(),
-        database: db_path.display().to_string(),
+        database: db_file.map_or_else(|| url.masked(), |p| p.display().to_string()),
         created_data_dir,
         backup_id: m.backup_id,
         instance_id: m.instance_id,
@@ -852,75 +1083,22 @@ pub fn db_restore(
         schema_version,
         migrated,
         replaced_database_copy: replaced,
+        replaced_host_key: replaced_host_key.map(|p| p.display().to_string()),
         forced,
         authenticated,
-        recovery_mode: key.recovery_mode,
+        authenticated_by,
+        recovery_mode: key_status.recovery_mode,
         warnings,
     })
 }
 
-/// Replaces the live database with the staged one and keeps the old one at `copy`. Returns true
-/// when the forced path was taken.
-///
-/// Normal path (the exclusive instance lock is held): the live database is taken out of WAL mode,
-/// which SQLite allows only when no other connection has it open, and locked exclusively; the old
-/// file is hard-linked to `copy` and the staged file renamed over it.
-///
-/// Forced path (another process still has it open): the old content is copied to `copy` with
-/// `VACUUM INTO`, then the staged pages are written into the live database in one SQLite write
-/// transaction (the backup API), which the other processes see like any other commit. Nothing is
-/// renamed under them.
-fn swap(data_dir: &Path, db_path: &Path, staged: &Path, copy: &Path, exclusive: bool, force: bool) -> Result<bool> {
-    if exclusive {
-        let live = rusqlite::Connection::open_with_flags(
-            db_path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        live.busy_timeout(EXCLUSIVE_WAIT)?;
-        let alone = sql::leave_wal(&live).and_then(|()| Ok(live.execute_batch("BEGIN EXCLUSIVE")?));
-        match alone {
-            Ok(()) => {
-                if fs::hard_link(db_path, copy).is_err() {
-                    fs::copy(db_path, copy).map_err(|e| Error::from(e).with("path", copy.display()))?;
-                }
-                fs::rename(staged, db_path).map_err(|e| Error::from(e).with("path", db_path.display()))?;
-                sync_parent(db_path);
-                drop(live);
-                return Ok(false);
-            }
-            Err(e) if e.code() == ErrorCode::DbBusy && force => {}
-            Err(e) if e.code() == ErrorCode::DbBusy => return Err(busy(data_dir)),
-            Err(e) => return Err(e),
+/// A staged file removed when dropped, unless its path was cleared (it was installed).
+struct StagedFile(PathBuf);
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if !self.0.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.0);
         }
     }
-    if !force {
-        return Err(busy(data_dir));
-    }
-    let mut live = crate::store::sqlite::open(db_path, false)?;
-    live.execute("VACUUM INTO ?1", [copy.to_string_lossy().as_ref()])?;
-    {
-        let src = rusqlite::Connection::open_with_flags(
-            staged,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        let b = rusqlite::backup::Backup::new(&src, &mut live)?;
-        let mut waits = 0u32;
-        loop {
-            match b.step(-1)? {
-                rusqlite::backup::StepResult::Done => break,
-                rusqlite::backup::StepResult::More => {}
-                _ => {
-                    waits += 1;
-                    if waits > 3000 {
-                        return Err(Error::new(ErrorCode::DbBusy, "The database stayed locked during the restore.")
-                            .hint("Stop the other ams processes and try again."));
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                }
-            }
-        }
-    }
-    drop(live);
-    let _ = fs::remove_file(staged);
-    Ok(true)
 }

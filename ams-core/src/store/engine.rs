@@ -36,8 +36,11 @@ pub(crate) trait Engine: Send {
     /// the platform's own backups.
     fn copy_to_file(&self, dest: &Path) -> Result<bool>;
 
-    /// TEMPORARY: the SQLite connection, for the backup code until it moves behind the contract.
-    fn sqlite_connection(&self) -> &rusqlite::Connection;
+    /// Writes one consistent snapshot of the whole database into `dest` (an existing empty file,
+    /// 0600) as a backup image: a SQLite database at the same schema version, whatever this
+    /// engine is. Other processes go on writing meanwhile. `progress` gets (done, total) in
+    /// engine-defined units.
+    fn copy_into_image(&self, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()>;
 }
 
 /// A read transaction in progress. Dropping it ends it.

@@ -19,6 +19,7 @@ pub use rows::*;
 pub use url::{DbUrl, EngineKind};
 
 pub(crate) use engine::{Engine, MigrationScope, ReadScope, WriteScope};
+pub(crate) use sqlite::Image;
 
 use std::time::Duration;
 
@@ -86,9 +87,46 @@ impl Store {
         self.engine.copy_to_file(dest)
     }
 
-    /// The SQLite connection, for the backup code that has not moved behind the contract yet.
-    pub(crate) fn conn(&self) -> &rusqlite::Connection {
-        self.engine.sqlite_connection()
+    /// Opens a backup image (always a SQLite file, whatever the instance's engine) as a store,
+    /// to migrate it, read it or write to it like any database.
+    pub(crate) fn open_image(path: &std::path::Path) -> Result<Store> {
+        Store::open(&DbUrl::Sqlite(path.to_path_buf()), false)
+    }
+
+    /// Writes one consistent snapshot of the database into `dest` as a backup image (see
+    /// [`Engine::copy_into_image`]).
+    pub(crate) fn copy_into_image(&self, dest: &std::path::Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        self.engine.copy_into_image(dest, progress)
+    }
+}
+
+/// What [`replace_database`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replaced {
+    /// There was no database: the image is the database now.
+    Installed,
+    /// The old database was swapped out whole (kept at the copy path) and the image put in.
+    Swapped,
+    /// Other processes had the database open: the old content was copied out (to the copy path)
+    /// and the image's content written into the live database in one transaction.
+    Forced,
+    /// Other processes have the database open and `force` was not given: nothing changed.
+    Busy,
+}
+
+/// Puts a checked, migrated backup image (a file on the database's file system, see
+/// [`DbUrl::local_file`]) in place of the database `url` names, keeping the old content at
+/// `copy` (a new file; nothing may exist there). `exclusive` says the caller holds the exclusive
+/// instance lock; `force` allows replacing the content under processes that still have it open.
+pub(crate) fn replace_database(
+    url: &DbUrl,
+    image: &std::path::Path,
+    copy: &std::path::Path,
+    exclusive: bool,
+    force: bool,
+) -> Result<Replaced> {
+    match url {
+        DbUrl::Sqlite(path) => sqlite::backup::replace(path, image, copy, exclusive, force),
     }
 }
 

@@ -96,6 +96,13 @@ impl DbUrl {
         }
     }
 
+    /// The database file, for an engine that keeps the database in one local file (SQLite).
+    pub fn local_file(&self) -> Option<&Path> {
+        match self {
+            DbUrl::Sqlite(p) => Some(p),
+        }
+    }
+
     /// True when the database is a local file that does not exist (so no instance is there).
     /// Always false for server engines: only connecting tells.
     pub fn is_missing_file(&self) -> bool {

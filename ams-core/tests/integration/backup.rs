@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ams_core::crypto::envelope::OaepHash;
-use ams_core::service::backup::{self, Progress};
+use ams_core::service::backup::{self, BackupAuth, Progress};
 use ams_core::service::devices::DeviceSelector;
 use ams_core::service::secrets::Upload;
 use ams_core::service::settings::{BACKUP_FOLDER, BACKUP_INTERVAL_HOURS, BACKUP_RETENTION_COUNT};
@@ -17,8 +17,16 @@ use crate::fixture::{Fixture, RECOVERY, contains};
 
 const BITLOCKER: &str = "111111-222222-333333-444444-555555-666666-777777-000000";
 
-fn no_progress() -> impl FnMut(Progress) {
+pub fn no_progress() -> impl FnMut(Progress) {
     |_| {}
+}
+
+/// No recovery password, no insecure flag: only this host's key can authenticate.
+pub const HOST_ONLY: BackupAuth<'static> = BackupAuth { recovery_password: None, insecure_skip_authentication: false };
+
+/// With the recovery password of the fixture.
+pub fn with_recovery() -> BackupAuth<'static> {
+    BackupAuth { recovery_password: Some(RECOVERY), insecure_skip_authentication: false }
 }
 
 fn bitlocker(f: &Fixture, dev: &str) {
@@ -54,7 +62,7 @@ fn cell(v: rusqlite::types::ValueRef<'_>) -> String {
 }
 
 /// Every row of every table, as text, for before/after comparisons.
-fn dump(db: &Path) -> Vec<String> {
+pub fn dump(db: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
@@ -98,29 +106,46 @@ fn backup_verify_and_restore_into_a_fresh_data_dir() {
     // Never overwrites.
     assert_eq!(f.ams.db_backup(&out, &mut no_progress()).unwrap_err().code(), ErrorCode::FileExists);
 
-    let v = backup::db_verify(&out, None, &mut no_progress()).unwrap();
-    assert!(v.checksums_ok && !v.recovery_password_checked && v.authenticated.is_none());
-    let v = backup::db_verify(&out, Some(RECOVERY), &mut no_progress()).unwrap();
-    assert_eq!(v.authenticated, Some(true));
+    // Without a key nothing authenticates it; this host's key does; so does the recovery password.
+    let e = backup::db_verify(&out, None, HOST_ONLY, &mut no_progress()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BackupUnauthenticated);
+    let v = backup::db_verify(&out, Some(&f.options()), HOST_ONLY, &mut no_progress()).unwrap();
+    assert!(v.checksums_ok && !v.recovery_password_checked && v.authenticated);
+    assert_eq!(v.authenticated_by.as_deref(), Some("host-key"));
+    let v = backup::db_verify(&out, None, with_recovery(), &mut no_progress()).unwrap();
+    assert!(v.authenticated && v.authenticated_by.as_deref() == Some("recovery-password"));
     assert!(v.secrets_opened >= 3 + 1 + 1 + 3, "cert key, reg keys, passwords, BitLocker: {}", v.secrets_opened);
-    let e = backup::db_verify(&out, Some(b"not the recovery password"), &mut no_progress()).unwrap_err();
+    assert_eq!(v.manifest.audit_head_seq, Some(v.manifest.row_counts["audit_log"] as i64));
+    let wrong = BackupAuth { recovery_password: Some(b"not the recovery password"), ..HOST_ONLY };
+    let e = backup::db_verify(&out, None, wrong, &mut no_progress()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::WrongRecoveryPassword);
 
+    // Into a new data directory: refused without the recovery password, and nothing is created.
     let fresh = f.dir.path().join("elsewhere/new-data");
     let opts = options_at(&f, &fresh);
-    let mut phases = Vec::new();
-    let r = backup::db_restore(&opts, &out, false, &mut |p: Progress| phases.push(p.phase)).unwrap();
-    assert!(!phases.is_empty());
+    let e = backup::db_restore(&opts, &out, false, HOST_ONLY, &mut no_progress()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BackupUnauthenticated);
+    assert!(!f.dir.path().join("elsewhere").exists());
+    // The insecure flag restores it unauthenticated, in recovery mode.
+    let insecure = BackupAuth { insecure_skip_authentication: true, ..HOST_ONLY };
+    let r = backup::db_restore(&opts, &out, false, insecure, &mut no_progress()).unwrap();
     assert!(r.created_data_dir && r.recovery_mode && !r.authenticated && r.replaced_database_copy.is_none());
+    assert!(!r.warnings.is_empty());
     assert!(!fresh.join("host.key").exists());
+    std::fs::remove_dir_all(f.dir.path().join("elsewhere")).unwrap();
+    // With the recovery password: authenticated, and the instance opens at once.
+    let mut phases = Vec::new();
+    let r = backup::db_restore(&opts, &out, false, with_recovery(), &mut |p: Progress| phases.push(p.phase)).unwrap();
+    assert!(!phases.is_empty());
+    assert!(r.created_data_dir && !r.recovery_mode && r.authenticated && r.replaced_database_copy.is_none());
+    assert_eq!(r.authenticated_by.as_deref(), Some("recovery-password"));
+    assert!(fresh.join("host.key").exists() && r.replaced_host_key.is_none());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
     }
     let ams = Ams::open(&opts).unwrap();
-    assert_eq!(ams.unlock().unwrap_err().code(), ErrorCode::RecoveryRequired);
-    ams.recover(RECOVERY).unwrap();
     let k = ams.unlock().unwrap();
     for (i, d) in devs.iter().enumerate() {
         let pw = ams.password_current(&k, &DeviceSelector::Id(d.clone())).unwrap();
@@ -158,7 +183,7 @@ fn a_backup_holds_no_secret_in_plain_text_and_no_host_protector() {
 }
 
 /// Writes a copy of `file` changed by `edit`.
-fn variant(file: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+pub fn variant(file: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
     let mut b = std::fs::read(file).unwrap();
     edit(&mut b);
     let p = file.with_file_name(name);
@@ -166,7 +191,7 @@ fn variant(file: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> PathBuf 
     p
 }
 
-fn header_end(b: &[u8]) -> usize {
+pub fn header_end(b: &[u8]) -> usize {
     let mut newlines = 0;
     for (i, c) in b.iter().enumerate() {
         if *c == b'\n' {
@@ -181,7 +206,7 @@ fn header_end(b: &[u8]) -> usize {
 
 /// Rewrites the header checksum (and optionally the image checksum) after an edit, as a
 /// deliberate tamperer would.
-fn reseal_checksums(b: &mut Vec<u8>, fix_image: bool) {
+pub fn reseal_checksums(b: &mut Vec<u8>, fix_image: bool) {
     let end = header_end(b);
     let text = String::from_utf8(b[..end].to_vec()).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -254,16 +279,19 @@ fn damaged_or_tampered_backups_are_refused_and_change_nothing() {
     let rows_before = dump(&live);
     let bytes_before = f.db_bytes();
     for (file, code) in &cases {
-        let e = backup::db_restore(&f.options(), file, true, &mut no_progress()).unwrap_err();
+        let e = backup::db_restore(&f.options(), file, true, HOST_ONLY, &mut no_progress()).unwrap_err();
         assert_eq!(e.code(), *code, "{}: {e:?}", file.display());
         if *code != ErrorCode::BackupTampered {
-            let v = backup::db_verify(file, None, &mut no_progress()).unwrap_err();
+            let v = backup::db_verify(file, Some(&f.options()), HOST_ONLY, &mut no_progress()).unwrap_err();
             assert_eq!(v.code(), *code, "verify {}", file.display());
         } else {
-            // Without the recovery password the seal cannot be checked; with it, it fails.
-            backup::db_verify(file, None, &mut no_progress()).unwrap();
-            let v = backup::db_verify(file, Some(RECOVERY), &mut no_progress()).unwrap_err();
+            // Without a key the seal cannot be checked, which is refused; with one, it fails.
+            let v = backup::db_verify(file, None, HOST_ONLY, &mut no_progress()).unwrap_err();
+            assert_eq!(v.code(), ErrorCode::BackupUnauthenticated, "verify {}", file.display());
+            let v = backup::db_verify(file, None, with_recovery(), &mut no_progress()).unwrap_err();
             assert_eq!(v.code(), *code, "verify {}", file.display());
+            let v = backup::db_verify(file, Some(&f.options()), HOST_ONLY, &mut no_progress()).unwrap_err();
+            assert_eq!(v.code(), *code, "verify with the host key {}", file.display());
         }
     }
     assert_eq!(dump(&live), rows_before);
@@ -288,13 +316,19 @@ fn restore_onto_the_same_instance_keeps_a_dated_copy_and_opens_at_once() {
     f.upload_password(&d, "Canary-Same-2").unwrap();
     // The fixture holds the instance (an open handle): refused without --force.
     let opts = f.options();
-    let e = backup::db_restore(&opts, &out, false, &mut no_progress()).unwrap_err();
+    let e = backup::db_restore(&opts, &out, false, HOST_ONLY, &mut no_progress()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InstanceBusy);
     // Forced: written into the live database in one transaction; the open handle sees it.
-    let r = backup::db_restore(&opts, &out, true, &mut no_progress()).unwrap();
+    let r = backup::db_restore(&opts, &out, true, HOST_ONLY, &mut no_progress()).unwrap();
     assert!(r.forced && r.authenticated && !r.recovery_mode, "{r:?}");
+    assert_eq!(r.authenticated_by.as_deref(), Some("host-key"));
     let copy = PathBuf::from(r.replaced_database_copy.unwrap());
     assert!(copy.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     let pw = f.ams.password_current(&f.keyring, &DeviceSelector::Id(d.clone())).unwrap();
     assert_eq!(pw.password, "Canary-Same-1");
     let old = dump(&copy);
@@ -314,12 +348,13 @@ fn older_schema_backups_are_migrated_forward_on_restore() {
     {
         let conn = rusqlite::Connection::open(old_dir.join("ams.db")).unwrap();
         conn.execute_batch(
+            // Exactly the runner's definition (the schema of a backup is compared with it).
             "CREATE TABLE schema_migrations (
-                version     INTEGER PRIMARY KEY NOT NULL,
-                name        TEXT NOT NULL,
-                checksum    TEXT NOT NULL,
-                applied_at  TEXT NOT NULL
-            ) STRICT",
+    version     INTEGER PRIMARY KEY NOT NULL,
+    name        TEXT NOT NULL,
+    checksum    TEXT NOT NULL,
+    applied_at  TEXT NOT NULL
+) STRICT",
         )
         .unwrap();
         conn.execute_batch(v1.sql).unwrap();
@@ -342,16 +377,15 @@ fn older_schema_backups_are_migrated_forward_on_restore() {
     let rep = old.db_backup(&out, &mut no_progress()).unwrap();
     assert_eq!(rep.schema_version, 1);
     drop(old);
-    let v = backup::db_verify(&out, Some(RECOVERY), &mut no_progress()).unwrap();
+    let v = backup::db_verify(&out, None, with_recovery(), &mut no_progress()).unwrap();
     assert!(v.migration_needed && v.manifest.schema_version == 1);
 
     let fresh = f.dir.path().join("migrated");
-    let r = backup::db_restore(&options_at(&f, &fresh), &out, false, &mut no_progress()).unwrap();
+    let r = backup::db_restore(&options_at(&f, &fresh), &out, false, with_recovery(), &mut no_progress()).unwrap();
     let target = ams_core::store::migrate::target_version();
     assert_eq!((r.backup_schema_version, r.schema_version), (1, target));
     assert_eq!(r.migrated, (2..=target).collect::<Vec<u32>>());
     let ams = Ams::open(&options_at(&f, &fresh)).unwrap();
-    ams.recover(RECOVERY).unwrap();
     ams.unlock().unwrap();
     assert!(ams.devices(None, None, None).unwrap().is_empty());
 }
@@ -380,7 +414,7 @@ fn scheduled_backups_follow_the_interval_and_keep_the_retention_count() {
     left.sort();
     assert_eq!(left, written[2..].to_vec(), "the three newest are kept");
     for p in &left {
-        backup::db_verify(p, None, &mut no_progress()).unwrap();
+        backup::db_verify(p, Some(&f.options()), HOST_ONLY, &mut no_progress()).unwrap();
     }
     // Interval 0: every run backs up. Disabled: none does.
     f.ams.set_int_setting(&BACKUP_INTERVAL_HOURS, 0).unwrap();
@@ -431,12 +465,11 @@ fn a_backup_taken_while_another_connection_writes_is_consistent() {
     let written = writer.join().unwrap();
     assert!(written >= 5);
     for (i, out) in outs.iter().enumerate() {
-        let v = backup::db_verify(out, Some(RECOVERY), &mut no_progress()).unwrap();
+        let v = backup::db_verify(out, None, with_recovery(), &mut no_progress()).unwrap();
         let fresh = f.dir.path().join(format!("restored{i}"));
-        let r = backup::db_restore(&options_at(&f, &fresh), out, false, &mut no_progress()).unwrap();
+        let r = backup::db_restore(&options_at(&f, &fresh), out, false, with_recovery(), &mut no_progress()).unwrap();
         assert_eq!(r.instance_id, v.manifest.instance_id);
         let ams = Ams::open(&options_at(&f, &fresh)).unwrap();
-        ams.recover(RECOVERY).unwrap();
         let k = ams.unlock().unwrap();
         let devices = ams.devices(None, None, None).unwrap();
         assert_eq!(devices.len() as u64, v.manifest.row_counts["devices"]);

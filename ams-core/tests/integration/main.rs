@@ -10,5 +10,6 @@ mod fixture;
 mod fuzz_regressions;
 mod jit;
 mod keys;
+mod security;
 mod slapd;
 mod store_contract;

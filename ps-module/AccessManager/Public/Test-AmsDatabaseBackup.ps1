@@ -4,16 +4,18 @@ function Test-AmsDatabaseBackup {
     Checks a database backup file. (Module addition.)
 
     .DESCRIPTION
-    Checks that a backup file made by Backup-AmsDatabase is whole and usable: its checksums, the
-    integrity of the SQLite database inside it, and its schema version. With -RecoveryPassword it
-    also checks that the password unlocks the master key in the backup and that a sample of the
-    secrets opens, which proves the backup can be restored on another machine.
+    Checks that a backup file made by Backup-AmsDatabase is whole, authentic and usable: its
+    checksums, the schema and integrity of the SQLite database inside it, and its seal. The seal
+    is checked with this host's key when the instance here holds the backup's master key, or with
+    -RecoveryPassword, which also proves the backup can be restored on another machine; a backup
+    that cannot be authenticated is refused unless -InsecureSkipAuthentication is given.
 
     The recovery password is handed to ams on its standard input, never on the command line.
     The backup file is not changed.
 
     Runs `ams db verify FILE`, with `--recovery-password-stdin` when -RecoveryPassword or
-    -RecoveryPasswordStdin is given.
+    -RecoveryPasswordStdin is given, and `--insecure-skip-authentication` when
+    -InsecureSkipAuthentication is given.
 
     .PARAMETER Path
     The backup file to check. A relative path is resolved against the current location. Binds
@@ -26,6 +28,10 @@ function Test-AmsDatabaseBackup {
     .PARAMETER RecoveryPasswordStdin
     Also check the recovery password, like `ams db verify --recovery-password-stdin`: without
     -RecoveryPassword, PowerShell prompts for it (as a SecureString). Implied by -RecoveryPassword.
+
+    .PARAMETER InsecureSkipAuthentication
+    Accept a backup without a seal, or whose seal cannot be checked here: only its checksums and
+    contents are checked, and a deliberate change to it would go unnoticed.
 
     .INPUTS
     System.String. Any object with a Path property.
@@ -63,7 +69,9 @@ function Test-AmsDatabaseBackup {
         [Parameter()]
         [System.Security.SecureString] $RecoveryPassword,
 
-        [switch] $RecoveryPasswordStdin
+        [switch] $RecoveryPasswordStdin,
+
+        [switch] $InsecureSkipAuthentication
     )
 
     begin {
@@ -83,6 +91,9 @@ function Test-AmsDatabaseBackup {
         $parameters = [ordered]@{}
         if ($null -ne $secret) {
             $parameters['RecoveryPasswordStdin'] = $true
+        }
+        if ($InsecureSkipAuthentication) {
+            $parameters['InsecureSkipAuthentication'] = $true
         }
         Invoke-AmsVerb -Caller $PSCmdlet -Verb 'db verify' -Parameters $parameters -Positional $file -Secret $secret -TargetObject $file |
             Add-AmsTypeName -TypeName 'Ams.DatabaseBackupVerification'

@@ -67,6 +67,13 @@ pub struct Manifest {
     pub image_sha256: String,
     /// Rows in every table of the image.
     pub row_counts: BTreeMap<String, u64>,
+    /// Sequence number of the image's newest audit record (absent in backups from before it was
+    /// recorded). With the seal, it pins the audit trail a restore brings back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head_seq: Option<i64>,
+    /// Hash of the image's newest audit record (`ams audit verify --expect-head` after a restore).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
 }
 
 /// A parsed and checksum-checked header.
@@ -286,6 +293,8 @@ mod tests {
             image_bytes: image.len() as u64,
             image_sha256: hex(&Sha256::digest(image)),
             row_counts: BTreeMap::new(),
+            audit_head_seq: None,
+            audit_head: None,
         }
     }
 

@@ -30,8 +30,9 @@ impl FoundationRead for SqliteTx<'_> {
     }
 
     fn master_keys(&self) -> Result<Vec<MasterKeyRow>> {
-        let mut stmt =
-            self.tx.prepare("SELECT id, state, created_at, retired_at FROM master_keys ORDER BY created_at DESC, id")?;
+        let mut stmt = self
+            .tx
+            .prepare("SELECT id, state, created_at, retired_at FROM master_keys ORDER BY created_at DESC, id")?;
         let rows = stmt.query_map([], map_master_key)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -27,7 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 // NEVER CHANGE THIS DEFINITION: every version of ams reads it to decide what to do.
-const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+pub(crate) const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version     INTEGER PRIMARY KEY NOT NULL,
     name        TEXT NOT NULL,
     checksum    TEXT NOT NULL,
@@ -48,11 +48,6 @@ pub(crate) fn applied(conn: &Connection) -> Result<Vec<AppliedMigration>> {
     let rows =
         stmt.query_map([], |r| Ok(AppliedMigration { version: r.get(0)?, name: r.get(1)?, checksum: r.get(2)? }))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// TEMPORARY (until backups move behind the contract): the migration status of a raw connection.
-pub(crate) fn status_of(conn: &Connection) -> Result<crate::store::migrate::MigrationStatus> {
-    crate::store::migrate::check(MIGRATIONS, &applied(conn)?)
 }
 
 /// One migration's transaction: `BEGIN IMMEDIATE`, so migrators queue behind each other's write

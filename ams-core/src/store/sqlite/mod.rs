@@ -13,6 +13,7 @@ mod foundation;
 mod jit;
 pub(crate) mod migrate;
 
+pub(crate) use backup::Image;
 pub(crate) use config::probe;
 
 use std::path::Path;
@@ -100,8 +101,8 @@ impl Engine for SqliteEngine {
         Ok(true)
     }
 
-    fn sqlite_connection(&self) -> &Connection {
-        &self.conn
+    fn copy_into_image(&self, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        backup::online_copy(&self.conn, dest, progress)
     }
 }
 

@@ -1,0 +1,285 @@
+//! The attacks of issue 17, each performed for real and each refused with a coded error while the
+//! instance stays exactly as it was.
+
+use std::path::{Path, PathBuf};
+
+use ams_core::service::backup::{self, BackupAuth};
+use ams_core::service::devices::DeviceSelector;
+use ams_core::{ErrorCode, OpenOptions};
+use sha2::{Digest, Sha256};
+
+use crate::backup::{HOST_ONLY, dump, header_end, no_progress, with_recovery};
+use crate::fixture::{Fixture, RECOVERY};
+
+const INSECURE: BackupAuth<'static> = BackupAuth { recovery_password: None, insecure_skip_authentication: true };
+
+fn hex(b: &[u8]) -> String {
+    ams_core::crypto::seal::hex(b)
+}
+
+/// What a tamperer does to a backup file: runs `sql` on the SQLite image inside, then rewrites
+/// the manifest as `edit_manifest` says (after setting the image size, checksum and row counts to
+/// match the new image), writes `seal` as the seal line and recomputes the header checksum.
+fn tamper(
+    file: &Path,
+    name: &str,
+    sql: &str,
+    edit_manifest: impl FnOnce(&mut serde_json::Value),
+    seal: Option<&str>,
+) -> PathBuf {
+    let bytes = std::fs::read(file).unwrap();
+    let end = header_end(&bytes);
+    let text = String::from_utf8(bytes[..end].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("image.db");
+    std::fs::write(&img, &bytes[end..]).unwrap();
+    let mut counts = serde_json::Map::new();
+    {
+        let conn = rusqlite::Connection::open(&img).unwrap();
+        conn.execute_batch(sql).unwrap();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for t in tables {
+            let n: i64 = conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0)).unwrap();
+            counts.insert(t, n.into());
+        }
+    }
+    let image = std::fs::read(&img).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    m["ImageBytes"] = image.len().into();
+    m["ImageSha256"] = hex(&Sha256::digest(&image)).into();
+    m["RowCounts"] = counts.into();
+    edit_manifest(&mut m);
+    let seal_line = match seal {
+        Some(s) => format!("seal {s}"),
+        None => lines[2].to_string(),
+    };
+    let body = format!("{}\n{}\n{}\n", lines[0], m, seal_line);
+    let mut out = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes()))).into_bytes();
+    out.extend_from_slice(&image);
+    let p = file.with_file_name(name);
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+const EXTRA_TABLE: &str = "CREATE TABLE exfil (x TEXT);";
+const EXTRA_TRIGGER: &str = "CREATE TRIGGER steal AFTER INSERT ON device_passwords BEGIN \
+     INSERT INTO service_settings (name, value) VALUES ('x' || new.id, 'y'); END;";
+
+fn edited_rule(device: &str) -> String {
+    format!(
+        "INSERT INTO computer_authorization_rules (id, target_type, target_id, authorization_mode, created_at, created_by, modified_at, modified_by)
+         VALUES ('evil-rule', 'AmsComputer', '{device}', 'SecurityDescriptor', 't', 'x', 't', 'x');
+         INSERT INTO computer_rule_principals (rule_id, access_type, ace, sid, added_at)
+         VALUES ('evil-rule', 'Laps', 'Allow', 'S-1-1-0', 't');"
+    )
+}
+
+fn fake_key_id(m: &mut serde_json::Value) {
+    m["MasterKeyId"] = "0badc0de-0000-4000-8000-000000000000".into();
+}
+
+/// The files of a data directory, with the SHA-256 of their bytes, for before/after comparisons.
+pub fn snapshot(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        // The -shm file is SQLite's shared-memory index of the WAL: readers change it.
+        .filter(|p| p.is_file() && !p.to_string_lossy().ends_with("-shm"))
+        .map(|p| {
+            (p.file_name().unwrap().to_string_lossy().into_owned(), hex(&Sha256::digest(std::fs::read(&p).unwrap())))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_tampered_image_with_recomputed_checksums_and_a_fake_key_id_is_refused() {
+    let f = Fixture::new();
+    let dev = f.device("pc1");
+    f.upload_password(&dev, "Canary-Tamper-1").unwrap();
+    let good = f.dir.path().join("good.amsbak");
+    f.ams.db_backup(&good, &mut no_progress()).unwrap();
+
+    // Exactly the attack of the issue: extra table, trigger and edited rules; any key id; `seal -`.
+    let sql = format!("{EXTRA_TABLE}{EXTRA_TRIGGER}{}", edited_rule(&dev));
+    let evil = tamper(&good, "evil.amsbak", &sql, fake_key_id, Some("-"));
+    // The same edits keeping the old seal line, and with the real key id.
+    let resealed = tamper(&good, "evil-sealed.amsbak", &sql, |_| {}, None);
+    // Only the rules edited (no schema change), the key id faked.
+    let rules_only = tamper(&good, "evil-rules.amsbak", &edited_rule(&dev), fake_key_id, Some("-"));
+
+    let data = f.dir.path().join("data");
+    let before = snapshot(&data);
+    let rows = dump(&data.join("ams.db"));
+    let fresh = f.dir.path().join("new-host");
+    let fresh_opts = OpenOptions::new(&fresh);
+    use ErrorCode::{BackupCorrupt as Corrupt, BackupSchemaMismatch as Schema, BackupTampered as Tampered};
+    use ErrorCode::{BackupUnauthenticated as NoKey, BackupUnsealed as Unsealed};
+    // (file, how, refused with on this host, refused with on a new host)
+    let cases: [(&Path, BackupAuth<'_>, ErrorCode, ErrorCode); 9] = [
+        (&evil, HOST_ONLY, Unsealed, Unsealed),
+        (&evil, with_recovery(), Unsealed, Unsealed),
+        (&evil, INSECURE, Schema, Schema),
+        (&resealed, HOST_ONLY, Tampered, NoKey),
+        (&resealed, with_recovery(), Tampered, Schema),
+        (&resealed, INSECURE, Tampered, Schema),
+        (&rules_only, HOST_ONLY, Unsealed, Unsealed),
+        (&rules_only, with_recovery(), Unsealed, Unsealed),
+        (&rules_only, INSECURE, Corrupt, Corrupt),
+    ];
+    for (file, auth, here, elsewhere) in cases {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let e = backup::db_verify(file, Some(&f.options()), auth, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), here, "verify {name} {auth:?}: {e:?}");
+        let e = backup::db_restore(&f.options(), file, true, auth, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), here, "restore {name} {auth:?}: {e:?}");
+        let e = backup::db_verify(file, None, auth, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), elsewhere, "verify without an instance {name} {auth:?}: {e:?}");
+        let e = backup::db_restore(&fresh_opts, file, false, auth, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), elsewhere, "restore on a new host {name} {auth:?}: {e:?}");
+        assert!(!fresh.exists(), "a refused restore leaves no data directory ({name})");
+    }
+    assert_eq!(snapshot(&data), before, "the instance's files are byte for byte the same");
+    assert_eq!(dump(&data.join("ams.db")), rows);
+    let pw = f.ams.password_current(&f.keyring, &DeviceSelector::Id(dev)).unwrap();
+    assert_eq!(pw.password, "Canary-Tamper-1");
+}
+
+#[test]
+fn an_extra_trigger_alone_is_refused_even_by_the_insecure_flag() {
+    let f = Fixture::new();
+    let good = f.dir.path().join("good.amsbak");
+    f.ams.db_backup(&good, &mut no_progress()).unwrap();
+    for (name, sql) in [
+        ("trigger", EXTRA_TRIGGER),
+        ("view", "CREATE VIEW v AS SELECT * FROM devices;"),
+        ("index", "CREATE INDEX devices_evil ON devices (name, id);"),
+        (
+            "changed",
+            "DROP TRIGGER audit_log_no_delete; CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT 1; END;",
+        ),
+    ] {
+        let file = tamper(&good, &format!("{name}.amsbak"), sql, |_| {}, Some("-"));
+        let e = backup::db_verify(&file, None, INSECURE, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::BackupSchemaMismatch, "{name}: {e:?}");
+        let e = backup::db_restore(&f.options(), &file, true, INSECURE, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::BackupSchemaMismatch, "{name}");
+    }
+}
+
+#[test]
+fn an_unsealed_backup_is_refused_unless_the_insecure_flag_is_given() {
+    let f = Fixture::new();
+    let dev = f.device("pc1");
+    f.upload_password(&dev, "Canary-Unsealed-1").unwrap();
+    // A real backup taken in recovery mode (host key file gone) has no seal.
+    let key = f.dir.path().join("data/host.key");
+    let saved = f.dir.path().join("host.key.saved");
+    std::fs::rename(&key, &saved).unwrap();
+    let file = f.dir.path().join("unsealed.amsbak");
+    let r = f.reopen().db_backup(&file, &mut no_progress()).unwrap();
+    assert!(!r.sealed);
+    std::fs::rename(&saved, &key).unwrap();
+    let data = f.dir.path().join("data");
+    let before = snapshot(&data);
+    for auth in [HOST_ONLY, with_recovery()] {
+        let e = backup::db_verify(&file, Some(&f.options()), auth, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::BackupUnsealed);
+        let e = backup::db_restore(&f.options(), &file, true, auth, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::BackupUnsealed);
+    }
+    assert_eq!(snapshot(&data), before);
+    let v = backup::db_verify(&file, None, INSECURE, &mut no_progress()).unwrap();
+    assert!(!v.authenticated && v.authenticated_by.is_none() && !v.warnings.is_empty());
+    let fresh = f.dir.path().join("fresh");
+    let r = backup::db_restore(&OpenOptions::new(&fresh), &file, false, INSECURE, &mut no_progress()).unwrap();
+    assert!(!r.authenticated && r.recovery_mode);
+    let audit = ams_core::Ams::open(&OpenOptions::new(&fresh)).unwrap().audit_records(None, 1000).unwrap();
+    let restore = audit.iter().find(|a| a.event == "db.restore").unwrap();
+    assert_eq!(restore.details["InsecureSkipAuthentication"], true);
+}
+
+#[test]
+fn a_backup_fails_when_the_master_key_cannot_be_unlocked_for_another_reason_than_recovery_mode() {
+    let f = Fixture::new();
+    let key = f.dir.path().join("data/host.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = f.dir.path().join("loose.amsbak");
+        let e = f.reopen().db_backup(&out, &mut no_progress()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::LoosePermissions);
+        assert!(!out.exists());
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = f.dir.path().join("fine.amsbak");
+    assert!(f.reopen().db_backup(&out, &mut no_progress()).unwrap().sealed);
+}
+
+#[cfg(unix)]
+#[test]
+fn files_a_restore_leaves_are_private_and_never_follow_a_planted_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new();
+    let file = f.dir.path().join("b.amsbak");
+    f.ams.db_backup(&file, &mut no_progress()).unwrap();
+    let data = f.dir.path().join("data");
+    // The stamp is predictable (the clock is fixed): plant links at both names a restore uses.
+    let stamp = f.ams.now().replace([':', '.'], "");
+    let victim = f.dir.path().join("victim.txt");
+    std::fs::write(&victim, "do not touch").unwrap();
+    std::os::unix::fs::symlink(&victim, data.join(format!("ams.db.replaced-{stamp}"))).unwrap();
+    std::os::unix::fs::symlink(&victim, data.join(format!("host.key.replaced-{stamp}"))).unwrap();
+    std::fs::set_permissions(data.join("ams.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = backup::db_restore(&f.options(), &file, true, HOST_ONLY, &mut no_progress()).unwrap();
+    let copy = PathBuf::from(r.replaced_database_copy.unwrap());
+    assert!(!std::fs::symlink_metadata(&copy).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "do not touch");
+    // A recovery with a planted link at the old key's name keeps the old key elsewhere, 0600.
+    let ks = f.reopen().recover(RECOVERY).unwrap();
+    assert!(!ks.recovery_mode);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "do not touch");
+    let kept: Vec<PathBuf> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("host.key.replaced-"))
+        .filter(|p| !std::fs::symlink_metadata(p).unwrap().file_type().is_symlink())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::metadata(&kept[0]).unwrap().permissions().mode() & 0o777, 0o600);
+    // A backup never writes through a link planted at its name either.
+    let out = f.dir.path().join("planted.amsbak");
+    std::os::unix::fs::symlink(&victim, &out).unwrap();
+    assert_eq!(f.ams.db_backup(&out, &mut no_progress()).unwrap_err().code(), ErrorCode::FileExists);
+    let dangling = f.dir.path().join("dangling.amsbak");
+    std::os::unix::fs::symlink(f.dir.path().join("nowhere"), &dangling).unwrap();
+    assert_eq!(f.ams.db_backup(&dangling, &mut no_progress()).unwrap_err().code(), ErrorCode::FileExists);
+    assert!(!f.dir.path().join("nowhere").exists());
+}
+
+#[test]
+fn hostile_argon2_parameters_in_a_backup_are_refused_before_deriving() {
+    let f = Fixture::new();
+    let good = f.dir.path().join("good.amsbak");
+    f.ams.db_backup(&good, &mut no_progress()).unwrap();
+    // 4 GiB and 64 passes were inside the old bounds: a restore would have tried to allocate them.
+    let sql = "UPDATE key_protectors SET params = json_set(params, '$.memory_kib', 4194304, '$.iterations', 64)";
+    let hostile = tamper(&good, "argon.amsbak", sql, |_| {}, None);
+    let e = backup::db_verify(&hostile, None, with_recovery(), &mut no_progress()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KdfParams, "{e:?}");
+    let fresh = f.dir.path().join("argon-host");
+    let e = backup::db_restore(&OpenOptions::new(&fresh), &hostile, false, with_recovery(), &mut no_progress())
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KdfParams);
+    assert!(!fresh.exists());
+}
