@@ -1,5 +1,6 @@
 //! The SQLite engine: connection settings and the SQL for every row type.
 
+mod agent_server;
 mod authz;
 pub(crate) mod backup;
 mod cert_recovery;
