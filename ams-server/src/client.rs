@@ -514,7 +514,12 @@ pub async fn rotate(
         };
         match attempt {
             Ok(r) => {
-                return Ok(RotateReport { device_id: ci.device_id, rotated: true, reason: ci.reason, receipt: Some(r) });
+                return Ok(RotateReport {
+                    device_id: ci.device_id,
+                    rotated: true,
+                    reason: ci.reason,
+                    receipt: Some(r),
+                });
             }
             // The server refused this password for good: retrying sends the same refusal.
             Err(e) if e.code() != ErrorCode::AgentServerUnreachable && e.code() != ErrorCode::AgentServerBusy => {
