@@ -229,6 +229,7 @@ pub struct Agent {
     /// State.
     pub state: AgentState,
     key: DeviceKey,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -265,7 +266,19 @@ impl Agent {
         if key.public_key().thumbprint() != state.key_thumbprint {
             return Err(state_error("The device key does not match the agent state file.", dir));
         }
-        Ok(Agent { state, key })
+        Ok(Agent { state, key, clock: Arc::new(SystemClock) })
+    }
+
+    /// Uses another clock for the tokens it signs (tests move time).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Agent {
+        self.clock = clock;
+        self
+    }
+
+    /// The device key.
+    pub fn key(&self) -> &DeviceKey {
+        &self.key
     }
 
     /// Signs a token for one request.
@@ -274,14 +287,9 @@ impl Agent {
             Some(&self.state.device_id),
             &self.state.audience,
             &RequestBinding { method: "POST", path, body },
-            SystemClock.now(),
+            self.clock.now(),
             TOKEN_LIFETIME_SECS,
         )
-    }
-
-    /// A device from its parts (for the load generator, which keeps no state directory).
-    pub fn from_parts(state: AgentState, key: DeviceKey) -> Agent {
-        Agent { state, key }
     }
 }
 
@@ -368,7 +376,7 @@ pub async fn register(
         let text = serde_json::to_vec_pretty(&state).map_err(|_| Error::internal("serialise"))?;
         ams_core::instance::write_new_private(&dir.join(STATE_FILE), &text)?;
     }
-    Ok((r, Agent { state, key }))
+    Ok((r, Agent { state, key, clock: Arc::new(SystemClock) }))
 }
 
 /// Checks in.
@@ -545,6 +553,3 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
         .map_err(|_| Error::internal("Could not start the async runtime."))?;
     Ok(rt.block_on(f))
 }
-
-/// Shared handle type for the load generator.
-pub type SharedAgent = Arc<Agent>;

@@ -42,6 +42,7 @@ pub struct Engine {
     schema: Mutex<SchemaState>,
     audience: String,
     workers: usize,
+    unlock_retry: Duration,
 }
 
 impl std::fmt::Debug for Engine {
@@ -96,7 +97,15 @@ impl Engine {
             schema: Mutex::new(SchemaState { cookie, broken: None }),
             audience,
             workers,
+            unlock_retry: UNLOCK_RETRY,
         })
+    }
+
+    /// Sets how often a server without a keyring tries the host key again (tests use zero).
+    #[must_use]
+    pub fn unlock_retry(mut self, every: Duration) -> Engine {
+        self.unlock_retry = every;
+        self
     }
 
     /// The token audience of this instance.
@@ -130,7 +139,7 @@ impl Engine {
             }
             if st.keyring.is_none()
                 && let (Some(t), Some((code, msg))) = (st.last_try, &st.last_error)
-                && t.elapsed() < UNLOCK_RETRY
+                && t.elapsed() < self.unlock_retry
             {
                 return Err(
                     Error::new(*code, msg.clone()).hint("An administrator must run `ams key recover` on the server.")
