@@ -83,7 +83,6 @@ fn command_name(c: &Command) -> &'static str {
 }
 
 fn dispatch(ctx: &Ctx, command: Command, verbose: bool) -> Result<Value> {
-    let ctx = ctx;
     match command {
         Command::Init(a) => instance::init(ctx, a),
         Command::Db(c) => db::run(ctx, c),

@@ -16,7 +16,7 @@ use crate::secret::read_secret;
 #[derive(Debug, Subcommand)]
 pub enum ServerCommand {
     /// Serve the agent API (HTTPS) until SIGTERM or Ctrl-C, then drain in-flight requests.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the agent API's OpenAPI document.
     Openapi,
 }
@@ -93,6 +93,7 @@ pub fn run(ctx: &Ctx, c: ServerCommand, verbose: bool) -> Result<Value> {
             serde_json::from_str(&ams_server::openapi::document_json()).map_err(|_| Error::internal("openapi"))
         }
         ServerCommand::Run(a) => {
+            let a = *a;
             let open = ctx.options()?;
             let host = ams_core::instance::HostConfig::load(&open.data_dir)?;
             let level = if verbose { tracing::Level::DEBUG } else { tracing::Level::INFO };
