@@ -30,6 +30,9 @@ pub struct GlobalArgs {
     /// Output format: json (one document) or text (for people).
     #[arg(long, global = true, value_enum, default_value = "json")]
     pub output: Format,
+    /// Log what the command does (structured lines on stderr; never secrets).
+    #[arg(long, global = true)]
+    pub verbose: bool,
 }
 
 /// Every noun.
@@ -79,6 +82,9 @@ pub enum Command {
     /// What an agent does: register, check in, upload passwords and BitLocker keys.
     #[command(subcommand)]
     Agent(commands::agent::AgentCommand),
+    /// The agent API server: `ams server run` (HTTPS), and its OpenAPI document.
+    #[command(subcommand)]
+    Server(commands::server::ServerCommand),
     /// Run many requests in one process: NDJSON requests on stdin, NDJSON results on stdout.
     Batch,
     /// List every verb with its parameters (for tooling and the PowerShell module).
@@ -125,6 +131,7 @@ pub enum Command {
 #[derive(Debug)]
 pub struct Parsed {
     pub output: Format,
+    pub verbose: bool,
     pub data_dir: Option<PathBuf>,
     pub command: Command,
 }
@@ -139,10 +146,18 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
             Format::Json
         };
     match Cli::try_parse_from(args) {
-        Ok(cli) if matches!(cli.command, Command::Batch) => {
-            Ok(Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command })
-        }
-        Ok(cli) => Ok(Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command }),
+        Ok(cli) if matches!(cli.command, Command::Batch) => Ok(Parsed {
+            output: cli.global.output,
+            verbose: cli.global.verbose,
+            data_dir: cli.global.data_dir,
+            command: cli.command,
+        }),
+        Ok(cli) => Ok(Parsed {
+            output: cli.global.output,
+            verbose: cli.global.verbose,
+            data_dir: cli.global.data_dir,
+            command: cli.command,
+        }),
         Err(e) => {
             use clap::error::ErrorKind as K;
             match e.kind() {
@@ -174,7 +189,12 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
 /// Parses argv without printing anything (for batch requests).
 pub fn parse_quiet(args: &[String]) -> Result<Parsed, Error> {
     Cli::try_parse_from(args)
-        .map(|cli| Parsed { output: cli.global.output, data_dir: cli.global.data_dir, command: cli.command })
+        .map(|cli| Parsed {
+            output: cli.global.output,
+            verbose: cli.global.verbose,
+            data_dir: cli.global.data_dir,
+            command: cli.command,
+        })
         .map_err(|e| {
             let rendered = e.render().to_string();
             let first = rendered.lines().next().unwrap_or("invalid request").trim_start_matches("error: ").to_string();

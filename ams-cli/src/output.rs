@@ -32,20 +32,9 @@ pub fn print_success(value: &Value, format: Format) -> ExitCode {
     }
 }
 
-/// The JSON error document.
+/// The JSON error document (the same one the agent server sends).
 pub fn error_document(e: &Error) -> Value {
-    let mut err = serde_json::json!({
-        "code": e.code().as_str(),
-        "kind": e.kind().as_str(),
-        "message": e.message(),
-    });
-    if let Some(h) = e.hint_text() {
-        err["hint"] = Value::String(h.to_string());
-    }
-    if !e.context().is_empty() {
-        err["context"] = serde_json::to_value(e.context()).unwrap_or(Value::Null);
-    }
-    serde_json::json!({ "error": err })
+    e.to_document()
 }
 
 /// Prints an error to stderr and returns its exit code.

@@ -332,6 +332,46 @@ error_codes! {
     JitJobNotFound = ("AMS-JIT-0007", NotFound),
     /// A JIT option value is not valid.
     JitOptionInvalid = ("AMS-JIT-0008", InvalidInput),
+    // The agent server (`ams server`, docs/server.md) and its device tokens.
+    /// The device token is missing, malformed, for another server or request, or its signature does not verify with a key this server holds.
+    AgentTokenInvalid = ("AMS-AGT-0001", PermissionDenied),
+    /// The device token has expired, is not yet valid, or claims a lifetime longer than allowed.
+    AgentTokenExpired = ("AMS-AGT-0002", PermissionDenied),
+    /// The device token was already used: each token is good for one request.
+    AgentTokenReplayed = ("AMS-AGT-0003", PermissionDenied),
+    /// The device public key is not a valid P-256 key, or the registration was not signed with it.
+    AgentKeyInvalid = ("AMS-AGT-0004", InvalidInput),
+    /// The request body is larger than the server accepts.
+    AgentBodyTooLarge = ("AMS-AGT-0005", InvalidInput),
+    /// The client did not send its request in time.
+    AgentRequestTimeout = ("AMS-AGT-0006", InvalidInput),
+    /// No agent API operation has that path and method.
+    AgentApiNotFound = ("AMS-AGT-0007", NotFound),
+    /// Too many requests from this address; the request was refused.
+    AgentRateLimited = ("AMS-AGT-0008", PermissionDenied),
+    /// The server is shutting down or has no free worker; try again later.
+    AgentServerBusy = ("AMS-AGT-0009", Unavailable),
+    /// The device already has a device key; the legacy credential cannot replace it.
+    AgentKeyExists = ("AMS-AGT-0010", Conflict),
+    /// The agent's state directory is missing, damaged, or belongs to another server.
+    AgentStateInvalid = ("AMS-AGT-0011", Config),
+    /// The server could not be reached, or its answer was not an agent API answer.
+    AgentServerUnreachable = ("AMS-AGT-0012", Unavailable),
+    /// The password setter command failed, so no password was uploaded.
+    AgentSetterFailed = ("AMS-AGT-0013", Unavailable),
+    /// This host does not serve the agent API (AgentAccessEnabled is false).
+    AgentAccessDisabled = ("AMS-SRV-0001", Config),
+    /// The TLS certificate or key could not be read, does not parse, or do not belong together.
+    TlsConfigInvalid = ("AMS-SRV-0002", Config),
+    /// The server cannot listen on the address (in use, not permitted, or not loopback for plain HTTP).
+    ListenFailed = ("AMS-SRV-0003", Config),
+}
+
+impl ErrorCode {
+    /// The code for its printed form (`AMS-DB-0002`), e.g. from another host's error document.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
 }
 
 /// What kind of constraint a change violated, as the engine reports it (its own error code, not
@@ -434,6 +474,32 @@ impl Error {
     #[must_use]
     pub(crate) fn violated(mut self, v: Violation) -> Self {
         self.violation = Some(v);
+        self
+    }
+}
+
+impl Error {
+    /// The error as the one JSON document every front end prints:
+    /// `{"error":{"code","kind","message","hint"?,"context"?}}`.
+    pub fn to_document(&self) -> serde_json::Value {
+        let mut err = serde_json::json!({
+            "code": self.code.as_str(),
+            "kind": self.kind().as_str(),
+            "message": self.message,
+        });
+        if let Some(h) = &self.hint {
+            err["hint"] = serde_json::Value::String(h.clone());
+        }
+        if !self.context.is_empty() {
+            err["context"] = serde_json::to_value(&self.context).unwrap_or(serde_json::Value::Null);
+        }
+        serde_json::json!({ "error": err })
+    }
+
+    /// Keeps only the context values whose keys are listed (for callers outside this host).
+    #[must_use]
+    pub fn retain_context(mut self, keys: &[&str]) -> Self {
+        self.context.retain(|k, _| keys.contains(k));
         self
     }
 }

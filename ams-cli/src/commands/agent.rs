@@ -1,4 +1,5 @@
-//! `ams agent ...`: the agent protocol operations, done exactly as an agent would.
+//! `ams agent ...`: the agent protocol operations, done exactly as an agent would: against the
+//! local database, or with `--server URL` as a real agent over HTTPS (docs/server.md).
 
 use ams_core::crypto::envelope::OaepHash;
 use ams_core::service::agent::{PasswordPolicy, Registration, parse_word_list};
@@ -15,11 +16,53 @@ pub enum AgentCommand {
     /// Register a device with a registration key (read from --key-file, stdin or a prompt; never argv).
     Register(RegisterArgs),
     /// Check in: the device's state and whether it must rotate its password now.
-    CheckIn(DeviceIdArgs),
+    CheckIn(CheckInArgs),
     /// Seal a password to the active certificate and upload it (password on stdin, or --generate).
     SubmitPassword(SubmitPasswordArgs),
     /// Seal a BitLocker recovery password to the active certificate and upload it (on stdin).
     SubmitBitlockerKey(SubmitBitLockerArgs),
+    /// With --server: check in and, when rotation is due, generate a password by the policy, set it
+    /// with the setter command (password on its stdin), then upload it.
+    Rotate(RotateArgs),
+}
+
+/// Where a real agent talks to.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Act as a real agent against this server (https://host[:port]) instead of the local database.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// PEM file with the server's certificate or its CA (else the system's roots).
+    #[arg(long, requires = "server")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Agent state directory: the device id and the device key (0600). Needed with --server.
+    #[arg(long, env = "AMS_AGENT_STATE_DIR", hide_env_values = true)]
+    pub state_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckInArgs {
+    /// Device id (local mode; with --server it comes from the state directory).
+    #[arg(long, required_unless_present = "server")]
+    pub device_id: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Program that sets the local password: it gets the password on stdin and the account in
+    /// AMS_ACCOUNT_NAME, and must exit 0.
+    #[arg(long)]
+    pub setter: std::path::PathBuf,
+    /// An argument for the setter (repeatable; never the password).
+    #[arg(long = "setter-arg", allow_hyphen_values = true)]
+    pub setter_args: Vec<String>,
+    /// Account to manage (default: the policy's).
+    #[arg(long)]
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -64,20 +107,15 @@ pub struct RegisterArgs {
     /// Agent version.
     #[arg(long)]
     pub agent_version: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct DeviceIdArgs {
-    /// Device id.
-    #[arg(long)]
-    pub device_id: String,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SubmitPasswordArgs {
-    /// Device id.
-    #[arg(long)]
-    pub device_id: String,
+    /// Device id (local mode; with --server it comes from the state directory).
+    #[arg(long, required_unless_present = "server")]
+    pub device_id: Option<String>,
     /// Account the password belongs to.
     #[arg(long, default_value = "Administrator")]
     pub account: String,
@@ -108,13 +146,15 @@ pub struct SubmitPasswordArgs {
     /// RSA-OAEP hash used to wrap the key.
     #[arg(long, value_enum, default_value = "sha512")]
     pub oaep: Oaep,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SubmitBitLockerArgs {
-    /// Device id.
-    #[arg(long)]
-    pub device_id: String,
+    /// Device id (local mode; with --server it comes from the state directory).
+    #[arg(long, required_unless_present = "server")]
+    pub device_id: Option<String>,
     /// Recovery password id (GUID).
     #[arg(long)]
     pub key_id: String,
@@ -127,9 +167,11 @@ pub struct SubmitBitLockerArgs {
     /// RSA-OAEP hash used to wrap the key.
     #[arg(long, value_enum, default_value = "sha512")]
     pub oaep: Oaep,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
-fn policy(a: &SubmitPasswordArgs) -> Result<PasswordPolicy> {
+pub(crate) fn policy(a: &SubmitPasswordArgs) -> Result<PasswordPolicy> {
     if let (Some(count), Some(path)) = (a.passphrase_words, &a.word_list) {
         let text = std::fs::read_to_string(path).map_err(|e| Error::from(e).with("path", path.display()))?;
         return Ok(PasswordPolicy::Passphrase {
@@ -149,7 +191,7 @@ fn policy(a: &SubmitPasswordArgs) -> Result<PasswordPolicy> {
 }
 
 /// 48 digits in eight groups of six, each group divisible by 11 (BitLocker's own check).
-fn check_recovery_password(pw: &[u8]) -> Result<()> {
+pub(crate) fn check_recovery_password(pw: &[u8]) -> Result<()> {
     let s = std::str::from_utf8(pw).unwrap_or("");
     let groups: Vec<&str> = s.split('-').collect();
     let ok = groups.len() == 8
@@ -168,51 +210,78 @@ fn check_recovery_password(pw: &[u8]) -> Result<()> {
     }
 }
 
+pub(crate) fn os_name(os: Os) -> &'static str {
+    match os {
+        Os::Windows => "Windows",
+        Os::Linux => "Linux",
+        Os::Macos => "MacOS",
+    }
+}
+
+pub(crate) fn read_registration_key(a: &RegisterArgs) -> Result<zeroize::Zeroizing<String>> {
+    let key = match &a.key_file {
+        Some(p) => zeroize::Zeroizing::new(std::fs::read(p).map_err(|e| Error::from(e).with("path", p.display()))?),
+        None => read_secret("registration key", false)?,
+    };
+    let key = String::from_utf8(key.to_vec())
+        .map_err(|_| Error::new(ErrorCode::RegKeyInvalid, "The registration key is not valid."))?;
+    Ok(zeroize::Zeroizing::new(key.trim().to_string()))
+}
+
+pub(crate) fn password_secret(a: &SubmitPasswordArgs) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    if a.generate {
+        let pw = policy(a)?.generate()?;
+        Ok(zeroize::Zeroizing::new(pw.as_bytes().to_vec()))
+    } else {
+        read_secret("password", false)
+    }
+}
+
+fn local_device_id(id: Option<String>) -> Result<String> {
+    id.ok_or_else(|| Error::new(ErrorCode::UsageError, "--device-id is needed without --server."))
+}
+
 pub fn run(ctx: &Ctx, c: AgentCommand) -> Result<Value> {
+    let remote = match &c {
+        AgentCommand::Register(a) => a.remote.server.is_some(),
+        AgentCommand::CheckIn(a) => a.remote.server.is_some(),
+        AgentCommand::SubmitPassword(a) => a.remote.server.is_some(),
+        AgentCommand::SubmitBitlockerKey(a) => a.remote.server.is_some(),
+        AgentCommand::Rotate(_) => true,
+    };
+    if remote {
+        return super::agent_remote::run(c);
+    }
     let ams = ctx.open()?;
     match c {
         AgentCommand::Register(a) => {
-            let key = match &a.key_file {
-                Some(p) => {
-                    zeroize::Zeroizing::new(std::fs::read(p).map_err(|e| Error::from(e).with("path", p.display()))?)
-                }
-                None => read_secret("registration key", false)?,
-            };
-            let key = String::from_utf8(key.to_vec())
-                .map_err(|_| Error::new(ErrorCode::RegKeyInvalid, "The registration key is not valid."))?;
-            let os = match a.os {
-                Os::Windows => "Windows",
-                Os::Linux => "Linux",
-                Os::Macos => "MacOS",
-            };
+            let key = read_registration_key(&a)?;
             let reg = Registration {
                 name: a.name,
-                os: os.into(),
+                os: os_name(a.os).into(),
                 dns_name: a.dns_name,
                 os_version: a.os_version,
                 agent_version: a.agent_version,
             };
-            to_json(&ams.agent_register(key.trim(), &reg)?)
+            to_json(&ams.agent_register(&key, &reg)?)
         }
-        AgentCommand::CheckIn(a) => to_json(&ams.agent_check_in(&a.device_id)?),
+        AgentCommand::CheckIn(a) => to_json(&ams.agent_check_in(&local_device_id(a.device_id)?)?),
         AgentCommand::SubmitPassword(a) => {
             let keyring = ams.unlock()?;
-            let secret = if a.generate {
-                let pw = policy(&a)?.generate()?;
-                zeroize::Zeroizing::new(pw.as_bytes().to_vec())
-            } else {
-                read_secret("password", false)?
-            };
+            let secret = password_secret(&a)?;
             let upload = Upload::Password { account_name: a.account.clone() };
-            to_json(&ams.agent_upload(&keyring, &a.device_id, &upload, &secret, a.oaep.into())?)
+            let id = local_device_id(a.device_id)?;
+            to_json(&ams.agent_upload(&keyring, &id, &upload, &secret, a.oaep.into())?)
         }
         AgentCommand::SubmitBitlockerKey(a) => {
             let keyring = ams.unlock()?;
             let secret = read_secret("BitLocker recovery password", false)?;
             check_recovery_password(&secret)?;
             let upload = Upload::BitLocker { key_id: a.key_id, volume_id: a.volume_id, volume_type: a.volume_type };
-            to_json(&ams.agent_upload(&keyring, &a.device_id, &upload, &secret, a.oaep.into())?)
+            let id = local_device_id(a.device_id)?;
+            to_json(&ams.agent_upload(&keyring, &id, &upload, &secret, a.oaep.into())?)
         }
+        AgentCommand::Rotate(_) => Err(Error::internal("rotate is remote only")),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::clock::parse_time;
 use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
 use crate::crypto::seal::{hex, new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
+use crate::service::agent_policy::{self, AgentPolicy};
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::keys::Keyring;
@@ -44,7 +45,9 @@ pub struct RegistrationResult {
     pub device_id: String,
     /// `Pending` when the key requires approval, else `Approved`.
     pub approval_state: String,
-    /// The device credential, shown once; the server keeps only its SHA-256.
+    /// The device credential, shown once; the server keeps only its SHA-256. Empty (and left
+    /// out) when the device registered a public key instead (the agent server).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub device_credential: String,
 }
 
@@ -64,6 +67,8 @@ pub struct CheckIn {
     pub reason: String,
     /// The active certificate (base64 DER) when a change is required.
     pub encryption_certificate: Option<String>,
+    /// The policy the device follows (see [`crate::service::agent_policy`]).
+    pub policy: AgentPolicy,
 }
 
 fn normalize_os(os: &str) -> Result<&'static str> {
@@ -96,6 +101,16 @@ impl Ams {
     /// limit) and consumes one activation atomically, creates the device (pending when the key
     /// requires approval), puts it into the key's groups and returns a device credential.
     pub fn agent_register(&self, key_value: &str, reg: &Registration) -> Result<RegistrationResult> {
+        self.register_device(key_value, reg, None)
+    }
+
+    /// [`Ams::agent_register`], or with a device public key instead of a bearer credential.
+    pub(crate) fn register_device(
+        &self,
+        key_value: &str,
+        reg: &Registration,
+        device_key: Option<&crate::service::device_auth::DevicePublicKey>,
+    ) -> Result<RegistrationResult> {
         let name = check_name(&reg.name)?;
         let os = normalize_os(&reg.os)?;
         let id = new_id()?;
@@ -135,11 +150,14 @@ impl Ams {
                 approval_state: state.into(),
                 disabled: false,
                 registration_key_id: Some(key.id.clone()),
-                credential_hash: Some(cred_hash.clone()),
+                credential_hash: device_key.is_none().then(|| cred_hash.clone()),
                 created_at: now.clone(),
                 modified_at: now.clone(),
             };
             tx.insert_device(&device)?;
+            if let Some(k) = device_key {
+                crate::service::device_auth::store_key(tx, &device.id, k, &now)?;
+            }
             for g in tx.reg_key_group_ids(&key.id)? {
                 tx.add_group_member(&g, &device.id, &now)?;
             }
@@ -153,7 +171,9 @@ impl Ams {
         });
         match result {
             Ok(mut r) => {
-                r.device_credential = credential.to_string();
+                if device_key.is_none() {
+                    r.device_credential = credential.to_string();
+                }
                 Ok(r)
             }
             Err(e) => {
@@ -178,9 +198,10 @@ impl Ams {
     /// The agent's check-in: its state, and whether it must rotate its password now.
     pub fn agent_check_in(&self, device_id: &str) -> Result<CheckIn> {
         let now = self.now_time();
-        let (d, current, cert) = self.store.read(|tx| {
+        let (d, current, cert, policy) = self.store.read(|tx| {
             let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
-            Ok((d.clone(), tx.current_password(&d.id)?, tx.active_cert()?))
+            let policy = agent_policy::resolve(tx, &d)?;
+            Ok((d.clone(), tx.current_password(&d.id)?, tx.active_cert()?, policy))
         })?;
         let reason = match &current {
             None => "NoPassword",
@@ -199,6 +220,7 @@ impl Ams {
             } else {
                 None
             },
+            policy,
         })
     }
 
@@ -213,13 +235,25 @@ impl Ams {
         oaep: OaepHash,
     ) -> Result<IngestReceipt> {
         let cert = self.active_certificate_der()?;
-        let kind = match upload {
-            Upload::Password { .. } => SecretKind::LapsPassword,
-            Upload::BitLocker { .. } => SecretKind::BitLockerKey,
-        };
-        let blob = envelope::seal(&cert, oaep, &EnvelopeContext { kind, device_id }, secret)?;
+        let blob = seal_upload(&cert, device_id, upload, secret, oaep)?;
         self.ingest(keyring, device_id, upload, &blob)
     }
+}
+
+/// The agent side of an upload: seals `secret` for `device_id` to a certificate, using only its
+/// public key. Local uploads and the reference agent both seal here.
+pub fn seal_upload(
+    certificate_der: &[u8],
+    device_id: &str,
+    upload: &Upload,
+    secret: &[u8],
+    oaep: OaepHash,
+) -> Result<Vec<u8>> {
+    let kind = match upload {
+        Upload::Password { .. } => SecretKind::LapsPassword,
+        Upload::BitLocker { .. } => SecretKind::BitLockerKey,
+    };
+    envelope::seal(certificate_der, oaep, &EnvelopeContext { kind, device_id }, secret)
 }
 
 /// How an agent makes a new password.

@@ -2,11 +2,13 @@
 
 pub mod access;
 pub mod agent;
+pub mod agent_policy;
 pub mod audit;
 pub mod backup;
 pub mod certs;
 pub mod claims;
 pub mod db;
+pub mod device_auth;
 pub mod devices;
 pub mod diagnostics;
 pub mod groups;

@@ -547,3 +547,18 @@ impl SealedColumn {
         }
     }
 }
+
+/// A device's public key (the agent server's device authentication).
+#[derive(Debug, Clone)]
+pub struct DeviceKeyRow {
+    /// Device id.
+    pub device_id: String,
+    /// `ES256`.
+    pub algorithm: String,
+    /// Uncompressed P-256 point (65 bytes).
+    pub public_key: Vec<u8>,
+    /// RFC 7638 JWK thumbprint, base64url.
+    pub thumbprint: String,
+    /// Created at.
+    pub created_at: String,
+}

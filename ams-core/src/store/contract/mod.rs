@@ -10,6 +10,7 @@
 //! write methods; [`Store::write`](crate::store::Store::write) hands it a [`&Tx`](Tx), which has
 //! both. A helper that only reads and is called from both takes `&(impl ReadTx + ?Sized)`.
 
+mod agent_server;
 mod authz;
 mod cert_recovery;
 mod config;
@@ -17,6 +18,7 @@ mod data_plane;
 mod foundation;
 mod jit;
 
+pub use agent_server::{AgentServerRead, AgentServerWrite};
 pub use authz::{AuthzRead, AuthzWrite};
 pub use cert_recovery::{CertRecoveryRead, CertRecoveryWrite};
 pub use config::{ConfigRead, ConfigWrite};
@@ -25,18 +27,32 @@ pub use foundation::{FoundationRead, FoundationWrite};
 pub use jit::{JitRead, JitWrite};
 
 /// Everything a read transaction can do: every area's reads.
-pub trait ReadTx: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead {}
-
-impl<T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead> ReadTx for T {}
-
-/// Everything a write transaction can do: every area's reads and changes.
-pub trait WriteTx:
-    ReadTx + FoundationWrite + DataPlaneWrite + AuthzWrite + JitWrite + CertRecoveryWrite + ConfigWrite
+pub trait ReadTx:
+    FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead
 {
 }
 
-impl<T: ReadTx + FoundationWrite + DataPlaneWrite + AuthzWrite + JitWrite + CertRecoveryWrite + ConfigWrite> WriteTx
+impl<T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead> ReadTx
     for T
+{
+}
+
+/// Everything a write transaction can do: every area's reads and changes.
+pub trait WriteTx:
+    ReadTx + FoundationWrite + DataPlaneWrite + AuthzWrite + JitWrite + CertRecoveryWrite + ConfigWrite + AgentServerWrite
+{
+}
+
+impl<
+    T: ReadTx
+        + FoundationWrite
+        + DataPlaneWrite
+        + AuthzWrite
+        + JitWrite
+        + CertRecoveryWrite
+        + ConfigWrite
+        + AgentServerWrite,
+> WriteTx for T
 {
 }
 

@@ -3,6 +3,7 @@
 //! The contract traits are implemented on [`SqliteTx`], one file per area (the same file names
 //! as in `store/contract/`).
 
+mod agent_server;
 mod authz;
 pub(crate) mod backup;
 mod cert_recovery;
