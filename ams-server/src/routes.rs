@@ -411,17 +411,19 @@ async fn check_in(State(app): State<Arc<App>>, req: Request) -> Result<Response,
     Ok(json(&r))
 }
 
-fn envelope(app: &Arc<App>, b64: &str, op: &'static str, peer: Option<SocketAddr>) -> Result<Vec<u8>, ApiError> {
+/// Decodes an upload's envelope. Called only after the token checked out, so an unauthenticated
+/// client learns nothing about which bodies would pass (it gets 401 first).
+fn envelope(b64: &str) -> ams_core::Result<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
-        .map_err(|_| app.refuse(Error::new(ErrorCode::EnvelopeFormat, "The envelope is not valid base64."), op, peer))
+        .map_err(|_| Error::new(ErrorCode::EnvelopeFormat, "The envelope is not valid base64."))
 }
 
 async fn upload(
     app: Arc<App>,
     a: Authed,
     upload: Upload,
-    blob: Vec<u8>,
+    envelope_b64: String,
     op: &'static str,
 ) -> Result<Response, ApiError> {
     let r = app
@@ -429,6 +431,9 @@ async fn upload(
         .run(move |c| {
             let origin = RequestOrigin { source_address: a.ip.as_deref(), operation: op };
             let d = c.ams().agent_authenticate(&a.token, &a.binding(), &origin)?;
+            let blob = envelope(&envelope_b64).inspect_err(|e| {
+                c.ams().agent_refusal("agent.request", e, &origin, Some(&d.device_id));
+            })?;
             let keyring = c.keyring()?;
             c.ams().ingest(&keyring, &d.device_id, &upload, &blob)
         })
@@ -443,19 +448,15 @@ async fn upload(
 
 async fn upload_password(State(app): State<Arc<App>>, req: Request) -> Result<Response, ApiError> {
     const OP: &str = "password";
-    let peer = peer_of(&req);
     let (a, body): (Authed, wire::PasswordUpload) = authed(&app, req, paths::PASSWORD, OP).await?;
-    let blob = envelope(&app, &body.envelope, OP, peer)?;
-    upload(app, a, Upload::Password { account_name: body.account_name }, blob, OP).await
+    upload(app, a, Upload::Password { account_name: body.account_name }, body.envelope, OP).await
 }
 
 async fn upload_bitlocker(State(app): State<Arc<App>>, req: Request) -> Result<Response, ApiError> {
     const OP: &str = "bitlocker-key";
-    let peer = peer_of(&req);
     let (a, body): (Authed, wire::BitLockerUpload) = authed(&app, req, paths::BITLOCKER, OP).await?;
-    let blob = envelope(&app, &body.envelope, OP, peer)?;
     let up = Upload::BitLocker { key_id: body.key_id, volume_id: body.volume_id, volume_type: body.volume_type };
-    upload(app, a, up, blob, OP).await
+    upload(app, a, up, body.envelope, OP).await
 }
 
 /// The status an error gets (re-exported for tests and the client).
