@@ -34,6 +34,13 @@ echo "== PowerShell syntax (tree-sitter-powershell)"
 "$PYTHON" scripts/check-ps-syntax.py
 
 echo "== Pester"
+# The workplace ships PowerShell 7.6 with Pester 5 in ../shared/tools (next to the repository).
+for tools in ../shared/tools ../../shared/tools; do
+  if ! command -v pwsh >/dev/null 2>&1 && [ -x "$tools/pwsh" ]; then
+    PATH="$(cd "$tools" && pwd):$PATH"
+    export PATH
+  fi
+done
 if command -v pwsh >/dev/null 2>&1; then
   args=()
   bin="target/debug/ams"
@@ -41,6 +48,9 @@ if command -v pwsh >/dev/null 2>&1; then
     args+=(-Integration)
   fi
   pwsh -NoLogo -NoProfile -NonInteractive -File ps-module/tests/Invoke-Tests.ps1 ${args[@]+"${args[@]}"}
+elif [ "${CI:-}" = "true" ]; then
+  echo "FAILED: pwsh is not installed, and CI must run the Pester suite (put PowerShell 7 on PATH)"
+  exit 1
 else
   echo "SKIPPED: Pester tests (pwsh not installed)"
 fi

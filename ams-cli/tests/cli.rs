@@ -147,6 +147,20 @@ fn golden_outputs_of_status_verbs() {
 }
 
 #[test]
+fn a_lookup_by_id_of_something_missing_is_not_found_and_a_filter_matching_nothing_is_empty() {
+    let i = Instance::new();
+    let missing = "5b0c4bd8-2a1f-4c8e-9d64-3f1e2a7b9c00";
+    let (exit, err) = i.err(&["group", "get", "--id", missing], None);
+    assert_eq!((exit, err["code"].as_str().unwrap(), err["kind"].as_str().unwrap()), (3, "AMS-GRP-0001", "not_found"));
+    let (exit, err) = i.err(&["device", "get", "--id", missing], None);
+    assert_eq!((exit, err["code"].as_str().unwrap(), err["kind"].as_str().unwrap()), (3, "AMS-DEV-0001", "not_found"));
+    assert_eq!(i.ok(&["group", "get", "--name", "no such group"], None), serde_json::json!([]));
+    assert_eq!(i.ok(&["device", "get", "--name", "NOSUCHPC"], None), serde_json::json!([]));
+    let dev = i.device("pc1");
+    assert_eq!(i.ok(&["device", "get", "--id", &dev], None).as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn recovery_flow_end_to_end() {
     let i = Instance::new();
     let dev = i.device("pc1");

@@ -73,7 +73,7 @@ function Get-AmsStubCall {
         if ([string]::IsNullOrWhiteSpace($text)) {
             continue
         }
-        $call = $text | ConvertFrom-Json
+        $call = $text | ConvertFrom-Json -DateKind String
         $argv = @($call.argv | ForEach-Object { [string]$_ })
         $skip = 0
         while ($skip -lt $argv.Count - 1 -and $argv[$skip] -in @('--output', '--data-dir')) {

@@ -173,6 +173,12 @@ impl Ams {
             },
             _ => tx.devices(id, name, None),
         })?;
+        if let Some(i) = id
+            && !rows.iter().any(|d| d.id == i)
+        {
+            // A lookup by id names one device: a missing one is an error, not an empty list.
+            return Err(not_found(i));
+        }
         Ok(rows
             .iter()
             .filter(|d| approval_state.is_none_or(|s| d.approval_state.eq_ignore_ascii_case(s)))

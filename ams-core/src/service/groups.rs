@@ -222,6 +222,14 @@ impl Ams {
             .collect();
         let rows = self.store.read(|tx| tx.groups(id, name, sid))?;
         out.extend(rows.iter().map(GroupInfo::from));
+        if let Some(i) = id
+            && !out.iter().any(|g| g.id.eq_ignore_ascii_case(i) || g.sid.eq_ignore_ascii_case(i))
+        {
+            // A lookup by id names one group: a missing one is an error, not an empty list.
+            return Err(Error::new(ErrorCode::GroupNotFound, "No group matches.")
+                .hint("Run `ams group get` to list groups.")
+                .with("group", i));
+        }
         Ok(out)
     }
 

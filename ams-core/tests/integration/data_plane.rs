@@ -117,7 +117,8 @@ fn groups_membership_and_built_ins() {
     let renamed = f.ams.group_set(&g.id, Some("Web servers"), None).unwrap();
     assert_eq!((renamed.name.as_str(), renamed.description.as_str()), ("Web servers", "all servers"));
     f.ams.group_remove(&g.id, true).unwrap();
-    assert!(f.ams.groups(Some(&g.id), None, None).unwrap().is_empty());
+    assert_eq!(f.ams.groups(Some(&g.id), None, None).unwrap_err().code(), ErrorCode::GroupNotFound);
+    assert!(f.ams.groups(None, Some("Web servers"), None).unwrap().is_empty());
 
     // Devices registered with a key land in the key's groups.
     let g2 = f.ams.group_new("Kiosks", None).unwrap();
@@ -334,7 +335,7 @@ fn removing_a_device_with_secrets_needs_force_and_cascades() {
     f.upload_password(&dev, "Canary-rm").unwrap();
     assert_eq!(f.ams.remove_device(&dev, false).unwrap_err().code(), ErrorCode::ForceRequired);
     f.ams.remove_device(&dev, true).unwrap();
-    assert!(f.ams.devices(Some(&dev), None, None).unwrap().is_empty());
+    assert_eq!(f.ams.devices(Some(&dev), None, None).unwrap_err().code(), ErrorCode::DeviceNotFound);
     assert!(f.ams.group_members(&g.id).unwrap().is_empty());
     assert_eq!(
         f.ams.password_current(&f.keyring, &DeviceSelector::Id(dev)).unwrap_err().code(),

@@ -124,7 +124,7 @@ function Get-AmsVerbParameter {
 
     $out = [ordered]@{}
     foreach ($parameterName in $Name) {
-        if ($BoundParameters.Contains($parameterName)) {
+        if ($BoundParameters.Keys -contains $parameterName) {
             $out[$parameterName] = $BoundParameters[$parameterName]
         }
     }

@@ -114,7 +114,7 @@ function ConvertTo-AmsId {
             $id = $item.ToString()
         }
         elseif ($item -is [System.Collections.IDictionary]) {
-            if ($item.Contains('Id')) {
+            if ($item.Keys -contains 'Id') {
                 $id = [string]$item['Id']
             }
         }

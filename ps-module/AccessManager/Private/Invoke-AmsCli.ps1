@@ -98,6 +98,7 @@ function Invoke-AmsCli {
 
         [Parameter(Mandatory)]
         [AllowEmptyCollection()]
+        [AllowEmptyString()]
         [string[]] $ArgumentList,
 
         [AllowNull()]

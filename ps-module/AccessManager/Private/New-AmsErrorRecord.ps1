@@ -17,7 +17,7 @@ function Get-AmsMember {
         return $null
     }
     if ($InputObject -is [System.Collections.IDictionary]) {
-        if ($InputObject.Contains($Name)) {
+        if ($InputObject.Keys -contains $Name) {
             return , $InputObject[$Name]
         }
         return $null

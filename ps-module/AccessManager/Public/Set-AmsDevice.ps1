@@ -74,7 +74,11 @@ function Set-AmsDevice {
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('Ams.Device')]
     param(
-        [Parameter(Mandatory, ValueFromPipelineByPropertyName)]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'Approve')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'Reject')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'Enable')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'Disable')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'ExpirePassword')]
         [ValidateNotNullOrEmpty()]
         [string] $Id,
 

@@ -76,7 +76,15 @@ function Set-AmsDeviceRegistrationKey {
     [CmdletBinding(DefaultParameterSetName = 'None', SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('Ams.RegistrationKey')]
     param(
-        [Parameter(Mandatory, ValueFromPipelineByPropertyName)]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'None')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'Enable')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'EnableApprovalRequired')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'EnableApprovalNotRequired')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'Disable')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'DisableApprovalRequired')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'DisableApprovalNotRequired')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'ApprovalRequired')]
+        [Parameter(Mandatory, ValueFromPipelineByPropertyName, ParameterSetName = 'ApprovalNotRequired')]
         [ValidateNotNullOrEmpty()]
         [string] $Id,
 

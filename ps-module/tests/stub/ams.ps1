@@ -221,7 +221,7 @@ if ($verb -eq 'batch') {
             $index++
             continue
         }
-        $request = $requestLine | ConvertFrom-Json
+        $request = $requestLine | ConvertFrom-Json -DateKind String
         $failure = Get-Failure -Values @(Get-ParameterValue $request.parameters)
         if ($null -ne $failure) {
             if ($firstFailure -eq 0) {
