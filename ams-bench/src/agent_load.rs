@@ -12,6 +12,9 @@
 //! token check (ES256 verify plus the replay-cache insert), the RSA-4096 open of every envelope and
 //! its commit. Afterwards every upload is counted in the database.
 
+mod shared;
+use shared::openssl_multi2;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -55,21 +58,6 @@ fn usage() -> ! {
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
     assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn openssl_multi2() -> f64 {
-    let out = Command::new("openssl")
-        .args(["speed", "-seconds", "5", "-multi", "2", "rsa4096"])
-        .stderr(Stdio::null())
-        .output()
-        .expect("openssl speed");
-    let text = String::from_utf8_lossy(&out.stdout);
-    // "rsa 4096 bits 0.007888s 0.000119s    126.8   8381.0": sign/s is the third number.
-    text.lines()
-        .rev()
-        .filter(|l| l.starts_with("rsa 4096 bits"))
-        .find_map(|l| l.split_whitespace().nth(5).and_then(|v| v.parse::<f64>().ok()))
-        .expect("openssl speed output")
 }
 
 fn rss_kib(pid: u32) -> u64 {

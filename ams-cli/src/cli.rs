@@ -169,18 +169,7 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
                         ExitCode::SUCCESS
                     })
                 }
-                _ => {
-                    let rendered = e.render().to_string();
-                    let first = rendered
-                        .lines()
-                        .next()
-                        .unwrap_or("invalid command line")
-                        .trim_start_matches("error: ")
-                        .to_string();
-                    let err = Error::new(ErrorCode::UsageError, first)
-                        .hint("Run `ams --help` or `ams <noun> <verb> --help`.");
-                    Err(output::print_error(&err, format))
-                }
+                _ => Err(output::print_error(&usage_error(&e), format)),
             }
         }
     }
@@ -195,11 +184,68 @@ pub fn parse_quiet(args: &[String]) -> Result<Parsed, Error> {
             data_dir: cli.global.data_dir,
             command: cli.command,
         })
-        .map_err(|e| {
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid request").trim_start_matches("error: ").to_string();
-            Error::new(ErrorCode::UsageError, first)
-        })
+        .map_err(|e| usage_error(&e))
+}
+
+/// A clap usage error as an ams error, keeping clap's whole message: which arguments are missing
+/// or unexpected (the indented list under the first line), its "did you mean" tips as the hint, and
+/// the invalid and suggested values as context. The usage synopsis and the `--help` pointer are
+/// dropped: the hint says where help is.
+pub fn usage_error(e: &clap::Error) -> Error {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = e.render().to_string();
+    let mut message = String::new();
+    let mut tips: Vec<String> = Vec::new();
+    for line in rendered.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("Usage:") || trimmed.starts_with("For more information") {
+            break;
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(tip) = trimmed.strip_prefix("tip: ") {
+            tips.push(tip.to_string());
+        } else if message.is_empty() {
+            message.push_str(trimmed.trim_start_matches("error: "));
+        } else {
+            let sep = if message.ends_with(':') { " " } else { ", " };
+            message.push_str(sep);
+            message.push_str(trimmed);
+        }
+    }
+    if message.is_empty() {
+        message.push_str("invalid command line");
+    }
+    let mut hint = tips.join("; ");
+    if !hint.is_empty() {
+        hint.push_str(". ");
+    }
+    hint.push_str("Run `ams --help` or `ams <noun> <verb> --help`.");
+    let mut err = Error::new(ErrorCode::UsageError, message).hint(hint);
+    let text = |v: &ContextValue| -> Option<String> {
+        match v {
+            ContextValue::String(s) => Some(s.clone()),
+            ContextValue::Strings(v) => Some(v.join(", ")),
+            ContextValue::StyledStr(s) => Some(s.to_string()),
+            ContextValue::StyledStrs(v) => Some(v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+            ContextValue::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    for (kind, value) in e.context() {
+        let key = match kind {
+            ContextKind::InvalidSubcommand | ContextKind::InvalidArg => "invalid",
+            ContextKind::SuggestedSubcommand | ContextKind::SuggestedArg | ContextKind::SuggestedValue => "suggestion",
+            ContextKind::ValidValue | ContextKind::ValidSubcommand => "valid",
+            ContextKind::PriorArg => "conflicts_with",
+            _ => continue,
+        };
+        if let Some(v) = text(value).filter(|v| !v.is_empty()) {
+            err = err.with(key, &v);
+        }
+    }
+    err
 }
 
 #[cfg(test)]

@@ -14,11 +14,12 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     let format = parsed.output;
+    let verb = output::verb_of(&args);
     let streams = matches!(parsed.command, cli::Command::Batch);
     match commands::run(parsed) {
         // A batch has already written its NDJSON results.
         Ok(_) if streams => ExitCode::SUCCESS,
-        Ok(value) => output::print_success(&value, format),
+        Ok(value) => output::print_success(&value, format, &verb),
         Err(e) => output::print_error(&e, format),
     }
 }

@@ -82,7 +82,8 @@ fn computer_rule_cmdlets_round_trip() {
             ALICE,
             "--rule-expiry-date",
             "",
-            "--disable",
+            "--enabled",
+            "false",
         ],
         None,
     );
@@ -91,7 +92,7 @@ fn computer_rule_cmdlets_round_trip() {
     assert_eq!(s["PrincipalsAllowedLaps"].as_array().unwrap().len(), 1);
     assert_eq!(s["PrincipalsAllowedBitLocker"][0]["Sid"], ALICE);
     let s =
-        i.ok(&["computer-authorization-rule", "set", "--id", &id, "--enable", "--ams-group-id", "S-1-4096-2-1"], None);
+        i.ok(&["computer-authorization-rule", "set", "--id", &id, "--enabled", "--ams-group-id", "S-1-4096-2-1"], None);
     assert_eq!((s["Disabled"].as_bool(), s["TargetName"].as_str()), (Some(false), Some("All devices")));
 
     // Coded errors and their exit codes.

@@ -498,3 +498,48 @@ fn lost_key_recovery_through_the_cli() {
     let (code, _) = i.err(&["device", "expire-password"], None);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn password_less_files_import_only_with_no_password() {
+    let i = Instance::new();
+    let dir = i.scratch();
+    // `-passout pass:` is the empty password; `-legacy` writes what Windows does (RC2-40 or 3DES
+    // bags, a SHA-1 MAC).
+    for (name, opts) in [("empty-modern", &[][..]), ("empty-legacy", &["-legacy"][..])] {
+        let (key, cert) = openssl_pair(&dir, name, &["-newkey", "rsa:2048"]);
+        let file = dir.join(format!("{name}.pfx"));
+        let mut args: Vec<&str> = vec!["pkcs12", "-export", "-inkey", p(&key), "-in", p(&cert), "-passout", "pass:"];
+        args.extend_from_slice(opts);
+        args.extend_from_slice(&["-iter", "2048", "-out", p(&file)]);
+        openssl(&args);
+
+        // An empty line on stdin is not a way to say "no password".
+        let (exit, err) = i.err(&["cert", "import", "--pfx", p(&file)], Some("\n"));
+        assert_eq!((exit, err["code"].as_str().unwrap()), (2, "AMS-GEN-0003"), "{name}: {err}");
+        assert_eq!(i.certs().as_array().map_or(0, Vec::len), if name == "empty-modern" { 0 } else { 1 });
+
+        let r = i.ok(&["cert", "import", "--pfx", p(&file), "--no-password"], None);
+        assert_eq!(r["Thumbprint"].as_str().unwrap(), thumbprint_of(&cert), "{name}");
+        assert_eq!(r["HasPrivateKey"], true, "{name}");
+    }
+    // A file that has a password is not opened by --no-password.
+    let (key, cert) = openssl_pair(&dir, "with-password", &["-newkey", "rsa:2048"]);
+    let file = dir.join("with-password.pfx");
+    let pass = format!("pass:{PFX_PW}");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        p(&key),
+        "-in",
+        p(&cert),
+        "-passout",
+        &pass,
+        "-iter",
+        "2048",
+        "-out",
+        p(&file),
+    ]);
+    let (_, err) = i.err(&["cert", "import", "--pfx", p(&file), "--no-password"], None);
+    assert_eq!(err["code"], "AMS-CERT-0008");
+}

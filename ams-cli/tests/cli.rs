@@ -92,6 +92,27 @@ fn exit_code_table_in_docs_matches_the_binary() {
 }
 
 #[test]
+fn usage_errors_keep_clap_detail_which_arguments_and_did_you_mean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nothing-here");
+    for (name, args) in [
+        ("usage-missing-arguments", vec!["role-authorization-rule", "new", "--name", "R1"]),
+        ("usage-unknown-verb", vec!["device", "gett"]),
+        ("usage-unknown-flag", vec!["device", "get", "--nmae", "PC1"]),
+        ("usage-bad-value", vec!["role-authorization-rule", "set", "--id", "r", "--enabled", "maybe"]),
+    ] {
+        let out = run_in(&missing, &args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let doc: Value = serde_json::from_slice(&out.stderr).unwrap();
+        golden(name, &doc);
+    }
+    // The text form carries the same detail.
+    let out = run_in(&missing, &["--output", "text", "device", "gett"], None);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("unrecognized subcommand 'gett'") && text.contains("'get'"), "{text}");
+}
+
+#[test]
 fn errors_are_one_json_document_with_a_matching_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("nothing-here");
@@ -436,6 +457,63 @@ fn device_lifecycle_through_the_cli() {
     assert_eq!(i.ok(&["device", "remove", "--id", id, "--force"], None), serde_json::json!({}));
 }
 
+/// The hand-written part of docs/cli.md, before the generated reference.
+const CLI_CONVENTIONS: &str = r#"
+## Conventions
+
+- **Output.** Success prints one JSON document on stdout (exit 0). Failure prints
+  `{"error":{"code","kind","message","hint","context"}}` on stderr with the exit code of its kind
+  (docs/exit-codes.md). A usage error keeps clap's whole message: which arguments are missing, the
+  unexpected one and, in `hint` and `context.suggestion`, the similar verb or flag ("did you mean").
+- **Boolean settings** are one flag with a value: `--enabled true`, `--enabled false`; the bare
+  flag means `true`. The same spelling serves every verb that has the setting (computer and role
+  rules, registration keys, `--approval-required`, `--laps-allow-extension`, ...), on `new` and on
+  `set`, so each can be turned off as well as on. Flags listed as `switch` below are actions or
+  modifiers (`--force`, `--apply`), present or absent.
+- **Secrets** never come as flags: they are read from stdin, a file or a prompt.
+
+## Batches: `ams batch`
+
+Many requests in one process, for pipelines (the PowerShell module sends piped objects this way,
+up to 500 per run). Each stdin line is one JSON request:
+
+| field | meaning |
+| --- | --- |
+| `verb` | the verb as typed after `ams`, e.g. `"local-admin-password get"` |
+| `parameters` | an object of flags in PascalCase (`ComputerName` is `--computer-name`): a string or number is the value; an array repeats the flag; `true`/`false` give a boolean setting its value and turn a switch on or leave it off; `null` leaves the flag out |
+
+Each request gets one JSON line on stdout, in request order:
+
+| field | meaning |
+| --- | --- |
+| `index` | the request's line number, from 0 (blank lines count) |
+| `ok` | `true` when the request succeeded |
+| `result` | on success: the document the verb prints on its own |
+| `error` | on failure: the error object the verb prints on its own (`code`, `kind`, `message`, `hint`, `context`) |
+
+One failed request does not stop the others. The exit code is 0 when every request succeeded,
+else the exit code of the first failure. Verbs that read a secret from stdin (`init`, `key
+recover`, `agent register`, `cert import`, ...) and `batch` itself cannot run inside a batch.
+Global flags (`--data-dir`, `--output`) go before `batch`, not into a request.
+
+```console
+$ printf '%s\n' \
+    '{"verb":"local-admin-password get","parameters":{"ComputerName":"PC1"}}' \
+    '{"verb":"role-authorization-rule set","parameters":{"Id":"2f0c…","Enabled":false}}' \
+    '{"verb":"device get","parameters":{"Id":"no-such-id"}}' | ams batch
+{"index":0,"ok":true,"result":[{"ComputerName":"PC1","Password":"…","Expires":"…",…}]}
+{"index":1,"ok":true,"result":{"Id":"2f0c…","Disabled":true,…}}
+{"index":2,"ok":false,"error":{"code":"AMS-DEV-0001","kind":"not_found","message":"No device matches.",…}}
+$ echo $?
+3
+```
+
+A batch of password or BitLocker reads opens the secrets on every core and writes the audit
+records of all its reads in one transaction before it prints any result.
+
+## Verbs
+"#;
+
 /// docs/cli.md is generated from `ams commands --json`; this test keeps it current
 /// (`AMS_BLESS=1` rewrites it).
 #[test]
@@ -447,6 +525,7 @@ fn cli_reference_in_docs_is_current() {
          (run `AMS_BLESS=1 cargo test -p ams-cli --test cli` after changing a verb). Every verb also takes\n\
          `--data-dir DIR` (or `AMS_DATA_DIR`) and `--output json|text`.\n",
     );
+    md.push_str(CLI_CONVENTIONS);
     for c in v["commands"].as_array().unwrap() {
         md.push_str(&format!("\n## `ams {}`\n\n{}\n", c["verb"].as_str().unwrap(), c["about"].as_str().unwrap()));
         if let Some(cmdlet) = c["cmdlet"].as_str() {
@@ -480,4 +559,147 @@ fn cli_reference_in_docs_is_current() {
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(have == md, "docs/cli.md is out of date; run AMS_BLESS=1 cargo test -p ams-cli --test cli");
+}
+
+/// Runs one `ams batch` and returns each line's result (panics on a failed line).
+fn batch_results(i: &Instance, requests: &[Value]) -> Vec<Value> {
+    let input: String = requests.iter().map(|r| format!("{r}\n")).collect();
+    let out = i.run(&["batch"], Some(&input));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "batch failed: {text} {}", String::from_utf8_lossy(&out.stderr));
+    text.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["ok"], true, "{v}");
+            v["result"].clone()
+        })
+        .collect()
+}
+
+#[test]
+fn batch_round_trips_every_boolean_setting_both_ways() {
+    use serde_json::json;
+    let i = Instance::new();
+    let alice = "S-1-5-21-1000-2000-3000-1104";
+    // true and false on `new`, through JSON booleans as the PowerShell pipeline sends them.
+    let made = batch_results(
+        &i,
+        &[
+            json!({"verb":"device-registration-key new","parameters":{"Name":"k1","Enabled":false,"ApprovalRequired":true}}),
+            json!({"verb":"computer-authorization-rule new","parameters":{"AdContainer":"OU=Devices,DC=corp,DC=example","PrincipalsAllowedLaps":[alice],
+                "LapsAllowExtension":true,"JitAllowExtension":false,"DoNotUseRemoteDcLocator":true,"Enabled":false}}),
+            json!({"verb":"role-authorization-rule new","parameters":{"Name":"R1","PrincipalsAllowedJit":[alice],"GroupName":"DEV\\Admins",
+                "MaximumAccessDuration":"1:00:00","AllowExtension":true,"Enabled":false}}),
+        ],
+    );
+    assert_eq!((made[0]["Enabled"].as_bool(), made[0]["ApprovalRequired"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(made[1]["Disabled"], true);
+    assert_eq!(made[1]["LapsAllowExtension"], true);
+    assert_eq!(made[1]["JitAllowExtension"], false);
+    assert_eq!(made[1]["DoNotUseRemoteDcLocator"], true);
+    assert_eq!((made[2]["Disabled"].as_bool(), made[2]["AllowExtension"].as_bool()), (Some(true), Some(true)));
+    let (key, crule, rrule) = (
+        made[0]["Id"].as_str().unwrap().to_string(),
+        made[1]["Id"].as_str().unwrap().to_string(),
+        made[2]["Id"].as_str().unwrap().to_string(),
+    );
+
+    // Every one of them turned the other way on `set`.
+    let set = batch_results(
+        &i,
+        &[
+            json!({"verb":"device-registration-key set","parameters":{"Id":key,"Enabled":true,"ApprovalRequired":false}}),
+            json!({"verb":"computer-authorization-rule set","parameters":{"Id":crule,"LapsAllowExtension":false,"JitAllowExtension":true,
+                "DoNotUseRemoteDcLocator":false,"Enabled":true}}),
+            json!({"verb":"role-authorization-rule set","parameters":{"Id":rrule,"AllowExtension":false,"Enabled":true}}),
+        ],
+    );
+    assert_eq!((set[0]["Enabled"].as_bool(), set[0]["ApprovalRequired"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(set[1]["Disabled"], false);
+    assert_eq!(set[1]["LapsAllowExtension"], false);
+    assert_eq!(set[1]["JitAllowExtension"], true);
+    assert_eq!(set[1]["DoNotUseRemoteDcLocator"], false);
+    assert_eq!((set[2]["Disabled"].as_bool(), set[2]["AllowExtension"].as_bool()), (Some(false), Some(false)));
+
+    // And back, so that neither direction is a no-op; what is stored is what `get` reads.
+    batch_results(
+        &i,
+        &[
+            json!({"verb":"device-registration-key set","parameters":{"Id":key,"Enabled":false}}),
+            json!({"verb":"computer-authorization-rule set","parameters":{"Id":crule,"Enabled":false,"LapsAllowExtension":true}}),
+            json!({"verb":"role-authorization-rule set","parameters":{"Id":rrule,"Enabled":false}}),
+        ],
+    );
+    let got = batch_results(
+        &i,
+        &[
+            json!({"verb":"device-registration-key get","parameters":{"Id":key}}),
+            json!({"verb":"computer-authorization-rule get","parameters":{"Id":crule}}),
+            json!({"verb":"role-authorization-rule get","parameters":{"Id":rrule}}),
+        ],
+    );
+    let first = |v: &Value| if v.is_array() { v[0].clone() } else { v.clone() };
+    assert_eq!(first(&got[0])["Enabled"], false);
+    assert_eq!(
+        (first(&got[1])["Disabled"].as_bool(), first(&got[1])["LapsAllowExtension"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(first(&got[2])["Disabled"], true);
+
+    // A bare flag on the command line still means true.
+    let s = i.ok(&["role-authorization-rule", "set", "--id", &rrule, "--enabled"], None);
+    assert_eq!(s["Disabled"], false);
+}
+
+#[test]
+fn batch_secret_reads_run_as_one_group_in_order_and_are_all_audited() {
+    use serde_json::json;
+    let i = Instance::new();
+    let names: Vec<String> = (0..12).map(|n| format!("grp{n}")).collect();
+    for (n, name) in names.iter().enumerate() {
+        let id = i.device(name);
+        let out = i.run(&["agent", "submit-password", "--device-id", &id], Some(&format!("Batch-Pa55-{n}-old")));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = i.run(&["agent", "submit-password", "--device-id", &id], Some(&format!("Batch-Pa55-{n}")));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let before = i.ok(&["audit", "get", "--limit", "10000"], None).as_array().unwrap().len();
+    let mut requests: Vec<Value> =
+        names.iter().map(|n| json!({"verb":"local-admin-password get","parameters":{"ComputerName":n}})).collect();
+    requests.insert(3, json!({"verb":"local-admin-password get","parameters":{"ComputerName":"no-such-pc"}}));
+    requests.insert(5, json!({"verb":"group get","parameters":{}}));
+    requests.push(json!({"verb":"local-admin-password-history get","parameters":{"ComputerName":"grp0"}}));
+    requests.push(json!({"verb":"local-admin-password get","parameters":{"ComputerName":"grp1","AllProviders":true}}));
+    let input: String = requests.iter().map(|r| format!("{r}\n")).collect();
+    let out = i.run(&["batch"], Some(&input));
+    assert_eq!(out.status.code(), Some(3), "the missing device is the first failure");
+    let lines: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), requests.len());
+    for (k, line) in lines.iter().enumerate() {
+        assert_eq!(line["index"], k, "results keep the order of the requests");
+    }
+    assert_eq!(lines[3]["error"]["code"], "AMS-DEV-0001");
+    assert!(lines[5]["result"].is_array(), "a non-read request in between runs in its place");
+    let mut read = 0;
+    for line in &lines {
+        if let Some(name) = line["result"]["ComputerName"].as_str() {
+            let n: usize = name.trim_start_matches("grp").parse().unwrap();
+            assert_eq!(line["result"]["Password"], format!("Batch-Pa55-{n}"), "each device gets its own password");
+            read += 1;
+        }
+    }
+    assert_eq!(read, names.len());
+    let history = &lines[lines.len() - 2]["result"];
+    assert_eq!(history[0]["Password"], "Batch-Pa55-0-old");
+    assert_eq!(lines[lines.len() - 1]["result"][0]["Password"], "Batch-Pa55-1", "--all-providers gives a list");
+
+    // Every successful read left its audit record (and only those did).
+    let audit = i.ok(&["audit", "get", "--limit", "10000"], None);
+    let records = audit.as_array().unwrap();
+    let new = &records[before..];
+    let count = |event: &str| new.iter().filter(|r| r["Event"] == event).count();
+    assert_eq!(count("password.read"), names.len() + 1);
+    assert_eq!(count("password.history.read"), 1);
+    assert_eq!(i.ok(&["audit", "verify"], None)["Records"], records.len(), "the chain verifies");
 }

@@ -32,6 +32,8 @@ struct Flag {
     name: String,
     kind: String,
     multiple: bool,
+    /// `--enabled [BOOL]`: a bare flag means true, so a PowerShell [switch] may feed it.
+    optional_value: bool,
 }
 
 /// Verb path -> (cmdlet, flags).
@@ -55,6 +57,7 @@ fn catalogue() -> BTreeMap<String, (Option<String>, Vec<Flag>)> {
                 name: p["name"].as_str().expect("name").to_string(),
                 kind: p["type"].as_str().unwrap_or("string").to_string(),
                 multiple: p["multiple"].as_bool().unwrap_or(false),
+                optional_value: p["optionalValue"].as_bool().unwrap_or(false),
             })
             .collect();
         verbs.insert(verb, (cmdlet, flags));
@@ -335,6 +338,23 @@ fn powershell_module_matches_ams_commands() {
         .iter()
         .map(|(k, v)| (k.clone(), strings(v)))
         .collect();
+    // Function -> boolean-valued flag -> the upstream switches that feed it.
+    let switch_settings: BTreeMap<String, BTreeMap<String, Vec<String>>> = parity["switchSettings"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(f, m)| {
+                    let flags = m
+                        .as_object()
+                        .expect("switchSettings entries are objects")
+                        .iter()
+                        .map(|(flag, ps)| (flag.clone(), strings(ps).into_iter().collect()))
+                        .collect();
+                    (f.clone(), flags)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
 
     let verbs = catalogue();
     let cmdlets = upstream_cmdlets();
@@ -404,8 +424,25 @@ fn powershell_module_matches_ams_commands() {
         let Some(f) = files.get(name) else { continue };
         let only: BTreeSet<String> =
             common_only.iter().chain(module_only.get(name).into_iter().flatten()).cloned().collect();
+        let fed = switch_settings.get(name).cloned().unwrap_or_default();
+        let fed_params: BTreeSet<String> = fed.values().flatten().cloned().collect();
         for flag in flags {
             let p = pascal(&flag.name);
+            if let Some(switches) = fed.get(&flag.name) {
+                if flag.kind != "bool" {
+                    problems.push(format!(
+                        "{name}: parity.json feeds {} from switches, but it is not a boolean flag",
+                        flag.name
+                    ));
+                }
+                for sw in switches {
+                    match f.params.get(sw) {
+                        Some(ty) if ty == "switch" => {}
+                        _ => problems.push(format!("{name}: -{sw} (feeding {}) should be a [switch]", flag.name)),
+                    }
+                }
+                continue;
+            }
             // PowerShell parameter names are case-insensitive (-ComputerOU is --computer-ou).
             match f.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(&p)).map(|(_, v)| v) {
                 None => problems.push(format!("{name}: flag {} of `{verb}` has no parameter -{p}", flag.name)),
@@ -413,7 +450,7 @@ fn powershell_module_matches_ams_commands() {
                     if flag.kind == "switch" && ty != "switch" {
                         problems.push(format!("{name}: -{p} should be a [switch] (flag {} is a switch)", flag.name));
                     }
-                    if flag.kind != "switch" && ty == "switch" {
+                    if flag.kind != "switch" && ty == "switch" && !(flag.kind == "bool" && flag.optional_value) {
                         problems.push(format!("{name}: -{p} is a [switch] but flag {} takes a value", flag.name));
                     }
                     if flag.multiple && !ty.ends_with("[]") {
@@ -430,7 +467,7 @@ fn powershell_module_matches_ams_commands() {
         }
         let flag_params: BTreeSet<String> = flags.iter().map(|fl| pascal(&fl.name).to_ascii_lowercase()).collect();
         for p in f.params.keys() {
-            if !flag_params.contains(&p.to_ascii_lowercase()) && !only.contains(p) {
+            if !flag_params.contains(&p.to_ascii_lowercase()) && !only.contains(p) && !fed_params.contains(p) {
                 problems.push(format!(
                     "{name}: parameter -{p} has no flag in `{verb}` and is not module-only in parity.json"
                 ));

@@ -20,5 +20,8 @@ foreach ($folder in @('Private', 'Public')) {
     }
 }
 
+# Tab completion of device names and of ids (Private/Register-AmsArgumentCompleter.ps1).
+Register-AmsArgumentCompleter
+
 # The manifest narrows this further; this line matters when the .psm1 is imported on its own.
 Export-ModuleMember -Function $publicNames.ToArray()

@@ -42,4 +42,14 @@ Describe 'Get-AmsFveRecoveryKey' {
         $keys.Count | Should -Be 2
         (Get-AmsStubCall).Line | Should -BeExactly 'batch'
     }
+    It 'binds piped names and objects with a ComputerName, Name or DNSHostName' {
+        $null = 'PC1' | Get-AmsFveRecoveryKey
+        (Get-AmsStubCall).Line | Should -BeExactly 'fve-recovery-key get --computer-name PC1'
+        Reset-AmsStubLog
+        $null = [pscustomobject]@{ DNSHostName = 'pc2.dev.example' } | Get-AmsFveRecoveryKey
+        (Get-AmsStubCall).Line | Should -BeExactly 'fve-recovery-key get --computer-name pc2.dev.example'
+        Reset-AmsStubLog
+        $null = [pscustomobject]@{ Name = 'PC3'; AuthorityType = 'Ams'; AuthorityId = 'a-1'; AuthorityDeviceId = 'd-3' } | Get-AmsFveRecoveryKey
+        (Get-AmsStubCall).Line | Should -BeExactly 'fve-recovery-key get --authority-device-id d-3 --authority-id a-1 --authority-type Ams'
+    }
 }

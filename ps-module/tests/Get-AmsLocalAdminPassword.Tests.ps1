@@ -59,4 +59,39 @@ Describe 'Get-AmsLocalAdminPassword' {
         $calls.Count | Should -Be 2
         $calls | ForEach-Object { $_.Line | Should -BeExactly 'batch' }
     }
+    It 'binds piped computer names' {
+        $null = 'PC1', 'DEV\PC2' | Get-AmsLocalAdminPassword
+        $call = Get-AmsStubCall
+        $call.Line | Should -BeExactly 'batch'
+        $requests = @($call.Stdin -split "`n" | Where-Object { $_ } | ForEach-Object { ConvertFrom-Json -InputObject $_ })
+        $requests.Count | Should -Be 2
+        $requests[0].parameters.ComputerName | Should -BeExactly 'PC1'
+        $requests[1].parameters.ComputerName | Should -BeExactly 'DEV\PC2'
+    }
+
+    It 'binds objects by their ComputerName, Name or DNSHostName property' {
+        $null = [pscustomobject]@{ ComputerName = 'PC3' } | Get-AmsLocalAdminPassword
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --computer-name PC3'
+        Reset-AmsStubLog
+        # Get-ADComputer's objects have both; the short Name is what ams knows the computer by.
+        $null = [pscustomobject]@{ Name = 'PC4'; DNSHostName = 'pc4.dev.example' } | Get-AmsLocalAdminPassword
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --computer-name PC4'
+        Reset-AmsStubLog
+        $null = [pscustomobject]@{ DNSHostName = 'pc5.dev.example' } | Get-AmsLocalAdminPassword
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --computer-name pc5.dev.example'
+    }
+
+    It 'binds CSV rows with a ComputerName column' {
+        $rows = "ComputerName,Owner`nPC6,alice`nPC7,bob" | ConvertFrom-Csv
+        $null = $rows | Get-AmsLocalAdminPassword -AllProviders
+        $requests = @((Get-AmsStubCall).Stdin -split "`n" | Where-Object { $_ } | ForEach-Object { ConvertFrom-Json -InputObject $_ })
+        $requests.parameters.ComputerName | Should -Be @('PC6', 'PC7')
+        $requests[0].parameters.AllProviders | Should -BeTrue
+    }
+
+    It 'reads an ams device piped with its Name by its authority, which names it exactly' {
+        $device = [pscustomobject]@{ Name = 'PC8'; Id = 'd-8'; AuthorityType = 'Ams'; AuthorityId = 'a-1'; AuthorityDeviceId = 'd-8' }
+        $null = $device | Get-AmsLocalAdminPassword
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --authority-device-id d-8 --authority-id a-1 --authority-type Ams'
+    }
 }

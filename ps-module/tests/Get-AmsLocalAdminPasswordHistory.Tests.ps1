@@ -35,4 +35,14 @@ Describe 'Get-AmsLocalAdminPasswordHistory' {
         $history = @(Get-AmsLocalAdminPasswordHistory -ComputerName 'PC1' -AsPlainText)
         $history[0].Password | Should -BeExactly 'Old-Pa55word-1'
     }
+    It 'binds piped names and objects with a ComputerName, Name or DNSHostName' {
+        $null = 'PC1' | Get-AmsLocalAdminPasswordHistory
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password-history get --computer-name PC1'
+        Reset-AmsStubLog
+        $null = [pscustomobject]@{ DNSHostName = 'pc2.dev.example' } | Get-AmsLocalAdminPasswordHistory
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password-history get --computer-name pc2.dev.example'
+        Reset-AmsStubLog
+        $null = [pscustomobject]@{ Name = 'PC3'; AuthorityType = 'Ams'; AuthorityId = 'a-1'; AuthorityDeviceId = 'd-3' } | Get-AmsLocalAdminPasswordHistory
+        (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password-history get --authority-device-id d-3 --authority-id a-1 --authority-type Ams'
+    }
 }

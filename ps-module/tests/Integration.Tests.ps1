@@ -119,6 +119,80 @@ Describe 'AccessManager against the real ams' -Tag 'Integration' -Skip:$script:N
         @(Get-AmsDevice -Name 'PESTER1' -ErrorAction SilentlyContinue).Count | Should -Be 0
     }
 
+    It 'exports a PFX that .NET loads with its default PKCS#12 limits, and openssl reads' {
+        $certificate = Get-AmsEncryptionCertificate | Where-Object IsActive | Select-Object -First 1
+        $pfx = Join-Path ([System.IO.Path]::GetTempPath()) "ams-pester-$([guid]::NewGuid().ToString('n')).pfx"
+        $words = 'correct horse battery staple pester'
+        $password = ConvertTo-SecureString -String $words -AsPlainText -Force
+        try {
+            $null = $certificate | Export-AmsEncryptionCertificate -Out $pfx -Password $password -Confirm:$false
+            # The defaults of Pkcs12LoaderLimits: MAC and each KDF at most 300,000 iterations.
+            $loaded = [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile($pfx, $words)
+            try {
+                $loaded.Thumbprint | Should -BeExactly $certificate.Thumbprint.ToUpperInvariant()
+                $loaded.HasPrivateKey | Should -BeTrue
+            }
+            finally {
+                $loaded.Dispose()
+            }
+            if (Get-Command -Name openssl -ErrorAction SilentlyContinue) {
+                $passFile = "$pfx.pw"
+                [System.IO.File]::WriteAllText($passFile, $words)
+                try {
+                    $info = & openssl pkcs12 -in $pfx -passin "file:$passFile" -info -noout 2>&1 | Out-String
+                    $LASTEXITCODE | Should -Be 0
+                    $info | Should -Match 'MAC: sha256, Iteration 300000'
+                }
+                finally {
+                    Remove-Item -LiteralPath $passFile -Force
+                }
+            }
+        }
+        finally {
+            if (Test-Path -LiteralPath $pfx) { Remove-Item -LiteralPath $pfx -Force }
+        }
+    }
+
+    It 'binds piped names, CSV rows and AD-style objects to the password cmdlets' {
+        $key = New-AmsDeviceRegistrationKey -Name 'Pester pipeline key'
+        foreach ($name in 'PIPE1', 'PIPE2') {
+            $registered = Invoke-RawAms -Arguments 'agent', 'register', '--name', $name, '--os', 'windows' -InputText $key.Key
+            $null = Invoke-RawAms -Arguments 'agent', 'submit-password', '--device-id', $registered.DeviceId -InputText "Pester-$name-Pa55!"
+        }
+        $fromStrings = @('PIPE1', 'PIPE2' | Get-AmsLocalAdminPassword -AsPlainText)
+        $fromStrings.Password | Should -Be @('Pester-PIPE1-Pa55!', 'Pester-PIPE2-Pa55!')
+        $rows = "ComputerName`nPIPE2`nPIPE1" | ConvertFrom-Csv
+        @($rows | Get-AmsLocalAdminPassword -AsPlainText).Password | Should -Be @('Pester-PIPE2-Pa55!', 'Pester-PIPE1-Pa55!')
+        $adStyle = [pscustomobject]@{ Name = 'PIPE1'; DNSHostName = 'pipe1.corp.example'; SamAccountName = 'PIPE1$' }
+        ($adStyle | Get-AmsLocalAdminPassword -AsPlainText).Password | Should -BeExactly 'Pester-PIPE1-Pa55!'
+        @(Get-AmsDevice -Name 'PIPE2' | Get-AmsLocalAdminPasswordHistory).Count | Should -Be 0
+        Get-AmsLocalAdminPassword -ComputerName 'NO-SUCH-PC' -ErrorAction SilentlyContinue -ErrorVariable failures
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Get-AmsDevice -Id ([guid]::NewGuid().ToString()) -ErrorAction SilentlyContinue -ErrorVariable missing
+        $missing[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'turns boolean settings off as well as on, alone and through the pipeline' {
+        $key = New-AmsDeviceRegistrationKey -Name 'Pester toggles' -Disable -ApprovalRequired
+        ($key.Enabled, $key.ApprovalRequired) | Should -Be @($false, $true)
+        $key = $key | Set-AmsDeviceRegistrationKey -Enable -ApprovalNotRequired
+        ($key.Enabled, $key.ApprovalRequired) | Should -Be @($true, $false)
+        $rules = 1..3 | ForEach-Object {
+            New-AmsRoleAuthorizationRule -Name "Pester role $_" -PrincipalsAllowedJit 'S-1-5-21-1-2-3-1104' -GroupName 'CORP\Admins' -MaximumAccessDuration '01:00:00' -AllowExtension
+        }
+        $off = @($rules | Set-AmsRoleAuthorizationRule -Enabled $false -AllowExtension $false)
+        $off.Count | Should -Be 3
+        ($off | Where-Object { -not $_.Disabled -or $_.AllowExtension }) | Should -BeNullOrEmpty
+        $on = @($rules | Set-AmsRoleAuthorizationRule -Enabled $true)
+        ($on | Where-Object Disabled) | Should -BeNullOrEmpty
+        $rules | Remove-AmsRoleAuthorizationRule -Force
+    }
+
+    It 'completes device names from the instance' {
+        $result = TabExpansion2 -inputScript 'Get-AmsLocalAdminPassword -ComputerName PIP' -cursorColumn 43
+        @($result.CompletionMatches.CompletionText) | Should -Be @('PIPE1', 'PIPE2')
+    }
+
     It 'rotates the master key with the recovery password on stdin' {
         $before = (Get-AmsMasterKeyStatus).MasterKeyId
         $result = Update-AmsMasterKey -RecoveryPassword $script:RecoveryPassword -Force

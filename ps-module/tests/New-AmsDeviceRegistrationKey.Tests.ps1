@@ -26,7 +26,7 @@ Describe 'New-AmsDeviceRegistrationKey' {
 
     It 'creates a key with every option' {
         $key = New-AmsDeviceRegistrationKey -Name 'Linux' -Disable -ActivationLimit 50 -ApprovalRequired
-        (Get-AmsStubCall).Line | Should -BeExactly 'device-registration-key new --name Linux --disable --activation-limit 50 --approval-required'
+        (Get-AmsStubCall).Line | Should -BeExactly 'device-registration-key new --name Linux --activation-limit 50 --approval-required true --enabled false'
         $key.PSTypeNames[0] | Should -BeExactly 'Ams.RegistrationKey'
         $key.ActivationsLeft | Should -Be 7
     }

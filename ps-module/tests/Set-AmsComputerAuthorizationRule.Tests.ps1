@@ -23,7 +23,7 @@ Describe 'Set-AmsComputerAuthorizationRule' {
 
     It 'adds and removes principals and disables' {
         $null = Set-AmsComputerAuthorizationRule -Id 'r-1' -AddPrincipalsAllowedJit 'S-1-5-21-1-2-3-1104' -RemovePrincipalsDeniedLaps 'S-1-5-21-1-2-3-1105' -Disable
-        (Get-AmsStubCall).Argv -join '|' | Should -BeExactly 'computer-authorization-rule|set|--id|r-1|--remove-principals-denied-laps|S-1-5-21-1-2-3-1105|--add-principals-allowed-jit|S-1-5-21-1-2-3-1104|--disable'
+        (Get-AmsStubCall).Argv -join '|' | Should -BeExactly 'computer-authorization-rule|set|--id|r-1|--remove-principals-denied-laps|S-1-5-21-1-2-3-1105|--add-principals-allowed-jit|S-1-5-21-1-2-3-1104|--enabled|false'
     }
 
     It 'updates piped rules in one batch' {

@@ -25,11 +25,11 @@ Describe 'Set-AmsDeviceRegistrationKey' {
     }
 
     It 'resolves <Switches> alone or combined, and passes them as flags' -TestCases @(
-        @{ Switches = @('Disable'); Flags = '--disable' }
-        @{ Switches = @('Enable'); Flags = '--enable' }
-        @{ Switches = @('ApprovalRequired'); Flags = '--approval-required' }
-        @{ Switches = @('Enable', 'ApprovalNotRequired'); Flags = '--enable --approval-not-required' }
-        @{ Switches = @('Disable', 'ApprovalRequired'); Flags = '--disable --approval-required' }
+        @{ Switches = @('Disable'); Flags = '--enabled false' }
+        @{ Switches = @('Enable'); Flags = '--enabled true' }
+        @{ Switches = @('ApprovalRequired'); Flags = '--approval-required true' }
+        @{ Switches = @('Enable', 'ApprovalNotRequired'); Flags = '--enabled true --approval-required false' }
+        @{ Switches = @('Disable', 'ApprovalRequired'); Flags = '--enabled false --approval-required true' }
     ) {
         $splat = @{ Id = 'k-1' }
         foreach ($s in $Switches) {
@@ -53,6 +53,6 @@ Describe 'Set-AmsDeviceRegistrationKey' {
 
     It 'binds -Disable for piped keys' {
         $null = @(Get-AmsDeviceRegistrationKey) | Set-AmsDeviceRegistrationKey -Disable
-        (Get-AmsStubCall)[-1].Line | Should -BeExactly 'device-registration-key set --id k-1 --disable'
+        (Get-AmsStubCall)[-1].Line | Should -BeExactly 'device-registration-key set --id k-1 --enabled false'
     }
 }

@@ -1,7 +1,7 @@
 //! `ams audit ...`.
 
 use ams_core::Result;
-use ams_core::store::AuditFilter;
+use ams_core::service::audit::AuditQuery;
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, c: AuditCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
         AuditCommand::Get(a) => {
-            let f = AuditFilter {
+            let f = AuditQuery {
                 since: a.since.as_deref(),
                 until: a.until.as_deref(),
                 target_id: a.target_id.as_deref(),

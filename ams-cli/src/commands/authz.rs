@@ -241,9 +241,9 @@ pub struct RuleSettingArgs {
     /// LAPS access granted when the requester asks for no duration.
     #[arg(long, value_name = "DURATION")]
     pub laps_default_access_duration: Option<String>,
-    /// A repeated request before the access ends may extend it.
-    #[arg(long)]
-    pub laps_allow_extension: bool,
+    /// A repeated request before the access ends may extend it (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub laps_allow_extension: Option<bool>,
     /// Group a JIT user joins; may use %computerName% and %computerDomain% (AD targets only).
     #[arg(long)]
     pub jit_group_name: Option<String>,
@@ -253,9 +253,9 @@ pub struct RuleSettingArgs {
     /// JIT access granted when the requester asks for no duration (AD targets only).
     #[arg(long, value_name = "DURATION")]
     pub jit_default_access_duration: Option<String>,
-    /// A repeated JIT request before the access ends may extend it (AD targets only).
-    #[arg(long)]
-    pub jit_allow_extension: bool,
+    /// A repeated JIT request before the access ends may extend it (AD targets only; bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub jit_allow_extension: Option<bool>,
     /// Description (shown in decisions and audit records).
     #[arg(long)]
     pub description: Option<String>,
@@ -277,9 +277,9 @@ pub struct RuleSettingArgs {
     /// The domain controller on which JIT changes are made (AD targets only).
     #[arg(long)]
     pub domain_controller_name: Option<String>,
-    /// Do not ask the computer which DC it uses for JIT changes (AD targets only).
-    #[arg(long)]
-    pub do_not_use_remote_dc_locator: bool,
+    /// Do not ask the computer which DC it uses for JIT changes (AD targets only; bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub do_not_use_remote_dc_locator: Option<bool>,
     /// The AD site whose DC makes JIT changes (AD targets only).
     #[arg(long)]
     pub site_name: Option<String>,
@@ -318,12 +318,12 @@ impl RuleSettingArgs {
         Ok(ComputerRuleSettings {
             laps_default: duration_opt(&self.laps_default_access_duration)?,
             laps_max: duration_opt(&self.laps_maximum_access_duration)?,
-            laps_allow_extension: self.laps_allow_extension.then_some(true),
+            laps_allow_extension: self.laps_allow_extension,
             jit_group_name: text_opt(&self.jit_group_name),
             jit_default: duration_opt(&self.jit_default_access_duration)?,
             jit_max: duration_opt(&self.jit_maximum_access_duration)?,
-            jit_allow_extension: self.jit_allow_extension.then_some(true),
-            do_not_use_remote_dc_locator: self.do_not_use_remote_dc_locator.then_some(true),
+            jit_allow_extension: self.jit_allow_extension,
+            do_not_use_remote_dc_locator: self.do_not_use_remote_dc_locator,
             site_name: text_opt(&self.site_name),
             domain_controller_name: text_opt(&self.domain_controller_name),
             description: self.description.clone(),
@@ -364,9 +364,9 @@ pub struct ComputerRuleNewArgs {
     pub principals: PrincipalArgs,
     #[command(flatten)]
     pub settings: RuleSettingArgs,
-    /// Create the rule disabled.
-    #[arg(long)]
-    pub disabled: bool,
+    /// false creates the rule disabled (default: true, enabled).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -517,12 +517,9 @@ pub struct ComputerRuleSetArgs {
     pub principals: PrincipalChangeArgs,
     #[command(flatten)]
     pub settings: RuleSettingArgs,
-    /// Disable the rule.
-    #[arg(long, conflicts_with = "enable")]
-    pub disable: bool,
-    /// Enable the rule.
-    #[arg(long)]
-    pub enable: bool,
+    /// true enables the rule, false disables it (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub enabled: Option<bool>,
     /// Locate the DC for JIT changes automatically again (clears --site-name,
     /// --domain-controller-name and --do-not-use-remote-dc-locator).
     #[arg(long, conflicts_with_all = ["site_name", "domain_controller_name", "do_not_use_remote_dc_locator"])]
@@ -559,9 +556,9 @@ pub struct ComputerRuleImportArgs {
     /// Notes of the rules created (default: where they came from).
     #[arg(long)]
     pub notes: Option<String>,
-    /// Create the rules disabled.
-    #[arg(long)]
-    pub disabled: bool,
+    /// false creates the rules disabled (default: true, enabled).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub enabled: Option<bool>,
     /// Whether requesters must give a reason.
     #[arg(long, value_parser = REASON_VALUES, ignore_case = true)]
     pub user_request_reason_requirement: Option<String>,
@@ -572,7 +569,7 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
     match c {
         ComputerRuleCommand::New(a) => {
             let mut settings = a.settings.settings()?;
-            settings.disabled = Some(a.disabled);
+            settings.disabled = Some(!a.enabled.unwrap_or(true));
             let req = NewComputerRule {
                 target: a.target.spec()?,
                 script: a.authorization_script_path.as_ref().map(read_script).transpose()?,
@@ -584,13 +581,7 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
         ComputerRuleCommand::Get(a) => to_json(&ams.computer_rules(a.id.as_deref())?),
         ComputerRuleCommand::Set(a) => {
             let mut settings = a.settings.settings()?;
-            settings.disabled = if a.disable {
-                Some(true)
-            } else if a.enable {
-                Some(false)
-            } else {
-                None
-            };
+            settings.disabled = a.enabled.map(|enabled| !enabled);
             let ch = ComputerRuleChanges {
                 target: a.target.spec(),
                 script: a.authorization_script_path.as_ref().map(read_script).transpose()?,
@@ -619,7 +610,7 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
                     laps_default: duration_opt(&a.laps_default_access_duration)?,
                     description: a.description.clone(),
                     notes: a.notes.clone(),
-                    disabled: a.disabled.then_some(true),
+                    disabled: a.enabled.is_some_and(|enabled| !enabled).then_some(true),
                     reason_requirement: reason_opt(&a.user_request_reason_requirement)?,
                     ..Default::default()
                 },
@@ -666,18 +657,18 @@ pub struct RoleRuleNewArgs {
     /// Duration offered by default (no longer than the maximum).
     #[arg(long, value_name = "DURATION")]
     pub default_access_duration: Option<String>,
-    /// A repeated request before the access ends may extend it.
-    #[arg(long)]
-    pub allow_extension: bool,
+    /// A repeated request before the access ends may extend it (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub allow_extension: Option<bool>,
     /// Description shown to users.
     #[arg(long)]
     pub description: Option<String>,
     /// When the rule stops applying (yyyy-mm-dd or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub rule_expiry_date: Option<String>,
-    /// Create the rule disabled.
-    #[arg(long)]
-    pub disabled: bool,
+    /// false creates the rule disabled (default: true, enabled).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub enabled: Option<bool>,
     /// Notes for administrators.
     #[arg(long)]
     pub notes: Option<String>,
@@ -737,8 +728,8 @@ pub struct RoleRuleSetArgs {
     /// New default duration (empty clears it).
     #[arg(long, value_name = "DURATION")]
     pub default_access_duration: Option<String>,
-    /// true lets users extend an active grant; false forbids it.
-    #[arg(long, value_parser = clap::value_parser!(bool))]
+    /// true lets users extend an active grant; false forbids it (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     pub allow_extension: Option<bool>,
     /// New description.
     #[arg(long)]
@@ -746,8 +737,8 @@ pub struct RoleRuleSetArgs {
     /// New expiry (empty clears it).
     #[arg(long, value_name = "DATE")]
     pub rule_expiry_date: Option<String>,
-    /// true enables the rule, false disables it.
-    #[arg(long, value_parser = clap::value_parser!(bool))]
+    /// true enables the rule, false disables it (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     pub enabled: Option<bool>,
     /// New notes.
     #[arg(long)]
@@ -778,12 +769,12 @@ pub fn run_role(ctx: &Ctx, c: RoleRuleCommand) -> Result<Value> {
                 group_name: a.group_name.clone(),
                 maximum: parse_duration(&a.maximum_access_duration)?,
                 default: a.default_access_duration.as_deref().map(parse_duration).transpose()?,
-                allow_extension: a.allow_extension,
+                allow_extension: a.allow_extension.unwrap_or(false),
                 allowed: a.principals_allowed_jit.clone(),
                 denied: a.principals_denied_jit.clone(),
                 description: a.description.clone(),
                 rule_expiry: a.rule_expiry_date.as_deref().map(parse_date).transpose()?,
-                disabled: a.disabled,
+                disabled: !a.enabled.unwrap_or(true),
                 notes: a.notes.clone(),
                 reason_requirement: reason_opt(&a.user_request_reason_requirement)?,
                 notify_success: a.notification_channels_success.clone(),

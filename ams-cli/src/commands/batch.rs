@@ -8,8 +8,10 @@ use std::io::{BufRead, Write};
 use ams_core::{Error, ErrorCode, Result};
 use serde_json::{Value, json};
 
-use super::Ctx;
-use crate::cli::{Command, parse_quiet};
+use ams_core::service::secrets::{SecretRead, SecretReadResult};
+
+use super::{Ctx, to_json};
+use crate::cli::{Command, Parsed, parse_quiet};
 use crate::output::error_document;
 
 /// Verbs that read stdin themselves cannot run inside a batch.
@@ -55,7 +57,8 @@ pub fn request_argv(req: &Value, data_dir: Option<&std::path::Path>) -> Result<(
         argv.push("--data-dir".into());
         argv.push(d.display().to_string());
     }
-    argv.extend(verb.split_whitespace().map(str::to_string));
+    let words: Vec<String> = verb.split_whitespace().map(str::to_string).collect();
+    argv.extend(words.iter().cloned());
     let params = match req.get("parameters") {
         None | Some(Value::Null) => serde_json::Map::new(),
         Some(Value::Object(m)) => m.clone(),
@@ -69,10 +72,18 @@ pub fn request_argv(req: &Value, data_dir: Option<&std::path::Path>) -> Result<(
         if matches!(flag.as_str(), "--data-dir" | "--output") {
             return Err(bad("Global flags cannot be set per request."));
         }
+        let switch = is_switch(&words, &kebab(&k));
         let mut push = |v: &Value| -> Result<()> {
             match v {
-                Value::Bool(true) => argv.push(flag.clone()),
-                Value::Bool(false) | Value::Null => {}
+                // A switch (`--force`) is present or absent; a boolean-valued flag
+                // (`--enabled <BOOL>`) gets its value, so that `false` reaches the verb too.
+                Value::Bool(true) if switch => argv.push(flag.clone()),
+                Value::Bool(false) if switch => {}
+                Value::Bool(b) => {
+                    argv.push(flag.clone());
+                    argv.push(b.to_string());
+                }
+                Value::Null => {}
                 Value::String(s) => {
                     argv.push(flag.clone());
                     argv.push(s.clone());
@@ -97,44 +108,162 @@ pub fn request_argv(req: &Value, data_dir: Option<&std::path::Path>) -> Result<(
     Ok((verb, argv))
 }
 
+/// Whether `--<long>` of the verb named by `words` is a switch that takes no value. Unknown verbs
+/// and flags count as valued: clap then reports them with its own message.
+fn is_switch(words: &[String], long: &str) -> bool {
+    use clap::CommandFactory;
+    static TREE: std::sync::OnceLock<clap::Command> = std::sync::OnceLock::new();
+    let mut cmd = TREE.get_or_init(crate::cli::Cli::command);
+    for w in words {
+        match cmd.find_subcommand(w) {
+            Some(sub) => cmd = sub,
+            None => return false,
+        }
+    }
+    cmd.get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .is_some_and(|a| matches!(a.get_action(), clap::ArgAction::SetTrue | clap::ArgAction::SetFalse))
+}
+
+/// How many secret reads go to the core at once: enough to keep every core busy, few enough that
+/// a long pipeline's first results appear soon and memory stays bounded.
+const READ_GROUP: usize = 256;
+
+/// A request that reads secrets, and how its result is shaped on the wire.
+struct PendingRead {
+    index: usize,
+    read: SecretRead,
+    /// `--all-providers`: the password comes back as a list (of one, in this build).
+    as_list: bool,
+}
+
+/// The secret read a parsed request asks for, if it is one.
+fn secret_read(p: &Parsed) -> Option<(SecretRead, bool)> {
+    use super::secrets::{FveRecoveryKeyCommand, LocalAdminPasswordCommand, PasswordHistoryCommand};
+    match &p.command {
+        Command::LocalAdminPassword(LocalAdminPasswordCommand::Get(a)) => {
+            Some((SecretRead::Password(a.device.selector().ok()?), a.all_providers))
+        }
+        Command::LocalAdminPasswordHistory(PasswordHistoryCommand::Get(a)) => {
+            Some((SecretRead::PasswordHistory(a.device.selector().ok()?), false))
+        }
+        Command::FveRecoveryKey(FveRecoveryKeyCommand::Get(a)) => {
+            Some((SecretRead::BitLocker(a.device.selector().ok()?), false))
+        }
+        _ => None,
+    }
+}
+
+fn read_result_json(result: SecretReadResult, as_list: bool) -> Result<Value> {
+    match result {
+        SecretReadResult::Password(p) if as_list => to_json(&[p]),
+        SecretReadResult::Password(p) => to_json(&p),
+        SecretReadResult::PasswordHistory(h) => to_json(&h),
+        SecretReadResult::BitLocker(k) => to_json(&k),
+    }
+}
+
+/// Writes one result line; `false` when stdout is closed (the reader went away).
+fn emit(out: &mut impl Write, index: usize, outcome: Result<Value>, first_failure: &mut Option<Error>) -> Result<bool> {
+    let doc = match outcome {
+        Ok(result) => json!({"index": index, "ok": true, "result": result}),
+        Err(e) => {
+            let mut d = error_document(&e);
+            let err = d["error"].take();
+            if first_failure.is_none() {
+                *first_failure = Some(e);
+            }
+            json!({"index": index, "ok": false, "error": err})
+        }
+    };
+    let mut text = doc.to_string();
+    text.push('\n');
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(Error::from(e)),
+    }
+}
+
+/// Runs the pending secret reads as one group (parallel private-key operations, one audit commit)
+/// and prints their results in request order.
+fn flush_reads(
+    ctx: &Ctx,
+    pending: &mut Vec<PendingRead>,
+    out: &mut impl Write,
+    first_failure: &mut Option<Error>,
+) -> Result<bool> {
+    if pending.is_empty() {
+        return Ok(true);
+    }
+    let group: Vec<PendingRead> = std::mem::take(pending);
+    let reads: Vec<SecretRead> = group.iter().map(|p| p.read.clone()).collect();
+    let results = ctx.open().and_then(|ams| {
+        let keyring = ams.unlock()?;
+        ams.read_secrets(&keyring, &reads)
+    });
+    match results {
+        Ok(results) => {
+            for (p, r) in group.into_iter().zip(results) {
+                if !emit(out, p.index, r.and_then(|r| read_result_json(r, p.as_list)), first_failure)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Err(e) => {
+            // Nothing was read: every request of the group fails with the same error.
+            for p in &group {
+                let again =
+                    Error::new(e.code(), e.message().to_string()).hint(e.hint_text().unwrap_or_default().to_string());
+                if !emit(out, p.index, Err(again), first_failure)? {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
 pub fn run(ctx: &Ctx) -> Result<Value> {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
     let mut first_failure: Option<Error> = None;
+    let mut pending: Vec<PendingRead> = Vec::new();
     for (index, line) in stdin.lock().lines().enumerate() {
         let line = line.map_err(Error::from)?;
         if line.trim().is_empty() {
             continue;
         }
-        let outcome = serde_json::from_str::<Value>(&line)
+        let parsed = serde_json::from_str::<Value>(&line)
             .map_err(|_| Error::new(ErrorCode::InvalidRequest, "A batch line is not valid JSON."))
             .and_then(|req| request_argv(&req, ctx.data_dir.as_deref()))
-            .and_then(|(_, argv)| parse_quiet(&argv))
-            .and_then(|p| {
-                if matches!(p.command, Command::Batch) {
-                    return Err(Error::new(ErrorCode::InvalidRequest, "Batches cannot nest."));
-                }
-                super::run(p)
-            });
-        let doc = match outcome {
-            Ok(result) => json!({"index": index, "ok": true, "result": result}),
-            Err(e) => {
-                let mut d = error_document(&e);
-                let err = d["error"].take();
-                if first_failure.is_none() {
-                    first_failure = Some(e);
-                }
-                json!({"index": index, "ok": false, "error": err})
-            }
-        };
-        let mut text = doc.to_string();
-        text.push('\n');
-        if let Err(e) = out.write_all(text.as_bytes()) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
+            .and_then(|(_, argv)| parse_quiet(&argv));
+        // Secret reads wait for their group; anything else first lets the group run, so that the
+        // results keep the order of the requests.
+        if let Ok(p) = &parsed
+            && let Some((read, as_list)) = secret_read(p)
+        {
+            pending.push(PendingRead { index, read, as_list });
+            if pending.len() >= READ_GROUP && !flush_reads(ctx, &mut pending, &mut out, &mut first_failure)? {
                 return Ok(Value::Null);
             }
-            return Err(Error::from(e));
+            continue;
         }
+        if !flush_reads(ctx, &mut pending, &mut out, &mut first_failure)? {
+            return Ok(Value::Null);
+        }
+        let outcome = parsed.and_then(|p| {
+            if matches!(p.command, Command::Batch) {
+                return Err(Error::new(ErrorCode::InvalidRequest, "Batches cannot nest."));
+            }
+            super::run(p)
+        });
+        if !emit(&mut out, index, outcome, &mut first_failure)? {
+            return Ok(Value::Null);
+        }
+    }
+    if !flush_reads(ctx, &mut pending, &mut out, &mut first_failure)? {
+        return Ok(Value::Null);
     }
     let _ = out.flush();
     match first_failure {
@@ -151,7 +280,7 @@ mod tests {
     #[test]
     fn requests_become_argv() {
         let (verb, argv) = request_argv(
-            &json!({"verb":"group-member add","parameters":{"Id":"g","Devices":["a","b"],"Force":false,"Limit":3}}),
+            &json!({"verb":"group-member add","parameters":{"Id":"g","Devices":["a","b"],"Limit":3}}),
             None,
         )
         .unwrap();
@@ -161,6 +290,22 @@ mod tests {
             ["ams", "group-member", "add", "--id", "g", "--devices", "a", "--devices", "b", "--limit", "3"]
         );
         assert!(request_argv(&json!({"verb":"key rotate"}), None).is_err());
+        // Boolean-valued flags get their value either way; switches are present or absent.
+        let (_, argv) = request_argv(
+            &json!({"verb":"role-authorization-rule set","parameters":{"Id":"r","Enabled":false,"AllowExtension":true}}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            argv,
+            ["ams", "role-authorization-rule", "set", "--id", "r", "--enabled", "false", "--allow-extension", "true"]
+        );
+        let (_, argv) = request_argv(
+            &json!({"verb":"device remove","parameters":{"Id":"d","Force":true}}),
+            Some(std::path::Path::new("/x")),
+        )
+        .unwrap();
+        assert_eq!(argv, ["ams", "--data-dir", "/x", "device", "remove", "--id", "d", "--force"]);
         assert!(request_argv(&json!({"verb":"device get","parameters":{"Bad-Name":1}}), None).is_err());
         assert!(request_argv(&json!({"verb":"device get","parameters":{"DataDir":"x"}}), None).is_err());
     }

@@ -72,6 +72,10 @@ pub struct CertImportArgs {
     /// Make the imported certificate the active one.
     #[arg(long)]
     pub activate: bool,
+    /// The file has no password (as Windows and .NET write with an empty or a null one): read no
+    /// password. An empty password on stdin is refused, so this never happens by accident.
+    #[arg(long)]
+    pub no_password: bool,
 }
 
 /// Reads a PFX file, refusing anything far larger than a certificate backup before reading it.
@@ -119,7 +123,12 @@ pub fn run(ctx: &Ctx, c: CertCommand) -> Result<Value> {
         CertCommand::Import(a) => {
             let keyring = ams.unlock()?;
             let bytes = read_pfx(&a.pfx)?;
-            let password = read_secret("PFX password", false)?;
+            let password = if a.no_password {
+                // The empty password: PKCS#12 decoders treat it and the null password alike.
+                zeroize::Zeroizing::new(Vec::new())
+            } else {
+                read_secret("PFX password", false)?
+            };
             to_json(&ams.cert_import(&keyring, &bytes, &password, a.activate)?)
         }
         CertCommand::Status => {

@@ -46,17 +46,30 @@ fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<Value>) {
         let params: Vec<Value> = cmd
             .get_arguments()
             .filter(|a| !a.is_global_set() && a.get_long().is_some())
-            .filter(|a| !matches!(a.get_action(), ArgAction::Help | ArgAction::Version | ArgAction::HelpShort | ArgAction::HelpLong))
+            .filter(|a| {
+                !matches!(
+                    a.get_action(),
+                    ArgAction::Help | ArgAction::Version | ArgAction::HelpShort | ArgAction::HelpLong
+                )
+            })
             .filter(|a| !["data-dir", "output"].contains(&a.get_long().unwrap_or_default()))
             .map(|a| {
                 let switch = matches!(a.get_action(), ArgAction::SetTrue | ArgAction::SetFalse);
                 let values: Vec<String> = a.get_possible_values().iter().map(|v| v.get_name().to_string()).collect();
                 json!({
                     "name": format!("--{}", a.get_long().unwrap_or_default()),
-                    "type": if switch { "switch" } else if !values.is_empty() { "enum" } else { type_name(a.get_value_parser()) },
+                    "type": if switch {
+                        "switch"
+                    } else if type_name(a.get_value_parser()) == "bool" || values.is_empty() {
+                        type_name(a.get_value_parser())
+                    } else {
+                        "enum"
+                    },
                     "values": if switch { Vec::new() } else { values },
                     "required": a.is_required_set(),
                     "multiple": matches!(a.get_action(), ArgAction::Append),
+                    // `--enabled [BOOL]`: the bare flag means true, and false can be given.
+                    "optionalValue": !switch && a.get_num_args().is_some_and(|n| n.min_values() == 0),
                     "help": a.get_help().map(|h| h.to_string()).unwrap_or_default(),
                 })
             })

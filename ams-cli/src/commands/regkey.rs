@@ -24,15 +24,15 @@ pub struct RegKeyNewArgs {
     /// Name of the key.
     #[arg(long)]
     pub name: String,
-    /// Create the key disabled.
-    #[arg(long)]
-    pub disable: bool,
+    /// false creates the key disabled (default: true, enabled).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub enabled: Option<bool>,
     /// How many registrations the key allows (0 = unlimited).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=2147483647))]
     pub activation_limit: i64,
-    /// Devices registering with the key wait for approval.
-    #[arg(long)]
-    pub approval_required: bool,
+    /// Devices registering with the key wait for approval (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub approval_required: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -56,21 +56,15 @@ pub struct RegKeySetArgs {
     /// New name.
     #[arg(long)]
     pub name: Option<String>,
-    /// Enable the key.
-    #[arg(long, conflicts_with = "disable")]
-    pub enable: bool,
-    /// Disable the key.
-    #[arg(long)]
-    pub disable: bool,
+    /// true enables the key, false disables it (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub enabled: Option<bool>,
     /// New activation limit (0 = unlimited).
     #[arg(long, value_parser = clap::value_parser!(i64).range(0..=2147483647))]
     pub activation_limit: Option<i64>,
-    /// New devices wait for approval.
-    #[arg(long, conflicts_with = "approval_not_required")]
-    pub approval_required: bool,
-    /// New devices are approved at once.
-    #[arg(long)]
-    pub approval_not_required: bool,
+    /// true: new devices wait for approval; false: they are approved at once (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub approval_required: Option<bool>,
     /// Set the count of registrations back to 0.
     #[arg(long)]
     pub reset_activation_count: bool,
@@ -104,22 +98,18 @@ pub struct RegKeyGroupArgs {
     pub groups: Vec<String>,
 }
 
-fn pick(on: bool, off: bool) -> Option<bool> {
-    if on {
-        Some(true)
-    } else if off {
-        Some(false)
-    } else {
-        None
-    }
-}
-
 pub fn run(ctx: &Ctx, c: RegKeyCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
         RegKeyCommand::New(a) => {
             let keyring = ams.unlock()?;
-            to_json(&ams.reg_key_new(&keyring, &a.name, !a.disable, a.activation_limit, a.approval_required)?)
+            to_json(&ams.reg_key_new(
+                &keyring,
+                &a.name,
+                a.enabled.unwrap_or(true),
+                a.activation_limit,
+                a.approval_required.unwrap_or(false),
+            )?)
         }
         RegKeyCommand::Get(a) => {
             let keyring = ams.unlock()?;
@@ -129,9 +119,9 @@ pub fn run(ctx: &Ctx, c: RegKeyCommand) -> Result<Value> {
             let keyring = ams.unlock()?;
             let ch = RegKeyChanges {
                 name: a.name,
-                enabled: pick(a.enable, a.disable),
+                enabled: a.enabled,
                 activation_limit: a.activation_limit,
-                approval_required: pick(a.approval_required, a.approval_not_required),
+                approval_required: a.approval_required,
                 reset_activation_count: a.reset_activation_count,
             };
             to_json(&ams.reg_key_set(&keyring, &a.id, &ch)?)

@@ -37,8 +37,13 @@ use zeroize::Zeroizing;
 use crate::crypto::cert::{self, RSA_ENCRYPTION_OID};
 use crate::error::{Error, ErrorCode, Result};
 
-/// The iteration count the product always uses for exports (PBKDF2 and MAC).
-pub const EXPORT_ITERATIONS: u32 = 600_000;
+/// The iteration count the product always uses for exports (PBKDF2 of each bag, and the MAC).
+///
+/// The highest count that .NET's PKCS#12 loader accepts with its default limits (a MAC or any one
+/// key derivation over 300,000 iterations, or over 1,000,000 in all, is refused), so that admins
+/// can move the file into Windows and .NET tools: 300,000 for the MAC and for each of the two
+/// bags, 900,000 in all. OpenSSL and Windows read it too.
+pub const EXPORT_ITERATIONS: u32 = 300_000;
 
 /// The largest iteration count an import accepts (the `p12-keystore` limit).
 pub const MAX_IMPORT_ITERATIONS: u32 = 1_000_000;

@@ -157,16 +157,37 @@ fn to_record(r: AuditRow) -> AuditRecord {
     }
 }
 
+/// Which audit records a reader asks for (`ams audit get`, Get-AmsAuditRecord).
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery<'a> {
+    /// At or after this time (RFC 3339).
+    pub since: Option<&'a str>,
+    /// Before this time (RFC 3339).
+    pub until: Option<&'a str>,
+    /// About this object id (a device id, group id, ...).
+    pub target_id: Option<&'a str>,
+    /// By this actor.
+    pub actor: Option<&'a str>,
+    /// This event, or every event under it (`device` matches `device.approve`).
+    pub event: Option<&'a str>,
+    /// At most this many (the newest).
+    pub limit: u32,
+}
+
 impl Ams {
-    /// Audit records matching a filter, oldest first.
-    pub fn audit_query(&self, filter: &AuditFilter<'_>) -> Result<Vec<AuditRecord>> {
-        for t in [filter.since, filter.until].into_iter().flatten() {
-            crate::clock::parse_time(t)?;
-        }
+    /// Audit records matching a query, oldest first.
+    pub fn audit_query(&self, q: &AuditQuery<'_>) -> Result<Vec<AuditRecord>> {
         // Normalise times to the stored fixed-width form so text comparison is time comparison.
-        let since = filter.since.map(|t| crate::clock::parse_time(t).map(crate::clock::format_time)).transpose()?;
-        let until = filter.until.map(|t| crate::clock::parse_time(t).map(crate::clock::format_time)).transpose()?;
-        let f = AuditFilter { since: since.as_deref(), until: until.as_deref(), ..filter.clone() };
+        let since = q.since.map(|t| crate::clock::parse_time(t).map(crate::clock::format_time)).transpose()?;
+        let until = q.until.map(|t| crate::clock::parse_time(t).map(crate::clock::format_time)).transpose()?;
+        let f = AuditFilter {
+            since: since.as_deref(),
+            until: until.as_deref(),
+            target_id: q.target_id,
+            actor: q.actor,
+            event: q.event,
+            limit: q.limit,
+        };
         Ok(self.store.read(|tx| tx.audit_filtered(&f))?.into_iter().map(to_record).collect())
     }
 

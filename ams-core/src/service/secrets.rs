@@ -1,6 +1,7 @@
 //! Passwords and BitLocker keys: the one server-side ingest function every upload goes
 //! through, password history retention, and the admin reads.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -300,7 +301,6 @@ impl Ams {
         tx.delete_passwords(&victims)
     }
 
-    /// Opens password rows (newest first) with the certificates' private keys.
     /// Opens password rows (newest first) with the certificates' private keys. With
     /// `tolerate_lost_keys` (history), an entry whose certificate or private key is gone is returned
     /// with an empty password and the reason in `unreadable`; an entry that fails its integrity check
@@ -312,6 +312,7 @@ impl Ams {
         d: &DeviceRow,
         rows: &[PasswordRow],
         tolerate_lost_keys: bool,
+        opener: &Opener<'_>,
     ) -> Result<Vec<PasswordInfo>> {
         let mut keys: HashMap<String, Result<Zeroizing<Vec<u8>>>> = HashMap::new();
         let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d.id };
@@ -322,7 +323,7 @@ impl Ams {
                         .and_then(|cert| private_key(keyring, &cert))
                 });
                 let (password, unreadable) = match key {
-                    Ok(key) => (String::from_utf8_lossy(&envelope::open(key, &p.blob, &ctx)?).into_owned(), None),
+                    Ok(key) => (String::from_utf8_lossy(&opener.open(key, &p.blob, &ctx)?).into_owned(), None),
                     Err(e)
                         if tolerate_lost_keys
                             && matches!(e.code(), ErrorCode::CertNotFound | ErrorCode::CertPrivateKeyMissing) =>
@@ -352,15 +353,100 @@ impl Ams {
 
     /// The current local administrator password of a device (admin read, audited).
     pub fn password_current(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<PasswordInfo> {
+        match self.read_secret_audited(keyring, &SecretRead::Password(sel.clone()))? {
+            SecretReadResult::Password(p) => Ok(p),
+            _ => Err(Error::internal("secret read kind")),
+        }
+    }
+
+    /// The password history of a device (retired passwords, newest first; admin read, audited).
+    pub fn password_history(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<PasswordInfo>> {
+        match self.read_secret_audited(keyring, &SecretRead::PasswordHistory(sel.clone()))? {
+            SecretReadResult::PasswordHistory(p) => Ok(p),
+            _ => Err(Error::internal("secret read kind")),
+        }
+    }
+
+    /// The BitLocker recovery keys of a device (admin read, audited).
+    pub fn bitlocker_keys(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<FveRecoveryKeyInfo>> {
+        match self.read_secret_audited(keyring, &SecretRead::BitLocker(sel.clone()))? {
+            SecretReadResult::BitLocker(k) => Ok(k),
+            _ => Err(Error::internal("secret read kind")),
+        }
+    }
+
+    /// One admin read in one write transaction: the audit record commits with the read, so it is
+    /// durable before the secret leaves.
+    fn read_secret_audited(&self, keyring: &Keyring, read: &SecretRead) -> Result<SecretReadResult> {
         self.store.write(|tx| {
-            let d = resolve(tx, sel)?;
-            let (id, out) = self.read_current_password(tx, keyring, &d)?;
-            audit::record(
-                self,
-                tx,
-                Event::success("password.read", "device", &d.id).details(serde_json::json!({"PasswordId": id})),
-            )?;
+            let (out, audit) = self.read_secret(tx, keyring, read, &Opener::Now)?;
+            audit.record(self, tx)?;
             Ok(out)
+        })
+    }
+
+    /// Many admin reads at once (`ams batch`): the private-key operations run on every core, and
+    /// the audit records of all the reads that succeeded commit in one transaction before any
+    /// result is returned. Each read succeeds or fails on its own; the outer error means that
+    /// nothing was read (for example, the audit records could not be written).
+    pub fn read_secrets(&self, keyring: &Keyring, reads: &[SecretRead]) -> Result<Vec<Result<SecretReadResult>>> {
+        // 1. Find every sealed value the reads need (no RSA yet).
+        let jobs = RefCell::new(Vec::new());
+        self.store.read(|tx| {
+            let recorder = Opener::Record(&jobs);
+            for read in reads {
+                // A read that fails here fails the same way in step 3, which reports it.
+                let _ = self.read_secret(tx, keyring, read, &recorder);
+            }
+            Ok(())
+        })?;
+        // 2. Open them on every core.
+        let opened = open_in_parallel(jobs.into_inner());
+        // 3. The reads again, with the opened values, and their audit records in one commit.
+        let cache = Opener::Opened(&opened);
+        self.store.write(|tx| {
+            let mut out = Vec::with_capacity(reads.len());
+            for read in reads {
+                out.push(match self.read_secret(tx, keyring, read, &cache) {
+                    Ok((result, audit)) => {
+                        audit.record(self, tx)?;
+                        Ok(result)
+                    }
+                    Err(e) => Err(e),
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Resolves the device of one read and opens what it asks for inside the caller's
+    /// transaction. Returns the result and the audit record the caller must write.
+    fn read_secret(
+        &self,
+        tx: &(impl ReadTx + ?Sized),
+        keyring: &Keyring,
+        read: &SecretRead,
+        opener: &Opener<'_>,
+    ) -> Result<(SecretReadResult, ReadAudit)> {
+        let d = resolve(tx, read.selector())?;
+        Ok(match read {
+            SecretRead::Password(_) => {
+                let (id, p) = self.read_current_password_with(tx, keyring, &d, opener)?;
+                let audit = ReadAudit::new("password.read", &d.id, serde_json::json!({"PasswordId": id}));
+                (SecretReadResult::Password(p), audit)
+            }
+            SecretRead::PasswordHistory(_) => {
+                let rows: Vec<PasswordRow> =
+                    tx.passwords(&d.id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
+                let out = self.open_passwords(tx, keyring, &d, &rows, true, opener)?;
+                let audit = ReadAudit::new("password.history.read", &d.id, serde_json::json!({"Entries": out.len()}));
+                (SecretReadResult::PasswordHistory(out), audit)
+            }
+            SecretRead::BitLocker(_) => {
+                let out = self.read_bitlocker_keys_with(tx, keyring, &d, opener)?;
+                let audit = ReadAudit::new("bitlocker.read", &d.id, serde_json::json!({"Keys": out.len()}));
+                (SecretReadResult::BitLocker(out), audit)
+            }
         })
     }
 
@@ -372,28 +458,23 @@ impl Ams {
         keyring: &Keyring,
         d: &DeviceRow,
     ) -> Result<(String, PasswordInfo)> {
+        self.read_current_password_with(tx, keyring, d, &Opener::Now)
+    }
+
+    fn read_current_password_with(
+        &self,
+        tx: &(impl ReadTx + ?Sized),
+        keyring: &Keyring,
+        d: &DeviceRow,
+        opener: &Opener<'_>,
+    ) -> Result<(String, PasswordInfo)> {
         let row = tx.current_password(&d.id)?.ok_or_else(|| {
             Error::new(ErrorCode::NoPassword, "The device has no local administrator password stored.")
                 .hint("The agent uploads one at its next check-in once the device is approved and a certificate is active.")
                 .with("device_id", &d.id)
         })?;
-        let mut out = self.open_passwords(tx, keyring, d, std::slice::from_ref(&row), false)?;
+        let mut out = self.open_passwords(tx, keyring, d, std::slice::from_ref(&row), false, opener)?;
         Ok((row.id, out.pop().ok_or_else(|| Error::internal("password row"))?))
-    }
-
-    /// The password history of a device (retired passwords, newest first; admin read, audited).
-    pub fn password_history(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<PasswordInfo>> {
-        self.store.write(|tx| {
-            let d = resolve(tx, sel)?;
-            let out = self.read_password_history(tx, keyring, &d)?;
-            audit::record(
-                self,
-                tx,
-                Event::success("password.history.read", "device", &d.id)
-                    .details(serde_json::json!({"Entries": out.len()})),
-            )?;
-            Ok(out)
-        })
     }
 
     /// Opens the retired passwords of a device inside the caller's transaction (no audit record).
@@ -404,21 +485,7 @@ impl Ams {
         d: &DeviceRow,
     ) -> Result<Vec<PasswordInfo>> {
         let rows: Vec<PasswordRow> = tx.passwords(&d.id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
-        self.open_passwords(tx, keyring, d, &rows, true)
-    }
-
-    /// The BitLocker recovery keys of a device (admin read, audited).
-    pub fn bitlocker_keys(&self, keyring: &Keyring, sel: &DeviceSelector) -> Result<Vec<FveRecoveryKeyInfo>> {
-        self.store.write(|tx| {
-            let d = resolve(tx, sel)?;
-            let out = self.read_bitlocker_keys(tx, keyring, &d)?;
-            audit::record(
-                self,
-                tx,
-                Event::success("bitlocker.read", "device", &d.id).details(serde_json::json!({"Keys": out.len()})),
-            )?;
-            Ok(out)
-        })
+        self.open_passwords(tx, keyring, d, &rows, true, &Opener::Now)
     }
 
     /// Opens the BitLocker keys of a device inside the caller's transaction (no audit record).
@@ -427,6 +494,16 @@ impl Ams {
         tx: &(impl ReadTx + ?Sized),
         keyring: &Keyring,
         d: &DeviceRow,
+    ) -> Result<Vec<FveRecoveryKeyInfo>> {
+        self.read_bitlocker_keys_with(tx, keyring, d, &Opener::Now)
+    }
+
+    fn read_bitlocker_keys_with(
+        &self,
+        tx: &(impl ReadTx + ?Sized),
+        keyring: &Keyring,
+        d: &DeviceRow,
+        opener: &Opener<'_>,
     ) -> Result<Vec<FveRecoveryKeyInfo>> {
         let rows = tx.bitlocker_keys(&d.id)?;
         if rows.is_empty() {
@@ -442,7 +519,7 @@ impl Ams {
                 keys.insert(k.cert_thumbprint.clone(), private_key(keyring, &cert)?);
             }
             let key = keys.get(&k.cert_thumbprint).ok_or_else(|| Error::internal("key cache"))?;
-            let plain = envelope::open(key, &k.blob, &ctx)?;
+            let plain = opener.open(key, &k.blob, &ctx)?;
             out.push(FveRecoveryKeyInfo {
                 computer_name: d.name.clone(),
                 device_id: d.id.clone(),
@@ -456,6 +533,123 @@ impl Ams {
         }
         Ok(out)
     }
+}
+
+/// One admin read of secrets, as `ams batch` hands them to [`Ams::read_secrets`].
+#[derive(Debug, Clone)]
+pub enum SecretRead {
+    /// The current local administrator password.
+    Password(DeviceSelector),
+    /// The retired passwords.
+    PasswordHistory(DeviceSelector),
+    /// The BitLocker recovery keys.
+    BitLocker(DeviceSelector),
+}
+
+impl SecretRead {
+    fn selector(&self) -> &DeviceSelector {
+        match self {
+            SecretRead::Password(s) | SecretRead::PasswordHistory(s) | SecretRead::BitLocker(s) => s,
+        }
+    }
+}
+
+/// What one [`SecretRead`] returns.
+#[derive(Debug, Clone)]
+pub enum SecretReadResult {
+    /// The current password.
+    Password(PasswordInfo),
+    /// The history, newest first.
+    PasswordHistory(Vec<PasswordInfo>),
+    /// The BitLocker keys.
+    BitLocker(Vec<FveRecoveryKeyInfo>),
+}
+
+/// The audit record of one read, written by the caller in its write transaction.
+struct ReadAudit {
+    event: &'static str,
+    device_id: String,
+    details: serde_json::Value,
+}
+
+impl ReadAudit {
+    fn new(event: &'static str, device_id: &str, details: serde_json::Value) -> Self {
+        ReadAudit { event, device_id: device_id.to_string(), details }
+    }
+
+    fn record(&self, ams: &Ams, tx: &Tx<'_>) -> Result<()> {
+        audit::record(ams, tx, Event::success(self.event, "device", &self.device_id).details(self.details.clone()))
+    }
+}
+
+/// One sealed value to open: the private key (PKCS#8), the blob and what it is bound to.
+struct OpenJob {
+    key: Zeroizing<Vec<u8>>,
+    blob: Vec<u8>,
+    kind: SecretKind,
+    device_id: String,
+}
+
+/// Opened values by blob (a blob is unique: it carries its own random key and nonce).
+type Opened = HashMap<Vec<u8>, Result<Zeroizing<Vec<u8>>>>;
+
+/// How the read functions open a sealed value: now, by recording it for a parallel pass, or
+/// from that pass's results (falling back to opening it now if the row changed in between).
+enum Opener<'a> {
+    Now,
+    Record(&'a RefCell<Vec<OpenJob>>),
+    Opened(&'a Opened),
+}
+
+impl Opener<'_> {
+    fn open(&self, key: &[u8], blob: &[u8], ctx: &EnvelopeContext<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        match self {
+            Opener::Now => envelope::open(key, blob, ctx),
+            Opener::Record(jobs) => {
+                jobs.borrow_mut().push(OpenJob {
+                    key: Zeroizing::new(key.to_vec()),
+                    blob: blob.to_vec(),
+                    kind: ctx.kind,
+                    device_id: ctx.device_id.to_string(),
+                });
+                Ok(Zeroizing::new(Vec::new()))
+            }
+            Opener::Opened(done) => {
+                match done.get(blob) {
+                    Some(Ok(plain)) => Ok(plain.clone()),
+                    Some(Err(e)) => Err(Error::new(e.code(), e.message().to_string())
+                        .hint(e.hint_text().unwrap_or_default().to_string())),
+                    None => envelope::open(key, blob, ctx),
+                }
+            }
+        }
+    }
+}
+
+/// Opens the jobs on as many threads as the machine has cores (each RSA private-key operation
+/// is independent; AWS-LC is thread-safe).
+fn open_in_parallel(jobs: Vec<OpenJob>) -> Opened {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(jobs.len().max(1));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let open = |job: &OpenJob| {
+        let ctx = EnvelopeContext { kind: job.kind, device_id: &job.device_id };
+        (job.blob.clone(), envelope::open(&job.key, &job.blob, &ctx))
+    };
+    if threads <= 1 {
+        return jobs.iter().map(open).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            jobs.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(open).collect::<Vec<_>>())).collect();
+        let mut out = Opened::with_capacity(jobs.len());
+        for h in handles {
+            // A panicking worker leaves its values unopened; step 3 then opens them itself.
+            if let Ok(part) = h.join() {
+                out.extend(part);
+            }
+        }
+        out
+    })
 }
 
 #[cfg(test)]

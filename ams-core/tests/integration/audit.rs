@@ -1,12 +1,12 @@
 //! The audit trail: filters, the hash chain and tamper detection.
 
 use ams_core::ErrorCode;
-use ams_core::store::AuditFilter;
+use ams_core::service::audit::AuditQuery;
 
 use crate::fixture::Fixture;
 
-fn all<'a>() -> AuditFilter<'a> {
-    AuditFilter { limit: 10_000, ..Default::default() }
+fn all<'a>() -> AuditQuery<'a> {
+    AuditQuery { limit: 10_000, ..Default::default() }
 }
 
 #[test]
@@ -16,26 +16,26 @@ fn filters_by_time_target_actor_and_event() {
     f.clock.advance(time::Duration::hours(2));
     let g = f.ams.group_new("g", None).unwrap();
     f.upload_password(&d1, "Canary-audit").unwrap();
-    let by_target = f.ams.audit_query(&AuditFilter { target_id: Some(&d1), ..all() }).unwrap();
+    let by_target = f.ams.audit_query(&AuditQuery { target_id: Some(&d1), ..all() }).unwrap();
     assert!(by_target.iter().all(|r| r.target_id.as_deref() == Some(d1.as_str())));
     assert!(by_target.iter().any(|r| r.event == "password.upload"));
-    let groups = f.ams.audit_query(&AuditFilter { event: Some("group"), ..all() }).unwrap();
+    let groups = f.ams.audit_query(&AuditQuery { event: Some("group"), ..all() }).unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].target_id.as_deref(), Some(g.id.as_str()));
-    let late = f.ams.audit_query(&AuditFilter { since: Some("2026-03-01T13:00:00Z"), ..all() }).unwrap();
+    let late = f.ams.audit_query(&AuditQuery { since: Some("2026-03-01T13:00:00Z"), ..all() }).unwrap();
     assert!(late.iter().all(|r| r.time.as_str() >= "2026-03-01T13:00:00"));
     assert!(late.iter().any(|r| r.event == "group.new"));
     assert!(!late.iter().any(|r| r.event == "instance.init"));
-    let early = f.ams.audit_query(&AuditFilter { until: Some("2026-03-01T13:00:00+00:00"), ..all() }).unwrap();
+    let early = f.ams.audit_query(&AuditQuery { until: Some("2026-03-01T13:00:00+00:00"), ..all() }).unwrap();
     assert!(early.iter().any(|r| r.event == "instance.init"));
     let actor = f.ams.audit_records(None, 1).unwrap()[0].actor.clone();
     assert_eq!(
-        f.ams.audit_query(&AuditFilter { actor: Some(&actor), ..all() }).unwrap().len(),
+        f.ams.audit_query(&AuditQuery { actor: Some(&actor), ..all() }).unwrap().len(),
         f.ams.audit_query(&all()).unwrap().len()
     );
-    assert!(f.ams.audit_query(&AuditFilter { actor: Some("local:nobody"), ..all() }).unwrap().is_empty());
+    assert!(f.ams.audit_query(&AuditQuery { actor: Some("local:nobody"), ..all() }).unwrap().is_empty());
     assert_eq!(
-        f.ams.audit_query(&AuditFilter { since: Some("yesterday"), ..all() }).unwrap_err().code(),
+        f.ams.audit_query(&AuditQuery { since: Some("yesterday"), ..all() }).unwrap_err().code(),
         ErrorCode::InvalidRequest
     );
 }

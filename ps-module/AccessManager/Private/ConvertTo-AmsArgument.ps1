@@ -154,3 +154,51 @@ function New-AmsRequest {
         Target     = $Target
     }
 }
+
+function ConvertTo-AmsBooleanSetting {
+    # ams takes each boolean setting as one flag with a value, `--enabled true|false`, so that a
+    # setting can be turned off as well as on, on a command line and in a batch alike. This turns,
+    # in place, the named entries of a parameter dictionary (a switch or a bool, however given)
+    # into the words true and false, and maps a pair of upstream switches (-Enable/-Disable,
+    # -ApprovalRequired/-ApprovalNotRequired, or a lone -Disabled) onto the one setting.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary] $Parameters,
+
+        [string[]] $Name = @(),
+
+        # The setting that the switches below feed, e.g. 'Enabled'.
+        [string] $Setting,
+
+        # A switch that sets the setting to true when present.
+        [string] $OnSwitch,
+
+        # A switch that sets the setting to false when present.
+        [string] $OffSwitch
+    )
+
+    foreach ($key in $Name) {
+        if ($Parameters.Keys -contains $key -and $null -ne $Parameters[$key]) {
+            $Parameters[$key] = if ([bool]$Parameters[$key]) { 'true' } else { 'false' }
+        }
+    }
+    if (-not $Setting) {
+        return
+    }
+    $value = $null
+    foreach ($pair in @(@($OnSwitch, 'true'), @($OffSwitch, 'false'))) {
+        $switchName = $pair[0]
+        if (-not $switchName -or $Parameters.Keys -notcontains $switchName) {
+            continue
+        }
+        if ([bool]$Parameters[$switchName]) {
+            $value = $pair[1]
+        }
+        $Parameters.Remove($switchName)
+    }
+    if ($null -ne $value) {
+        $Parameters[$Setting] = $value
+    }
+}

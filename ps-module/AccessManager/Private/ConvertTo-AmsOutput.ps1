@@ -3,6 +3,9 @@
 
 function Add-AmsTypeName {
     # Puts a type name such as 'Ams.Device' first in each object's PSTypeNames, for default views.
+    # NestedTypeName names the objects inside array properties too (property name or wildcard
+    # pattern -> type name), so that they show through their own ToString and views instead of as
+    # @{...} text.
     [CmdletBinding()]
     param(
         [Parameter(ValueFromPipeline)]
@@ -10,7 +13,9 @@ function Add-AmsTypeName {
         $InputObject,
 
         [Parameter(Mandatory)]
-        [string] $TypeName
+        [string] $TypeName,
+
+        [System.Collections.IDictionary] $NestedTypeName
     )
 
     process {
@@ -19,6 +24,21 @@ function Add-AmsTypeName {
         }
         if ($InputObject.PSObject.TypeNames[0] -ne $TypeName) {
             $InputObject.PSObject.TypeNames.Insert(0, $TypeName)
+        }
+        if ($null -ne $NestedTypeName) {
+            foreach ($property in @($InputObject.PSObject.Properties)) {
+                foreach ($pattern in @($NestedTypeName.Keys)) {
+                    if ($property.Name -notlike $pattern) {
+                        continue
+                    }
+                    foreach ($item in @($property.Value)) {
+                        if ($null -ne $item -and $item -isnot [string] -and $item -isnot [System.ValueType] -and $item.PSObject.TypeNames[0] -ne $NestedTypeName[$pattern]) {
+                            $item.PSObject.TypeNames.Insert(0, $NestedTypeName[$pattern])
+                        }
+                    }
+                    break
+                }
+            }
         }
         $InputObject
     }

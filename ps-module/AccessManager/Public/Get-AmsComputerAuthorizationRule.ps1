@@ -48,5 +48,5 @@ function Get-AmsComputerAuthorizationRule {
 
     $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Id'
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'computer-authorization-rule get' -Parameters $parameters |
-        Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule'
+        Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
 }

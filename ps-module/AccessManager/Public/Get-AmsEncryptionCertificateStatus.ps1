@@ -35,5 +35,5 @@ function Get-AmsEncryptionCertificateStatus {
     param()
 
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'cert status' -Parameters ([ordered]@{}) |
-        Add-AmsTypeName -TypeName 'Ams.EncryptionCertificateStatus'
+        Add-AmsTypeName -TypeName 'Ams.EncryptionCertificateStatus' -NestedTypeName @{ Certificates = 'Ams.CertificateSecretsStatus' }
 }

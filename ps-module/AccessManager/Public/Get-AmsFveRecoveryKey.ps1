@@ -57,7 +57,8 @@ function Get-AmsFveRecoveryKey {
     [CmdletBinding(DefaultParameterSetName = 'Get full-volume encryption keys by computer name')]
     [OutputType('Ams.FveRecoveryKey')]
     param(
-        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Get full-volume encryption keys by computer name')]
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName, ParameterSetName = 'Get full-volume encryption keys by computer name')]
+        [Alias('Name', 'DNSHostName')]
         [ValidateNotNullOrEmpty()]
         [string] $ComputerName,
 
@@ -81,10 +82,8 @@ function Get-AmsFveRecoveryKey {
     }
 
     process {
-        $names = 'ComputerName', 'AuthorityDeviceId', 'AuthorityId', 'AuthorityType'
-        $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
-        $target = if ($PSCmdlet.ParameterSetName -like '*computer name') { $ComputerName } else { "$AuthorityType/$AuthorityId/$AuthorityDeviceId" }
-        $queue.Add((New-AmsRequest -Verb 'fve-recovery-key get' -Parameters $parameters -Target $target))
+        $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_
+        $queue.Add((New-AmsRequest -Verb 'fve-recovery-key get' -Parameters $resolved.Parameters -Target $resolved.Target))
         if ($queue.Count -ge $script:AmsBatchSize) {
             Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
                 Add-AmsTypeName -TypeName 'Ams.FveRecoveryKey' |

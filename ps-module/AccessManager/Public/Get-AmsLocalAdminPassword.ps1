@@ -70,7 +70,8 @@ function Get-AmsLocalAdminPassword {
     [CmdletBinding(DefaultParameterSetName = 'Get password by computer name')]
     [OutputType('Ams.Password')]
     param(
-        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Get password by computer name')]
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName, ParameterSetName = 'Get password by computer name')]
+        [Alias('Name', 'DNSHostName')]
         [ValidateNotNullOrEmpty()]
         [string] $ComputerName,
 
@@ -96,10 +97,8 @@ function Get-AmsLocalAdminPassword {
     }
 
     process {
-        $names = 'ComputerName', 'AuthorityDeviceId', 'AuthorityId', 'AuthorityType', 'AllProviders'
-        $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
-        $target = if ($PSCmdlet.ParameterSetName -eq 'Get password by computer name') { $ComputerName } else { "$AuthorityType/$AuthorityId/$AuthorityDeviceId" }
-        $queue.Add((New-AmsRequest -Verb 'local-admin-password get' -Parameters $parameters -Target $target))
+        $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_ -ExtraName 'AllProviders'
+        $queue.Add((New-AmsRequest -Verb 'local-admin-password get' -Parameters $resolved.Parameters -Target $resolved.Target))
         if ($queue.Count -ge $script:AmsBatchSize) {
             Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
                 Add-AmsTypeName -TypeName 'Ams.Password' |

@@ -43,5 +43,5 @@ function Get-AmsMasterKeyStatus {
     param()
 
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'key status' -Parameters ([ordered]@{}) |
-        Add-AmsTypeName -TypeName 'Ams.MasterKeyStatus'
+        Add-AmsTypeName -TypeName 'Ams.MasterKeyStatus' -NestedTypeName @{ Protectors = 'Ams.MasterKeyProtector' }
 }

@@ -54,5 +54,5 @@ function Get-AmsRoleAuthorizationRule {
 
     $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Name', 'Id'
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'role-authorization-rule get' -Parameters $parameters |
-        Add-AmsTypeName -TypeName 'Ams.RoleAuthorizationRule'
+        Add-AmsTypeName -TypeName 'Ams.RoleAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
 }

@@ -20,6 +20,11 @@ function Import-AmsEncryptionCertificate {
     .PARAMETER Password
     The password of the PFX file, as a SecureString. PowerShell prompts for it when left out.
 
+    .PARAMETER NoPassword
+    The file has no password, as Windows and .NET write when exporting with an empty or a null one.
+    Without this switch an empty -Password is refused, so a password-less file is never imported
+    by accident.
+
     .PARAMETER Activate
     Make the imported certificate the active one.
 
@@ -54,7 +59,7 @@ function Import-AmsEncryptionCertificate {
     .LINK
     Enable-AmsEncryptionCertificate
     #>
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium', DefaultParameterSetName = 'Password')]
     [OutputType('Ams.EncryptionCertificate')]
     param(
         [Parameter(Mandatory, Position = 0)]
@@ -62,8 +67,11 @@ function Import-AmsEncryptionCertificate {
         [ValidateNotNullOrEmpty()]
         [string] $Pfx,
 
-        [Parameter(Mandatory)]
+        [Parameter(Mandatory, ParameterSetName = 'Password')]
         [System.Security.SecureString] $Password,
+
+        [Parameter(Mandatory, ParameterSetName = 'NoPassword')]
+        [switch] $NoPassword,
 
         [switch] $Activate
     )
@@ -74,7 +82,8 @@ function Import-AmsEncryptionCertificate {
     if (-not $PSCmdlet.ShouldProcess($path, $action)) {
         return
     }
-    $parameters = [ordered]@{ Pfx = $path; Activate = $Activate }
-    Invoke-AmsVerb -Caller $PSCmdlet -Verb 'cert import' -Parameters $parameters -Secret $Password -TargetObject $path |
+    $parameters = [ordered]@{ Pfx = $path; Activate = $Activate; NoPassword = $NoPassword }
+    $secret = if ($NoPassword) { $null } else { $Password }
+    Invoke-AmsVerb -Caller $PSCmdlet -Verb 'cert import' -Parameters $parameters -Secret $secret -TargetObject $path |
         Add-AmsTypeName -TypeName 'Ams.EncryptionCertificate'
 }

@@ -284,6 +284,7 @@ function New-AmsComputerAuthorizationRule {
             'SiteName', 'Disabled'
     )
     $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
+    ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator' -Setting 'Enabled' -OffSwitch 'Disabled'
     if ($parameters.Contains('RuleExpiryDate')) {
         # ams reads RFC 3339; a DateTime is local time unless it says otherwise.
         $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
@@ -292,5 +293,5 @@ function New-AmsComputerAuthorizationRule {
         $parameters['AuthorizationScriptPath'] = (Resolve-Path -LiteralPath $AuthorizationScriptPath -ErrorAction Stop).ProviderPath
     }
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'computer-authorization-rule new' -Parameters $parameters |
-        Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule'
+        Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
 }

@@ -79,6 +79,7 @@ function New-AmsDeviceRegistrationKey {
         return
     }
     $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Name', 'Disable', 'ActivationLimit', 'ApprovalRequired'
+    ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'ApprovalRequired' -Setting 'Enabled' -OffSwitch 'Disable'
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'device-registration-key new' -Parameters $parameters -TargetObject $Name |
         Add-AmsTypeName -TypeName 'Ams.RegistrationKey'
 }

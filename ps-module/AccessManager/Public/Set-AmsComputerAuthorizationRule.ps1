@@ -362,6 +362,7 @@ function Set-AmsComputerAuthorizationRule {
             return
         }
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
+        ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator' -Setting 'Enabled' -OnSwitch 'Enable' -OffSwitch 'Disable'
         if ($parameters.Contains('RuleExpiryDate')) {
             $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
         }
@@ -370,11 +371,11 @@ function Set-AmsComputerAuthorizationRule {
         }
         $queue.Add((New-AmsRequest -Verb 'computer-authorization-rule set' -Parameters $parameters -Target $Id))
         if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule'
+            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
         }
     }
 
     end {
-        Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule'
+        Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
     }
 }

@@ -130,6 +130,8 @@ function Set-AmsDeviceRegistrationKey {
         }
         $names = 'Id', 'Name', 'Enable', 'Disable', 'ActivationLimit', 'ApprovalRequired', 'ApprovalNotRequired', 'ResetActivationCount'
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
+        ConvertTo-AmsBooleanSetting -Parameters $parameters -Setting 'Enabled' -OnSwitch 'Enable' -OffSwitch 'Disable'
+        ConvertTo-AmsBooleanSetting -Parameters $parameters -Setting 'ApprovalRequired' -OnSwitch 'ApprovalRequired' -OffSwitch 'ApprovalNotRequired'
         $queue.Add((New-AmsRequest -Verb 'device-registration-key set' -Parameters $parameters -Target $Id))
         if ($queue.Count -ge $script:AmsBatchSize) {
             Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.RegistrationKey'
