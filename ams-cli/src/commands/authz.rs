@@ -39,9 +39,9 @@ pub enum ComputerRuleCommand {
     Import(ComputerRuleImportArgs),
 }
 
-/// The target of a new rule: exactly one of these (Entra groups and devices also need the tenant).
+/// A rule's target: one of these (Entra groups and devices also need the tenant). `new` requires
+/// one (the `target` group on `ComputerRuleNewArgs`); on `set`, one moves the rule.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("target").required(true).args(["aad_tenant_id", "ad_computer", "ad_group", "ad_container", "ams_computer_id", "ams_group_id"])))]
 pub struct TargetArgs {
     /// Entra tenant id; alone it targets every device of the tenant.
     #[arg(long)]
@@ -69,93 +69,33 @@ pub struct TargetArgs {
     pub ams_group_id: Option<String>,
 }
 
-/// The same target flags, optional (for `set`).
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("new_target").required(false).args(["aad_tenant_id", "ad_computer", "ad_group", "ad_container", "ams_computer_id", "ams_group_id"])))]
-pub struct NewTargetArgs {
-    /// Move the rule to every device of this Entra tenant (or, with --aad-group-id or
-    /// --aad-computer-id, to that group or device).
-    #[arg(long)]
-    pub aad_tenant_id: Option<String>,
-    /// Move the rule to this Entra group (with --aad-tenant-id).
-    #[arg(long, requires = "aad_tenant_id", conflicts_with = "aad_computer_id")]
-    pub aad_group_id: Option<String>,
-    /// Move the rule to this Entra device (with --aad-tenant-id).
-    #[arg(long, requires = "aad_tenant_id")]
-    pub aad_computer_id: Option<String>,
-    /// Move the rule to this AD computer (SID, optionally =NAME).
-    #[arg(long)]
-    pub ad_computer: Option<String>,
-    /// Move the rule to this AD group (SID, optionally =NAME).
-    #[arg(long)]
-    pub ad_group: Option<String>,
-    /// Move the rule to this AD container (DN).
-    #[arg(long)]
-    pub ad_container: Option<String>,
-    /// Move the rule to this ams device (id).
-    #[arg(long)]
-    pub ams_computer_id: Option<String>,
-    /// Move the rule to this ams group (id or SID).
-    #[arg(long)]
-    pub ams_group_id: Option<String>,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn target_spec(
-    aad_tenant_id: &Option<String>,
-    aad_group_id: &Option<String>,
-    aad_computer_id: &Option<String>,
-    ad_computer: &Option<String>,
-    ad_group: &Option<String>,
-    ad_container: &Option<String>,
-    ams_computer_id: &Option<String>,
-    ams_group_id: &Option<String>,
-) -> Option<TargetSpec> {
-    if let Some(t) = aad_tenant_id {
-        let tenant_id = t.clone();
-        return Some(match (aad_group_id, aad_computer_id) {
-            (Some(g), _) => TargetSpec::AadGroup { tenant_id, group_id: g.clone() },
-            (None, Some(c)) => TargetSpec::AadComputer { tenant_id, computer_id: c.clone() },
-            (None, None) => TargetSpec::AadTenant { tenant_id },
-        });
-    }
-    ad_computer
-        .clone()
-        .map(TargetSpec::AdComputer)
-        .or_else(|| ad_group.clone().map(TargetSpec::AdGroup))
-        .or_else(|| ad_container.clone().map(TargetSpec::AdContainer))
-        .or_else(|| ams_computer_id.clone().map(TargetSpec::AmsComputer))
-        .or_else(|| ams_group_id.clone().map(TargetSpec::AmsGroup))
-}
+/// The target flags, for the groups that make exactly one of them required (`new`) or optional (`set`).
+const TARGET_FLAGS: [&str; 6] =
+    ["aad_tenant_id", "ad_computer", "ad_group", "ad_container", "ams_computer_id", "ams_group_id"];
 
 impl TargetArgs {
-    fn spec(&self) -> Result<TargetSpec> {
-        target_spec(
-            &self.aad_tenant_id,
-            &self.aad_group_id,
-            &self.aad_computer_id,
-            &self.ad_computer,
-            &self.ad_group,
-            &self.ad_container,
-            &self.ams_computer_id,
-            &self.ams_group_id,
-        )
-        .ok_or_else(|| Error::new(ErrorCode::UsageError, "Name the rule's target."))
+    /// The target named, if any.
+    fn given(&self) -> Option<TargetSpec> {
+        if let Some(t) = &self.aad_tenant_id {
+            let tenant_id = t.clone();
+            return Some(match (&self.aad_group_id, &self.aad_computer_id) {
+                (Some(g), _) => TargetSpec::AadGroup { tenant_id, group_id: g.clone() },
+                (None, Some(c)) => TargetSpec::AadComputer { tenant_id, computer_id: c.clone() },
+                (None, None) => TargetSpec::AadTenant { tenant_id },
+            });
+        }
+        self.ad_computer
+            .clone()
+            .map(TargetSpec::AdComputer)
+            .or_else(|| self.ad_group.clone().map(TargetSpec::AdGroup))
+            .or_else(|| self.ad_container.clone().map(TargetSpec::AdContainer))
+            .or_else(|| self.ams_computer_id.clone().map(TargetSpec::AmsComputer))
+            .or_else(|| self.ams_group_id.clone().map(TargetSpec::AmsGroup))
     }
-}
 
-impl NewTargetArgs {
-    fn spec(&self) -> Option<TargetSpec> {
-        target_spec(
-            &self.aad_tenant_id,
-            &self.aad_group_id,
-            &self.aad_computer_id,
-            &self.ad_computer,
-            &self.ad_group,
-            &self.ad_container,
-            &self.ams_computer_id,
-            &self.ams_group_id,
-        )
+    /// The target of a new rule (clap has already required one).
+    fn spec(&self) -> Result<TargetSpec> {
+        self.given().ok_or_else(|| Error::new(ErrorCode::UsageError, "Name the rule's target."))
     }
 }
 
@@ -348,6 +288,7 @@ fn read_script(path: &PathBuf) -> Result<ScriptSource> {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(TARGET_FLAGS)))]
 pub struct ComputerRuleNewArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -504,12 +445,13 @@ impl PrincipalChangeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("new_target").required(false).args(TARGET_FLAGS)))]
 pub struct ComputerRuleSetArgs {
     /// Rule id.
     #[arg(long)]
     pub id: String,
     #[command(flatten)]
-    pub target: NewTargetArgs,
+    pub target: TargetArgs,
     /// Replace the rule's authorization script (an ACL rule becomes a script rule and loses its principals).
     #[arg(long, value_name = "FILE")]
     pub authorization_script_path: Option<PathBuf>,
@@ -583,7 +525,7 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
             let mut settings = a.settings.settings()?;
             settings.disabled = a.enabled.map(|enabled| !enabled);
             let ch = ComputerRuleChanges {
-                target: a.target.spec(),
+                target: a.target.given(),
                 script: a.authorization_script_path.as_ref().map(read_script).transpose()?,
                 add: a.principals.adds(),
                 remove: a.principals.removes(),

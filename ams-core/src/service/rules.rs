@@ -512,34 +512,143 @@ pub(crate) fn apply_settings(
     if let Some(v) = s.do_not_use_remote_dc_locator {
         set!(r.do_not_use_remote_dc_locator, v, "DoNotUseRemoteDcLocator");
     }
-    if let Some(v) = &s.site_name {
-        set!(r.site_name, opt_name(v.clone(), "site name")?, "SiteName");
-    }
-    if let Some(v) = &s.domain_controller_name {
-        set!(r.domain_controller_name, opt_name(v.clone(), "domain controller name")?, "DomainControllerName");
-    }
-    if let Some(v) = &s.description {
-        set!(r.description, text(v, "description", 1024)?, "Description");
-    }
-    if let Some(v) = &s.notes {
-        set!(r.notes, text(v, "notes", 16_384)?, "Notes");
-    }
-    if let Some(v) = s.rule_expiry {
-        set!(r.rule_expiry, v.map(|at| check_expiry(at, now)).transpose()?, "RuleExpiryDate");
-    }
     if let Some(v) = s.disabled {
         set!(r.disabled, v, "Disabled");
     }
-    if let Some(v) = s.reason_requirement {
-        set!(r.reason_requirement, v.as_str().to_string(), "UserRequestReasonRequirement");
-    }
-    if let Some(v) = &s.notify_success {
-        set!(r.notify_success, channels(v)?, "NotificationChannelsSuccess");
-    }
-    if let Some(v) = &s.notify_failure {
-        set!(r.notify_failure, channels(v)?, "NotificationChannelsFailure");
-    }
+    let common = CommonChanges {
+        description: s.description.as_deref(),
+        notes: s.notes.as_deref(),
+        rule_expiry: s.rule_expiry,
+        reason_requirement: s.reason_requirement,
+        notify_success: s.notify_success.as_deref(),
+        notify_failure: s.notify_failure.as_deref(),
+        site_name: s.site_name.as_ref(),
+        domain_controller_name: s.domain_controller_name.as_ref(),
+    };
+    let fields = CommonFields {
+        description: &mut r.description,
+        notes: &mut r.notes,
+        rule_expiry: &mut r.rule_expiry,
+        reason_requirement: &mut r.reason_requirement,
+        notify_success: &mut r.notify_success,
+        notify_failure: &mut r.notify_failure,
+        site_name: &mut r.site_name,
+        domain_controller_name: &mut r.domain_controller_name,
+    };
+    apply_common(fields, &common, now, &mut changed)?;
     Ok(changed)
+}
+
+/// The settings computer rules and role rules both have, as a change asks for them.
+struct CommonChanges<'a> {
+    description: Option<&'a str>,
+    notes: Option<&'a str>,
+    rule_expiry: Option<Option<OffsetDateTime>>,
+    reason_requirement: Option<ReasonRequirement>,
+    notify_success: Option<&'a [String]>,
+    notify_failure: Option<&'a [String]>,
+    site_name: Option<&'a Option<String>>,
+    domain_controller_name: Option<&'a Option<String>>,
+}
+
+/// The columns of a rule row those settings go to.
+struct CommonFields<'r> {
+    description: &'r mut String,
+    notes: &'r mut String,
+    rule_expiry: &'r mut Option<String>,
+    reason_requirement: &'r mut String,
+    notify_success: &'r mut String,
+    notify_failure: &'r mut String,
+    site_name: &'r mut Option<String>,
+    domain_controller_name: &'r mut Option<String>,
+}
+
+/// Checks and applies the common settings (one set of limits for both kinds of rule), naming
+/// each setting given in `changed`.
+fn apply_common(
+    f: CommonFields<'_>,
+    c: &CommonChanges<'_>,
+    now: OffsetDateTime,
+    changed: &mut Vec<&'static str>,
+) -> Result<()> {
+    if let Some(v) = c.description {
+        *f.description = text(v, "description", 1024)?;
+        changed.push("Description");
+    }
+    if let Some(v) = c.notes {
+        *f.notes = text(v, "notes", 16_384)?;
+        changed.push("Notes");
+    }
+    if let Some(v) = c.rule_expiry {
+        *f.rule_expiry = v.map(|at| check_expiry(at, now)).transpose()?;
+        changed.push("RuleExpiryDate");
+    }
+    if let Some(v) = c.reason_requirement {
+        *f.reason_requirement = v.as_str().to_string();
+        changed.push("UserRequestReasonRequirement");
+    }
+    if let Some(v) = c.notify_success {
+        *f.notify_success = channels(v)?;
+        changed.push("NotificationChannelsSuccess");
+    }
+    if let Some(v) = c.notify_failure {
+        *f.notify_failure = channels(v)?;
+        changed.push("NotificationChannelsFailure");
+    }
+    if let Some(v) = c.site_name {
+        *f.site_name = opt_name(v.clone(), "site name")?;
+        changed.push("SiteName");
+    }
+    if let Some(v) = c.domain_controller_name {
+        *f.domain_controller_name = opt_name(v.clone(), "domain controller name")?;
+        changed.push("DomainControllerName");
+    }
+    Ok(())
+}
+
+/// Adds and removes principals of one rule; returns how many were added and how many removed
+/// (a principal already there, or not there, does not count).
+fn change_principals(
+    tx: &Tx<'_>,
+    table: PrincipalTable,
+    rule_id: &str,
+    add: &[PrincipalChange],
+    remove: &[PrincipalChange],
+    now: &str,
+) -> Result<(usize, usize)> {
+    let mut added = 0;
+    for p in principal_rows(rule_id, add, now)? {
+        if tx.add_rule_principal(table, &p)? {
+            added += 1;
+        }
+    }
+    let mut removed = 0;
+    for c in remove {
+        let sid = parse_principal(&c.principal)?.sid;
+        if tx.remove_rule_principal(table, rule_id, c.access_type.as_str(), c.kind.as_str(), &sid)? {
+            removed += 1;
+        }
+    }
+    Ok((added, removed))
+}
+
+/// JIT principal changes of one kind (role rules hold JIT principals only).
+fn jit_changes(list: &[String], kind: AceKind) -> Vec<PrincipalChange> {
+    list.iter().map(|p| PrincipalChange { access_type: AccessType::Jit, kind, principal: p.clone() }).collect()
+}
+
+/// An enabled rule is removed only with `force`: removing it changes at once who may do what
+/// (`what_changes`, e.g. "who may access secrets").
+fn check_remove(disabled: bool, force: bool, rule: &str, what_changes: &str, id: &str) -> Result<()> {
+    if disabled || force {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::ForceRequired,
+        format!("The {rule} is enabled: deleting it changes {what_changes} at once."),
+    )
+    .hint("Add --force to delete it anyway, or disable it first.")
+    .with("rule_id", id))
 }
 
 /// Resolves a target against the ams directory (devices, groups) or checks its form.
@@ -861,25 +970,7 @@ impl Ams {
                 return Err(not_applicable("A script rule has no principals: its script decides.")
                     .hint("Change the script, or create an ACL rule for these principals."));
             }
-            let mut added = 0;
-            for p in principal_rows(&row.id, &ch.add, &now)? {
-                if tx.add_rule_principal(PrincipalTable::Computer, &p)? {
-                    added += 1;
-                }
-            }
-            let mut removed = 0;
-            for c in &ch.remove {
-                let p = parse_principal(&c.principal)?;
-                if tx.remove_rule_principal(
-                    PrincipalTable::Computer,
-                    &row.id,
-                    c.access_type.as_str(),
-                    c.kind.as_str(),
-                    &p.sid,
-                )? {
-                    removed += 1;
-                }
-            }
+            let (added, removed) = change_principals(tx, PrincipalTable::Computer, &row.id, &ch.add, &ch.remove, &now)?;
             let principals = tx.rule_principals(PrincipalTable::Computer, Some(&row.id))?;
             check_rule(&row, &principals)?;
             row.modified_at = now.clone();
@@ -902,14 +993,7 @@ impl Ams {
     pub fn computer_rule_remove(&self, id: &str, force: bool) -> Result<()> {
         self.store.write(|tx| {
             let row = require_computer_rule(tx, id)?;
-            if !row.disabled && !force {
-                return Err(Error::new(
-                    ErrorCode::ForceRequired,
-                    "The rule is enabled: deleting it changes who may access secrets at once.",
-                )
-                .hint("Add --force to delete it anyway, or disable it first.")
-                .with("rule_id", &row.id));
-            }
+            check_remove(row.disabled, force, "rule", "who may access secrets", &row.id)?;
             tx.delete_computer_rule(&row.id)?;
             audit::record(
                 self,
@@ -953,13 +1037,8 @@ impl Ams {
             modified_by: self.actor().to_string(),
         };
         check_default_max(row.default_seconds, Some(row.max_seconds), "role")?;
-        let jit = |list: &[String], kind| {
-            list.iter()
-                .map(|p| PrincipalChange { access_type: AccessType::Jit, kind, principal: p.clone() })
-                .collect::<Vec<_>>()
-        };
-        let mut changes = jit(&req.allowed, AceKind::Allow);
-        changes.extend(jit(&req.denied, AceKind::Deny));
+        let mut changes = jit_changes(&req.allowed, AceKind::Allow);
+        changes.extend(jit_changes(&req.denied, AceKind::Deny));
         let mut principals = principal_rows(&id, &changes, &now)?;
         dedup_principals(&mut principals);
         self.store.write(|tx| {
@@ -1001,7 +1080,7 @@ impl Ams {
         let now = format_time(now_t);
         self.store.write(|tx| {
             let mut row = require_role_rule(tx, id)?;
-            let mut changed: Vec<&str> = Vec::new();
+            let mut changed: Vec<&'static str> = Vec::new();
             if let Some(n) = &ch.name {
                 row.name = name_text(n, "role name")?;
                 changed.push("Name");
@@ -1022,70 +1101,37 @@ impl Ams {
                 row.allow_extension = v;
                 changed.push("AllowExtension");
             }
-            if let Some(v) = &ch.description {
-                row.description = text(v, "description", 1024)?;
-                changed.push("Description");
-            }
-            if let Some(v) = ch.rule_expiry {
-                row.rule_expiry = v.map(|at| check_expiry(at, now_t)).transpose()?;
-                changed.push("RuleExpiryDate");
-            }
             if let Some(v) = ch.enabled {
                 row.disabled = !v;
                 changed.push("Enabled");
             }
-            if let Some(v) = &ch.notes {
-                row.notes = text(v, "notes", 16_384)?;
-                changed.push("Notes");
-            }
-            if let Some(v) = ch.reason_requirement {
-                row.reason_requirement = v.as_str().to_string();
-                changed.push("UserRequestReasonRequirement");
-            }
-            if let Some(v) = &ch.notify_success {
-                row.notify_success = channels(v)?;
-                changed.push("NotificationChannelsSuccess");
-            }
-            if let Some(v) = &ch.notify_failure {
-                row.notify_failure = channels(v)?;
-                changed.push("NotificationChannelsFailure");
-            }
-            if let Some(v) = &ch.site_name {
-                row.site_name = opt_name(v.clone(), "site name")?;
-                changed.push("SiteName");
-            }
-            if let Some(v) = &ch.domain_controller_name {
-                row.domain_controller_name = opt_name(v.clone(), "domain controller name")?;
-                changed.push("DomainControllerName");
-            }
+            let common = CommonChanges {
+                description: ch.description.as_deref(),
+                notes: ch.notes.as_deref(),
+                rule_expiry: ch.rule_expiry,
+                reason_requirement: ch.reason_requirement,
+                notify_success: ch.notify_success.as_deref(),
+                notify_failure: ch.notify_failure.as_deref(),
+                site_name: ch.site_name.as_ref(),
+                domain_controller_name: ch.domain_controller_name.as_ref(),
+            };
+            let fields = CommonFields {
+                description: &mut row.description,
+                notes: &mut row.notes,
+                rule_expiry: &mut row.rule_expiry,
+                reason_requirement: &mut row.reason_requirement,
+                notify_success: &mut row.notify_success,
+                notify_failure: &mut row.notify_failure,
+                site_name: &mut row.site_name,
+                domain_controller_name: &mut row.domain_controller_name,
+            };
+            apply_common(fields, &common, now_t, &mut changed)?;
             check_default_max(row.default_seconds, Some(row.max_seconds), "role")?;
-            let mut added = 0;
-            let mut removed = 0;
-            for (list, kind) in [(&ch.add_allowed, AceKind::Allow), (&ch.add_denied, AceKind::Deny)] {
-                let changes: Vec<PrincipalChange> = list
-                    .iter()
-                    .map(|p| PrincipalChange { access_type: AccessType::Jit, kind, principal: p.clone() })
-                    .collect();
-                for p in principal_rows(&row.id, &changes, &now)? {
-                    if tx.add_rule_principal(PrincipalTable::Role, &p)? {
-                        added += 1;
-                    }
-                }
-            }
-            for (list, kind) in [(&ch.remove_allowed, AceKind::Allow), (&ch.remove_denied, AceKind::Deny)] {
-                for p in list {
-                    let sid = parse_principal(p)?.sid;
-                    if tx.remove_rule_principal(
-                        PrincipalTable::Role,
-                        &row.id,
-                        AccessType::Jit.as_str(),
-                        kind.as_str(),
-                        &sid,
-                    )? {
-                        removed += 1;
-                    }
-                }
-            }
+            let mut add = jit_changes(&ch.add_allowed, AceKind::Allow);
+            add.extend(jit_changes(&ch.add_denied, AceKind::Deny));
+            let mut remove = jit_changes(&ch.remove_allowed, AceKind::Allow);
+            remove.extend(jit_changes(&ch.remove_denied, AceKind::Deny));
+            let (added, removed) = change_principals(tx, PrincipalTable::Role, &row.id, &add, &remove, &now)?;
             row.modified_at = now.clone();
             row.modified_by = self.actor().to_string();
             let name = row.name.clone();
@@ -1106,14 +1152,7 @@ impl Ams {
     pub fn role_rule_remove(&self, id: &str, force: bool) -> Result<()> {
         self.store.write(|tx| {
             let row = require_role_rule(tx, id)?;
-            if !row.disabled && !force {
-                return Err(Error::new(
-                    ErrorCode::ForceRequired,
-                    "The role rule is enabled: deleting it changes who may request the role at once.",
-                )
-                .hint("Add --force to delete it anyway, or disable it first.")
-                .with("rule_id", &row.id));
-            }
+            check_remove(row.disabled, force, "role rule", "who may request the role", &row.id)?;
             tx.delete_role_rule(&row.id)?;
             audit::record(
                 self,
