@@ -495,13 +495,6 @@ impl Error {
         }
         serde_json::json!({ "error": err })
     }
-
-    /// Keeps only the context values whose keys are listed (for callers outside this host).
-    #[must_use]
-    pub fn retain_context(mut self, keys: &[&str]) -> Self {
-        self.context.retain(|k, _| keys.contains(k));
-        self
-    }
 }
 
 impl fmt::Debug for Error {

@@ -123,11 +123,6 @@ impl Engine {
         self.keys.read().map(|k| k.keyring.is_some()).unwrap_or(false)
     }
 
-    /// The schema problem, if another process migrated the database past this binary.
-    pub fn schema_problem(&self) -> Option<ErrorCode> {
-        self.schema.lock().ok().and_then(|s| s.broken.as_ref().map(|b| b.0))
-    }
-
     fn keyring(&self, ams: &Ams) -> Result<Arc<Keyring>> {
         let active = ams.active_master_key_id()?;
         {

@@ -21,7 +21,7 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::engine::Engine;
-use crate::error::{ApiError, ErrorCodeTag, status_for};
+use crate::error::{ApiError, ErrorCodeTag};
 use crate::ratelimit::{Decision, RateLimiter};
 use crate::wire;
 
@@ -457,9 +457,4 @@ async fn upload_bitlocker(State(app): State<Arc<App>>, req: Request) -> Result<R
     let (a, body): (Authed, wire::BitLockerUpload) = authed(&app, req, paths::BITLOCKER, OP).await?;
     let up = Upload::BitLocker { key_id: body.key_id, volume_id: body.volume_id, volume_type: body.volume_type };
     upload(app, a, up, body.envelope, OP).await
-}
-
-/// The status an error gets (re-exported for tests and the client).
-pub fn status_of(e: &Error) -> StatusCode {
-    status_for(e)
 }

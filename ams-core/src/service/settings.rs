@@ -174,11 +174,6 @@ impl Ams {
         })
     }
 
-    /// Reads a numeric service setting.
-    pub fn int_setting(&self, s: &IntSetting) -> Result<i64> {
-        self.store.read(|tx| s.get(tx))
-    }
-
     /// Sets a text service setting.
     pub fn set_text_setting(&self, s: &TextSetting, value: &str) -> Result<()> {
         let v = s.check(value)?;
@@ -193,10 +188,5 @@ impl Ams {
                     .details(serde_json::json!({ s.key: v })),
             )
         })
-    }
-
-    /// Reads a text service setting.
-    pub fn text_setting(&self, s: &TextSetting) -> Result<String> {
-        self.store.read(|tx| s.get(tx))
     }
 }
