@@ -430,12 +430,10 @@ async fn upload(
         .engine
         .run(move |c| {
             let origin = RequestOrigin { source_address: a.ip.as_deref(), operation: op };
-            let d = c.ams().agent_authenticate(&a.token, &a.binding(), &origin)?;
-            let blob = envelope(&envelope_b64).inspect_err(|e| {
-                c.ams().agent_refusal("agent.request", e, &origin, Some(&d.device_id));
-            })?;
             let keyring = c.keyring()?;
-            c.ams().ingest(&keyring, &d.device_id, &upload, &blob)
+            // One commit per upload: the token id is consumed in the ingest's own transaction.
+            c.ams()
+                .agent_upload_with_token(&keyring, &a.token, &a.binding(), &origin, &upload, || envelope(&envelope_b64))
         })
         .await?;
     Ok(json(&wire::UploadReceipt {

@@ -699,3 +699,51 @@ fn openapi_document_matches_the_routes_and_the_repository_copy() {
     let (s, served) = rig.raw(Method::GET, paths::OPENAPI, b"", None);
     assert_eq!((s, served), (200, doc));
 }
+
+#[test]
+fn an_upload_token_stores_once_even_when_replayed_at_the_same_moment() {
+    let rig = Rig::new();
+    let agent = rig.register("pc-replay", false);
+    let id = agent.state.device_id.clone();
+    let ci = rig.check_in(&agent).unwrap();
+    let cert = client::certificate(&ci).unwrap().to_string();
+    let up = Upload::Password { account_name: "admin".into() };
+    let history = |rig: &Rig| {
+        let ams = rig.ams();
+        let k = ams.unlock().unwrap();
+        ams.password_history(&k, &DeviceSelector::Id(id.clone())).unwrap().len()
+    };
+
+    // One signed request, sent twice in a row: stored once, the second refused as a replay.
+    let (path, body) = client::upload_body(&agent, &cert, &up, b"Replay-Pa55word-1", OaepHash::Sha256).unwrap();
+    let token = agent.token(path, &body).unwrap();
+    assert_eq!(rig.raw(Method::POST, path, &body, Some(&token)).0, 200);
+    let (s, v) = rig.raw(Method::POST, path, &body, Some(&token));
+    assert_eq!((s, code(&v)), (401, "AMS-AGT-0003"));
+    assert_eq!(rig.current_password(&id), "Replay-Pa55word-1");
+    assert_eq!(history(&rig), 0, "the replay stored nothing");
+
+    // The same request four times at once: the token is consumed in the transaction that stores
+    // the password, so exactly one of them is stored and acknowledged.
+    let (path, body) = client::upload_body(&agent, &cert, &up, b"Replay-Pa55word-2", OaepHash::Sha256).unwrap();
+    let token = agent.token(path, &body).unwrap();
+    let statuses: Vec<u16> = rig.rt.block_on(async {
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let mut c = rig.client().connect().await.unwrap();
+            let (body, token) = (body.clone(), token.clone());
+            tasks.push(tokio::spawn(async move { c.send(Method::POST, path, body, Some(&token)).await.unwrap().0 }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 3, "{statuses:?}");
+    assert_eq!(rig.current_password(&id), "Replay-Pa55word-2");
+    assert_eq!(history(&rig), 1, "one new password, the first one retired once");
+    let refusals = rig.audit_events("agent.authenticate");
+    assert!(refusals.iter().filter(|r| r["Details"]["Error"] == "AMS-AGT-0003").count() >= 4, "{refusals:?}");
+}

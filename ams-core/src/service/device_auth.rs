@@ -311,6 +311,19 @@ fn unix_to_time(secs: i64) -> String {
 }
 
 /// Records a token id in the replay cache (and purges expired ones): a replay is refused.
+/// A device token whose signature, claims and binding checked out, not yet consumed.
+struct VerifiedToken {
+    device_id: String,
+    claims: Claims,
+}
+
+impl VerifiedToken {
+    /// Records the token id inside the caller's write transaction (a replay fails here).
+    fn consume(&self, tx: &Tx<'_>, now: &str) -> Result<()> {
+        consume(tx, &self.claims, &self.device_id, now)
+    }
+}
+
 fn consume(tx: &Tx<'_>, c: &Claims, device_id: &str, now: &str) -> Result<()> {
     tx.purge_token_ids(now, PURGE_PER_REQUEST)?;
     if !tx.insert_token_id(&c.jti, device_id, &unix_to_time(c.exp + CLOCK_SKEW_SECS))? {
@@ -395,32 +408,76 @@ impl Ams {
     ) -> Result<AuthenticatedDevice> {
         let mut claimed: Option<String> = None;
         let result = (|| {
-            let device_id = parse_header(token, true)?.ok_or_else(token_invalid)?;
-            let (key, audience) = self.store.read(|tx| {
-                let key = tx.device_key(&device_id)?;
-                let audience = tx.instance()?.map(|i| format!("urn:ams:instance:{}", i.id));
-                Ok((key, audience))
-            })?;
-            let (Some(key), Some(audience)) = (key, audience) else {
-                return Err(token_invalid());
-            };
-            let key = DevicePublicKey::from_point(&key.public_key)?;
-            let claims = verify(token, &key, &audience)?;
-            check_claims(&claims, binding, Some(&device_id), self.now_time().unix_timestamp())?;
-            claimed = Some(device_id.clone());
+            let v = self.agent_verify(token, binding, &mut claimed)?;
             self.store.write(|tx| {
-                consume(tx, &claims, &device_id, &self.now())?;
-                match tx.device(&device_id)? {
+                v.consume(tx, &self.now())?;
+                match tx.device(&v.device_id)? {
                     Some(d) => check_device_may_upload(&d),
                     None => Err(token_invalid()),
                 }
             })?;
-            Ok(AuthenticatedDevice { device_id })
+            Ok(AuthenticatedDevice { device_id: v.device_id })
         })();
         if let Err(e) = &result {
             self.agent_refusal("agent.authenticate", e, origin, claimed.as_deref());
         }
         result
+    }
+
+    /// Checks a device token without consuming it: its signature by the device's key, its
+    /// claims and request binding, and that the device may upload. Reads only; the caller
+    /// consumes the token id in the transaction that acts on the request.
+    fn agent_verify(
+        &self,
+        token: &str,
+        binding: &RequestBinding<'_>,
+        claimed: &mut Option<String>,
+    ) -> Result<VerifiedToken> {
+        let device_id = parse_header(token, true)?.ok_or_else(token_invalid)?;
+        let (key, audience, device) = self.store.read(|tx| {
+            let key = tx.device_key(&device_id)?;
+            let audience = tx.instance()?.map(|i| format!("urn:ams:instance:{}", i.id));
+            Ok((key, audience, tx.device(&device_id)?))
+        })?;
+        let (Some(key), Some(audience)) = (key, audience) else {
+            return Err(token_invalid());
+        };
+        let key = DevicePublicKey::from_point(&key.public_key)?;
+        let claims = verify(token, &key, &audience)?;
+        check_claims(&claims, binding, Some(&device_id), self.now_time().unix_timestamp())?;
+        *claimed = Some(device_id.clone());
+        match device {
+            Some(d) => check_device_may_upload(&d)?,
+            None => return Err(token_invalid()),
+        }
+        Ok(VerifiedToken { device_id, claims })
+    }
+
+    /// An agent's upload (password or BitLocker key) with one durable commit: the token is
+    /// verified first (reads only), the envelope decoded and opened outside any write
+    /// transaction, and the token id is consumed in the same transaction that stores the secret
+    /// and its audit record. A replayed token, even one racing its first use, is refused there
+    /// and nothing is stored; a refused request is audited as before.
+    pub fn agent_upload_with_token(
+        &self,
+        keyring: &crate::service::keys::Keyring,
+        token: &str,
+        binding: &RequestBinding<'_>,
+        origin: &RequestOrigin<'_>,
+        upload: &crate::service::secrets::Upload,
+        envelope: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<crate::service::secrets::IngestReceipt> {
+        let mut claimed: Option<String> = None;
+        let v = self.agent_verify(token, binding, &mut claimed).inspect_err(|e| {
+            self.agent_refusal("agent.authenticate", e, origin, claimed.as_deref());
+        })?;
+        let blob = envelope().inspect_err(|e| self.agent_refusal("agent.request", e, origin, Some(&v.device_id)))?;
+        let now = self.now();
+        self.ingest_consuming(keyring, &v.device_id, upload, &blob, &|tx| v.consume(tx, &now)).inspect_err(|e| {
+            if e.code() == ErrorCode::AgentTokenReplayed {
+                self.agent_refusal("agent.authenticate", e, origin, Some(&v.device_id));
+            }
+        })
     }
 
     /// The upgrade path for devices registered before device keys: the agent proves it holds the

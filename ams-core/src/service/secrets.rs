@@ -184,8 +184,24 @@ impl Ams {
     /// is refused with a coded error and the agent never believes it is escrowed. The stored blob
     /// stays sealed to the certificate. Refusals are audited.
     pub fn ingest(&self, keyring: &Keyring, device_id: &str, upload: &Upload, blob: &[u8]) -> Result<IngestReceipt> {
-        let result = self.ingest_inner(keyring, device_id, upload, blob);
-        if let Err(e) = &result {
+        self.ingest_consuming(keyring, device_id, upload, blob, &|_| Ok(()))
+    }
+
+    /// [`Ams::ingest`], running `in_tx` first inside the transaction that stores the secret (the
+    /// agent server consumes the request's token id there, so an upload costs one commit). A
+    /// failure of `in_tx` stores nothing.
+    pub(crate) fn ingest_consuming(
+        &self,
+        keyring: &Keyring,
+        device_id: &str,
+        upload: &Upload,
+        blob: &[u8],
+        in_tx: &dyn Fn(&Tx<'_>) -> Result<()>,
+    ) -> Result<IngestReceipt> {
+        let result = self.ingest_inner(keyring, device_id, upload, blob, in_tx);
+        if let Err(e) = &result
+            && e.code() != ErrorCode::AgentTokenReplayed
+        {
             let event = match upload {
                 Upload::Password { .. } => "password.upload",
                 Upload::BitLocker { .. } => "bitlocker.upload",
@@ -207,7 +223,14 @@ impl Ams {
         result
     }
 
-    fn ingest_inner(&self, keyring: &Keyring, device_id: &str, upload: &Upload, blob: &[u8]) -> Result<IngestReceipt> {
+    fn ingest_inner(
+        &self,
+        keyring: &Keyring,
+        device_id: &str,
+        upload: &Upload,
+        blob: &[u8],
+        in_tx: &dyn Fn(&Tx<'_>) -> Result<()>,
+    ) -> Result<IngestReceipt> {
         check_upload(upload)?;
         let header = envelope::header(blob)?;
         let (device, cert) = self.store.read(|tx| {
@@ -233,6 +256,7 @@ impl Ams {
         let now = format_time(now_t);
         let id = new_id()?.to_string();
         self.store.write(|tx| {
+            in_tx(tx)?;
             // The device may have changed while the blob was being opened.
             let d = resolve(tx, &DeviceSelector::Id(device.id.clone()))?;
             check_device_may_upload(&d)?;
