@@ -650,6 +650,26 @@ fn batch_round_trips_every_boolean_setting_both_ways() {
     // A bare flag on the command line still means true.
     let s = i.ok(&["role-authorization-rule", "set", "--id", &rrule, "--enabled"], None);
     assert_eq!(s["Disabled"], false);
+
+    // The JIT group creation rule's booleans, both ways.
+    let jit = batch_results(
+        &i,
+        &[json!({"verb":"active-directory-jit-group-creation-rule new","parameters":{
+            "ComputerOU":"OU=Computers,DC=example,DC=com","GroupOU":"OU=Groups,DC=example,DC=com",
+            "GroupNameTemplate":"JIT-%ComputerName%","Subtree":false,"CreateUnixGid":true,"EnableJitGroupDeletion":true,
+            "UnixGidAttributeName":"gidNumber","UnixGidStartRange":10000}})],
+    );
+    assert_eq!((jit[0]["Subtree"].as_bool(), jit[0]["CreateUnixGid"].as_bool()), (Some(false), Some(true)));
+    let jid = jit[0]["Id"].as_str().unwrap().to_string();
+    let jit = batch_results(
+        &i,
+        &[json!({"verb":"active-directory-jit-group-creation-rule set","parameters":{
+            "Id":jid,"Subtree":true,"CreateUnixGid":false,"EnableJitGroupDeletion":false}})],
+    );
+    assert_eq!(
+        (jit[0]["Subtree"].as_bool(), jit[0]["CreateUnixGid"].as_bool(), jit[0]["EnableJitGroupDeletion"].as_bool()),
+        (Some(true), Some(false), Some(false))
+    );
 }
 
 #[test]

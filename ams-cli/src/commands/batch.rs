@@ -28,14 +28,18 @@ const STDIN_VERBS: &[&str] = &[
     "host-config set",
 ];
 
-/// `ComputerName` -> `computer-name`.
+/// `ComputerName` -> `computer-name`, `ComputerOU` -> `computer-ou`: a hyphen goes before an
+/// upper-case letter that follows a lower-case letter or a digit (the module's rule too,
+/// ConvertTo-AmsFlagName).
 pub fn kebab(name: &str) -> String {
     let mut out = String::new();
-    for (i, ch) in name.chars().enumerate() {
-        if ch.is_ascii_uppercase() && i > 0 {
+    let mut prev: Option<char> = None;
+    for ch in name.chars() {
+        if ch.is_ascii_uppercase() && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
             out.push('-');
         }
         out.push(ch.to_ascii_lowercase());
+        prev = Some(ch);
     }
     out
 }
@@ -277,6 +281,37 @@ pub fn run(ctx: &Ctx) -> Result<Value> {
 mod tests {
     use super::*;
 
+    /// Every flag of every verb can be named in a batch: its PascalCase name (as the module
+    /// writes it) turns back into the flag.
+    #[test]
+    fn every_flag_survives_the_pascal_case_round_trip() {
+        fn walk(cmd: &clap::Command, bad: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                if let Some(long) = a.get_long() {
+                    let pascal: String = long
+                        .split('-')
+                        .map(|w| {
+                            let mut c = w.chars();
+                            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+                        })
+                        .collect();
+                    if kebab(&pascal) != long {
+                        bad.push(format!("{} --{long} -> {pascal} -> --{}", cmd.get_name(), kebab(&pascal)));
+                    }
+                }
+            }
+            for s in cmd.get_subcommands() {
+                walk(s, bad);
+            }
+        }
+        use clap::CommandFactory;
+        let mut bad = Vec::new();
+        walk(&crate::cli::Cli::command(), &mut bad);
+        assert!(bad.is_empty(), "{bad:#?}");
+        // The module's spelling of the OU flags (ComputerOU, GroupOU) maps the same way.
+        assert_eq!(kebab("GroupOU"), "group-ou");
+    }
+
     #[test]
     fn requests_become_argv() {
         let (verb, argv) = request_argv(
@@ -290,6 +325,9 @@ mod tests {
             ["ams", "group-member", "add", "--id", "g", "--devices", "a", "--devices", "b", "--limit", "3"]
         );
         assert!(request_argv(&json!({"verb":"key rotate"}), None).is_err());
+        assert_eq!(kebab("ComputerOU"), "computer-ou");
+        assert_eq!(kebab("AadTenantId"), "aad-tenant-id");
+        assert_eq!(kebab("UnixGidStartRange"), "unix-gid-start-range");
         // Boolean-valued flags get their value either way; switches are present or absent.
         let (_, argv) = request_argv(
             &json!({"verb":"role-authorization-rule set","parameters":{"Id":"r","Enabled":false,"AllowExtension":true}}),
