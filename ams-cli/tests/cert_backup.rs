@@ -522,6 +522,17 @@ fn password_less_files_import_only_with_no_password() {
         assert_eq!(r["Thumbprint"].as_str().unwrap(), thumbprint_of(&cert), "{name}");
         assert_eq!(r["HasPrivateKey"], true, "{name}");
     }
+    // Both encodings of "no password" that .NET writes: the zero-length password (`Export(Pfx)`
+    // with a null password) and the empty BMPString (`Export(Pfx, "")`).
+    for name in ["dotnet-nopass-null.pfx", "dotnet-nopass-empty.pfx"] {
+        let fresh = Instance::new();
+        let file = fixture(name);
+        let (_, err) = fresh.err(&["cert", "import", "--pfx", p(&file)], Some("\n"));
+        assert_eq!(err["code"], "AMS-GEN-0003", "{name}: an empty line is not 'no password'");
+        let r = fresh.ok(&["cert", "import", "--pfx", p(&file), "--no-password"], None);
+        assert_eq!(r["Thumbprint"], "FC10A1349A13151ADC93352B1C478E4DD2B8428B", "{name}");
+        assert_eq!((r["KeySize"].as_i64(), r["HasPrivateKey"].as_bool()), (Some(3072), Some(true)), "{name}");
+    }
     // A file that has a password is not opened by --no-password.
     let (key, cert) = openssl_pair(&dir, "with-password", &["-newkey", "rsa:2048"]);
     let file = dir.join("with-password.pfx");

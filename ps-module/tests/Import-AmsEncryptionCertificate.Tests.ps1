@@ -43,4 +43,12 @@ Describe 'Import-AmsEncryptionCertificate' {
         Import-AmsEncryptionCertificate -Pfx (Join-Path $TestDrive 'cert.pfx') -Password (New-AmsTestSecureString 'x') -WhatIf
         @(Get-AmsStubCall).Count | Should -Be 0
     }
+    It 'imports a password-less file only with -NoPassword, reading no password' {
+        $file = Join-Path $TestDrive 'nopw.pfx'
+        $null = Import-AmsEncryptionCertificate -Pfx $file -NoPassword -Confirm:$false
+        $call = Get-AmsStubCall
+        $call.Line | Should -BeExactly "cert import --pfx $file --no-password"
+        $call.Stdin | Should -BeNullOrEmpty
+        { Import-AmsEncryptionCertificate -Pfx $file -NoPassword -Password (New-AmsTestSecureString 'x') -Confirm:$false -ErrorAction Stop } | Should -Throw
+    }
 }

@@ -153,6 +153,30 @@ Describe 'AccessManager against the real ams' -Tag 'Integration' -Skip:$script:N
         }
     }
 
+    It 'imports certificates that .NET exported without a password, with -NoPassword only' {
+        $pfxType = [System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx
+        # Export(Pfx) with a null password keys the file with the zero-length password; with ''
+        # it uses the empty BMPString. Both mean "no password".
+        foreach ($name in 'null', 'empty') {
+            $rsa = [System.Security.Cryptography.RSA]::Create(3072)
+            $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=Pester no password $name", $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+            $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(30))
+            $bytes = if ($name -eq 'null') { $certificate.Export($pfxType) } else { $certificate.Export($pfxType, '') }
+            $file = Join-Path ([System.IO.Path]::GetTempPath()) "ams-pester-nopass-$name-$([guid]::NewGuid().ToString('n')).pfx"
+            [System.IO.File]::WriteAllBytes($file, $bytes)
+            try {
+                { Import-AmsEncryptionCertificate -Pfx $file -Password (New-Object System.Security.SecureString) -Confirm:$false -ErrorAction Stop } | Should -Throw
+                $imported = Import-AmsEncryptionCertificate -Pfx $file -NoPassword -Confirm:$false
+                $imported.Thumbprint | Should -BeExactly $certificate.Thumbprint
+                $imported.HasPrivateKey | Should -BeTrue
+            }
+            finally {
+                Remove-Item -LiteralPath $file -Force
+                $rsa.Dispose()
+            }
+        }
+    }
+
     It 'binds piped names, CSV rows and AD-style objects to the password cmdlets' {
         $key = New-AmsDeviceRegistrationKey -Name 'Pester pipeline key'
         foreach ($name in 'PIPE1', 'PIPE2') {

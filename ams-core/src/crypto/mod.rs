@@ -3,6 +3,7 @@
 pub mod cert;
 pub mod envelope;
 pub mod pfx;
+pub(crate) mod pfx_nopass;
 pub mod seal;
 
 #[cfg(test)]

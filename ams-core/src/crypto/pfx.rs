@@ -136,6 +136,22 @@ pub fn encode(
         .map_err(|_| Error::internal("The PFX file could not be written."))
 }
 
+/// Opens a PFX file that has no password, in either encoding of "no password" (the empty
+/// BMPString that OpenSSL and .NET's null password give, or the zero-length password of .NET's
+/// empty string; see `pfx_nopass`). Only for an explicit request: a file with a real password
+/// fails as a wrong password.
+pub fn decode_without_password(pfx: &[u8]) -> Result<PfxContents> {
+    match decode(pfx, "") {
+        Err(e) if e.code() == ErrorCode::PfxWrongPassword => {
+            if pfx.len() > MAX_PFX_BYTES {
+                return Err(e);
+            }
+            decode(&crate::crypto::pfx_nopass::transcode(pfx, MAX_IMPORT_ITERATIONS)?, "")
+        }
+        other => other,
+    }
+}
+
 /// Opens a PFX file: checks its MAC, decrypts it, and returns the one certificate and private
 /// key it holds after checking that the key is RSA and belongs to the certificate.
 pub fn decode(pfx: &[u8], password: &str) -> Result<PfxContents> {

@@ -419,10 +419,16 @@ impl Ams {
         password: &[u8],
         activate: bool,
     ) -> Result<PfxImportReport> {
-        let password = std::str::from_utf8(password).map_err(|_| {
-            Error::new(ErrorCode::PfxWrongPassword, "The PFX password is wrong (it is not valid UTF-8).")
-        })?;
-        let contents = pfx::decode(pfx_bytes, password)?;
+        let contents = if password.is_empty() {
+            // An empty password is only ever passed on purpose (`--no-password`): the CLI refuses
+            // an empty line. Both encodings of "no password" are tried.
+            pfx::decode_without_password(pfx_bytes)?
+        } else {
+            let password = std::str::from_utf8(password).map_err(|_| {
+                Error::new(ErrorCode::PfxWrongPassword, "The PFX password is wrong (it is not valid UTF-8).")
+            })?;
+            pfx::decode(pfx_bytes, password)?
+        };
         let info = cert::parse(&contents.certificate_der)?;
         if info.key_bits < MIN_IMPORT_KEY_BITS {
             return Err(Error::new(
