@@ -331,11 +331,12 @@ impl PasswordPolicy {
                 if !(8..=256).contains(length) {
                     return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "The password length must be 8 to 256."));
                 }
-                let classes: Vec<Vec<char>> = [(*lower, LOWER), (*upper, UPPER), (*digits, DIGITS), (*symbols, SYMBOLS)]
-                    .iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, s)| s.chars().filter(|c| !exclude.contains(*c)).collect::<Vec<char>>())
-                    .collect();
+                let classes: Vec<Vec<char>> =
+                    [(*lower, LOWER), (*upper, UPPER), (*digits, DIGITS), (*symbols, SYMBOLS)]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, s)| s.chars().filter(|c| !exclude.contains(*c)).collect::<Vec<char>>())
+                        .collect();
                 if classes.is_empty() {
                     return Err(Error::new(
                         ErrorCode::PasswordPolicyInvalid,
@@ -349,7 +350,10 @@ impl PasswordPolicy {
                     ));
                 }
                 if classes.len() > *length {
-                    return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "The password is too short for its classes."));
+                    return Err(Error::new(
+                        ErrorCode::PasswordPolicyInvalid,
+                        "The password is too short for its classes.",
+                    ));
                 }
                 let all: Vec<char> = classes.concat();
                 // Draw until every chosen class appears; with length >= 8 this ends quickly.

@@ -263,7 +263,11 @@ fn bad(message: impl Into<String>) -> Error {
 }
 
 fn in_range(name: &str, v: i64, lo: i64, hi: i64) -> Result<()> {
-    if (lo..=hi).contains(&v) { Ok(()) } else { Err(bad(format!("{name} must be {lo} to {hi}.")).with("setting", name)) }
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(bad(format!("{name} must be {lo} to {hi}.")).with("setting", name))
+    }
 }
 
 impl PolicySettings {
@@ -280,7 +284,9 @@ impl PolicySettings {
                 && a.chars().count() <= 64
                 && !a.chars().any(|c| c.is_control() || "\"/\\[]:;|=,+*?<>".contains(c));
             if !ok {
-                return Err(bad("AccountName must be 1 to 64 characters without control characters or \"/\\[]:;|=,+*?<>."));
+                return Err(bad(
+                    "AccountName must be 1 to 64 characters without control characters or \"/\\[]:;|=,+*?<>.",
+                ));
             }
         }
         if let Some(d) = self.password_maximum_age_days {
@@ -304,7 +310,9 @@ impl PolicySettings {
             return Err(bad("Password settings need at least one character class."));
         }
         if classes.iter().any(|c| c.len() < 2) {
-            return Err(bad("Password.ExcludeCharacters leaves an enabled character class with fewer than 2 characters."));
+            return Err(bad(
+                "Password.ExcludeCharacters leaves an enabled character class with fewer than 2 characters.",
+            ));
         }
         let pp = &self.passphrase;
         if !(3..=20).contains(&pp.word_count) {
@@ -314,7 +322,9 @@ impl PolicySettings {
             return Err(bad("Passphrase.ExtraCount must be 0 to 10."));
         }
         if (pp.extra == Extra::None) != (pp.extra_count == 0) {
-            return Err(bad("Passphrase.Extra and Passphrase.ExtraCount go together: both none, or a kind and a count."));
+            return Err(bad(
+                "Passphrase.Extra and Passphrase.ExtraCount go together: both none, or a kind and a count.",
+            ));
         }
         let list = word_lists::find_in(tx, &pp.word_list).map_err(|e| {
             if e.code() == ErrorCode::WordListNotFound { bad("Passphrase.WordList names no word list.") } else { e }
@@ -598,13 +608,12 @@ pub struct Resolution {
 
 /// The first enabled custom policy (in the given order) with a target among `sids`: its index
 /// and the matching SID. The rule in one place, used by [`resolve`].
-pub fn first_match<'a>(
-    custom: &'a [(bool, Vec<String>)],
-    sids: &BTreeSet<String>,
-) -> Option<(usize, &'a String)> {
-    custom.iter().enumerate().filter(|(_, (enabled, _))| *enabled).find_map(|(i, (_, targets))| {
-        targets.iter().find(|t| sids.contains(&t.to_ascii_uppercase())).map(|t| (i, t))
-    })
+pub fn first_match<'a>(custom: &'a [(bool, Vec<String>)], sids: &BTreeSet<String>) -> Option<(usize, &'a String)> {
+    custom
+        .iter()
+        .enumerate()
+        .filter(|(_, (enabled, _))| *enabled)
+        .find_map(|(i, (_, targets))| targets.iter().find(|t| sids.contains(&t.to_ascii_uppercase())).map(|t| (i, t)))
 }
 
 fn device_sids(tx: &(impl ReadTx + ?Sized), d: &DeviceRow) -> Result<BTreeSet<String>> {
@@ -647,7 +656,8 @@ pub(crate) fn resolve_explained(tx: &(impl ReadTx + ?Sized), d: &DeviceRow) -> R
     let (row, reason) = match hit {
         Some((i, sid)) => {
             let r = custom.get(i).copied().ok_or_else(|| Error::internal("policy index"))?;
-            let what = if sid.eq_ignore_ascii_case(&d.sid) { "the device itself".to_string() } else { format!("group {sid}") };
+            let what =
+                if sid.eq_ignore_ascii_case(&d.sid) { "the device itself".to_string() } else { format!("group {sid}") };
             (
                 r,
                 format!(
@@ -664,7 +674,10 @@ pub(crate) fn resolve_explained(tx: &(impl ReadTx + ?Sized), d: &DeviceRow) -> R
             let why = if custom.is_empty() {
                 format!("No custom {} policy exists, so the default applies.", d.os_type)
             } else {
-                format!("No enabled custom {} policy targets the device or its groups, so the default applies.", d.os_type)
+                format!(
+                    "No enabled custom {} policy targets the device or its groups, so the default applies.",
+                    d.os_type
+                )
             };
             (r, why)
         }
@@ -802,7 +815,11 @@ fn check_name(name: &str) -> Result<String> {
     Ok(n.to_string())
 }
 
-fn resolve_targets(tx: &(impl ReadTx + ?Sized), policy_id: &str, targets: &[TargetSpec]) -> Result<Vec<PolicyTargetRow>> {
+fn resolve_targets(
+    tx: &(impl ReadTx + ?Sized),
+    policy_id: &str,
+    targets: &[TargetSpec],
+) -> Result<Vec<PolicyTargetRow>> {
     let mut out: Vec<PolicyTargetRow> = Vec::new();
     for t in targets {
         let row = match t {
@@ -890,7 +907,11 @@ fn mark_shortened(ams: &Ams, tx: &Tx<'_>, os: &str, before: &HashMap<String, i64
         let expires = pw.expires_at.as_deref().map(parse_time).transpose()?;
         let limit = created + time::Duration::days(new_age);
         if expires.is_none_or(|e| e > limit) && tx.rotation_mark(&id)?.is_none() {
-            tx.mark_rotation(&RotationMarkRow { device_id: id.clone(), reason: MARK_MAX_AGE_SHORTENED.into(), marked_at: at.clone() })?;
+            tx.mark_rotation(&RotationMarkRow {
+                device_id: id.clone(),
+                reason: MARK_MAX_AGE_SHORTENED.into(),
+                marked_at: at.clone(),
+            })?;
             n += 1;
         }
     }
@@ -1148,7 +1169,8 @@ mod tests {
     #[test]
     fn patches_merge_objects_and_refuse_unknown_fields() {
         let base = PolicySettings::default();
-        let s = apply_patch(&base, &serde_json::json!({"Password": {"Length": 24}, "AccountName": "lapsadmin"})).unwrap();
+        let s =
+            apply_patch(&base, &serde_json::json!({"Password": {"Length": 24}, "AccountName": "lapsadmin"})).unwrap();
         assert_eq!(s.password.length, 24);
         assert!(s.password.lower_case, "other password fields kept");
         assert_eq!(s.account_name.as_deref(), Some("lapsadmin"));

@@ -77,8 +77,9 @@ fn invalid(message: impl Into<String>) -> Error {
 /// duplicates were dropped.
 pub fn parse_list(bytes: &[u8]) -> Result<(Vec<String>, usize)> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(invalid(format!("A word list file may be at most {MAX_FILE_BYTES} bytes."))
-            .with("bytes", bytes.len()));
+        return Err(
+            invalid(format!("A word list file may be at most {MAX_FILE_BYTES} bytes.")).with("bytes", bytes.len())
+        );
     }
     let text = std::str::from_utf8(bytes).map_err(|_| invalid("The word list file is not UTF-8 text."))?;
     let mut set = BTreeSet::new();
@@ -214,15 +215,15 @@ impl Ams {
         self.store.write(|tx| {
             tx.insert_word_list(&row, &words).map_err(|e| {
                 on_unique(e, || {
-                    Error::new(ErrorCode::WordListExists, "A word list with that name already exists.").with("name", name)
+                    Error::new(ErrorCode::WordListExists, "A word list with that name already exists.")
+                        .with("name", name)
                 })
             })?;
             audit::record(
                 self,
                 tx,
-                Event::success("word_list.new", "word_list", &row.id).details(
-                    serde_json::json!({"Name": row.name, "WordCount": row.word_count, "Sha256": row.sha256}),
-                ),
+                Event::success("word_list.new", "word_list", &row.id)
+                    .details(serde_json::json!({"Name": row.name, "WordCount": row.word_count, "Sha256": row.sha256})),
             )
         })?;
         let mut out = info(&row);

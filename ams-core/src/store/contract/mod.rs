@@ -35,14 +35,7 @@ pub trait ReadTx:
 }
 
 impl<
-    T: FoundationRead
-        + DataPlaneRead
-        + AuthzRead
-        + JitRead
-        + CertRecoveryRead
-        + ConfigRead
-        + AgentServerRead
-        + PolicyRead,
+    T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead,
 > ReadTx for T
 {
 }

@@ -58,7 +58,12 @@ impl PolicyRead for SqliteTx<'_> {
              WHERE policy_id = ?1 ORDER BY target_sid",
         )?;
         let rows = stmt.query_map(params![policy_id], |r| {
-            Ok(PolicyTargetRow { policy_id: r.get(0)?, target_type: r.get(1)?, target_sid: r.get(2)?, target_id: r.get(3)? })
+            Ok(PolicyTargetRow {
+                policy_id: r.get(0)?,
+                target_type: r.get(1)?,
+                target_sid: r.get(2)?,
+                target_id: r.get(3)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -113,7 +118,17 @@ impl PolicyWrite for SqliteTx<'_> {
         Ok(self.tx.execute(
             "UPDATE agent_policies SET name = ?2, description = ?3, os_type = ?4, position = ?5, enabled = ?6,
                is_default = ?7, settings = ?8, modified_at = ?9 WHERE id = ?1",
-            params![p.id, p.name, p.description, p.os_type, p.position, p.enabled, p.is_default, p.settings, p.modified_at],
+            params![
+                p.id,
+                p.name,
+                p.description,
+                p.os_type,
+                p.position,
+                p.enabled,
+                p.is_default,
+                p.settings,
+                p.modified_at
+            ],
         )?)
     }
 
