@@ -210,7 +210,9 @@ impl Ams {
             Some(_) if marked => "PolicyChanged",
             Some(_) => "None",
         };
-        let required = reason != "None" && d.approval_state == "Approved" && !d.disabled;
+        // A policy that turns password management off never asks for a rotation.
+        let required =
+            reason != "None" && d.approval_state == "Approved" && !d.disabled && policy.password_management_enabled;
         Ok(CheckIn {
             device_id: d.id,
             approval_state: d.approval_state,

@@ -589,3 +589,16 @@ fn word_lists_are_validated_and_the_builtin_is_fixed() {
     assert_eq!(f.ams.word_list_remove(&l.id).unwrap_err().code(), ErrorCode::WordListNotFound);
     assert_eq!(f.ams.word_lists(None).unwrap().len(), 1);
 }
+
+#[test]
+fn password_management_off_never_asks_for_a_rotation() {
+    let f = Fixture::new();
+    let dev = device(&f, "off1", "macos");
+    assert!(f.ams.agent_check_in(&dev).unwrap().password_change_required, "no password yet");
+    policy(&f, "off", "macos", vec![TargetSpec::Device(dev.clone())], json!({"PasswordManagementEnabled": false}));
+    let ci = f.ams.agent_check_in(&dev).unwrap();
+    assert_eq!(ci.reason, "NoPassword");
+    assert!(!ci.password_change_required);
+    assert!(!ci.policy.password_management_enabled);
+    assert!(ci.policy.bit_locker.is_none(), "BitLocker settings are for Windows only");
+}
