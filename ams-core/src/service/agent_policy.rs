@@ -555,7 +555,7 @@ impl AgentPolicy {
                 if len < s.length {
                     return Err(weak("shorter than the policy's length"));
                 }
-                let checks: [(bool, fn(&char) -> bool, &str); 4] = [
+                let checks: [(bool, CharTest, &str); 4] = [
                     (s.lower_case, char::is_ascii_lowercase, "no lower-case letter"),
                     (s.upper_case, char::is_ascii_uppercase, "no upper-case letter"),
                     (s.digits, char::is_ascii_digit, "no digit"),
@@ -571,6 +571,9 @@ impl AgentPolicy {
         Ok(())
     }
 }
+
+/// A test on one character (a character class).
+type CharTest = fn(&char) -> bool;
 
 /// Why a policy did or did not apply, one line per policy considered.
 #[derive(Debug, Clone, Serialize)]
