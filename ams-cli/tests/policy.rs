@@ -183,6 +183,12 @@ fn word_list_verbs() {
     std::fs::write(&huge, vec![b'a'; 2 * 1024 * 1024]).unwrap();
     let (exit, e) = i.err(&["word-list", "new", "--name", "Huge", "--file", huge.to_str().unwrap()], None);
     assert_eq!((exit, code(&e)), (5, "AMS-POL-0010"));
+    // A device file that never ends is read only up to the bound.
+    let (exit, e) = i.err(&["word-list", "new", "--name", "Zero", "--file", "/dev/zero"], None);
+    assert_eq!((exit, code(&e)), (5, "AMS-POL-0010"));
+    let (exit, e) =
+        i.err(&["agent-policy", "new", "--name", "z", "--os", "linux", "--settings-file", "/dev/zero"], None);
+    assert_eq!((exit, code(&e)), (5, "AMS-POL-0003"));
     let (exit, e) = i.err(&["word-list", "remove", "--id", "eff-large"], None);
     assert_eq!((exit, code(&e)), (4, "AMS-POL-0011"));
     // In use by a policy (7 words of 2100 = 77 bits).

@@ -174,11 +174,10 @@ fn settings(text: Option<&str>, file: Option<&std::path::Path>) -> Result<Option
     let text = match (text, file) {
         (Some(t), _) => t,
         (None, Some(p)) => {
-            let meta = std::fs::metadata(p).map_err(|e| Error::from(e).with("path", p.display()))?;
-            if meta.len() > 1024 * 1024 {
-                return Err(Error::new(ErrorCode::PolicyInvalid, "The settings file is larger than 1 MiB."));
-            }
-            owned = std::fs::read_to_string(p).map_err(|e| Error::from(e).with("path", p.display()))?;
+            let bytes = read_bounded(p, 1024 * 1024)
+                .ok_or_else(|| Error::new(ErrorCode::PolicyInvalid, "The settings file is larger than 1 MiB."))??;
+            owned = String::from_utf8(bytes)
+                .map_err(|_| Error::new(ErrorCode::PolicyInvalid, "The settings file is not UTF-8 text."))?;
             &owned
         }
         (None, None) => return Ok(None),
@@ -186,6 +185,21 @@ fn settings(text: Option<&str>, file: Option<&std::path::Path>) -> Result<Option
     let v: Value = serde_json::from_str(text)
         .map_err(|e| Error::new(ErrorCode::PolicyInvalid, format!("The settings are not JSON: {e}.")))?;
     Ok(Some(v))
+}
+
+/// Reads at most `max` bytes of a file; `None` when it is longer (a pipe or device file included).
+fn read_bounded(path: &std::path::Path, max: usize) -> Option<Result<Vec<u8>>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Some(Err(Error::from(e).with("path", path.display()))),
+    };
+    let mut out = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    if let Err(e) = file.take(limit).read_to_end(&mut out) {
+        return Some(Err(Error::from(e).with("path", path.display())));
+    }
+    if out.len() > max { None } else { Some(Ok(out)) }
 }
 
 fn targets(devices: Vec<String>, groups: Vec<String>) -> Vec<TargetSpec> {
@@ -244,15 +258,10 @@ pub fn run_word_list(ctx: &Ctx, c: WordListCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
         WordListCommand::New(a) => {
-            let meta = std::fs::metadata(&a.file).map_err(|e| Error::from(e).with("path", a.file.display()))?;
-            if meta.len() > ams_core::service::word_lists::MAX_FILE_BYTES as u64 {
-                return Err(Error::new(
-                    ErrorCode::WordListInvalid,
-                    format!("A word list file may be at most {} bytes.", ams_core::service::word_lists::MAX_FILE_BYTES),
-                )
-                .with("bytes", meta.len()));
-            }
-            let bytes = std::fs::read(&a.file).map_err(|e| Error::from(e).with("path", a.file.display()))?;
+            let max = ams_core::service::word_lists::MAX_FILE_BYTES;
+            let bytes = read_bounded(&a.file, max).ok_or_else(|| {
+                Error::new(ErrorCode::WordListInvalid, format!("A word list file may be at most {max} bytes."))
+            })??;
             to_json(&ams.word_list_new(&a.name, a.description.as_deref(), a.language.as_deref(), &bytes)?)
         }
         WordListCommand::Get(a) => to_json(&ams.word_lists(a.id.or(a.name).as_deref())?),
