@@ -82,6 +82,12 @@ pub enum Command {
     /// What an agent does: register, check in, upload passwords and BitLocker keys.
     #[command(subcommand)]
     Agent(commands::agent::AgentCommand),
+    /// Agent policies: what each device is told at check-in (New/Get/Set/Remove/Move/Resolve-AmsAgentPolicy).
+    #[command(subcommand)]
+    AgentPolicy(commands::policy::AgentPolicyCommand),
+    /// Word lists for passphrases (New/Get/Remove-AmsWordList).
+    #[command(subcommand)]
+    WordList(commands::policy::WordListCommand),
     /// The agent API server: `ams server run` (HTTPS), and its OpenAPI document.
     #[command(subcommand)]
     Server(commands::server::ServerCommand),

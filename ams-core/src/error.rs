@@ -365,6 +365,32 @@ error_codes! {
     TlsConfigInvalid = ("AMS-SRV-0002", Config),
     /// The server cannot listen on the address (in use, not permitted, or not loopback for plain HTTP).
     ListenFailed = ("AMS-SRV-0003", Config),
+
+    // Agent policies and word lists.
+    /// No agent policy has that id or name.
+    PolicyNotFound = ("AMS-POL-0001", NotFound),
+    /// An agent policy with that name already exists for the operating system.
+    PolicyExists = ("AMS-POL-0002", Conflict),
+    /// An agent policy setting is not valid (unknown field, value out of range, nothing to generate from).
+    PolicyInvalid = ("AMS-POL-0003", InvalidInput),
+    /// The passphrase or password settings give fewer bits of entropy than the floor (64 bits).
+    PolicyEntropyTooLow = ("AMS-POL-0004", InvalidInput),
+    /// A default policy's name, enabled state, targets and order are fixed, and it cannot be removed.
+    PolicyDefaultFixed = ("AMS-POL-0005", Conflict),
+    /// A policy target is not a known device or group.
+    PolicyTargetInvalid = ("AMS-POL-0006", InvalidInput),
+    /// The uploaded password is shorter or simpler than the device's agent policy asks for.
+    PolicyPasswordWeak = ("AMS-POL-0007", InvalidInput),
+    /// No word list has that id or name.
+    WordListNotFound = ("AMS-POL-0008", NotFound),
+    /// A word list with that name already exists.
+    WordListExists = ("AMS-POL-0009", Conflict),
+    /// The word list file is not valid: too large, too few distinct words, or a line that is not a plain word.
+    WordListInvalid = ("AMS-POL-0010", InvalidInput),
+    /// The built-in word list cannot be removed or changed.
+    WordListBuiltIn = ("AMS-POL-0011", Conflict),
+    /// The word list is used by an agent policy, so it cannot be removed.
+    WordListInUse = ("AMS-POL-0012", Conflict),
 }
 
 impl ErrorCode {

@@ -511,7 +511,7 @@ pub async fn rotate(
     }
     let cert = certificate(&ci)?.to_string();
     let account = account.unwrap_or(&ci.policy.account_name).to_string();
-    let password = ci.policy.password.to_core().generator().generate()?;
+    let password = ci.policy.generator()?.generate()?;
     setter.set(&account, &password)?;
     let up = Upload::Password { account_name: account };
     let mut last = None;

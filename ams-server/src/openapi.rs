@@ -103,7 +103,7 @@ mod ops {
     info(title = "ams agent API", version = "v1", description = "What a device's agent asks of an Access Manager Service server. Errors are the coded JSON documents of docs/errors.md.", license(name = "MIT OR Apache-2.0")),
     paths(ops::health, ops::info, ops::openapi, ops::register, ops::device_key, ops::check_in, ops::password, ops::bitlocker_key),
     components(schemas(Jwk, InfoResponse, HealthResponse, RegisterRequest, RegisterResponse, EnrolKeyRequest,
-        EnrolKeyResponse, CheckInRequest, CheckInResponse, Policy, PasswordSettings, PasswordUpload, BitLockerUpload,
+        EnrolKeyResponse, CheckInRequest, CheckInResponse, Policy, PasswordSettings, PassphraseSettings, BitLockerSettings, PasswordUpload, BitLockerUpload,
         UploadReceipt, ErrorDocument, ErrorBody)),
     modifiers(&DeviceToken),
 )]

@@ -130,41 +130,154 @@ pub struct PasswordSettings {
     pub digits: bool,
     /// Symbols.
     pub symbols: bool,
+    /// Characters never used.
+    #[serde(default)]
+    pub exclude_characters: String,
 }
 
-/// The policy the device follows.
+/// Passphrase settings, with the words of the list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct PassphraseSettings {
+    /// Word list id.
+    pub word_list_id: String,
+    /// Word list name.
+    pub word_list_name: String,
+    /// SHA-256 (hex) of the sorted words joined by newlines.
+    pub word_list_sha256: String,
+    /// Words in the list.
+    pub word_list_size: usize,
+    /// Number of words.
+    pub word_count: usize,
+    /// Between words.
+    pub separator: String,
+    /// Capitalise each word.
+    pub capitalize: bool,
+    /// `None`, `Numbers`, `Symbols` or `NumbersAndSymbols`.
+    pub extra: String,
+    /// How many extra characters (after one more separator).
+    pub extra_count: usize,
+    /// Shortest passphrase (0 = any).
+    pub minimum_length: usize,
+    /// The words.
+    #[serde(default)]
+    pub words: Vec<String>,
+}
+
+/// BitLocker key backup (Windows).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct BitLockerSettings {
+    /// Back up the operating system drive.
+    pub backup_os_drive: bool,
+    /// Back up fixed data drives.
+    pub backup_fixed_drives: bool,
+    /// Back up removable drives.
+    pub backup_removable_drives: bool,
+}
+
+/// The policy the device follows (docs/agent-policies.md).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Policy {
-    /// Where the policy comes from (`FarmDefault`).
+    /// `DefaultPolicy` or `CustomPolicy`.
     pub source: String,
+    /// The policy id.
+    #[serde(default)]
+    pub policy_id: String,
+    /// The policy name.
+    #[serde(default)]
+    pub policy_name: String,
     /// The operating system it is for.
     pub operating_system: String,
+    /// Manage the local account's password at all.
+    #[serde(default = "yes")]
+    pub password_management_enabled: bool,
     /// The local account whose password the agent manages.
     pub account_name: String,
     /// Days a password is valid.
     pub password_maximum_age_days: i64,
+    /// Retired passwords the server keeps.
+    #[serde(default)]
+    pub history_keep_count: i64,
+    /// Days the server keeps retired passwords.
+    #[serde(default)]
+    pub history_keep_days: i64,
     /// Minutes between check-ins.
     pub check_in_interval_minutes: i64,
-    /// How to make a password.
+    /// `Password` or `Passphrase`.
+    #[serde(default = "password_mode")]
+    pub generation_mode: String,
+    /// Random-character settings.
     pub password: PasswordSettings,
+    /// Passphrase settings (in `Passphrase` mode).
+    #[serde(default)]
+    pub passphrase: Option<PassphraseSettings>,
+    /// Uploads weaker than the settings are refused.
+    #[serde(default)]
+    pub refuse_weak_uploads: bool,
+    /// BitLocker key backup (Windows).
+    #[serde(default)]
+    pub bit_locker: Option<BitLockerSettings>,
+    /// Bits of entropy of the generation mode in force.
+    #[serde(default)]
+    pub entropy_bits: f64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn password_mode() -> String {
+    "Password".into()
 }
 
 impl From<ams_core::service::agent_policy::AgentPolicy> for Policy {
     fn from(p: ams_core::service::agent_policy::AgentPolicy) -> Self {
+        use ams_core::service::agent_policy::GenerationMode;
         Policy {
             source: p.source,
+            policy_id: p.policy_id,
+            policy_name: p.policy_name,
             operating_system: p.operating_system,
+            password_management_enabled: p.password_management_enabled,
             account_name: p.account_name,
             password_maximum_age_days: p.password_maximum_age_days,
+            history_keep_count: p.history_keep_count,
+            history_keep_days: p.history_keep_days,
             check_in_interval_minutes: p.check_in_interval_minutes,
+            generation_mode: match p.generation_mode {
+                GenerationMode::Password => "Password".into(),
+                GenerationMode::Passphrase => "Passphrase".into(),
+            },
             password: PasswordSettings {
                 length: p.password.length,
                 lower_case: p.password.lower_case,
                 upper_case: p.password.upper_case,
                 digits: p.password.digits,
                 symbols: p.password.symbols,
+                exclude_characters: p.password.exclude_characters,
             },
+            passphrase: p.passphrase.map(|pp| PassphraseSettings {
+                word_list_id: pp.word_list_id,
+                word_list_name: pp.word_list_name,
+                word_list_sha256: pp.word_list_sha256,
+                word_list_size: pp.word_list_size,
+                word_count: pp.word_count,
+                separator: pp.separator,
+                capitalize: pp.capitalize,
+                extra: format!("{:?}", pp.extra),
+                extra_count: pp.extra_count,
+                minimum_length: pp.minimum_length,
+                words: pp.words,
+            }),
+            refuse_weak_uploads: p.refuse_weak_uploads,
+            bit_locker: p.bit_locker.map(|b| BitLockerSettings {
+                backup_os_drive: b.backup_os_drive,
+                backup_fixed_drives: b.backup_fixed_drives,
+                backup_removable_drives: b.backup_removable_drives,
+            }),
+            entropy_bits: p.entropy_bits,
         }
     }
 }
@@ -178,6 +291,41 @@ impl PasswordSettings {
             upper_case: self.upper_case,
             digits: self.digits,
             symbols: self.symbols,
+            exclude_characters: self.exclude_characters.clone(),
+        }
+    }
+}
+
+impl Policy {
+    /// The agent's generator for this policy: random characters, or a passphrase from the words
+    /// the check-in delivered.
+    pub fn generator(&self) -> ams_core::Result<ams_core::service::agent::PasswordPolicy> {
+        use ams_core::service::agent_policy::Extra;
+        match (&*self.generation_mode, &self.passphrase) {
+            ("Passphrase", Some(p)) => {
+                let extra = match p.extra.as_str() {
+                    "Numbers" => Extra::Numbers,
+                    "Symbols" => Extra::Symbols,
+                    "NumbersAndSymbols" => Extra::NumbersAndSymbols,
+                    _ => Extra::None,
+                };
+                if p.words.is_empty() {
+                    return Err(ams_core::Error::new(
+                        ams_core::ErrorCode::PolicyInvalid,
+                        "The check-in answer has a passphrase policy without its words.",
+                    ));
+                }
+                Ok(ams_core::service::agent::PasswordPolicy::Passphrase {
+                    words: p.words.clone(),
+                    count: p.word_count,
+                    separator: p.separator.clone(),
+                    capitalize: p.capitalize,
+                    extra_alphabet: extra.alphabet(),
+                    extra_count: p.extra_count,
+                    minimum_length: p.minimum_length,
+                })
+            }
+            _ => Ok(self.password.to_core().generator()),
         }
     }
 }

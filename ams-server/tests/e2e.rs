@@ -747,3 +747,63 @@ fn an_upload_token_stores_once_even_when_replayed_at_the_same_moment() {
     let refusals = rig.audit_events("agent.authenticate");
     assert!(refusals.iter().filter(|r| r["Details"]["Error"] == "AMS-AGT-0003").count() >= 4, "{refusals:?}");
 }
+
+#[test]
+fn check_in_carries_the_agent_policy_and_uploads_follow_it() {
+    use ams_core::service::agent_policy::{NewPolicy, TargetSpec};
+    let rig = Rig::new();
+    let agent = rig.register("pol1", false);
+    let id = agent.state.device_id.clone();
+    let p = rig
+        .ams()
+        .agent_policy_new(&NewPolicy {
+            name: "Passphrases".into(),
+            os: "linux".into(),
+            settings: Some(serde_json::json!({
+                "AccountName": "lapsadmin",
+                "PasswordMaximumAgeDays": 3,
+                "GenerationMode": "Passphrase",
+                "Passphrase": {"WordCount": 6, "Separator": "Space", "Extra": "Numbers", "ExtraCount": 2}
+            })),
+            targets: vec![TargetSpec::Device(id.clone())],
+            ..Default::default()
+        })
+        .unwrap();
+    let ci = rig.check_in(&agent).unwrap();
+    assert_eq!((ci.policy.policy_id.as_str(), ci.policy.source.as_str()), (p.id.as_str(), "CustomPolicy"));
+    assert_eq!(ci.policy.password_maximum_age_days, 3);
+    assert_eq!(ci.policy.generation_mode, "Passphrase");
+    let pp = ci.policy.passphrase.clone().unwrap();
+    assert_eq!((pp.word_list_id.as_str(), pp.words.len(), pp.word_count), ("eff-large", 7772, 6));
+    assert!(ci.policy.entropy_bits > 80.0);
+
+    // Weak uploads are refused over HTTPS with the policy's code, and audited.
+    let e = rig.upload_password(&agent, "just three words").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PolicyPasswordWeak);
+    assert!(
+        rig.audit_events("password.upload")
+            .iter()
+            .any(|a| a["Outcome"] == "failure" && a["Details"]["Error"] == "AMS-POL-0007")
+    );
+
+    // rotate generates by the policy: the account and a passphrase of six words and two digits.
+    let seen = rig.dir.path().join("set-pol.txt");
+    let script = rig.dir.path().join("setter-pol.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nread pw\nprintf '%s:%s' \"$AMS_ACCOUNT_NAME\" \"$pw\" > {}\n", seen.display()),
+    )
+    .unwrap();
+    let setter = Setter { program: "/bin/sh".into(), args: vec![script.display().to_string()] };
+    let rep = rig.rt.block_on(client::rotate(&rig.client(), &agent, &setter, None)).unwrap();
+    assert!(rep.rotated);
+    let set = std::fs::read_to_string(&seen).unwrap();
+    let (account, pw) = set.split_once(':').unwrap();
+    assert_eq!(account, "lapsadmin");
+    let parts: Vec<&str> = pw.split(' ').collect();
+    assert_eq!(parts.len(), 7, "{pw}");
+    assert!(parts[..6].iter().all(|w| pp.words.contains(&w.to_ascii_lowercase())));
+    assert!(parts[6].len() == 2 && parts[6].bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(rig.current_password(&id), pw);
+    assert!(rep.receipt.unwrap().expires.is_some());
+}

@@ -215,6 +215,37 @@ Describe 'AccessManager against the real ams' -Tag 'Integration' -Skip:$script:N
     It 'completes device names from the instance' {
         $result = TabExpansion2 -inputScript 'Get-AmsLocalAdminPassword -ComputerName PIP' -cursorColumn 43
         @($result.CompletionMatches.CompletionText) | Should -Be @('PIPE1', 'PIPE2')
+    It 'manages agent policies and word lists and resolves a device' {
+        $key = New-AmsDeviceRegistrationKey -Name 'Pester policy key'
+        $registered = Invoke-RawAms -Arguments 'agent', 'register', '--name', 'PESTERPOL', '--os', 'linux' -InputText $key.Key
+        (Resolve-AmsAgentPolicy -DeviceId $registered.DeviceId).Policy.PolicyName | Should -BeExactly 'Default Linux policy'
+
+        $policy = New-AmsAgentPolicy -Name 'Pester Linux' -Os linux -TargetDevice $registered.DeviceId -Settings @{ PasswordMaximumAgeDays = 5; Password = @{ Length = 24 } }
+        $policy.PSTypeNames[0] | Should -BeExactly 'Ams.AgentPolicy'
+        $policy.Settings.Password.Length | Should -Be 24
+        $resolved = Get-AmsDevice -Name 'PESTERPOL' | Resolve-AmsAgentPolicy
+        $resolved.Policy.PolicyName | Should -BeExactly 'Pester Linux'
+        $resolved.Policy.PasswordMaximumAgeDays | Should -Be 5
+
+        $second = New-AmsAgentPolicy -Name 'Pester second' -Os linux -TargetGroup 'S-1-4096-2-5' -Settings '{"GenerationMode":"Passphrase"}'
+        ($second | Move-AmsAgentPolicy -Position 1).Order | Should -Be 1
+        (Resolve-AmsAgentPolicy -DeviceId $registered.DeviceId).Policy.PolicyName | Should -BeExactly 'Pester second'
+        $null = $second | Set-AmsAgentPolicy -Disable
+        (Resolve-AmsAgentPolicy -DeviceId $registered.DeviceId).Policy.PolicyName | Should -BeExactly 'Pester Linux'
+        { Set-AmsAgentPolicy -Id $policy.Id -Settings @{ Password = @{ Length = 8; UpperCase = $false; Digits = $false } } -ErrorAction Stop } | Should -Throw '*bits of entropy*'
+
+        $file = Join-Path $TestDrive 'words.txt'
+        $words = foreach ($i in 1..2100) { 'p' + (-join ([char[]]([convert]::ToString($i, 2).Replace('0', 'a').Replace('1', 'b')))) }
+        Set-Content -LiteralPath $file -Value $words -Encoding ascii
+        $list = New-AmsWordList -Name 'Pester words' -File $file
+        $list.WordCount | Should -Be 2100
+        @(Get-AmsWordList).Count | Should -Be 2
+        $list | Remove-AmsWordList -Force
+        @(Get-AmsWordList).Count | Should -Be 1
+
+        Get-AmsAgentPolicy -Os linux | Where-Object { -not $_.IsDefault } | Remove-AmsAgentPolicy -Force
+        @(Get-AmsAgentPolicy -Os linux).Count | Should -Be 1
+        Get-AmsDevice -Name 'PESTERPOL' | Remove-AmsDevice -Force
     }
 
     It 'rotates the master key with the recovery password on stdin' {

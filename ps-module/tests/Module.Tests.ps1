@@ -89,9 +89,9 @@ Describe 'Public function <Name>' -ForEach $functionCases {
     }
 
     It 'supports -WhatIf when it changes state' {
-        # Get and Test only read; every other verb changes something.
+        # Get, Test and Resolve only read; every other verb changes something.
         $verb = ($Name -split '-')[0]
-        if ($verb -notin @('Get', 'Test')) {
+        if ($verb -notin @('Get', 'Test', 'Resolve')) {
             $command.Parameters.ContainsKey('WhatIf') | Should -BeTrue
             $command.Parameters.ContainsKey('Confirm') | Should -BeTrue
         }

@@ -116,15 +116,16 @@ pub struct SubmitPasswordArgs {
     /// Device id (local mode; with --server it comes from the state directory).
     #[arg(long, required_unless_present = "server")]
     pub device_id: Option<String>,
-    /// Account the password belongs to.
-    #[arg(long, default_value = "Administrator")]
-    pub account: String,
-    /// Generate the password following the policy flags instead of reading it from stdin.
+    /// Account the password belongs to (default: the device's agent policy's).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Generate the password by the device's agent policy (from its check-in) instead of reading
+    /// it from stdin; the flags below replace the policy's settings for this one password.
     #[arg(long)]
     pub generate: bool,
-    /// Generated password length.
-    #[arg(long, default_value_t = 16, requires = "generate")]
-    pub length: usize,
+    /// Generated password length (instead of the policy's settings).
+    #[arg(long, requires = "generate")]
+    pub length: Option<usize>,
     /// Leave out lower-case letters.
     #[arg(long, requires = "generate")]
     pub no_lower: bool,
@@ -171,7 +172,11 @@ pub struct SubmitBitLockerArgs {
     pub remote: RemoteArgs,
 }
 
-pub(crate) fn policy(a: &SubmitPasswordArgs) -> Result<PasswordPolicy> {
+/// The generator for `--generate`: the flags when any is given, else the device's policy.
+pub(crate) fn policy(
+    a: &SubmitPasswordArgs,
+    from_policy: impl FnOnce() -> Result<PasswordPolicy>,
+) -> Result<PasswordPolicy> {
     if let (Some(count), Some(path)) = (a.passphrase_words, &a.word_list) {
         let text = std::fs::read_to_string(path).map_err(|e| Error::from(e).with("path", path.display()))?;
         return Ok(PasswordPolicy::Passphrase {
@@ -179,14 +184,21 @@ pub(crate) fn policy(a: &SubmitPasswordArgs) -> Result<PasswordPolicy> {
             count,
             separator: "-".into(),
             capitalize: true,
+            extra_alphabet: String::new(),
+            extra_count: 0,
+            minimum_length: 0,
         });
     }
+    if a.length.is_none() && !a.no_lower && !a.no_upper && !a.no_digits && !a.symbols {
+        return from_policy();
+    }
     Ok(PasswordPolicy::Characters {
-        length: a.length,
+        length: a.length.unwrap_or(ams_core::service::agent_policy::DEFAULT_PASSWORD_LENGTH),
         lower: !a.no_lower,
         upper: !a.no_upper,
         digits: !a.no_digits,
         symbols: a.symbols,
+        exclude: String::new(),
     })
 }
 
@@ -228,9 +240,12 @@ pub(crate) fn read_registration_key(a: &RegisterArgs) -> Result<zeroize::Zeroizi
     Ok(zeroize::Zeroizing::new(key.trim().to_string()))
 }
 
-pub(crate) fn password_secret(a: &SubmitPasswordArgs) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+pub(crate) fn password_secret(
+    a: &SubmitPasswordArgs,
+    from_policy: impl FnOnce() -> Result<PasswordPolicy>,
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     if a.generate {
-        let pw = policy(a)?.generate()?;
+        let pw = policy(a, from_policy)?.generate()?;
         Ok(zeroize::Zeroizing::new(pw.as_bytes().to_vec()))
     } else {
         read_secret("password", false)
@@ -268,9 +283,16 @@ pub fn run(ctx: &Ctx, c: AgentCommand) -> Result<Value> {
         AgentCommand::CheckIn(a) => to_json(&ams.agent_check_in(&local_device_id(a.device_id)?)?),
         AgentCommand::SubmitPassword(a) => {
             let keyring = ams.unlock()?;
-            let secret = password_secret(&a)?;
-            let upload = Upload::Password { account_name: a.account.clone() };
-            let id = local_device_id(a.device_id)?;
+            let id = local_device_id(a.device_id.clone())?;
+            // Only --generate and a missing --account need the device's policy.
+            let policy = if a.generate || a.account.is_none() { Some(ams.agent_check_in(&id)?.policy) } else { None };
+            let secret = password_secret(&a, || match &policy {
+                Some(p) => p.generator(),
+                None => Err(Error::internal("no policy")),
+            })?;
+            let account =
+                a.account.clone().or_else(|| policy.as_ref().map(|p| p.account_name.clone())).unwrap_or_default();
+            let upload = Upload::Password { account_name: account };
             to_json(&ams.agent_upload(&keyring, &id, &upload, &secret, a.oaep.into())?)
         }
         AgentCommand::SubmitBitlockerKey(a) => {

@@ -65,12 +65,18 @@ pub fn run(c: AgentCommand) -> Result<Value> {
         AgentCommand::SubmitPassword(a) => {
             let r = remote(&a.remote)?;
             let agent = Agent::load(&r.state_dir)?;
-            let secret = password_secret(&a)?;
-            let up = Upload::Password { account_name: a.account.clone() };
+            // Read a typed password before connecting; a generated one follows the check-in's policy.
+            let typed = if a.generate { None } else { Some(read_secret("password", false)?) };
             let oaep: OaepHash = a.oaep.into();
             let receipt = client::block_on(async {
                 let mut conn = r.client.connect().await?;
                 let ci = client::check_in(&mut conn, &agent).await?;
+                let secret = match typed {
+                    Some(t) => t,
+                    None => password_secret(&a, || ci.policy.generator())?,
+                };
+                let account = a.account.clone().unwrap_or_else(|| ci.policy.account_name.clone());
+                let up = Upload::Password { account_name: account };
                 client::upload(&mut conn, &agent, client::certificate(&ci)?, &up, &secret, oaep).await
             })??;
             to_json(&receipt)

@@ -16,6 +16,7 @@ pub mod instance;
 pub mod jit;
 pub mod key;
 pub mod meta;
+pub mod policy;
 pub mod regkey;
 pub mod secrets;
 pub mod server;
@@ -99,6 +100,8 @@ fn dispatch(ctx: &Ctx, command: Command, verbose: bool) -> Result<Value> {
         Command::LocalAdminPasswordHistory(c) => secrets::run_history(ctx, c),
         Command::FveRecoveryKey(c) => secrets::run_fve(ctx, c),
         Command::Agent(c) => agent::run(ctx, c),
+        Command::AgentPolicy(c) => policy::run(ctx, c),
+        Command::WordList(c) => policy::run_word_list(ctx, c),
         Command::Server(c) => server::run(ctx, c, verbose),
         Command::Batch => batch::run(ctx),
         Command::Commands(a) => meta::commands(a),

@@ -4,7 +4,7 @@
 use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::ams::Ams;
 use crate::clock::parse_time;
@@ -63,7 +63,7 @@ pub struct CheckIn {
     pub disabled: bool,
     /// True when the agent must set and upload a new password now.
     pub password_change_required: bool,
-    /// Why: `NoPassword`, `Expired` or `None`.
+    /// Why: `NoPassword`, `Expired`, `PolicyChanged` (a policy change shortened the maximum age) or `None`.
     pub reason: String,
     /// The active certificate (base64 DER) when a change is required.
     pub encryption_certificate: Option<String>,
@@ -198,17 +198,21 @@ impl Ams {
     /// The agent's check-in: its state, and whether it must rotate its password now.
     pub fn agent_check_in(&self, device_id: &str) -> Result<CheckIn> {
         let now = self.now_time();
-        let (d, current, cert, policy) = self.store.read(|tx| {
+        let (d, current, cert, policy, marked) = self.store.read(|tx| {
             let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
-            let policy = agent_policy::resolve(tx, &d)?;
-            Ok((d.clone(), tx.current_password(&d.id)?, tx.active_cert()?, policy))
+            let policy = agent_policy::with_words(tx, agent_policy::resolve(tx, &d)?)?;
+            let marked = tx.rotation_mark(&d.id)?.is_some();
+            Ok((d.clone(), tx.current_password(&d.id)?, tx.active_cert()?, policy, marked))
         })?;
         let reason = match &current {
             None => "NoPassword",
             Some(p) if p.expires_at.as_deref().and_then(|e| parse_time(e).ok()).is_some_and(|e| e <= now) => "Expired",
+            Some(_) if marked => "PolicyChanged",
             Some(_) => "None",
         };
-        let required = reason != "None" && d.approval_state == "Approved" && !d.disabled;
+        // A policy that turns password management off never asks for a rotation.
+        let required =
+            reason != "None" && d.approval_state == "Approved" && !d.disabled && policy.password_management_enabled;
         Ok(CheckIn {
             device_id: d.id,
             approval_state: d.approval_state,
@@ -271,6 +275,8 @@ pub enum PasswordPolicy {
         digits: bool,
         /// Symbols.
         symbols: bool,
+        /// Characters never used.
+        exclude: String,
     },
     /// Words from a list.
     Passphrase {
@@ -282,13 +288,23 @@ pub enum PasswordPolicy {
         separator: String,
         /// Capitalise each word.
         capitalize: bool,
+        /// Characters appended after the words (after one more separator); empty for none.
+        extra_alphabet: String,
+        /// How many extra characters.
+        extra_count: usize,
+        /// Draw again until the passphrase is at least this long (0 = any length).
+        minimum_length: usize,
     },
 }
 
-const LOWER: &str = "abcdefghijkmnpqrstuvwxyz";
-const UPPER: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ";
-const DIGITS: &str = "0123456789";
-const SYMBOLS: &str = "!@#$%^&*-+=<>?,.";
+/// Lower-case letters an agent uses (no l, o).
+pub const LOWER: &str = "abcdefghijkmnpqrstuvwxyz";
+/// Upper-case letters an agent uses (no I, O).
+pub const UPPER: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+/// Digits.
+pub const DIGITS: &str = "0123456789";
+/// Symbols.
+pub const SYMBOLS: &str = "!@#$%^&*-+=<>?,.";
 
 /// A uniform random index below `n` (rejection sampling; `n` > 0).
 fn uniform(n: usize) -> Result<usize> {
@@ -305,55 +321,100 @@ fn uniform(n: usize) -> Result<usize> {
     }
 }
 
+fn pick_char(set: &[char]) -> Result<char> {
+    set.get(uniform(set.len())?).copied().ok_or_else(|| Error::internal("index"))
+}
+
 impl PasswordPolicy {
     /// Makes a password following the policy.
     pub fn generate(&self) -> Result<Zeroizing<String>> {
         match self {
-            PasswordPolicy::Characters { length, lower, upper, digits, symbols } => {
+            PasswordPolicy::Characters { length, lower, upper, digits, symbols, exclude } => {
                 if !(8..=256).contains(length) {
                     return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "The password length must be 8 to 256."));
                 }
-                let classes: Vec<&str> = [(*lower, LOWER), (*upper, UPPER), (*digits, DIGITS), (*symbols, SYMBOLS)]
-                    .iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, s)| *s)
-                    .collect();
+                let classes: Vec<Vec<char>> =
+                    [(*lower, LOWER), (*upper, UPPER), (*digits, DIGITS), (*symbols, SYMBOLS)]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, s)| s.chars().filter(|c| !exclude.contains(*c)).collect::<Vec<char>>())
+                        .collect();
                 if classes.is_empty() {
                     return Err(Error::new(
                         ErrorCode::PasswordPolicyInvalid,
                         "At least one character class must be enabled.",
                     ));
                 }
-                let all: Vec<char> = classes.concat().chars().collect();
+                if classes.iter().any(Vec::is_empty) {
+                    return Err(Error::new(
+                        ErrorCode::PasswordPolicyInvalid,
+                        "The excluded characters leave an enabled character class empty.",
+                    ));
+                }
+                if classes.len() > *length {
+                    return Err(Error::new(
+                        ErrorCode::PasswordPolicyInvalid,
+                        "The password is too short for its classes.",
+                    ));
+                }
+                let all: Vec<char> = classes.concat();
                 // Draw until every chosen class appears; with length >= 8 this ends quickly.
                 loop {
                     let mut pw = Zeroizing::new(String::with_capacity(*length));
                     for _ in 0..*length {
-                        pw.push(*all.get(uniform(all.len())?).ok_or_else(|| Error::internal("index"))?);
+                        pw.push(pick_char(&all)?);
                     }
-                    if classes.iter().all(|c| pw.chars().any(|ch| c.contains(ch))) {
+                    if classes.iter().all(|c| pw.chars().any(|ch| c.contains(&ch))) {
                         return Ok(pw);
                     }
                 }
             }
-            PasswordPolicy::Passphrase { words, count, separator, capitalize } => {
+            PasswordPolicy::Passphrase {
+                words,
+                count,
+                separator,
+                capitalize,
+                extra_alphabet,
+                extra_count,
+                minimum_length,
+            } => {
                 if words.len() < 2000 {
                     return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "A word list needs at least 2000 words."));
                 }
                 if !(3..=20).contains(count) {
                     return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "A passphrase needs 3 to 20 words."));
                 }
-                let mut parts = Vec::with_capacity(*count);
-                for _ in 0..*count {
-                    let w = words.get(uniform(words.len())?).ok_or_else(|| Error::internal("index"))?;
-                    parts.push(if *capitalize {
-                        let mut c = w.chars();
-                        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-                    } else {
-                        w.clone()
-                    });
+                let extras: Vec<char> = extra_alphabet.chars().collect();
+                if *extra_count > 0 && extras.is_empty() {
+                    return Err(Error::new(ErrorCode::PasswordPolicyInvalid, "Extra characters need an alphabet."));
                 }
-                Ok(Zeroizing::new(parts.join(separator)))
+                // A minimum length the words cannot reach is refused when the policy is saved;
+                // the bound keeps a bad one from looping here.
+                for _ in 0..10_000 {
+                    let mut parts: Vec<String> = Vec::with_capacity(*count + 1);
+                    for _ in 0..*count {
+                        let w = words.get(uniform(words.len())?).ok_or_else(|| Error::internal("index"))?;
+                        parts.push(if *capitalize {
+                            let mut c = w.chars();
+                            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+                        } else {
+                            w.clone()
+                        });
+                    }
+                    if *extra_count > 0 {
+                        let mut tail = String::with_capacity(*extra_count);
+                        for _ in 0..*extra_count {
+                            tail.push(pick_char(&extras)?);
+                        }
+                        parts.push(tail);
+                    }
+                    let pw = Zeroizing::new(parts.join(separator));
+                    parts.iter_mut().for_each(|p| p.zeroize());
+                    if pw.chars().count() >= *minimum_length {
+                        return Ok(pw);
+                    }
+                }
+                Err(Error::new(ErrorCode::PasswordPolicyInvalid, "The passphrase minimum length cannot be reached."))
             }
         }
     }
@@ -377,7 +438,14 @@ mod tests {
 
     #[test]
     fn generated_passwords_follow_the_policy() {
-        let p = PasswordPolicy::Characters { length: 20, lower: true, upper: true, digits: true, symbols: false };
+        let p = PasswordPolicy::Characters {
+            length: 20,
+            lower: true,
+            upper: true,
+            digits: true,
+            symbols: false,
+            exclude: String::new(),
+        };
         for _ in 0..50 {
             let pw = p.generate().unwrap();
             assert_eq!(pw.chars().count(), 20);
@@ -387,16 +455,38 @@ mod tests {
             assert!(pw.chars().all(|c| c.is_ascii_alphanumeric()));
             assert!(!pw.contains('l') && !pw.contains('O'));
         }
-        let bad = PasswordPolicy::Characters { length: 4, lower: true, upper: false, digits: false, symbols: false };
+        let bad = PasswordPolicy::Characters {
+            length: 4,
+            lower: true,
+            upper: false,
+            digits: false,
+            symbols: false,
+            exclude: String::new(),
+        };
         assert_eq!(bad.generate().unwrap_err().code(), ErrorCode::PasswordPolicyInvalid);
-        let none = PasswordPolicy::Characters { length: 12, lower: false, upper: false, digits: false, symbols: false };
+        let none = PasswordPolicy::Characters {
+            length: 12,
+            lower: false,
+            upper: false,
+            digits: false,
+            symbols: false,
+            exclude: String::new(),
+        };
         assert_eq!(none.generate().unwrap_err().code(), ErrorCode::PasswordPolicyInvalid);
     }
 
     #[test]
     fn passphrases_use_the_word_list() {
         let words: Vec<String> = (0..2000).map(|i| format!("w{}", "a".repeat(i % 7 + 1))).collect();
-        let p = PasswordPolicy::Passphrase { words: words.clone(), count: 4, separator: "-".into(), capitalize: true };
+        let p = PasswordPolicy::Passphrase {
+            words: words.clone(),
+            count: 4,
+            separator: "-".into(),
+            capitalize: true,
+            extra_alphabet: String::new(),
+            extra_count: 0,
+            minimum_length: 0,
+        };
         let pw = p.generate().unwrap();
         assert_eq!(pw.split('-').count(), 4);
         assert!(pw.split('-').all(|w| w.starts_with('W')));

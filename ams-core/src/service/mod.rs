@@ -21,3 +21,4 @@ pub mod rules;
 pub mod secrets;
 pub mod service_config;
 pub mod settings;
+pub mod word_lists;

@@ -16,7 +16,6 @@ use crate::service::audit::{self, Event, Outcome};
 use crate::service::certs::private_key;
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::keys::Keyring;
-use crate::service::settings::{PASSWORD_HISTORY_KEEP_COUNT, PASSWORD_HISTORY_KEEP_DAYS, PASSWORD_MAX_AGE_DAYS};
 use crate::store::{BitLockerRow, DeviceRow, PasswordRow, ReadTx, Tx};
 
 /// What an upload carries besides the sealed blob.
@@ -233,9 +232,10 @@ impl Ams {
     ) -> Result<IngestReceipt> {
         check_upload(upload)?;
         let header = envelope::header(blob)?;
-        let (device, cert) = self.store.read(|tx| {
+        let (device, cert, policy) = self.store.read(|tx| {
             let d = resolve(tx, &DeviceSelector::Id(device_id.to_string()))?;
             check_device_may_upload(&d)?;
+            let policy = crate::service::agent_policy::resolve(tx, &d)?;
             let c = tx.cert(&header.thumbprint)?.filter(|c| c.state != "revoked").ok_or_else(|| {
                 Error::new(
                     ErrorCode::EnvelopeUnknownCert,
@@ -244,13 +244,18 @@ impl Ams {
                 .hint("The agent must fetch the active certificate and upload again.")
                 .with("thumbprint", &header.thumbprint)
             })?;
-            Ok((d, c))
+            Ok((d, c, policy))
         })?;
         // Prove the blob opens before storing it; the plaintext is dropped (zeroized) at once.
+        // A password is checked against the device's agent policy first.
         {
             let key = private_key(keyring, &cert)?;
             let ctx = EnvelopeContext { kind: upload.kind(), device_id: &device.id };
-            drop(envelope::open(&key, blob, &ctx)?);
+            let plain = envelope::open(&key, blob, &ctx)?;
+            if matches!(upload, Upload::Password { .. }) {
+                policy.check_upload(&String::from_utf8_lossy(&plain))?;
+            }
+            drop(plain);
         }
         let now_t = self.now_time();
         let now = format_time(now_t);
@@ -269,7 +274,8 @@ impl Ams {
             };
             match upload {
                 Upload::Password { account_name } => {
-                    let max_age = PASSWORD_MAX_AGE_DAYS.get(tx)?;
+                    let policy = crate::service::agent_policy::resolve(tx, &d)?;
+                    let max_age = policy.password_maximum_age_days;
                     let expires = format_time(now_t + time::Duration::days(max_age));
                     tx.retire_current_password(&d.id, &now)?;
                     tx.insert_password(&PasswordRow {
@@ -282,7 +288,9 @@ impl Ams {
                         expires_at: Some(expires.clone()),
                         retired_at: None,
                     })?;
-                    receipt.history_purged = self.apply_retention(tx, &d.id, now_t)?;
+                    receipt.history_purged =
+                        self.apply_retention(tx, &d.id, now_t, policy.history_keep_count, policy.history_keep_days)?;
+                    tx.clear_rotation_mark(&d.id)?;
                     receipt.expires = Some(expires);
                     audit::record(
                         self,
@@ -316,9 +324,14 @@ impl Ams {
         })
     }
 
-    fn apply_retention(&self, tx: &Tx<'_>, device_id: &str, now: time::OffsetDateTime) -> Result<usize> {
-        let keep_count = PASSWORD_HISTORY_KEEP_COUNT.get(tx)?;
-        let keep_days = PASSWORD_HISTORY_KEEP_DAYS.get(tx)?;
+    fn apply_retention(
+        &self,
+        tx: &Tx<'_>,
+        device_id: &str,
+        now: time::OffsetDateTime,
+        keep_count: i64,
+        keep_days: i64,
+    ) -> Result<usize> {
         let retired: Vec<PasswordRow> =
             tx.passwords(device_id)?.into_iter().filter(|p| p.retired_at.is_some()).collect();
         let victims = retention_victims(&retired, keep_count, keep_days, now);

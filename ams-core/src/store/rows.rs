@@ -562,3 +562,71 @@ pub struct DeviceKeyRow {
     /// Created at.
     pub created_at: String,
 }
+
+/// An agent policy (default or custom) with its settings as a JSON document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentPolicyRow {
+    /// Policy id.
+    pub id: String,
+    /// Name, unique per operating system ignoring case.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// `Windows`, `Linux` or `MacOS`.
+    pub os_type: String,
+    /// Evaluation order among the custom policies of the OS (1 first); 0 for the default.
+    pub position: i64,
+    /// Disabled custom policies are skipped.
+    pub enabled: bool,
+    /// The OS default (one per OS).
+    pub is_default: bool,
+    /// The settings (JSON).
+    pub settings: String,
+    /// Created at.
+    pub created_at: String,
+    /// Modified at.
+    pub modified_at: String,
+}
+
+/// One target of a custom agent policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyTargetRow {
+    /// Policy id.
+    pub policy_id: String,
+    /// `Device` or `Group`.
+    pub target_type: String,
+    /// The SID matched against the device and its groups.
+    pub target_sid: String,
+    /// The device or group id as given.
+    pub target_id: String,
+}
+
+/// A custom word list (its words are in their own rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordListRow {
+    /// List id.
+    pub id: String,
+    /// Name, unique ignoring case.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+    /// Number of words.
+    pub word_count: i64,
+    /// SHA-256 (hex) of the sorted words joined by newlines.
+    pub sha256: String,
+    /// Created at.
+    pub created_at: String,
+}
+
+/// A device told to rotate its password at its next check-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationMarkRow {
+    /// Device id.
+    pub device_id: String,
+    /// Why (for example `PolicyMaximumAgeShortened`).
+    pub reason: String,
+    /// When it was marked.
+    pub marked_at: String,
+}

@@ -65,6 +65,7 @@ contract!(
     jit_directory_rules_and_jobs,
     sealed_columns_are_read_and_replaced,
     a_failed_write_changes_nothing,
+    agent_policies_targets_word_lists_and_marks,
 );
 
 /// A fixed-width RFC 3339 UTC time with microseconds, `n` microseconds after a base.
@@ -277,8 +278,11 @@ mod checks {
             "audit_log",
             "bitlocker_keys",
             "certificates",
+            "agent_policies",
+            "agent_policy_targets",
             "computer_authorization_rules",
             "computer_rule_principals",
+            "device_rotation_marks",
             "device_group_members",
             "device_groups",
             "device_passwords",
@@ -296,6 +300,8 @@ mod checks {
             "role_rule_principals",
             "schema_migrations",
             "service_settings",
+            "word_list_words",
+            "word_lists",
         ];
         for e in expected {
             assert!(names.contains(&e), "table_counts lacks {e}: {names:?}");
@@ -303,7 +309,12 @@ mod checks {
         assert!(names.windows(2).all(|w| w[0] < w[1]), "table_counts is ordered by name: {names:?}");
         for (n, c) in &counts {
             let applied = i64::try_from(migrate::SQLITE_MIGRATIONS.len()).unwrap();
-            let want = if n == "schema_migrations" { applied } else { 0 };
+            // V0008 seeds the three default agent policies (Windows, Linux, macOS).
+            let want = match n.as_str() {
+                "schema_migrations" => applied,
+                "agent_policies" => 3,
+                _ => 0,
+            };
             assert_eq!(*c, want, "{n}");
         }
         assert!(s.read(|tx| tx.instance()).unwrap().is_none());
@@ -927,5 +938,93 @@ mod checks {
         // The handle is usable after a failed write.
         s.write(|tx| tx.insert_device(&device("d1", "pc"))).unwrap();
         assert!(s.read(|tx| tx.device("d1")).unwrap().is_some());
+    }
+
+    pub fn agent_policies_targets_word_lists_and_marks(s: &Store) {
+        // The migration seeds one default per operating system.
+        let seeded = s.read(|tx| tx.agent_policies(None)).unwrap();
+        assert_eq!(seeded.iter().map(|p| p.os_type.as_str()).collect::<Vec<_>>(), ["Linux", "MacOS", "Windows"]);
+        assert!(seeded.iter().all(|p| p.is_default && p.enabled && p.position == 0));
+        let p = |id: &str, name: &str, pos: i64| AgentPolicyRow {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            os_type: "Linux".into(),
+            position: pos,
+            enabled: true,
+            is_default: false,
+            settings: "{}".into(),
+            created_at: t(1),
+            modified_at: t(1),
+        };
+        s.write(|tx| {
+            tx.insert_agent_policy(&p("p2", "Second", 2))?;
+            tx.insert_agent_policy(&p("p1", "First", 1))
+        })
+        .unwrap();
+        let linux = s.read(|tx| tx.agent_policies(Some("Linux"))).unwrap();
+        assert_eq!(
+            linux.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["00000000-0000-4000-8000-00000000d002", "p1", "p2"]
+        );
+        assert_eq!(s.read(|tx| tx.agent_policy("p1")).unwrap(), Some(p("p1", "First", 1)));
+        // Names are unique per OS ignoring case; a second default for an OS is refused.
+        assert_eq!(
+            violation(s.write(|tx| tx.insert_agent_policy(&p("p3", "FIRST", 3))).unwrap_err()),
+            Some(Violation::Unique)
+        );
+        let mut d = p("p4", "Another default", 0);
+        d.is_default = true;
+        assert_eq!(violation(s.write(|tx| tx.insert_agent_policy(&d)).unwrap_err()), Some(Violation::Unique));
+        let mut changed = p("p1", "Renamed", 5);
+        changed.enabled = false;
+        changed.modified_at = t(9);
+        assert_eq!(s.write(|tx| tx.update_agent_policy(&changed)).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.agent_policy("p1")).unwrap(), Some(changed));
+        // Targets are replaced as a set and go with their policy.
+        let target = |sid: &str| PolicyTargetRow {
+            policy_id: "p2".into(),
+            target_type: "Group".into(),
+            target_sid: sid.into(),
+            target_id: sid.into(),
+        };
+        s.write(|tx| tx.set_agent_policy_targets("p2", &[target("S-1-4096-2-5"), target("S-1-4096-2-1")])).unwrap();
+        s.write(|tx| tx.set_agent_policy_targets("p2", &[target("S-1-4096-2-9"), target("S-1-4096-2-1")])).unwrap();
+        let got = s.read(|tx| tx.agent_policy_targets("p2")).unwrap();
+        assert_eq!(got, vec![target("S-1-4096-2-1"), target("S-1-4096-2-9")]);
+        assert_eq!(s.write(|tx| tx.delete_agent_policy("p2")).unwrap(), 1);
+        assert!(s.read(|tx| tx.agent_policy_targets("p2")).unwrap().is_empty());
+        // Word lists: words come back sorted; a duplicate word is a uniqueness violation; delete cascades.
+        let l = WordListRow {
+            id: "wl1".into(),
+            name: "Custom".into(),
+            description: Some("d".into()),
+            language: None,
+            word_count: 2000,
+            sha256: "00".into(),
+            created_at: t(2),
+        };
+        let words: Vec<String> = (0..2000).map(|i| format!("w{i:04}")).rev().collect();
+        s.write(|tx| tx.insert_word_list(&l, &words)).unwrap();
+        assert_eq!(s.read(|tx| tx.word_lists(None, Some("custom"))).unwrap(), vec![l.clone()]);
+        let back = s.read(|tx| tx.word_list_words("wl1")).unwrap();
+        assert_eq!(back.len(), 2000);
+        assert!(back.windows(2).all(|w| w[0] < w[1]));
+        let mut l2 = l.clone();
+        l2.id = "wl2".into();
+        l2.name = "Other".into();
+        let dup = vec!["same".to_string(), "same".to_string()];
+        assert_eq!(violation(s.write(|tx| tx.insert_word_list(&l2, &dup)).unwrap_err()), Some(Violation::Unique));
+        assert!(s.read(|tx| tx.word_lists(Some("wl2"), None)).unwrap().is_empty(), "rolled back");
+        assert_eq!(s.write(|tx| tx.delete_word_list("wl1")).unwrap(), 1);
+        assert!(s.read(|tx| tx.word_list_words("wl1")).unwrap().is_empty());
+        // Rotation marks: one per device, kept when marked again, cleared by device.
+        s.write(|tx| tx.insert_device(&device("d1", "pc"))).unwrap();
+        let m = RotationMarkRow { device_id: "d1".into(), reason: "R1".into(), marked_at: t(3) };
+        s.write(|tx| tx.mark_rotation(&m)).unwrap();
+        s.write(|tx| tx.mark_rotation(&RotationMarkRow { reason: "R2".into(), ..m.clone() })).unwrap();
+        assert_eq!(s.read(|tx| tx.rotation_mark("d1")).unwrap(), Some(m));
+        assert_eq!(s.write(|tx| tx.clear_rotation_mark("d1")).unwrap(), 1);
+        assert_eq!(s.read(|tx| tx.rotation_mark("d1")).unwrap(), None);
     }
 }

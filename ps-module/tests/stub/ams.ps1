@@ -91,6 +91,9 @@ function New-StubPassword([string] $Password, [string] $Retired) {
         Created = '2026-01-01T00:00:00Z'; Expires = $null; Retired = $Retired; Source = 'Ams'
     }
 }
+function New-StubPolicy {
+    [ordered]@{ Id = 'p-1'; Name = 'Linux servers'; OperatingSystem = 'Linux'; Order = 1; Enabled = $true; IsDefault = $false; Targets = @(); EntropyBits = 93.7 }
+}
 function New-StubCert {
     [ordered]@{
         Thumbprint = 'F9FCAC264166463C90CA96EC4D07748A97615F60'; Subject = 'CN=stub'; NotBefore = '2026-01-01T00:00:00Z'
@@ -147,6 +150,13 @@ function Get-CannedResult([string] $Verb, [string[]] $Arguments) {
         'cert activate' { return New-StubCert }
         'audit get' { return , @([ordered]@{ Sequence = 1; Action = 'group.new'; TargetId = 'g-1' }) }
         'commands' { return [ordered]@{ commands = @() } }
+        'agent-policy new' { return New-StubPolicy }
+        'agent-policy get' { return , @((New-StubPolicy)) }
+        'agent-policy set' { return New-StubPolicy }
+        'agent-policy move' { return New-StubPolicy }
+        'agent-policy resolve' { return [ordered]@{ DeviceId = 'd-1'; Policy = (New-StubPolicy); Reason = 'stub'; Steps = @() } }
+        'word-list get' { return , @([ordered]@{ Id = 'eff-large'; Name = 'EFF large wordlist'; WordCount = 7772; BuiltIn = $true }) }
+        'word-list new' { return [ordered]@{ Id = 'w-1'; Name = 'German'; WordCount = 2000; BuiltIn = $false } }
         default { return [ordered]@{} }
     }
 }

@@ -17,6 +17,7 @@ mod config;
 mod data_plane;
 mod foundation;
 mod jit;
+mod policy;
 
 pub use agent_server::{AgentServerRead, AgentServerWrite};
 pub use authz::{AuthzRead, AuthzWrite};
@@ -25,21 +26,31 @@ pub use config::{ConfigRead, ConfigWrite};
 pub use data_plane::{DataPlaneRead, DataPlaneWrite};
 pub use foundation::{FoundationRead, FoundationWrite};
 pub use jit::{JitRead, JitWrite};
+pub use policy::{PolicyRead, PolicyWrite};
 
 /// Everything a read transaction can do: every area's reads.
 pub trait ReadTx:
-    FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead
+    FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead
 {
 }
 
-impl<T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead> ReadTx
-    for T
+impl<
+    T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead,
+> ReadTx for T
 {
 }
 
 /// Everything a write transaction can do: every area's reads and changes.
 pub trait WriteTx:
-    ReadTx + FoundationWrite + DataPlaneWrite + AuthzWrite + JitWrite + CertRecoveryWrite + ConfigWrite + AgentServerWrite
+    ReadTx
+    + FoundationWrite
+    + DataPlaneWrite
+    + AuthzWrite
+    + JitWrite
+    + CertRecoveryWrite
+    + ConfigWrite
+    + AgentServerWrite
+    + PolicyWrite
 {
 }
 
@@ -51,7 +62,8 @@ impl<
         + JitWrite
         + CertRecoveryWrite
         + ConfigWrite
-        + AgentServerWrite,
+        + AgentServerWrite
+        + PolicyWrite,
 > WriteTx for T
 {
 }

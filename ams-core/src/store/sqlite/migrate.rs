@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004", "audit_append_only"),
     migration!(5, "0005", "jit"),
     migration!(7, "0007", "agent_server"),
+    migration!(8, "0008", "agent_policies"),
 ];
 
 // NEVER CHANGE THIS DEFINITION: every version of ams reads it to decide what to do.

@@ -13,6 +13,7 @@ mod error;
 mod foundation;
 mod jit;
 pub(crate) mod migrate;
+mod policy;
 
 pub(crate) use backup::Image;
 pub(crate) use config::probe;
