@@ -215,6 +215,8 @@ Describe 'AccessManager against the real ams' -Tag 'Integration' -Skip:$script:N
     It 'completes device names from the instance' {
         $result = TabExpansion2 -inputScript 'Get-AmsLocalAdminPassword -ComputerName PIP' -cursorColumn 43
         @($result.CompletionMatches.CompletionText) | Should -Be @('PIPE1', 'PIPE2')
+    }
+
     It 'manages agent policies and word lists and resolves a device' {
         $key = New-AmsDeviceRegistrationKey -Name 'Pester policy key'
         $registered = Invoke-RawAms -Arguments 'agent', 'register', '--name', 'PESTERPOL', '--os', 'linux' -InputText $key.Key
