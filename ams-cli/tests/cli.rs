@@ -481,3 +481,27 @@ fn cli_reference_in_docs_is_current() {
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(have == md, "docs/cli.md is out of date; run AMS_BLESS=1 cargo test -p ams-cli --test cli");
 }
+
+#[test]
+fn rotation_replaces_the_host_key_and_prune_replaced_removes_what_it_kept() {
+    let i = Instance::new();
+    let before = std::fs::read(i.dir.join("host.key")).unwrap();
+    let r = i.ok(&["key", "rotate"], Some(RECOVERY));
+    assert_ne!(r["PreviousMasterKeyId"], r["MasterKeyId"]);
+    assert_ne!(std::fs::read(i.dir.join("host.key")).unwrap(), before, "key rotate writes a new host key");
+    let status = i.ok(&["key", "status"], None);
+    let replaced = status["ReplacedFiles"].as_array().unwrap();
+    assert_eq!(replaced.len(), 1, "{status}");
+    assert_eq!(replaced[0]["Kind"], "host-key");
+    let kept = i.ok(&["key", "prune-replaced", "--older-than-days", "1"], None);
+    assert_eq!(kept["Kept"].as_array().unwrap().len(), 1);
+    let pruned = i.ok(&["key", "prune-replaced"], None);
+    assert_eq!(pruned["Removed"].as_array().unwrap().len(), 1);
+    assert!(i.ok(&["key", "status"], None)["ReplacedFiles"].as_array().unwrap().is_empty());
+    // Changing the recovery password advises a rotation, or does one with --rotate.
+    let set = i.ok(&["key", "recovery-password", "set"], Some("a new recovery passphrase"));
+    assert!(set["RotationAdvised"].as_str().unwrap().contains("ams key rotate"));
+    let set = i.ok(&["key", "recovery-password", "set", "--rotate"], Some("another recovery passphrase"));
+    assert_ne!(set["PreviousMasterKeyId"], set["MasterKeyId"]);
+    i.ok(&["key", "rotate"], Some("another recovery passphrase"));
+}

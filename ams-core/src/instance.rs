@@ -20,6 +20,8 @@ use crate::error::{Error, ErrorCode, Result};
 pub const HOST_CONFIG_FILE: &str = "host.toml";
 /// File name of the host key protector.
 pub const HOST_KEY_FILE: &str = "host.key";
+/// The host key a master-key rotation staged, installed as `host.key` once the rotation commits.
+pub const HOST_KEY_NEXT_FILE: &str = "host.key.next";
 /// Default database file name.
 pub const DEFAULT_DB_FILE: &str = "ams.db";
 
@@ -260,7 +262,20 @@ impl HostKey {
 
     /// Reads the host key file. The error side says what is wrong with it.
     pub fn load(data_dir: &Path) -> std::result::Result<HostKey, HostKeyProblem> {
-        let path = data_dir.join(HOST_KEY_FILE);
+        HostKey::load_file(&data_dir.join(HOST_KEY_FILE))
+    }
+
+    /// Reads the next host key a rotation staged (`host.key.next`), if there is one.
+    pub fn load_next(data_dir: &Path) -> std::result::Result<HostKey, HostKeyProblem> {
+        HostKey::load_file(&data_dir.join(HOST_KEY_NEXT_FILE))
+    }
+
+    fn load_file(path: &Path) -> std::result::Result<HostKey, HostKeyProblem> {
+        let path = path.to_path_buf();
+        if fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            // A link or anything else planted in place of the key file is never followed.
+            return Err(HostKeyProblem::Corrupt);
+        }
         let bytes = match fs::read(&path) {
             Ok(b) => zeroize::Zeroizing::new(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(HostKeyProblem::Missing),
@@ -306,6 +321,26 @@ impl HostKey {
                 e
             }
         })
+    }
+
+    /// Writes the host key as `host.key.next` (0600, a new file: a stale one from an interrupted
+    /// rotation is removed first, a link there is removed, never followed), ready for
+    /// [`HostKey::install`]. Until it is installed, unlocking tries it when `host.key` no longer
+    /// opens the master key, so a rotation interrupted after its commit still unlocks.
+    pub fn stage_next(&self, data_dir: &Path) -> Result<PathBuf> {
+        let next = data_dir.join(HOST_KEY_NEXT_FILE);
+        match fs::remove_file(&next) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::from(e).with("path", next.display())),
+        }
+        write_new_private(&next, &self.to_json()?)?;
+        Ok(next)
+    }
+
+    /// The host key id (public: it names the protector the key opens).
+    pub fn id(&self) -> &str {
+        &self.host_key_id
     }
 
     /// Writes the host key to a temporary file beside `host.key`, ready for [`HostKey::install`].

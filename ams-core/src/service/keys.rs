@@ -108,6 +108,29 @@ fn host_context(instance_id: &str, host_key_id: &str, master_key_id: &str) -> St
     format!("ams-protector/v1/host/{instance_id}/{host_key_id}/{master_key_id}")
 }
 
+/// Opens the master key with a host key, when one of the master key's host protectors is its.
+fn open_with_host_key(
+    instance_id: &str,
+    mk: &MasterKeyRow,
+    protectors: &[ProtectorRow],
+    host_key: HostKey,
+) -> std::result::Result<Keyring, HostKeyProblem> {
+    if host_key.instance_id != instance_id {
+        return Err(HostKeyProblem::OtherInstance);
+    }
+    let ctx = host_context(instance_id, &host_key.host_key_id, &mk.id);
+    let key = protectors
+        .iter()
+        .filter(|p| p.kind == "host")
+        .filter(|p| {
+            serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id)
+        })
+        .find_map(|p| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key))
+        .ok_or(HostKeyProblem::Mismatch)?;
+    let id = Uuid::parse_str(&mk.id).map_err(|_| HostKeyProblem::Corrupt)?;
+    Ok(Keyring { master: MasterKey::from_parts(id, key), host_key })
+}
+
 fn recovery_context(instance_id: &str, master_key_id: &str) -> String {
     format!("ams-protector/v1/recovery/{instance_id}/{master_key_id}")
 }
@@ -140,6 +163,34 @@ pub struct KeyStatus {
     /// Files in the data directory that other users can read or write (the directory should be
     /// 0700 and the files 0600). A loose host.key is refused outright; the others are warned about.
     pub permission_warnings: Vec<String>,
+    /// Files a restore, a recovery or a rotation kept (`ams.db.replaced-*`, `host.key.replaced-*`),
+    /// oldest first. An old host key opens only master keys that are no longer in force, and an
+    /// old database holds old secrets: remove them with `ams key prune-replaced` once not needed.
+    pub replaced_files: Vec<ReplacedFile>,
+}
+
+/// A file a restore, a recovery or a rotation kept beside the one it replaced.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplacedFile {
+    /// The file.
+    pub path: String,
+    /// `database` or `host-key`.
+    pub kind: String,
+    /// Size in bytes (0 for a link, which is never followed).
+    pub bytes: u64,
+    /// False when the entry is not a plain file (a link someone planted): it is listed, never read.
+    pub regular_file: bool,
+}
+
+/// What `ams key prune-replaced` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PruneReport {
+    /// The files removed.
+    pub removed: Vec<String>,
+    /// The files kept (younger than `--older-than-days`).
+    pub kept: Vec<String>,
 }
 
 /// One protector, without key material.
@@ -246,26 +297,26 @@ impl Ams {
             let p = tx.protectors(&mk.id)?;
             Ok((id, mk, p))
         })?;
-        let host_key = match HostKey::load(&self.data_dir) {
-            Ok(k) => k,
-            Err(p) => return Ok(Err(p)),
+        let first = match HostKey::load(&self.data_dir) {
+            Ok(k) => open_with_host_key(&instance_id, &mk, &protectors, k),
+            Err(p) => Err(p),
         };
-        if host_key.instance_id != instance_id {
-            return Ok(Err(HostKeyProblem::OtherInstance));
+        match first {
+            Err(HostKeyProblem::Mismatch | HostKeyProblem::Missing) => {}
+            other => return Ok(other),
         }
-        let ctx = host_context(&instance_id, &host_key.host_key_id, &mk.id);
-        let unwrapped = protectors
-            .iter()
-            .filter(|p| p.kind == "host")
-            .filter(|p| {
-                serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id)
-            })
-            .find_map(|p| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key));
-        let Some(key) = unwrapped else {
-            return Ok(Err(HostKeyProblem::Mismatch));
-        };
-        let id = Uuid::parse_str(&mk.id).map_err(|_| Error::internal("master key id is not a UUID"))?;
-        Ok(Ok(Keyring { master: MasterKey::from_parts(id, key), host_key }))
+        // A rotation commits its new host protector before it installs the new host key file: when
+        // it was interrupted in between, the staged `host.key.next` opens the master key. Finish
+        // the install (best effort) and go on with it.
+        match HostKey::load_next(&self.data_dir).map(|k| open_with_host_key(&instance_id, &mk, &protectors, k)) {
+            Ok(Ok(keyring)) => {
+                let next = self.data_dir.join(crate::instance::HOST_KEY_NEXT_FILE);
+                let stamp = self.now().replace([':', '.'], "");
+                let _ = HostKey::install(&next, &self.data_dir, &stamp);
+                Ok(Ok(keyring))
+            }
+            _ => Ok(first),
+        }
     }
 
     /// Unlocks the master key with the host protector. In recovery mode this fails with
@@ -354,6 +405,7 @@ impl Ams {
             host_protector_problem: problem.map(|p| p.describe().to_string()),
             recovery_mode: problem.is_some_and(|p| p != HostKeyProblem::LoosePermissions),
             permission_warnings: crate::instance::loose_permissions(&self.data_dir),
+            replaced_files: self.replaced_files()?.into_iter().map(|(f, _)| f).collect(),
             protectors: protectors
                 .iter()
                 .map(|p| ProtectorInfo {
@@ -369,6 +421,92 @@ impl Ams {
                 })
                 .collect(),
         })
+    }
+
+    /// The replaced files of this instance, oldest first, each with its modification time.
+    fn replaced_files(&self) -> Result<Vec<(ReplacedFile, Option<std::time::SystemTime>)>> {
+        let mut places = vec![(
+            self.data_dir.clone(),
+            format!("{}{}", crate::instance::HOST_KEY_FILE, crate::instance::REPLACED_INFIX),
+            "host-key",
+        )];
+        let url = crate::store::DbUrl::parse(&self.config.database, &self.data_dir)?;
+        if let Some(db) = url.local_file() {
+            let dir = match db.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => self.data_dir.clone(),
+            };
+            let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            places.push((dir, format!("{name}{}", crate::instance::REPLACED_INFIX), "database"));
+        }
+        let mut out = Vec::new();
+        for (dir, prefix, kind) in places {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::from(e).with("path", dir.display())),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !name.starts_with(&prefix) {
+                    continue;
+                }
+                // symlink_metadata: a planted link is described, never followed.
+                let meta = std::fs::symlink_metadata(entry.path())?;
+                if meta.is_dir() {
+                    continue;
+                }
+                let regular = meta.file_type().is_file();
+                out.push((
+                    ReplacedFile {
+                        path: entry.path().display().to_string(),
+                        kind: kind.into(),
+                        bytes: if regular { meta.len() } else { 0 },
+                        regular_file: regular,
+                    },
+                    meta.modified().ok(),
+                ));
+            }
+        }
+        out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.path.cmp(&b.0.path)));
+        Ok(out)
+    }
+
+    /// Removes the files restores, recoveries and rotations kept (see [`KeyStatus::replaced_files`]);
+    /// with `older_than_days`, only those last modified longer ago. A link is removed, never
+    /// followed. Recorded in the audit trail.
+    pub fn prune_replaced(&self, older_than_days: Option<u32>) -> Result<PruneReport> {
+        let now = std::time::SystemTime::now();
+        let mut report = PruneReport { removed: Vec::new(), kept: Vec::new() };
+        for (f, modified) in self.replaced_files()? {
+            let young = older_than_days.is_some_and(|days| {
+                modified
+                    .and_then(|m| now.duration_since(m).ok())
+                    .is_none_or(|age| age < std::time::Duration::from_secs(u64::from(days) * 86_400))
+            });
+            if young {
+                report.kept.push(f.path);
+                continue;
+            }
+            match std::fs::remove_file(&f.path) {
+                Ok(()) => report.removed.push(f.path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::from(e).with("path", &f.path)),
+            }
+        }
+        if let Some(p) = report.removed.first() {
+            crate::instance::sync_parent(std::path::Path::new(p));
+        }
+        self.store.write(|tx| {
+            audit::record(
+                self,
+                tx,
+                Event::success("key.prune_replaced", "instance", &self.instance_id(tx)?)
+                    .details(serde_json::json!({"Removed": report.removed, "Kept": report.kept.len()})),
+            )
+        })?;
+        Ok(report)
     }
 
     /// Replaces the recovery password. The previous one stops working at once.
@@ -392,12 +530,21 @@ impl Ams {
     /// Makes a new master key and re-seals every sealed value under it, in one transaction: a
     /// crash leaves either the old or the new key fully in force. The recovery password (which
     /// wraps the new key too) must be given; the recovery protector keeps it.
+    ///
+    /// The host key is replaced too: the new master key is wrapped only by a new host key, staged
+    /// as `host.key.next` before the commit and installed as `host.key` after it (the old file is
+    /// kept as `host.key.replaced-<time>`, see `ams key prune-replaced`), and the old master key's
+    /// host protectors are deleted. A copy of the old host key file, stolen before the rotation,
+    /// opens nothing the rotation made. A crash between the commit and the install leaves
+    /// `host.key.next`, which the next unlock installs.
     pub fn rotate_master_key(&self, keyring: Keyring, recovery_password: &[u8], kdf: KdfParams) -> Result<Keyring> {
         let new_master = MasterKey::generate()?;
         let now = self.now();
         let new_id = new_master.id().to_string();
         let kek = kdf.derive(recovery_password)?;
-        let resealed = self.store.write(|tx| {
+        let new_host_key = HostKey::generate(&keyring.host_key.instance_id)?;
+        let staged = new_host_key.stage_next(&self.data_dir)?;
+        let result = self.store.write(|tx| {
             let instance_id = self.instance_id(tx)?;
             let mk = Self::active_key_row(tx)?;
             let old_id = keyring.master.id().to_string();
@@ -423,18 +570,27 @@ impl Ams {
                 created_at: now.clone(),
                 retired_at: None,
             })?;
-            insert_host_protector(tx, &instance_id, &keyring.host_key, &new_master, &now)?;
+            tx.delete_protectors(&old_id, "host")?;
+            insert_host_protector(tx, &instance_id, &new_host_key, &new_master, &now)?;
             insert_recovery_protector(tx, &instance_id, &kek, &kdf, &new_master, &now)?;
             audit::record(
                 self,
                 tx,
-                Event::success("key.rotate", "master_key", &new_id)
-                    .details(serde_json::json!({"PreviousMasterKeyId": old_id, "ResealedValues": count})),
+                Event::success("key.rotate", "master_key", &new_id).details(serde_json::json!({
+                    "PreviousMasterKeyId": old_id,
+                    "ResealedValues": count,
+                    "HostKeyId": new_host_key.id(),
+                })),
             )?;
             Ok(count)
-        })?;
-        let _ = resealed;
-        Ok(Keyring { master: new_master, host_key: keyring.host_key })
+        });
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&staged);
+            return Err(e);
+        }
+        let stamp = now.replace([':', '.'], "");
+        HostKey::install(&staged, &self.data_dir, &stamp)?;
+        Ok(Keyring { master: new_master, host_key: new_host_key })
     }
 }
 

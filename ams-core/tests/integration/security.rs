@@ -283,3 +283,99 @@ fn hostile_argon2_parameters_in_a_backup_are_refused_before_deriving() {
     assert_eq!(e.code(), ErrorCode::KdfParams);
     assert!(!fresh.exists());
 }
+
+/// The replaced files `key status` lists, by file name.
+fn replaced_names(ams: &ams_core::Ams) -> Vec<String> {
+    ams.key_status()
+        .unwrap()
+        .replaced_files
+        .iter()
+        .map(|f| Path::new(&f.path).file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn a_host_key_file_stolen_before_a_rotation_opens_nothing_the_rotation_made() {
+    let f = Fixture::new();
+    let data = f.dir.path().join("data");
+    let stolen = std::fs::read(data.join("host.key")).unwrap();
+    let keyring = f.ams.unlock().unwrap();
+    let new = f.ams.rotate_master_key(keyring, RECOVERY, crate::fixture::cheap_kdf()).unwrap();
+    assert_ne!(std::fs::read(data.join("host.key")).unwrap(), stolen, "the rotation wrote a new host key");
+    assert!(!data.join("host.key.next").exists());
+    // The thief puts the stolen file in place of the new one: it opens no master key.
+    let new_key = std::fs::read(data.join("host.key")).unwrap();
+    std::fs::write(data.join("host.key"), &stolen).unwrap();
+    let e = f.reopen().unlock().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RecoveryRequired, "{e:?}");
+    // The database holds no host protector the old key opens, for the old master key either.
+    let conn = rusqlite::Connection::open(data.join("ams.db")).unwrap();
+    let old_id: String = serde_json::from_slice::<serde_json::Value>(&stolen).unwrap()["host_key_id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_default();
+    let n: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM key_protectors WHERE kind = 'host' AND params LIKE '%' || ?1 || '%'",
+            [&old_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!old_id.is_empty());
+    assert_eq!(n, 0);
+    drop(conn);
+    std::fs::write(data.join("host.key"), &new_key).unwrap();
+    assert_eq!(f.reopen().unlock().unwrap().master_key_id(), new.master_key_id());
+    // The old host key was kept as a replaced file, listed by key status.
+    assert!(replaced_names(&f.reopen()).iter().any(|n| n.starts_with("host.key.replaced-")));
+}
+
+#[test]
+fn a_rotation_interrupted_between_its_commit_and_the_key_install_still_unlocks() {
+    let f = Fixture::new();
+    let data = f.dir.path().join("data");
+    let old = std::fs::read(data.join("host.key")).unwrap();
+    let keyring = f.ams.unlock().unwrap();
+    let new = f.ams.rotate_master_key(keyring, RECOVERY, crate::fixture::cheap_kdf()).unwrap();
+    // As if the process died after the commit: the new key is still staged, the old one in place.
+    std::fs::rename(data.join("host.key"), data.join("host.key.next")).unwrap();
+    std::fs::write(data.join("host.key"), &old).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data.join("host.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let k = f.reopen().unlock().unwrap();
+    assert_eq!(k.master_key_id(), new.master_key_id());
+    assert!(!data.join("host.key.next").exists(), "the unlock finished the install");
+    assert_ne!(std::fs::read(data.join("host.key")).unwrap(), old);
+}
+
+#[cfg(unix)]
+#[test]
+fn replaced_files_are_listed_and_pruned_and_a_planted_link_is_removed_not_followed() {
+    let f = Fixture::new();
+    let data = f.dir.path().join("data");
+    let file = f.dir.path().join("b.amsbak");
+    f.ams.db_backup(&file, &mut no_progress()).unwrap();
+    backup::db_restore(&f.options(), &file, true, HOST_ONLY, &mut no_progress()).unwrap();
+    f.reopen().recover(RECOVERY).unwrap();
+    let victim = f.dir.path().join("victim.txt");
+    std::fs::write(&victim, "do not touch").unwrap();
+    std::os::unix::fs::symlink(&victim, data.join("ams.db.replaced-planted")).unwrap();
+    let ams = f.reopen();
+    let listed = ams.key_status().unwrap().replaced_files;
+    assert!(listed.iter().any(|r| r.kind == "database" && r.regular_file), "{listed:?}");
+    assert!(listed.iter().any(|r| r.kind == "host-key" && r.regular_file), "{listed:?}");
+    assert!(listed.iter().any(|r| r.path.ends_with("ams.db.replaced-planted") && !r.regular_file));
+    // Young files are kept with --older-than-days.
+    let kept = ams.prune_replaced(Some(30)).unwrap();
+    assert!(kept.removed.is_empty() && kept.kept.len() == listed.len());
+    let pruned = ams.prune_replaced(None).unwrap();
+    assert_eq!(pruned.removed.len(), listed.len());
+    assert!(replaced_names(&ams).is_empty());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "do not touch");
+    assert!(ams.audit_records(None, 1000).unwrap().iter().any(|a| a.event == "key.prune_replaced"));
+    // The instance still works.
+    assert!(ams.unlock().is_ok());
+}

@@ -327,10 +327,19 @@ fn schema_differences(found: &[SchemaObject], reference: &[SchemaObject]) -> Vec
 /// SQLite write transaction (the backup API), which the other processes see like any other
 /// commit. Nothing is renamed under them.
 pub(crate) fn replace(db_path: &Path, staged: &Path, copy: &Path, exclusive: bool, force: bool) -> Result<Replaced> {
-    if !db_path.exists() {
-        std::fs::rename(staged, db_path).map_err(|e| Error::from(e).with("path", db_path.display()))?;
-        crate::instance::sync_parent(db_path);
-        return Ok(Replaced::Installed);
+    if std::fs::symlink_metadata(db_path).is_err() {
+        // No database yet: link the staged file in without ever replacing what may appear there
+        // meanwhile (no check followed by a rename). When something did appear, it is swapped
+        // below like any live database.
+        match crate::instance::keep_private_copy(staged, db_path) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(staged);
+                crate::instance::sync_parent(db_path);
+                return Ok(Replaced::Installed);
+            }
+            Err(e) if e.code() == ErrorCode::FileExists => {}
+            Err(e) => return Err(e),
+        }
     }
     if exclusive {
         let live =
