@@ -169,6 +169,8 @@ error_codes! {
     MasterKeyMissing = ("AMS-KEY-0007", Integrity),
     /// The key derivation parameters are out of range.
     KdfParams = ("AMS-KEY-0008", InvalidInput),
+    /// The instance has no derivation root (the keys of lookup hashes and of the audit chain).
+    DerivationRootMissing = ("AMS-KEY-0009", Integrity),
 
     /// No encryption certificate has that thumbprint.
     CertNotFound = ("AMS-CERT-0001", NotFound),

@@ -3,19 +3,19 @@
 
 use base64::Engine;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::ams::Ams;
 use crate::clock::parse_time;
 use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
-use crate::crypto::seal::{hex, new_id, random_bytes};
+use crate::crypto::seal::{new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::agent_policy::{self, AgentPolicy};
 use crate::service::audit::{self, Event, Outcome};
+use crate::service::derived::LookupKind;
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::keys::Keyring;
-use crate::service::regkeys::key_hash;
+use crate::service::regkeys::find_by_value;
 use crate::service::secrets::{IngestReceipt, Upload};
 use crate::store::DeviceRow;
 
@@ -115,11 +115,13 @@ impl Ams {
         let os = normalize_os(&reg.os)?;
         let id = new_id()?;
         let credential = Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?));
-        let cred_hash = hex(&Sha256::digest(credential.as_bytes()));
-        let hash = key_hash(key_value);
         let now = self.now();
-        let result = self.store.write(|tx| {
-            let Some(mut key) = tx.reg_keys(None, None, Some(&hash))?.pop() else {
+        let result = (|| {
+            // Lookup hashes are keyed with a key derived from the master key: registration needs it.
+            let keys = self.derived_keys(&self.unlock()?)?;
+            let cred_hash = keys.lookup_hash(LookupKind::DeviceCredential, credential.as_bytes());
+            self.store.write(|tx| {
+            let Some(mut key) = find_by_value(tx, &keys, key_value)? else {
                 return Err(Error::new(ErrorCode::RegKeyInvalid, "The registration key is not valid."));
             };
             if !key.enabled {
@@ -168,7 +170,8 @@ impl Ams {
                     .details(serde_json::json!({"Name": name, "RegistrationKeyId": key.id, "ApprovalState": state, "OperatingSystem": os})),
             )?;
             Ok(RegistrationResult { device_id: device.id, approval_state: state.into(), device_credential: String::new() })
-        });
+            })
+        })();
         match result {
             Ok(mut r) => {
                 if device_key.is_none() {

@@ -246,7 +246,7 @@ impl Ams {
         let recovery_kek = kdf.derive(recovery_password)?;
         let mk_id = master.id().to_string();
         let now = ams.now();
-        ams.store.write(|tx| {
+        let keys = ams.store.write(|tx| {
             tx.insert_instance(&InstanceRow { id: instance_id.clone(), created_at: now.clone() })?;
             tx.insert_master_key(&MasterKeyRow {
                 id: mk_id.clone(),
@@ -256,13 +256,17 @@ impl Ams {
             })?;
             insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
             insert_recovery_protector(tx, &instance_id, &recovery_kek, &kdf, &master, &now)?;
-            audit::record(
+            audit::record_with(
                 &ams,
                 tx,
                 Event::success("instance.init", "instance", &instance_id)
                     .details(serde_json::json!({"MasterKeyId": mk_id})),
-            )
+                None,
+            )?;
+            let (keys, _) = crate::service::derived::ensure(&ams, tx, &master, false)?;
+            Ok(keys)
         })?;
+        ams.remember_derived(keys);
         // The database commits first: a crash before the key file exists leaves an instance in
         // recovery mode that the recovery password just chosen unlocks.
         host_key.create_file(&opts.data_dir)?;
@@ -319,6 +323,57 @@ impl Ams {
         }
     }
 
+    /// The derived keys (audit chain, lookup hashes), read through `tx` with this host's key the
+    /// first time and cached for the life of this handle; `None` when the master key or the
+    /// derivation root is not available (recovery mode, or before V0006 created the root).
+    pub(crate) fn derived_keys_in(&self, tx: &(impl ReadTx + ?Sized)) -> Option<crate::service::derived::DerivedKeys> {
+        let mut cache = self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = &*cache {
+            return known.clone();
+        }
+        let found = (|| {
+            let instance_id = tx.instance().ok()??.id;
+            let mk = tx.active_master_key().ok()??;
+            let protectors = tx.protectors(&mk.id).ok()?;
+            let host_key = HostKey::load(&self.data_dir).ok()?;
+            let keyring = open_with_host_key(&instance_id, &mk, &protectors, host_key).ok()?;
+            crate::service::derived::load(tx, &keyring.master).ok()?
+        })();
+        *cache = Some(found.clone());
+        found
+    }
+
+    /// Remembers derived keys this process has just created (after the commit).
+    pub(crate) fn remember_derived(&self, keys: crate::service::derived::DerivedKeys) {
+        *self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Some(keys));
+    }
+
+    /// The derived keys, with an unlocked keyring: an error when the instance has no derivation
+    /// root (see [`ErrorCode::DerivationRootMissing`]).
+    pub(crate) fn derived_keys(&self, keyring: &Keyring) -> Result<crate::service::derived::DerivedKeys> {
+        if let Some(Some(k)) = &*self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            return Ok(k.clone());
+        }
+        let keys = self.store.read(|tx| crate::service::derived::require(tx, &keyring.master))?;
+        self.remember_derived(keys.clone());
+        Ok(keys)
+    }
+
+    /// Creates the derivation root when the instance has none (after the migration to V0006),
+    /// with this host's key; nothing when it exists or the master key is unavailable. Returns
+    /// true when it was created now.
+    /// With `rekey_credentials` (only the migration that applied V0006 passes it), the device
+    /// credential hashes V0006 marked are re-keyed too.
+    pub(crate) fn ensure_derivation_root(&self, rekey_credentials: bool) -> Result<bool> {
+        let Ok(keyring) = self.unlock() else {
+            return Ok(false);
+        };
+        let (keys, created) =
+            self.store.write(|tx| crate::service::derived::ensure(self, tx, &keyring.master, rekey_credentials))?;
+        self.remember_derived(keys);
+        Ok(created)
+    }
+
     /// Unlocks the master key with the host protector. In recovery mode this fails with
     /// [`ErrorCode::RecoveryRequired`], whose hint says to run `ams key recover`.
     pub fn unlock(&self) -> Result<Keyring> {
@@ -362,12 +417,18 @@ impl Ams {
         let result = self.store.write(|tx| {
             tx.delete_protectors(&mk.id, "host")?;
             insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
-            audit::record(self, tx, Event::success("key.recover", "master_key", &mk.id))
+            let (keys, _) = crate::service::derived::ensure(self, tx, &master, false)?;
+            audit::record_with(self, tx, Event::success("key.recover", "master_key", &mk.id), Some(&keys))?;
+            Ok(keys)
         });
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&staged);
-            return Err(e);
-        }
+        let keys = match result {
+            Ok(k) => k,
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                return Err(e);
+            }
+        };
+        self.remember_derived(keys);
         let stamp = now.replace([':', '.'], "");
         HostKey::install(&staged, &self.data_dir, &stamp)?;
         self.key_status()
@@ -477,7 +538,7 @@ impl Ams {
     /// with `older_than_days`, only those last modified longer ago. A link is removed, never
     /// followed. Recorded in the audit trail.
     pub fn prune_replaced(&self, older_than_days: Option<u32>) -> Result<PruneReport> {
-        let now = std::time::SystemTime::now();
+        let now = std::time::SystemTime::from(self.now_time());
         let mut report = PruneReport { removed: Vec::new(), kept: Vec::new() };
         for (f, modified) in self.replaced_files()? {
             let young = older_than_days.is_some_and(|days| {
@@ -554,6 +615,8 @@ impl Ams {
             }
             // The recovery password must be the one in force: prove it unwraps the old key.
             unwrap_with_recovery(&instance_id, &mk, &tx.protectors(&mk.id)?, recovery_password)?;
+            // The derivation root stays the same across rotations: it is re-sealed below.
+            let (keys, _) = crate::service::derived::ensure(self, tx, &keyring.master, false)?;
             let mut count = 0usize;
             for col in SealedColumn::ALL {
                 for (row_id, sealed) in tx.sealed_values(col)? {
@@ -573,7 +636,7 @@ impl Ams {
             tx.delete_protectors(&old_id, "host")?;
             insert_host_protector(tx, &instance_id, &new_host_key, &new_master, &now)?;
             insert_recovery_protector(tx, &instance_id, &kek, &kdf, &new_master, &now)?;
-            audit::record(
+            audit::record_with(
                 self,
                 tx,
                 Event::success("key.rotate", "master_key", &new_id).details(serde_json::json!({
@@ -581,12 +644,16 @@ impl Ams {
                     "ResealedValues": count,
                     "HostKeyId": new_host_key.id(),
                 })),
+                Some(&keys),
             )?;
-            Ok(count)
+            Ok(keys)
         });
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&staged);
-            return Err(e);
+        match result {
+            Ok(keys) => self.remember_derived(keys),
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                return Err(e);
+            }
         }
         let stamp = now.replace([':', '.'], "");
         HostKey::install(&staged, &self.data_dir, &stamp)?;

@@ -514,12 +514,28 @@ pub enum SealedColumn {
     RegistrationKey,
     /// `jit_directory.sealed_bind_password`, keyed by `id`.
     JitBindPassword,
+    /// `instance_secrets.sealed_secret`, keyed by `purpose` (the derivation root).
+    InstanceSecret,
+}
+
+/// A lookup hash column (registration keys and device credentials are found by a keyed hash of
+/// their value; see `service/derived.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupKind {
+    /// `registration_keys.key_hash`.
+    RegistrationKey,
+    /// `devices.credential_hash`.
+    DeviceCredential,
 }
 
 impl SealedColumn {
     /// Every sealed column. A test checks that every `sealed_*` column of the schema is here.
-    pub const ALL: [SealedColumn; 3] =
-        [SealedColumn::CertPrivateKey, SealedColumn::RegistrationKey, SealedColumn::JitBindPassword];
+    pub const ALL: [SealedColumn; 4] = [
+        SealedColumn::CertPrivateKey,
+        SealedColumn::RegistrationKey,
+        SealedColumn::JitBindPassword,
+        SealedColumn::InstanceSecret,
+    ];
 
     /// The table.
     pub const fn table(self) -> &'static str {
@@ -527,6 +543,7 @@ impl SealedColumn {
             SealedColumn::CertPrivateKey => "certificates",
             SealedColumn::RegistrationKey => "registration_keys",
             SealedColumn::JitBindPassword => "jit_directory",
+            SealedColumn::InstanceSecret => "instance_secrets",
         }
     }
 
@@ -535,6 +552,7 @@ impl SealedColumn {
         match self {
             SealedColumn::CertPrivateKey => "thumbprint",
             SealedColumn::RegistrationKey | SealedColumn::JitBindPassword => "id",
+            SealedColumn::InstanceSecret => "purpose",
         }
     }
 
@@ -544,6 +562,7 @@ impl SealedColumn {
             SealedColumn::CertPrivateKey => "sealed_private_key",
             SealedColumn::RegistrationKey => "sealed_key",
             SealedColumn::JitBindPassword => "sealed_bind_password",
+            SealedColumn::InstanceSecret => "sealed_secret",
         }
     }
 }

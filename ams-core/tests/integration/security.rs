@@ -379,3 +379,218 @@ fn replaced_files_are_listed_and_pruned_and_a_planted_link_is_removed_not_follow
     // The instance still works.
     assert!(ams.unlock().is_ok());
 }
+
+fn sha256_hex(b: &[u8]) -> String {
+    hex(&Sha256::digest(b))
+}
+
+fn registration(name: &str) -> ams_core::service::agent::Registration {
+    ams_core::service::agent::Registration {
+        name: name.into(),
+        os: "windows".into(),
+        dns_name: None,
+        os_version: None,
+        agent_version: None,
+    }
+}
+
+/// Counts rows of a table.
+fn count(db: &Path, table: &str) -> i64 {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+}
+
+/// Enrols a device key with a legacy credential, as the agent server does.
+fn enrol(f: &Fixture, device_id: &str, credential: &str) -> ams_core::Result<()> {
+    use ams_core::service::device_auth::{DeviceKey, RequestBinding, RequestOrigin};
+    let key = DeviceKey::generate().unwrap();
+    let instance = f.ams.key_status().unwrap().instance_id;
+    let binding = RequestBinding { method: "POST", path: "/agent/v1/enrol-key", body: b"{}" };
+    let token = key.sign(None, &format!("urn:ams:instance:{instance}"), &binding, f.ams.now_time(), 60).unwrap();
+    let origin = RequestOrigin { source_address: None, operation: "enrol-key" };
+    f.ams.agent_enrol_key(device_id, credential, &key.public_key().jwk(), &token, &binding, &origin).map(|_| ())
+}
+
+#[test]
+fn a_registration_key_planted_with_an_unkeyed_hash_does_not_register_anything() {
+    let f = Fixture::new();
+    let db = f.dir.path().join("data/ams.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    // A database writer plants keys of their own in every form a hash could take.
+    for (i, hash) in [
+        sha256_hex(b"attacker-key"),
+        format!("plain:{}", sha256_hex(b"attacker-key")),
+        format!("k1:{}", sha256_hex(b"attacker-key")),
+    ]
+    .iter()
+    .enumerate()
+    {
+        conn.execute(
+            "INSERT INTO registration_keys (id, name, key_hash, sealed_key, activation_limit, activation_count, enabled, approval_required, created_at, modified_at)
+             VALUES (?1, ?2, ?3, x'00', 0, 0, 1, 0, 't', 't')",
+            rusqlite::params![format!("planted-{i}"), format!("planted-{i}"), hash],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let devices = count(&db, "devices");
+    let e = f.ams.agent_register("attacker-key", &registration("evil")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RegKeyInvalid, "{e:?}");
+    // Trusted operations that create or re-key hashes do not adopt a planted row either.
+    f.reopen().recover(RECOVERY).unwrap();
+    f.reopen().db_migrate().unwrap();
+    let e = f.reopen().agent_register("attacker-key", &registration("evil")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RegKeyInvalid);
+    assert_eq!(count(&db, "devices"), devices, "nothing was registered");
+    // A genuine key still registers, and its stored hash is keyed.
+    f.device("genuine");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let h: String =
+        c.query_row("SELECT key_hash FROM registration_keys WHERE name = 'key-genuine'", [], |r| r.get(0)).unwrap();
+    assert!(h.starts_with("k1:") && h.len() == 67, "{h}");
+}
+
+#[test]
+fn a_device_credential_planted_with_an_unkeyed_hash_does_not_authenticate() {
+    let f = Fixture::new();
+    let db = f.dir.path().join("data/ams.db");
+    let key = f.ams.reg_key_new(&f.keyring, "legacy", true, 0, false).unwrap();
+    let reg = f.ams.agent_register(&key.key, &registration("legacy")).unwrap();
+    let stored: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT credential_hash FROM devices WHERE id = ?1", [&reg.device_id], |r| r.get(0))
+        .unwrap();
+    assert!(stored.starts_with("k1:"));
+    assert_ne!(stored, sha256_hex(reg.device_credential.as_bytes()), "the stored hash is keyed");
+    for planted in
+        [sha256_hex(b"evil"), format!("plain:{}", sha256_hex(b"evil")), format!("k1:{}", sha256_hex(b"evil"))]
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute("UPDATE devices SET credential_hash = ?1 WHERE id = ?2", rusqlite::params![planted, reg.device_id])
+            .unwrap();
+        drop(c);
+        let e = enrol(&f, &reg.device_id, "evil").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AgentTokenInvalid, "{planted}: {e:?}");
+    }
+    assert_eq!(count(&db, "device_keys"), 0, "no key was enrolled");
+    // The genuine credential, with its genuine keyed hash, enrols.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute("UPDATE devices SET credential_hash = ?1 WHERE id = ?2", rusqlite::params![stored, reg.device_id])
+        .unwrap();
+    drop(c);
+    enrol(&f, &reg.device_id, &reg.device_credential).unwrap();
+}
+
+#[test]
+fn migrating_to_v0006_rekeys_existing_lookup_hashes_so_existing_keys_and_credentials_keep_working() {
+    let f = Fixture::new();
+    let db = f.dir.path().join("data/ams.db");
+    let key = f.ams.reg_key_new(&f.keyring, "old", true, 0, false).unwrap();
+    let reg = f.ams.agent_register(&key.key, &registration("old")).unwrap();
+    // Back to the state before V0006: unkeyed SHA-256 hashes, no instance_secrets, V0006 not applied.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("DROP TABLE instance_secrets; DELETE FROM schema_migrations WHERE version = 6;").unwrap();
+    c.execute(
+        "UPDATE registration_keys SET key_hash = ?1 WHERE id = ?2",
+        rusqlite::params![sha256_hex(key.key.as_bytes()), key.id],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE devices SET credential_hash = ?1 WHERE id = ?2",
+        rusqlite::params![sha256_hex(reg.device_credential.as_bytes()), reg.device_id],
+    )
+    .unwrap();
+    drop(c);
+    let ams = ams_core::Ams::open_unchecked(&f.options()).unwrap();
+    let report = ams.db_migrate().unwrap();
+    assert_eq!(report.applied, vec![6]);
+    assert!(report.derivation_root_created);
+    let ams = f.reopen();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let (kh, ch): (String, String) = c
+        .query_row(
+            "SELECT k.key_hash, d.credential_hash FROM registration_keys k, devices d WHERE k.id = ?1 AND d.id = ?2",
+            [&key.id, &reg.device_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(kh.starts_with("k1:") && ch.starts_with("k1:"), "{kh} {ch}");
+    drop(c);
+    ams.agent_register(&key.key, &registration("again")).unwrap();
+    enrol(&f, &reg.device_id, &reg.device_credential).unwrap();
+    let v = ams.audit_verify(None).unwrap();
+    assert!(v.keyed && v.keyed_from_seq.is_some(), "{v:?}");
+}
+
+#[test]
+fn an_audit_chain_rewritten_with_plain_sha256_is_detected() {
+    let f = Fixture::new();
+    for i in 0..5 {
+        f.ams.group_new(&format!("g{i}"), None).unwrap();
+    }
+    let v = f.ams.audit_verify(None).unwrap();
+    assert!(v.keyed && v.keyed_records >= 5 && v.unkeyed_after_keyed == 0, "{v:?}");
+    let db = f.dir.path().join("data/ams.db");
+    let before = snapshot(&f.dir.path().join("data"));
+    // The attacker edits a record and recomputes every hash after it as the old unkeyed chain did.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;").unwrap();
+    c.execute("UPDATE audit_log SET actor = 'local:mallory' WHERE event = 'group.new'", []).unwrap();
+    let rows: Vec<ams_core::store::AuditRow> = {
+        let mut stmt = c
+            .prepare("SELECT seq, id, at, actor, event, outcome, target_type, target_id, details, prev_hash, hash FROM audit_log ORDER BY seq")
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok(ams_core::store::AuditRow {
+                seq: r.get(0)?,
+                id: r.get(1)?,
+                at: r.get(2)?,
+                actor: r.get(3)?,
+                event: r.get(4)?,
+                outcome: r.get(5)?,
+                target_type: r.get(6)?,
+                target_id: r.get(7)?,
+                details: r.get(8)?,
+                prev_hash: r.get(9)?,
+                hash: r.get(10)?,
+            })
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let mut prev = ams_core::service::audit::GENESIS_HASH.to_string();
+    for mut row in rows {
+        row.prev_hash = prev.clone();
+        row.hash = ams_core::service::audit::record_hash(&row);
+        c.execute(
+            "UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+            rusqlite::params![row.prev_hash, row.hash, row.seq],
+        )
+        .unwrap();
+        prev = row.hash;
+    }
+    drop(c);
+    assert_ne!(snapshot(&f.dir.path().join("data")), before);
+    let e = f.reopen().audit_verify(None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AuditChainBroken, "{e:?}");
+    // Keeping the `k1:` prefix on recomputed SHA-256 hashes does not help either.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute("UPDATE audit_log SET hash = 'k1:' || hash, prev_hash = CASE WHEN seq = 1 THEN prev_hash ELSE 'k1:' || prev_hash END", []).unwrap();
+    drop(c);
+    let e = f.reopen().audit_verify(None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AuditChainBroken);
+}
+
+#[test]
+fn the_audit_head_is_in_the_sealed_manifest_and_reported_by_verify() {
+    let f = Fixture::new();
+    let file = f.dir.path().join("head.amsbak");
+    f.ams.db_backup(&file, &mut no_progress()).unwrap();
+    let head = f.ams.audit_verify(None).unwrap();
+    let v = backup::db_verify(&file, Some(&f.options()), HOST_ONLY, &mut no_progress()).unwrap();
+    assert!(v.authenticated);
+    // The manifest (covered by the seal) names the head as it was when the backup was taken.
+    assert!(v.manifest.audit_head.as_deref().is_some_and(|h| h.starts_with("k1:")));
+    assert!(v.manifest.audit_head_seq.unwrap() <= head.head_seq);
+}

@@ -37,6 +37,9 @@ pub trait FoundationRead {
 
     /// Every non-null value of a sealed column, with its row id.
     fn sealed_values(&self, col: SealedColumn) -> Result<Vec<(String, Vec<u8>)>>;
+
+    /// A sealed secret of the instance (`instance_secrets`), by purpose.
+    fn instance_secret(&self, purpose: &str) -> Result<Option<Vec<u8>>>;
 }
 
 /// Changes: the instance, master keys and protectors, service settings, the audit trail and sealed columns.
@@ -64,4 +67,15 @@ pub trait FoundationWrite: FoundationRead {
 
     /// Replaces one sealed value.
     fn update_sealed(&self, col: SealedColumn, row_id: &str, value: &[u8]) -> Result<()>;
+
+    /// Inserts a sealed secret of the instance; fails on a duplicate purpose.
+    fn insert_instance_secret(&self, purpose: &str, sealed: &[u8], at: &str) -> Result<()>;
+
+    /// Replaces every lookup hash of `kind` marked `plain:<sha256>` with `rekey(row id, sha256)`,
+    /// where that gives one. Returns how many rows changed.
+    fn rekey_plain_lookup_hashes(
+        &self,
+        kind: LookupKind,
+        rekey: &mut dyn FnMut(&str, &str) -> Option<String>,
+    ) -> Result<usize>;
 }

@@ -138,8 +138,15 @@ impl Image {
     /// What differs between the image's schema and the one the migrations produce at `version`:
     /// one sentence per extra, missing or changed table, index, trigger or view. SQLite's
     /// statistics tables (made by `ANALYZE`) are allowed; they hold no code.
-    pub(crate) fn schema_differences(&self, version: u32) -> Result<Vec<String>> {
-        Ok(schema_differences(&schema_objects(&self.conn)?, &reference_schema(version)?))
+    pub(crate) fn schema_differences(&self, status: &MigrationStatus) -> Result<Vec<String>> {
+        // The migrations the image has applied: those up to its version that are not pending (a
+        // gap, such as V0006 in a database that went from V0005 to V0007, stays a gap).
+        let applied: Vec<u32> = super::migrate::MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| *v <= status.schema_version && !status.pending.iter().any(|p| p.version == *v))
+            .collect();
+        Ok(schema_differences(&schema_objects(&self.conn)?, &reference_schema(&applied)?))
     }
 
     /// SQLite's integrity check (`full`) or quick check (pages and records, without comparing
@@ -276,10 +283,10 @@ fn schema_objects(conn: &Connection) -> Result<Vec<SchemaObject>> {
 }
 
 /// The schema the embedded migrations produce at `version`, built in memory.
-fn reference_schema(version: u32) -> Result<Vec<SchemaObject>> {
+fn reference_schema(applied: &[u32]) -> Result<Vec<SchemaObject>> {
     let conn = Connection::open_in_memory()?;
     conn.execute_batch(super::migrate::VERSION_TABLE)?;
-    for m in super::migrate::MIGRATIONS.iter().filter(|m| m.version <= version) {
+    for m in super::migrate::MIGRATIONS.iter().filter(|m| applied.contains(&m.version)) {
         conn.execute_batch(m.sql)?;
     }
     schema_objects(&conn)

@@ -5,7 +5,8 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteTx;
 use crate::error::Result;
 use crate::store::{
-    AuditFilter, AuditRow, FoundationRead, FoundationWrite, InstanceRow, MasterKeyRow, ProtectorRow, SealedColumn,
+    AuditFilter, AuditRow, FoundationRead, FoundationWrite, InstanceRow, LookupKind, MasterKeyRow, ProtectorRow,
+    SealedColumn,
 };
 
 impl FoundationRead for SqliteTx<'_> {
@@ -110,6 +111,13 @@ impl FoundationRead for SqliteTx<'_> {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    fn instance_secret(&self, purpose: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .query_row("SELECT sealed_secret FROM instance_secrets WHERE purpose = ?1", [purpose], |r| r.get(0))
+            .optional()?)
+    }
 }
 
 impl FoundationWrite for SqliteTx<'_> {
@@ -184,6 +192,40 @@ impl FoundationWrite for SqliteTx<'_> {
             params![value, row_id],
         )?;
         Ok(())
+    }
+
+    fn insert_instance_secret(&self, purpose: &str, sealed: &[u8], at: &str) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO instance_secrets (purpose, sealed_secret, created_at) VALUES (?1, ?2, ?3)",
+            params![purpose, sealed, at],
+        )?;
+        Ok(())
+    }
+
+    fn rekey_plain_lookup_hashes(
+        &self,
+        kind: LookupKind,
+        rekey: &mut dyn FnMut(&str, &str) -> Option<String>,
+    ) -> Result<usize> {
+        let (table, col) = match kind {
+            LookupKind::RegistrationKey => ("registration_keys", "key_hash"),
+            LookupKind::DeviceCredential => ("devices", "credential_hash"),
+        };
+        let rows: Vec<(String, String)> = {
+            let mut stmt =
+                self.tx.prepare(&format!("SELECT id, {col} FROM {table} WHERE {col} LIKE 'plain:%' ORDER BY id"))?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut changed = 0;
+        for (id, hash) in &rows {
+            let plain = hash.strip_prefix("plain:").unwrap_or(hash);
+            if let Some(new) = rekey(id, plain) {
+                self.tx.execute(&format!("UPDATE {table} SET {col} = ?1 WHERE id = ?2"), params![new, id])?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 }
 
