@@ -334,6 +334,10 @@ error_codes! {
     JitJobNotFound = ("AMS-JIT-0007", NotFound),
     /// A JIT option value is not valid.
     JitOptionInvalid = ("AMS-JIT-0008", InvalidInput),
+    /// Changing the directory URL or bind DN needs the bind password again (it is sealed for one URL and bind DN).
+    JitBindPasswordRequired = ("AMS-JIT-0009", InvalidInput),
+    /// The stored bind password was sealed for another directory URL or bind DN (or by an older version): it is not sent.
+    JitBindPasswordUnbound = ("AMS-JIT-0010", Integrity),
     // The agent server (`ams server`, docs/server.md) and its device tokens.
     /// The device token is missing, malformed, for another server or request, or its signature does not verify with a key this server holds.
     AgentTokenInvalid = ("AMS-AGT-0001", PermissionDenied),

@@ -594,3 +594,47 @@ fn the_audit_head_is_in_the_sealed_manifest_and_reported_by_verify() {
     assert!(v.manifest.audit_head.as_deref().is_some_and(|h| h.starts_with("k1:")));
     assert!(v.manifest.audit_head_seq.unwrap() <= head.head_seq);
 }
+
+#[test]
+fn a_redirected_directory_url_or_bind_dn_never_gets_the_stored_bind_password() {
+    use ams_core::service::jit::JitDirectoryChanges;
+    use zeroize::Zeroizing;
+    let f = Fixture::new();
+    let ch = JitDirectoryChanges {
+        url: Some("ldap://127.0.0.1:9".into()),
+        bind_dn: Some("cn=admin,dc=example,dc=test".into()),
+        base_dn: Some("dc=example,dc=test".into()),
+        ..Default::default()
+    };
+    f.ams.set_jit_directory(Some(&f.keyring), ch, Some(Zeroizing::new(b"bind secret".to_vec()))).unwrap();
+    let before = f.ams.jit_directory().unwrap();
+    let data = f.dir.path().join("data");
+    let files = snapshot(&data);
+    // Through ams: a new URL or bind DN without the password again is refused, nothing changes.
+    for ch in [
+        JitDirectoryChanges { url: Some("ldap://elsewhere.example:389".into()), ..Default::default() },
+        JitDirectoryChanges { bind_dn: Some("cn=someone-else,dc=example,dc=test".into()), ..Default::default() },
+    ] {
+        let e = f.ams.set_jit_directory(Some(&f.keyring), ch, None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::JitBindPasswordRequired, "{e:?}");
+    }
+    assert_eq!(format!("{:?}", f.ams.jit_directory().unwrap()), format!("{before:?}"));
+    assert_eq!(snapshot(&data), files, "a refused change changes nothing");
+    // Other settings keep the password.
+    let ch = JitDirectoryChanges { base_dn: Some("ou=x,dc=example,dc=test".into()), ..Default::default() };
+    assert!(f.ams.set_jit_directory(Some(&f.keyring), ch, None).unwrap().bind_password_set);
+    // Behind ams's back: the sealed password is bound to the URL and bind DN and is not sent.
+    let c = rusqlite::Connection::open(data.join("ams.db")).unwrap();
+    c.execute("UPDATE jit_directory SET url = 'ldap://127.0.0.1:10'", []).unwrap();
+    drop(c);
+    let e = f.ams.open_jit_directory(&f.keyring).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::JitBindPasswordUnbound, "{e:?}");
+    let c = rusqlite::Connection::open(data.join("ams.db")).unwrap();
+    c.execute("UPDATE jit_directory SET url = 'ldap://127.0.0.1:9', bind_dn = 'cn=evil'", []).unwrap();
+    drop(c);
+    assert_eq!(f.ams.open_jit_directory(&f.keyring).unwrap_err().code(), ErrorCode::JitBindPasswordUnbound);
+    // With the password given again for the new directory, it is used (nothing listens there).
+    let ch = JitDirectoryChanges { url: Some("ldap://127.0.0.1:11".into()), ..Default::default() };
+    f.ams.set_jit_directory(Some(&f.keyring), ch, Some(Zeroizing::new(b"bind secret".to_vec()))).unwrap();
+    assert_eq!(f.ams.open_jit_directory(&f.keyring).unwrap_err().code(), ErrorCode::DirectoryUnavailable);
+}
