@@ -225,6 +225,8 @@ error_codes! {
     NoPassword = ("AMS-PWD-0001", NotFound),
     /// The password policy is not valid.
     PasswordPolicyInvalid = ("AMS-PWD-0002", InvalidInput),
+    /// A stored password or BitLocker key does not carry the server MAC of its row: it was moved (a history entry made current, a row copied to another device or key) or planted.
+    SecretRowUnbound = ("AMS-PWD-0003", Integrity),
     /// The device has no BitLocker recovery keys.
     NoBitLockerKey = ("AMS-FVE-0001", NotFound),
 

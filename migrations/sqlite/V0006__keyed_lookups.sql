@@ -15,3 +15,11 @@ CREATE TABLE instance_secrets (
 -- at hand. A row still marked 'plain:' never matches.
 UPDATE registration_keys SET key_hash = 'plain:' || key_hash WHERE key_hash NOT LIKE 'k1:%';
 UPDATE devices SET credential_hash = 'plain:' || credential_hash WHERE credential_hash IS NOT NULL AND credential_hash NOT LIKE 'k1:%';
+
+-- Stored secrets carry a server-side MAC (HMAC-SHA256 with a key derived from the master key)
+-- over where they belong: a password's row id, device, account, certificate, upload time and
+-- envelope; a BitLocker key's device, recovery key id, certificate, upload time and envelope. A
+-- history row moved into the current one, or a row planted by a database writer, does not verify.
+-- Rows from before are given their MAC once, with the re-keying above.
+ALTER TABLE device_passwords ADD COLUMN row_mac TEXT;
+ALTER TABLE bitlocker_keys ADD COLUMN row_mac TEXT;

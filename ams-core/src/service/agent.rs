@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::ams::Ams;
 use crate::clock::parse_time;
-use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
+use crate::crypto::envelope::{self, EnvelopeContext, OaepHash};
 use crate::crypto::seal::{new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::agent_policy::{self, AgentPolicy};
@@ -252,11 +252,13 @@ pub fn seal_upload(
     secret: &[u8],
     oaep: OaepHash,
 ) -> Result<Vec<u8>> {
-    let kind = match upload {
-        Upload::Password { .. } => SecretKind::LapsPassword,
-        Upload::BitLocker { .. } => SecretKind::BitLockerKey,
-    };
-    envelope::seal(certificate_der, oaep, &EnvelopeContext { kind, device_id }, secret)
+    let subject = upload.subject();
+    envelope::seal(
+        certificate_der,
+        oaep,
+        &EnvelopeContext { kind: upload.kind(), device_id, subject: Some(&subject) },
+        secret,
+    )
 }
 
 /// How an agent makes a new password.

@@ -751,7 +751,11 @@ fn open_samples(image: &Image, master: &MasterKey) -> Result<usize> {
                 keys.insert(b.cert_thumbprint.clone(), key);
             }
             let key = keys.get(&b.cert_thumbprint).ok_or_else(|| Error::internal("certificate key cache"))?;
-            drop(envelope::open(key, &b.blob, &EnvelopeContext { kind, device_id: &b.device_id })?);
+            let ctx = EnvelopeContext { kind, device_id: &b.device_id, subject: Some(&b.subject) };
+            if envelope::open(key, &b.blob, &ctx).is_err() {
+                // Uploaded by an older agent, whose context did not bind the account or key id.
+                drop(envelope::open(key, &b.blob, &ctx.legacy())?);
+            }
             opened += 1;
         }
     }

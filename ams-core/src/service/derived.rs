@@ -16,7 +16,8 @@
 //! sealed value (a planted row has no valid sealed value, so it is never re-keyed); a device
 //! credential, which exists only as its hash, from the old SHA-256 (HMAC over it), and only by the
 //! `ams db migrate` that applies V0006 or a restore of an authenticated backup from before it.
-//! Nothing else re-keys a `plain:` credential: one planted later never authenticates.
+//! Nothing else re-keys a `plain:` credential: one planted later never authenticates. The same
+//! two moments give stored passwords and BitLocker keys without a row MAC theirs.
 
 use aws_lc_rs::{hkdf, hmac};
 use sha2::{Digest, Sha256};
@@ -29,7 +30,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::service::audit::{self, Event};
 use crate::service::keys::sealed_binding;
 pub use crate::store::LookupKind;
-use crate::store::{ReadTx, SealedColumn, Tx};
+use crate::store::{BitLockerRow, PasswordRow, ReadTx, SealedColumn, Tx};
 
 /// The `instance_secrets` row of the derivation root.
 pub(crate) const ROOT_PURPOSE: &str = "derivation-root";
@@ -62,6 +63,7 @@ pub(crate) struct DerivedKeys {
     registration_key: DerivedKey,
     device_credential: DerivedKey,
     audit: DerivedKey,
+    secret_rows: DerivedKey,
     /// The sequence number of the first keyed audit record.
     pub(crate) audit_keyed_from: i64,
 }
@@ -90,6 +92,7 @@ impl DerivedKeys {
             registration_key: k("ams/v1/lookup/registration-key")?,
             device_credential: k("ams/v1/lookup/device-credential")?,
             audit: k("ams/v1/audit-chain")?,
+            secret_rows: k("ams/v1/secret-rows")?,
             audit_keyed_from,
         })
     }
@@ -116,6 +119,40 @@ impl DerivedKeys {
     pub(crate) fn lookup_matches(&self, kind: LookupKind, stored: &str, value: &[u8]) -> bool {
         let want = Zeroizing::new(self.lookup_hash(kind, value));
         stored.starts_with(KEYED_PREFIX) && bool::from(want.as_bytes().ct_eq(stored.as_bytes()))
+    }
+
+    /// The MAC of a stored password: its row id, device, account, certificate, upload time and
+    /// envelope. A history row moved into the current one (another id) does not verify.
+    pub(crate) fn password_row_mac(&self, p: &PasswordRow) -> String {
+        let data = format!(
+            "ams-row/v1/device_passwords\n{}\n{}\n{}\n{}\n{}\n{}",
+            p.id,
+            p.device_id,
+            p.account_name,
+            p.cert_thumbprint,
+            p.created_at,
+            plain_hash(&p.blob)
+        );
+        format!("{KEYED_PREFIX}{}", self.secret_rows.hmac_hex(data.as_bytes()))
+    }
+
+    /// The MAC of a stored BitLocker key: its device, recovery key id, certificate, upload time and
+    /// envelope (the row id stays the same when a key is uploaded again).
+    pub(crate) fn bitlocker_row_mac(&self, k: &BitLockerRow) -> String {
+        let data = format!(
+            "ams-row/v1/bitlocker_keys\n{}\n{}\n{}\n{}\n{}",
+            k.device_id,
+            k.key_id,
+            k.cert_thumbprint,
+            k.created_at,
+            plain_hash(&k.blob)
+        );
+        format!("{KEYED_PREFIX}{}", self.secret_rows.hmac_hex(data.as_bytes()))
+    }
+
+    /// True when a stored row's MAC is the one it should have (constant time).
+    pub(crate) fn row_mac_ok(want: &str, stored: Option<&str>) -> bool {
+        stored.is_some_and(|s| bool::from(want.as_bytes().ct_eq(s.as_bytes())))
     }
 
     /// The keyed hash of an audit record body (see [`audit::record_hash_with`]).
@@ -187,10 +224,12 @@ pub(crate) fn ensure(
         Some(keys.lookup_hash(LookupKind::RegistrationKey, String::from_utf8_lossy(&value).trim().as_bytes()))
     })?;
     let mut credentials = 0usize;
+    let mut rows = 0usize;
     if rekey_credentials {
         credentials = tx.rekey_plain_lookup_hashes(LookupKind::DeviceCredential, &mut |_, plain| {
             Some(keys.rekey(LookupKind::DeviceCredential, plain))
         })?;
+        rows = tx.mac_unmacced_secret_rows(&mut |p| keys.password_row_mac(p), &mut |k| keys.bitlocker_row_mac(k))?;
     }
     audit::record_with(
         ams,
@@ -198,6 +237,7 @@ pub(crate) fn ensure(
         Event::success("key.derivation_root.create", "instance", &instance_id).details(serde_json::json!({
             "RekeyedRegistrationKeys": rekeyed,
             "RekeyedDeviceCredentials": credentials,
+            "SecretRowsGivenMac": rows,
             "MasterKeyId": master.id().to_string(),
         })),
         Some(&keys),

@@ -351,10 +351,19 @@ impl Ams {
     /// The derived keys, with an unlocked keyring: an error when the instance has no derivation
     /// root (see [`ErrorCode::DerivationRootMissing`]).
     pub(crate) fn derived_keys(&self, keyring: &Keyring) -> Result<crate::service::derived::DerivedKeys> {
+        self.store.read(|tx| self.derived_keys_tx(tx, keyring))
+    }
+
+    /// [`Ams::derived_keys`] inside the caller's transaction.
+    pub(crate) fn derived_keys_tx(
+        &self,
+        tx: &(impl ReadTx + ?Sized),
+        keyring: &Keyring,
+    ) -> Result<crate::service::derived::DerivedKeys> {
         if let Some(Some(k)) = &*self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
             return Ok(k.clone());
         }
-        let keys = self.store.read(|tx| crate::service::derived::require(tx, &keyring.master))?;
+        let keys = crate::service::derived::require(tx, &keyring.master)?;
         self.remember_derived(keys.clone());
         Ok(keys)
     }

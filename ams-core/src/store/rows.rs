@@ -210,6 +210,8 @@ pub struct PasswordRow {
     pub expires_at: Option<String>,
     /// Replaced at.
     pub retired_at: Option<String>,
+    /// The server-side MAC over where the row belongs (see `service/derived.rs`).
+    pub row_mac: Option<String>,
 }
 
 /// A stored BitLocker recovery key.
@@ -231,6 +233,8 @@ pub struct BitLockerRow {
     pub cert_thumbprint: String,
     /// Uploaded at.
     pub created_at: String,
+    /// The server-side MAC over where the row belongs (see `service/derived.rs`).
+    pub row_mac: Option<String>,
 }
 
 /// How many secrets are sealed to one certificate thumbprint (which may not be in the database).

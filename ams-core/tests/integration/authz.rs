@@ -413,7 +413,7 @@ fn every_access_type_through_a_request() {
             &f.keyring,
             &dev,
             &Upload::BitLocker { key_id: uuid::Uuid::new_v4().to_string(), volume_id: None, volume_type: None },
-            b"111111-222222-333333-444444-555555-666666-777777-888888",
+            b"111111-222222-333333-444444-555555-666666-000011-000022",
             OaepHash::Sha256,
         )
         .unwrap();

@@ -487,9 +487,16 @@ fn migrating_to_v0006_rekeys_existing_lookup_hashes_so_existing_keys_and_credent
     let db = f.dir.path().join("data/ams.db");
     let key = f.ams.reg_key_new(&f.keyring, "old", true, 0, false).unwrap();
     let reg = f.ams.agent_register(&key.key, &registration("old")).unwrap();
+    let with_pw = f.device("with-password");
+    f.upload_password(&with_pw, "Old-Password-1").unwrap();
+    f.upload_password(&with_pw, "Old-Password-2").unwrap();
     // Back to the state before V0006: unkeyed SHA-256 hashes, no instance_secrets, V0006 not applied.
     let c = rusqlite::Connection::open(&db).unwrap();
-    c.execute_batch("DROP TABLE instance_secrets; DELETE FROM schema_migrations WHERE version = 6;").unwrap();
+    c.execute_batch(
+        "DROP TABLE instance_secrets; DELETE FROM schema_migrations WHERE version = 6;
+         ALTER TABLE device_passwords DROP COLUMN row_mac; ALTER TABLE bitlocker_keys DROP COLUMN row_mac;",
+    )
+    .unwrap();
     c.execute(
         "UPDATE registration_keys SET key_hash = ?1 WHERE id = ?2",
         rusqlite::params![sha256_hex(key.key.as_bytes()), key.id],
@@ -518,6 +525,10 @@ fn migrating_to_v0006_rekeys_existing_lookup_hashes_so_existing_keys_and_credent
     drop(c);
     ams.agent_register(&key.key, &registration("again")).unwrap();
     enrol(&f, &reg.device_id, &reg.device_credential).unwrap();
+    // Stored passwords were given their row MAC by the migration: current and history still open.
+    let k = ams.unlock().unwrap();
+    assert_eq!(ams.password_current(&k, &DeviceSelector::Id(with_pw.clone())).unwrap().password, "Old-Password-2");
+    assert_eq!(ams.password_history(&k, &DeviceSelector::Id(with_pw)).unwrap()[0].password, "Old-Password-1");
     let v = ams.audit_verify(None).unwrap();
     assert!(v.keyed && v.keyed_from_seq.is_some(), "{v:?}");
 }
@@ -637,4 +648,63 @@ fn a_redirected_directory_url_or_bind_dn_never_gets_the_stored_bind_password() {
     let ch = JitDirectoryChanges { url: Some("ldap://127.0.0.1:11".into()), ..Default::default() };
     f.ams.set_jit_directory(Some(&f.keyring), ch, Some(Zeroizing::new(b"bind secret".to_vec()))).unwrap();
     assert_eq!(f.ams.open_jit_directory(&f.keyring).unwrap_err().code(), ErrorCode::DirectoryUnavailable);
+}
+
+#[test]
+fn an_envelope_made_for_one_account_or_bitlocker_key_is_refused_for_another() {
+    use ams_core::crypto::envelope::OaepHash;
+    use ams_core::service::agent::seal_upload;
+    use ams_core::service::secrets::Upload;
+    let f = Fixture::new();
+    let d = f.device("bound");
+    let cert = f.ams.active_certificate_der().unwrap();
+    let admin = Upload::Password { account_name: "Administrator".into() };
+    let other = Upload::Password { account_name: "backdoor".into() };
+    let blob = seal_upload(&cert, &d, &admin, b"Bound-Password-1", OaepHash::Sha256).unwrap();
+    assert_eq!(f.ams.ingest(&f.keyring, &d, &other, &blob).unwrap_err().code(), ErrorCode::EnvelopeTampered);
+    f.ams.ingest(&f.keyring, &d, &admin, &blob).unwrap();
+    let pw = "000011-000022-000033-000044-000055-000066-000077-000088";
+    let key_a = Upload::BitLocker {
+        key_id: "{3F2504E0-4F89-11D3-9A0C-0305E82C3301}".into(),
+        volume_id: None,
+        volume_type: None,
+    };
+    let key_b =
+        Upload::BitLocker { key_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3302".into(), volume_id: None, volume_type: None };
+    let blob = seal_upload(&cert, &d, &key_a, pw.as_bytes(), OaepHash::Sha256).unwrap();
+    assert_eq!(f.ams.ingest(&f.keyring, &d, &key_b, &blob).unwrap_err().code(), ErrorCode::EnvelopeTampered);
+    f.ams.ingest(&f.keyring, &d, &key_a, &blob).unwrap();
+    // The recovery password format is checked by the core ingest, whatever the front end.
+    let bad = seal_upload(&cert, &d, &key_b, b"not-a-recovery-password", OaepHash::Sha256).unwrap();
+    assert_eq!(f.ams.ingest(&f.keyring, &d, &key_b, &bad).unwrap_err().code(), ErrorCode::InvalidRequest);
+    let keys = f.ams.bitlocker_keys(&f.keyring, &DeviceSelector::Id(d)).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].key_id, "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+}
+
+#[test]
+fn a_history_row_moved_into_the_current_one_is_refused() {
+    let f = Fixture::new();
+    let d = f.device("swapped");
+    f.upload_password(&d, "Old-Known-Password-1").unwrap();
+    f.upload_password(&d, "Current-Password-2").unwrap();
+    let db = f.dir.path().join("data/ams.db");
+    let sel = DeviceSelector::Id(d.clone());
+    // The attacker knows (or set) the old password and makes it current again: blob, and MAC too.
+    for sql in [
+        "UPDATE device_passwords SET blob = (SELECT blob FROM device_passwords WHERE retired_at IS NOT NULL AND device_id = ?1) WHERE retired_at IS NULL AND device_id = ?1",
+        "UPDATE device_passwords SET row_mac = (SELECT row_mac FROM device_passwords WHERE retired_at IS NOT NULL AND device_id = ?1) WHERE retired_at IS NULL AND device_id = ?1",
+    ] {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute(sql, [&d]).unwrap();
+        drop(c);
+        let e = f.ams.password_current(&f.keyring, &sel).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::SecretRowUnbound, "{e:?}");
+        assert!(!format!("{e:?}").contains("Password-"));
+    }
+    // A row planted without a MAC (or with a made-up one) is refused too.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute("UPDATE device_passwords SET row_mac = NULL WHERE device_id = ?1", [&d]).unwrap();
+    drop(c);
+    assert_eq!(f.ams.password_history(&f.keyring, &sel).unwrap_err().code(), ErrorCode::SecretRowUnbound);
 }

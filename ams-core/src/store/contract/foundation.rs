@@ -68,6 +68,14 @@ pub trait FoundationWrite: FoundationRead {
     /// Replaces one sealed value.
     fn update_sealed(&self, col: SealedColumn, row_id: &str, value: &[u8]) -> Result<()>;
 
+    /// Gives every stored password and BitLocker key without a row MAC the one `mac` computes.
+    /// Returns how many rows changed.
+    fn mac_unmacced_secret_rows(
+        &self,
+        password_mac: &mut dyn FnMut(&PasswordRow) -> String,
+        bitlocker_mac: &mut dyn FnMut(&BitLockerRow) -> String,
+    ) -> Result<usize>;
+
     /// Inserts a sealed secret of the instance; fails on a duplicate purpose.
     fn insert_instance_secret(&self, purpose: &str, sealed: &[u8], at: &str) -> Result<()>;
 

@@ -104,6 +104,8 @@ pub(crate) struct SampledBlob {
     pub blob: Vec<u8>,
     /// The certificate it is sealed to.
     pub cert_thumbprint: String,
+    /// The account (passwords) or recovery key id (BitLocker keys): part of the context.
+    pub subject: String,
 }
 
 impl Image {
@@ -220,21 +222,26 @@ impl Image {
         let pick = |sql: &str| -> Result<Vec<SampledBlob>> {
             let mut stmt = self.conn.prepare(sql)?;
             let rows = stmt.query_map(params![limit], |r| {
-                Ok(SampledBlob { device_id: r.get(0)?, blob: r.get(1)?, cert_thumbprint: r.get(2)? })
+                Ok(SampledBlob {
+                    device_id: r.get(0)?,
+                    blob: r.get(1)?,
+                    cert_thumbprint: r.get(2)?,
+                    subject: r.get(3)?,
+                })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
         // Every n-th row by rowid, so a large table is sampled from end to end.
         let passwords = pick(
-            "WITH t AS (SELECT device_id, blob, cert_thumbprint, row_number() OVER (ORDER BY rowid) AS n,
+            "WITH t AS (SELECT device_id, blob, cert_thumbprint, account_name, row_number() OVER (ORDER BY rowid) AS n,
                                count(*) OVER () AS c FROM device_passwords WHERE retired_at IS NULL)
-             SELECT device_id, blob, cert_thumbprint FROM t
+             SELECT device_id, blob, cert_thumbprint, account_name FROM t
              WHERE (n - 1) % max(1, c / ?1) = 0 ORDER BY n LIMIT ?1",
         )?;
         let bitlocker = pick(
-            "WITH t AS (SELECT device_id, blob, cert_thumbprint, row_number() OVER (ORDER BY rowid) AS n,
+            "WITH t AS (SELECT device_id, blob, cert_thumbprint, key_id, row_number() OVER (ORDER BY rowid) AS n,
                                count(*) OVER () AS c FROM bitlocker_keys)
-             SELECT device_id, blob, cert_thumbprint FROM t
+             SELECT device_id, blob, cert_thumbprint, key_id FROM t
              WHERE (n - 1) % max(1, c / ?1) = 0 ORDER BY n LIMIT ?1",
         )?;
         Ok((passwords, bitlocker))

@@ -5,8 +5,8 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteTx;
 use crate::error::Result;
 use crate::store::{
-    AuditFilter, AuditRow, FoundationRead, FoundationWrite, InstanceRow, LookupKind, MasterKeyRow, ProtectorRow,
-    SealedColumn,
+    AuditFilter, AuditRow, BitLockerRow, FoundationRead, FoundationWrite, InstanceRow, LookupKind, MasterKeyRow,
+    PasswordRow, ProtectorRow, SealedColumn,
 };
 
 impl FoundationRead for SqliteTx<'_> {
@@ -192,6 +192,37 @@ impl FoundationWrite for SqliteTx<'_> {
             params![value, row_id],
         )?;
         Ok(())
+    }
+
+    fn mac_unmacced_secret_rows(
+        &self,
+        password_mac: &mut dyn FnMut(&PasswordRow) -> String,
+        bitlocker_mac: &mut dyn FnMut(&BitLockerRow) -> String,
+    ) -> Result<usize> {
+        let passwords: Vec<PasswordRow> = {
+            let mut stmt = self.tx.prepare(&format!(
+                "SELECT {} FROM device_passwords WHERE row_mac IS NULL ORDER BY id",
+                super::data_plane::PASSWORD_COLS
+            ))?;
+            let rows = stmt.query_map([], super::data_plane::map_password)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let bitlocker: Vec<BitLockerRow> = {
+            let mut stmt = self.tx.prepare(&format!(
+                "SELECT {} FROM bitlocker_keys WHERE row_mac IS NULL ORDER BY id",
+                super::data_plane::BITLOCKER_COLS
+            ))?;
+            let rows = stmt.query_map([], super::data_plane::map_bitlocker)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for p in &passwords {
+            self.tx
+                .execute("UPDATE device_passwords SET row_mac = ?1 WHERE id = ?2", params![password_mac(p), p.id])?;
+        }
+        for k in &bitlocker {
+            self.tx.execute("UPDATE bitlocker_keys SET row_mac = ?1 WHERE id = ?2", params![bitlocker_mac(k), k.id])?;
+        }
+        Ok(passwords.len() + bitlocker.len())
     }
 
     fn insert_instance_secret(&self, purpose: &str, sealed: &[u8], at: &str) -> Result<()> {
