@@ -708,3 +708,131 @@ fn a_history_row_moved_into_the_current_one_is_refused() {
     drop(c);
     assert_eq!(f.ams.password_history(&f.keyring, &sel).unwrap_err().code(), ErrorCode::SecretRowUnbound);
 }
+
+/// Runs openssl (the PFX interop tool) and fails the test when it fails.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_pfx_with_many_bags_at_huge_iteration_counts_or_without_a_mac_is_refused_before_any_key_derivation() {
+    use ams_core::crypto::pfx;
+    let f = Fixture::new();
+    let dir = f.dir.path();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:3072",
+            "-nodes",
+            "-keyout",
+            "k.pem",
+            "-out",
+            "c.pem",
+            "-subj",
+            "/CN=hostile",
+            "-days",
+            "2",
+        ],
+    );
+    // Four more certificates, each in a bag of its own safe: many bags, each at the highest count.
+    let mut chain = String::new();
+    for i in 0..4 {
+        let (k, c) = (format!("k{i}.pem"), format!("c{i}.pem"));
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &k,
+                "-out",
+                &c,
+                "-subj",
+                &format!("/CN=extra{i}"),
+                "-days",
+                "2",
+            ],
+        );
+        chain.push_str(&std::fs::read_to_string(dir.join(&c)).unwrap());
+    }
+    std::fs::write(dir.join("chain.pem"), chain).unwrap();
+    let pass = "pass:correct staple battery horse";
+    openssl(
+        dir,
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "k.pem",
+            "-in",
+            "c.pem",
+            "-certfile",
+            "chain.pem",
+            "-iter",
+            "1000000",
+            "-passout",
+            pass,
+            "-out",
+            "hostile.pfx",
+        ],
+    );
+    openssl(
+        dir,
+        &["pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-nomac", "-passout", pass, "-out", "nomac.pfx"],
+    );
+    openssl(dir, &["pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-passout", pass, "-out", "fine.pfx"]);
+    let before = f.ams.cert_list().unwrap().len();
+    let started = std::time::Instant::now();
+    let hostile = pfx::read_file(&dir.join("hostile.pfx")).unwrap();
+    let e = pfx::kdf_work(&hostile).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PfxUnsupported, "{e:?}");
+    let e = f.ams.cert_import(&f.keyring, &hostile, b"correct staple battery horse", false).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PfxUnsupported, "{e:?}");
+    // No key derivation ran: three million PBKDF2 rounds would take far longer.
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    let nomac = pfx::read_file(&dir.join("nomac.pfx")).unwrap();
+    let e = f.ams.cert_import(&f.keyring, &nomac, b"correct staple battery horse", false).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PfxUnsupported);
+    assert!(e.message().contains("MAC"), "{e:?}");
+    assert_eq!(f.ams.cert_list().unwrap().len(), before, "nothing was imported");
+    // An ordinary PFX is imported, and an import never makes a certificate active by itself.
+    let fine = pfx::read_file(&dir.join("fine.pfx")).unwrap();
+    assert!(pfx::kdf_work(&fine).unwrap() < pfx::MAX_IMPORT_KDF_WORK);
+    let active = f.ams.cert_list().unwrap().into_iter().find(|c| c.state == "Active").unwrap().thumbprint;
+    let r = f.ams.cert_import(&f.keyring, &fine, b"correct staple battery horse", false).unwrap();
+    assert_ne!(r.certificate.state, "Active");
+    assert_eq!(f.ams.cert_list().unwrap().into_iter().find(|c| c.state == "Active").unwrap().thumbprint, active);
+    // A file bigger than any certificate backup is refused on the one read.
+    std::fs::write(dir.join("big.pfx"), vec![0u8; pfx::MAX_PFX_BYTES + 10]).unwrap();
+    assert_eq!(pfx::read_file(&dir.join("big.pfx")).unwrap_err().code(), ErrorCode::PfxInvalid);
+}
+
+#[test]
+fn a_revoked_certificate_never_becomes_active_even_through_the_store() {
+    use ams_core::service::certs::NewCertOptions;
+    let f = Fixture::new();
+    let second = f
+        .ams
+        .cert_new(
+            &f.keyring,
+            &NewCertOptions { subject: "second".into(), key_bits: 3072, validity_days: 30, activate: false },
+        )
+        .unwrap();
+    f.ams.store().write(|tx| tx.set_cert_state(&second.thumbprint, "revoked")).unwrap();
+    let e = f.ams.cert_activate(&second.thumbprint).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::CertNotUsable);
+    // Below the service: the SQL refuses too, and changes nothing.
+    let e = f.ams.store().write(|tx| tx.activate_cert(&second.thumbprint, "t")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::CertNotUsable);
+    f.ams.store().write(|tx| tx.set_cert_state(&second.thumbprint, "active")).unwrap();
+    let certs = f.ams.cert_list().unwrap();
+    assert_eq!(certs.iter().find(|c| c.thumbprint == second.thumbprint).unwrap().state, "Revoked");
+    assert_eq!(certs.iter().filter(|c| c.state == "Active").count(), 1);
+}

@@ -312,16 +312,34 @@ impl DataPlaneWrite for SqliteTx<'_> {
     }
 
     fn activate_cert(&self, thumbprint: &str, at: &str) -> Result<()> {
+        // The state check is in the SQL too: a revoked certificate never becomes active, whatever
+        // the service above checked.
+        let usable: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM certificates WHERE thumbprint = ?1 AND state != 'revoked')",
+            [thumbprint],
+            |r| r.get(0),
+        )?;
+        if !usable {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorCode::CertNotUsable,
+                "The certificate cannot be made active: it is revoked (or not in the database).",
+            )
+            .with("thumbprint", thumbprint));
+        }
         self.exec("UPDATE certificates SET state = 'retained' WHERE state = 'active'", [])?;
         self.exec(
-            "UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1",
+            "UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1 AND state != 'revoked'",
             params![thumbprint, at],
         )?;
         Ok(())
     }
 
     fn set_cert_state(&self, thumbprint: &str, state: &str) -> Result<()> {
-        self.exec("UPDATE certificates SET state = ?2 WHERE thumbprint = ?1", params![thumbprint, state])?;
+        // Revocation is final: no state change brings a revoked certificate back.
+        self.exec(
+            "UPDATE certificates SET state = ?2 WHERE thumbprint = ?1 AND (state != 'revoked' OR ?2 = 'revoked')",
+            params![thumbprint, state],
+        )?;
         Ok(())
     }
 
