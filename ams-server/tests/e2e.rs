@@ -158,7 +158,7 @@ impl Rig {
         let ams = self.ams();
         let k = ams.unlock().unwrap();
         let n = ams_core::crypto::seal::new_id().unwrap();
-        ams.reg_key_new(&k, &format!("k{n}"), true, 0, approval).unwrap().key
+        ams.reg_key_new(&k, &format!("k{n}"), true, 0, approval).unwrap().key.expose().to_string()
     }
 
     fn register(&self, name: &str, approval: bool) -> Agent {
@@ -203,7 +203,7 @@ impl Rig {
     fn current_password(&self, device: &str) -> String {
         let ams = self.ams();
         let k = ams.unlock().unwrap();
-        ams.password_current(&k, &DeviceSelector::Id(device.into())).unwrap().password
+        ams.password_current(&k, &DeviceSelector::Id(device.into())).unwrap().password.expose().to_string()
     }
 
     fn audit_events(&self, event: &str) -> Vec<serde_json::Value> {

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use ams_core::Result;
 use ams_core::crypto::pfx::{self, PfxProfile};
 use ams_core::service::certs::{NewCertOptions, PfxExportOptions};
-use ams_core::Result;
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
 use serde_json::Value;

@@ -10,6 +10,7 @@ use crate::clock::parse_time;
 use crate::crypto::envelope::{self, EnvelopeContext, OaepHash};
 use crate::crypto::seal::{new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
+use crate::secret::SecretString;
 use crate::service::agent_policy::{self, AgentPolicy};
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::derived::LookupKind;
@@ -47,8 +48,8 @@ pub struct RegistrationResult {
     pub approval_state: String,
     /// The device credential, shown once; the server keeps only its SHA-256. Empty (and left
     /// out) when the device registered a public key instead (the agent server).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub device_credential: String,
+    #[serde(skip_serializing_if = "SecretString::is_empty")]
+    pub device_credential: SecretString,
 }
 
 /// What a checking-in agent learns.
@@ -169,13 +170,17 @@ impl Ams {
                 Event::success("agent.register", "device", &device.id)
                     .details(serde_json::json!({"Name": name, "RegistrationKeyId": key.id, "ApprovalState": state, "OperatingSystem": os})),
             )?;
-            Ok(RegistrationResult { device_id: device.id, approval_state: state.into(), device_credential: String::new() })
+            Ok(RegistrationResult {
+                device_id: device.id,
+                approval_state: state.into(),
+                device_credential: SecretString::default(),
+            })
             })
         })();
         match result {
             Ok(mut r) => {
                 if device_key.is_none() {
-                    r.device_credential = credential.to_string();
+                    r.device_credential = SecretString::new(credential.to_string());
                 }
                 Ok(r)
             }

@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 use crate::ams::Ams;
 use crate::crypto::seal::{new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
+use crate::secret::SecretString;
 use crate::service::audit::{self, Event};
 use crate::service::derived::{DerivedKeys, LookupKind};
 use crate::service::groups::require_custom_group;
@@ -20,8 +21,8 @@ pub struct RegistrationKeyInfo {
     pub id: String,
     /// Name.
     pub name: String,
-    /// The key value agents present.
-    pub key: String,
+    /// The key value agents present (zeroized, `Debug` redacted).
+    pub key: SecretString,
     /// 0 = unlimited.
     pub activation_limit: i64,
     /// Registrations so far.
@@ -108,7 +109,7 @@ fn info(tx: &(impl ReadTx + ?Sized), keyring: &Keyring, k: &RegKeyRow) -> Result
     Ok(RegistrationKeyInfo {
         id: k.id.clone(),
         name: k.name.clone(),
-        key: String::from_utf8_lossy(&value).into_owned(),
+        key: SecretString::new(String::from_utf8_lossy(&value).into_owned()),
         activation_limit: k.activation_limit,
         activation_count: k.activation_count,
         enabled: k.enabled,

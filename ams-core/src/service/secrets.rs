@@ -11,6 +11,7 @@ use crate::clock::{format_time, parse_time};
 use crate::crypto::envelope::{self, EnvelopeContext, SecretKind};
 use crate::crypto::seal::new_id;
 use crate::error::{Error, ErrorCode, Result};
+use crate::secret::SecretString;
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::certs::private_key;
 use crate::service::derived::DerivedKeys;
@@ -130,8 +131,8 @@ pub struct PasswordInfo {
     pub device_id: String,
     /// Account name.
     pub account_name: String,
-    /// The password.
-    pub password: String,
+    /// The password (zeroized, `Debug` redacted).
+    pub password: SecretString,
     /// Uploaded at.
     pub created: String,
     /// Rotation due at.
@@ -160,8 +161,8 @@ pub struct FveRecoveryKeyInfo {
     pub volume_id: Option<String>,
     /// Volume type.
     pub volume_type: Option<String>,
-    /// The 48-digit recovery password.
-    pub recovery_password: String,
+    /// The 48-digit recovery password (zeroized, `Debug` redacted).
+    pub recovery_password: SecretString,
     /// Uploaded at.
     pub created: String,
     /// Where it came from.
@@ -401,12 +402,15 @@ impl Ams {
                         .and_then(|cert| private_key(keyring, &cert))
                 });
                 let (password, unreadable) = match key {
-                    Ok(key) => (String::from_utf8_lossy(&open_bound(key, &p.blob, &ctx)?).into_owned(), None),
+                    Ok(key) => (
+                        SecretString::new(String::from_utf8_lossy(&open_bound(key, &p.blob, &ctx)?).into_owned()),
+                        None,
+                    ),
                     Err(e)
                         if tolerate_lost_keys
                             && matches!(e.code(), ErrorCode::CertNotFound | ErrorCode::CertPrivateKeyMissing) =>
                     {
-                        (String::new(), Some(format!("{}: {}", e.code().as_str(), e.message())))
+                        (SecretString::default(), Some(format!("{}: {}", e.code().as_str(), e.message())))
                     }
                     Err(e) => {
                         return Err(Error::new(e.code(), e.message().to_string())
@@ -532,7 +536,7 @@ impl Ams {
                 key_id: k.key_id.clone(),
                 volume_id: k.volume_id.clone(),
                 volume_type: k.volume_type.clone(),
-                recovery_password: String::from_utf8_lossy(&plain).into_owned(),
+                recovery_password: SecretString::new(String::from_utf8_lossy(&plain).into_owned()),
                 created: k.created_at.clone(),
                 source: "Ams".into(),
             });

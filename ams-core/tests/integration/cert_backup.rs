@@ -36,7 +36,7 @@ fn lose_private_key(f: &Fixture, thumbprint: &str) {
 }
 
 fn current(f: &Fixture, device: &str) -> ams_core::Result<String> {
-    f.ams.password_current(&f.keyring, &DeviceSelector::Id(device.into())).map(|p| p.password)
+    f.ams.password_current(&f.keyring, &DeviceSelector::Id(device.into())).map(|p| p.password.expose().to_string())
 }
 
 #[test]

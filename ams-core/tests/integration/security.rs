@@ -836,3 +836,21 @@ fn a_revoked_certificate_never_becomes_active_even_through_the_store() {
     assert_eq!(certs.iter().find(|c| c.thumbprint == second.thumbprint).unwrap().state, "Revoked");
     assert_eq!(certs.iter().filter(|c| c.state == "Active").count(), 1);
 }
+
+#[test]
+fn secrets_in_service_results_are_redacted_in_debug_output() {
+    let f = Fixture::new();
+    let key = f.ams.reg_key_new(&f.keyring, "debug", true, 0, false).unwrap();
+    assert!(!format!("{key:?}").contains(key.key.expose()));
+    let reg = f.ams.agent_register(&key.key, &registration("debugpc")).unwrap();
+    assert!(!reg.device_credential.is_empty());
+    assert!(!format!("{reg:?}").contains(reg.device_credential.expose()));
+    f.upload_password(&reg.device_id, "Canary-Debug-Password-1").ok();
+    let d = f.device("debug2");
+    f.upload_password(&d, "Canary-Debug-Password-2").unwrap();
+    let pw = f.ams.password_current(&f.keyring, &DeviceSelector::Id(d.clone())).unwrap();
+    assert_eq!(pw.password, "Canary-Debug-Password-2");
+    assert!(!format!("{pw:?}").contains("Canary"));
+    // The JSON contract still carries the value.
+    assert!(serde_json::to_string(&pw).unwrap().contains("Canary-Debug-Password-2"));
+}
