@@ -323,9 +323,11 @@ impl Ams {
         }
     }
 
-    /// The derived keys (audit chain, lookup hashes), read through `tx` with this host's key the
-    /// first time and cached for the life of this handle; `None` when the master key or the
-    /// derivation root is not available (recovery mode, or before V0006 created the root).
+    /// The derived keys (audit chain, lookup hashes), read through `tx` with this host's key and
+    /// cached for the life of this handle once found; `None` when the master key or the derivation
+    /// root is not available (recovery mode, or before V0006 created the root). `None` is not
+    /// cached: a long-running process (the agent server) keys its records again as soon as
+    /// `ams key recover` has run elsewhere.
     pub(crate) fn derived_keys_in(&self, tx: &(impl ReadTx + ?Sized)) -> Option<crate::service::derived::DerivedKeys> {
         let mut cache = self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(known) = &*cache {
@@ -339,7 +341,9 @@ impl Ams {
             let keyring = open_with_host_key(&instance_id, &mk, &protectors, host_key).ok()?;
             crate::service::derived::load(tx, &keyring.master).ok()?
         })();
-        *cache = Some(found.clone());
+        if found.is_some() {
+            *cache = Some(found.clone());
+        }
         found
     }
 

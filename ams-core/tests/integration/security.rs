@@ -854,3 +854,29 @@ fn secrets_in_service_results_are_redacted_in_debug_output() {
     // The JSON contract still carries the value.
     assert!(serde_json::to_string(&pw).unwrap().contains("Canary-Debug-Password-2"));
 }
+
+#[test]
+fn records_written_in_recovery_mode_are_unkeyed_and_the_same_handle_keys_again_after_recovery() {
+    let f = Fixture::new();
+    let data = f.dir.path().join("data");
+    std::fs::rename(data.join("host.key"), f.dir.path().join("host.key.away")).unwrap();
+    let long_running = f.reopen();
+    long_running.group_new("while-in-recovery", None).unwrap();
+    // Another process recovers; the long-running handle picks the key up for its next record.
+    f.reopen().recover(RECOVERY).unwrap();
+    long_running.group_new("after-recovery", None).unwrap();
+    let c = rusqlite::Connection::open(data.join("ams.db")).unwrap();
+    let hash = |target_event: &str, name: &str| -> String {
+        c.query_row(
+            "SELECT hash FROM audit_log WHERE event = ?1 AND details LIKE '%' || ?2 || '%'",
+            [target_event, name],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(!hash("group.new", "while-in-recovery").starts_with("k1:"));
+    assert!(hash("group.new", "after-recovery").starts_with("k1:"));
+    drop(c);
+    let v = f.reopen().audit_verify(None).unwrap();
+    assert!(v.keyed && v.unkeyed_after_keyed >= 1, "{v:?}");
+}
