@@ -20,8 +20,10 @@ use crate::error::{Error, ErrorCode, Result};
 pub const HOST_CONFIG_FILE: &str = "host.toml";
 /// File name of the host key protector.
 pub const HOST_KEY_FILE: &str = "host.key";
-/// The host key a master-key rotation staged, installed as `host.key` once the rotation commits.
-pub const HOST_KEY_NEXT_FILE: &str = "host.key.next";
+/// Prefix of the host key a master-key rotation stages (`host.key.next-<host key id>`), installed
+/// as `host.key` once the rotation commits. One file per rotation, so concurrent rotations never
+/// remove each other's.
+pub const HOST_KEY_NEXT_PREFIX: &str = "host.key.next-";
 /// Default database file name.
 pub const DEFAULT_DB_FILE: &str = "ams.db";
 
@@ -265,9 +267,19 @@ impl HostKey {
         HostKey::load_file(&data_dir.join(HOST_KEY_FILE))
     }
 
-    /// Reads the next host key a rotation staged (`host.key.next`), if there is one.
-    pub fn load_next(data_dir: &Path) -> std::result::Result<HostKey, HostKeyProblem> {
-        HostKey::load_file(&data_dir.join(HOST_KEY_NEXT_FILE))
+    /// The host keys rotations staged and did not install (`host.key.next-*`), with their paths.
+    /// Entries that are not plain 0600 files of the right format are skipped.
+    pub fn staged_next(data_dir: &Path) -> Vec<(PathBuf, HostKey)> {
+        let Ok(entries) = fs::read_dir(data_dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(PathBuf, HostKey)> = entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(HOST_KEY_NEXT_PREFIX))
+            .filter_map(|e| HostKey::load_file(&e.path()).ok().map(|k| (e.path(), k)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     fn load_file(path: &Path) -> std::result::Result<HostKey, HostKeyProblem> {
@@ -323,17 +335,12 @@ impl HostKey {
         })
     }
 
-    /// Writes the host key as `host.key.next` (0600, a new file: a stale one from an interrupted
-    /// rotation is removed first, a link there is removed, never followed), ready for
-    /// [`HostKey::install`]. Until it is installed, unlocking tries it when `host.key` no longer
-    /// opens the master key, so a rotation interrupted after its commit still unlocks.
+    /// Writes the host key as `host.key.next-<host key id>` (0600, a new file, never through a
+    /// planted link), ready for [`HostKey::install`]. Until it is installed, unlocking tries it
+    /// when `host.key` no longer opens the master key, so a rotation interrupted after its commit
+    /// still unlocks.
     pub fn stage_next(&self, data_dir: &Path) -> Result<PathBuf> {
-        let next = data_dir.join(HOST_KEY_NEXT_FILE);
-        match fs::remove_file(&next) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::from(e).with("path", next.display())),
-        }
+        let next = data_dir.join(format!("{HOST_KEY_NEXT_PREFIX}{}", self.host_key_id));
         write_new_private(&next, &self.to_json()?)?;
         Ok(next)
     }

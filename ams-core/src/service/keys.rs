@@ -175,7 +175,7 @@ pub struct KeyStatus {
 pub struct ReplacedFile {
     /// The file.
     pub path: String,
-    /// `database` or `host-key`.
+    /// `database`, `host-key` or `staged-host-key` (left by a rotation that did not commit).
     pub kind: String,
     /// Size in bytes (0 for a link, which is never followed).
     pub bytes: u64,
@@ -310,17 +310,16 @@ impl Ams {
             other => return Ok(other),
         }
         // A rotation commits its new host protector before it installs the new host key file: when
-        // it was interrupted in between, the staged `host.key.next` opens the master key. Finish
-        // the install (best effort) and go on with it.
-        match HostKey::load_next(&self.data_dir).map(|k| open_with_host_key(&instance_id, &mk, &protectors, k)) {
-            Ok(Ok(keyring)) => {
-                let next = self.data_dir.join(crate::instance::HOST_KEY_NEXT_FILE);
+        // it was interrupted in between, its staged `host.key.next-<id>` opens the master key.
+        // Finish the install (best effort) and go on with it.
+        for (path, k) in HostKey::staged_next(&self.data_dir) {
+            if let Ok(keyring) = open_with_host_key(&instance_id, &mk, &protectors, k) {
                 let stamp = self.now().replace([':', '.'], "");
-                let _ = HostKey::install(&next, &self.data_dir, &stamp);
-                Ok(Ok(keyring))
+                let _ = HostKey::install(&path, &self.data_dir, &stamp);
+                return Ok(Ok(keyring));
             }
-            _ => Ok(first),
         }
+        Ok(first)
     }
 
     /// The derived keys (audit chain, lookup hashes), read through `tx` with this host's key and
@@ -499,11 +498,15 @@ impl Ams {
 
     /// The replaced files of this instance, oldest first, each with its modification time.
     fn replaced_files(&self) -> Result<Vec<(ReplacedFile, Option<std::time::SystemTime>)>> {
-        let mut places = vec![(
-            self.data_dir.clone(),
-            format!("{}{}", crate::instance::HOST_KEY_FILE, crate::instance::REPLACED_INFIX),
-            "host-key",
-        )];
+        let mut places = vec![
+            (
+                self.data_dir.clone(),
+                format!("{}{}", crate::instance::HOST_KEY_FILE, crate::instance::REPLACED_INFIX),
+                "host-key",
+            ),
+            // Staged by a rotation that never committed (one that did is installed by the unlock).
+            (self.data_dir.clone(), crate::instance::HOST_KEY_NEXT_PREFIX.to_string(), "staged-host-key"),
+        ];
         let url = crate::store::DbUrl::parse(&self.config.database, &self.data_dir)?;
         if let Some(db) = url.local_file() {
             let dir = match db.parent() {
@@ -551,6 +554,8 @@ impl Ams {
     /// with `older_than_days`, only those last modified longer ago. A link is removed, never
     /// followed. Recorded in the audit trail.
     pub fn prune_replaced(&self, older_than_days: Option<u32>) -> Result<PruneReport> {
+        // A staged host key that opens the master key is installed first, never pruned.
+        let _ = self.try_host_unlock()?;
         let now = std::time::SystemTime::from(self.now_time());
         let mut report = PruneReport { removed: Vec::new(), kept: Vec::new() };
         for (f, modified) in self.replaced_files()? {
@@ -606,11 +611,11 @@ impl Ams {
     /// wraps the new key too) must be given; the recovery protector keeps it.
     ///
     /// The host key is replaced too: the new master key is wrapped only by a new host key, staged
-    /// as `host.key.next` before the commit and installed as `host.key` after it (the old file is
+    /// as `host.key.next-<id>` before the commit and installed as `host.key` after it (the old file is
     /// kept as `host.key.replaced-<time>`, see `ams key prune-replaced`), and the old master key's
     /// host protectors are deleted. A copy of the old host key file, stolen before the rotation,
     /// opens nothing the rotation made. A crash between the commit and the install leaves
-    /// `host.key.next`, which the next unlock installs.
+    /// `host.key.next-<id>`, which the next unlock installs.
     pub fn rotate_master_key(&self, keyring: Keyring, recovery_password: &[u8], kdf: KdfParams) -> Result<Keyring> {
         let new_master = MasterKey::generate()?;
         let now = self.now();

@@ -302,7 +302,13 @@ fn a_host_key_file_stolen_before_a_rotation_opens_nothing_the_rotation_made() {
     let keyring = f.ams.unlock().unwrap();
     let new = f.ams.rotate_master_key(keyring, RECOVERY, crate::fixture::cheap_kdf()).unwrap();
     assert_ne!(std::fs::read(data.join("host.key")).unwrap(), stolen, "the rotation wrote a new host key");
-    assert!(!data.join("host.key.next").exists());
+    let staged = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("host.key.next-"))
+            .count()
+    };
+    assert_eq!(staged(&data), 0, "the staged key was installed");
     // The thief puts the stolen file in place of the new one: it opens no master key.
     let new_key = std::fs::read(data.join("host.key")).unwrap();
     std::fs::write(data.join("host.key"), &stolen).unwrap();
@@ -338,16 +344,23 @@ fn a_rotation_interrupted_between_its_commit_and_the_key_install_still_unlocks()
     let keyring = f.ams.unlock().unwrap();
     let new = f.ams.rotate_master_key(keyring, RECOVERY, crate::fixture::cheap_kdf()).unwrap();
     // As if the process died after the commit: the new key is still staged, the old one in place.
-    std::fs::rename(data.join("host.key"), data.join("host.key.next")).unwrap();
+    std::fs::rename(data.join("host.key"), data.join("host.key.next-interrupted")).unwrap();
     std::fs::write(data.join("host.key"), &old).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(data.join("host.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+    // A rotation that never committed left a staged key too: listed, pruned, never used.
+    let stale = data.join("host.key.next-stale");
+    std::fs::copy(data.join("host.key"), &stale).unwrap();
     let k = f.reopen().unlock().unwrap();
     assert_eq!(k.master_key_id(), new.master_key_id());
-    assert!(!data.join("host.key.next").exists(), "the unlock finished the install");
+    assert!(!data.join("host.key.next-interrupted").exists(), "the unlock finished the install");
+    assert!(replaced_names(&f.reopen()).contains(&"host.key.next-stale".to_string()));
+    f.reopen().prune_replaced(None).unwrap();
+    assert!(!stale.exists());
+    assert_eq!(f.reopen().unlock().unwrap().master_key_id(), new.master_key_id());
     assert_ne!(std::fs::read(data.join("host.key")).unwrap(), old);
 }
 
