@@ -223,7 +223,9 @@ impl Ams {
         let mut unkeyed_after_keyed = 0u64;
         let mut unchecked = 0u64;
         let mut seen_expected = expect_head.is_none();
-        let keys = self.store.read(|tx| Ok(self.derived_keys_in(tx)))?;
+        let (keys, has_root) = self.store.read(|tx| {
+            Ok((self.derived_keys_in(tx), tx.instance_secret(crate::service::derived::ROOT_PURPOSE)?.is_some()))
+        })?;
         let keyed_from = keys.as_ref().map(|k| k.audit_keyed_from);
         self.store.read(|tx| {
             tx.for_each_audit(&mut |row| {
@@ -296,6 +298,12 @@ impl Ams {
             .with("keyed_from_seq", k));
         }
         let mut warnings = Vec::new();
+        if keys.is_none() && has_root {
+            warnings.push(
+                "The chain is keyed, but the master key is not available here (recovery mode): it was checked with the unkeyed hashes only, so a chain rewritten without the audit key would not be noticed. Run `ams key recover`, then verify again."
+                    .to_string(),
+            );
+        }
         if unchecked > 0 {
             warnings.push(format!(
                 "{unchecked} keyed records could not be checked: the master key is not available here (recovery mode). Run `ams key recover`, then verify again."

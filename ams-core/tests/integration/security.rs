@@ -875,6 +875,9 @@ fn records_written_in_recovery_mode_are_unkeyed_and_the_same_handle_keys_again_a
     std::fs::rename(data.join("host.key"), f.dir.path().join("host.key.away")).unwrap();
     let long_running = f.reopen();
     long_running.group_new("while-in-recovery", None).unwrap();
+    // Verify says plainly that, without the master key, the keyed hashes were not checked.
+    let v = long_running.audit_verify(None).unwrap();
+    assert!(!v.keyed && v.warnings.iter().any(|w| w.contains("recovery mode")), "{v:?}");
     // Another process recovers; the long-running handle picks the key up for its next record.
     f.reopen().recover(RECOVERY).unwrap();
     long_running.group_new("after-recovery", None).unwrap();
