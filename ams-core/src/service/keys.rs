@@ -167,6 +167,15 @@ pub struct KeyStatus {
     /// oldest first. An old host key opens only master keys that are no longer in force, and an
     /// old database holds old secrets: remove them with `ams key prune-replaced` once not needed.
     pub replaced_files: Vec<ReplacedFile>,
+    /// False until the derivation root exists (V0006; `ams db migrate` or `ams key recover` with the
+    /// master key at hand creates it).
+    pub derivation_root: bool,
+    /// Lookup hashes from before V0006 never re-keyed (a migration done in recovery mode): those
+    /// registration keys and device credentials no longer match; make new ones.
+    pub unkeyed_lookup_hashes: i64,
+    /// Stored passwords and BitLocker keys without a row MAC (same cause): they no longer open;
+    /// the devices upload new ones at their next rotation.
+    pub secret_rows_without_mac: i64,
 }
 
 /// A file a restore, a recovery or a rotation kept beside the one it replaced.
@@ -461,11 +470,12 @@ impl Ams {
     /// Reports the protectors and whether the host protector works. Never fails because of
     /// recovery mode.
     pub fn key_status(&self) -> Result<KeyStatus> {
-        let (instance_id, mk, protectors) = self.store.read(|tx| {
+        let (instance_id, mk, protectors, root, (unkeyed, unmacced)) = self.store.read(|tx| {
             let id = self.instance_id(tx)?;
             let mk = Self::active_key_row(tx)?;
             let p = tx.protectors(&mk.id)?;
-            Ok((id, mk, p))
+            let root = tx.instance_secret(crate::service::derived::ROOT_PURPOSE)?.is_some();
+            Ok((id, mk, p, root, tx.unkeyed_rows()?))
         })?;
         let problem = self.try_host_unlock()?.err();
         let created = crate::clock::parse_time(&mk.created_at)?;
@@ -479,6 +489,9 @@ impl Ams {
             recovery_mode: problem.is_some_and(|p| p != HostKeyProblem::LoosePermissions),
             permission_warnings: crate::instance::loose_permissions(&self.data_dir),
             replaced_files: self.replaced_files()?.into_iter().map(|(f, _)| f).collect(),
+            derivation_root: root,
+            unkeyed_lookup_hashes: unkeyed,
+            secret_rows_without_mac: unmacced,
             protectors: protectors
                 .iter()
                 .map(|p| ProtectorInfo {

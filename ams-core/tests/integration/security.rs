@@ -896,3 +896,51 @@ fn records_written_in_recovery_mode_are_unkeyed_and_the_same_handle_keys_again_a
     let v = f.reopen().audit_verify(None).unwrap();
     assert!(v.keyed && v.unkeyed_after_keyed >= 1, "{v:?}");
 }
+
+#[test]
+fn a_migration_to_v0006_in_recovery_mode_leaves_old_rows_unkeyed_and_key_status_says_so() {
+    let f = Fixture::new();
+    let db = f.dir.path().join("data/ams.db");
+    let data = f.dir.path().join("data");
+    let key = f.ams.reg_key_new(&f.keyring, "old", true, 0, false).unwrap();
+    let reg = f.ams.agent_register(&key.key, &registration("old")).unwrap();
+    let with_pw = f.device("with-password");
+    f.upload_password(&with_pw, "Old-Password-1").unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "DROP TABLE instance_secrets; DELETE FROM schema_migrations WHERE version = 6;
+         ALTER TABLE device_passwords DROP COLUMN row_mac; ALTER TABLE bitlocker_keys DROP COLUMN row_mac;",
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE registration_keys SET key_hash = ?1 WHERE id = ?2",
+        rusqlite::params![sha256_hex(key.key.as_bytes()), key.id],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE devices SET credential_hash = ?1 WHERE id = ?2",
+        rusqlite::params![sha256_hex(reg.device_credential.as_bytes()), reg.device_id],
+    )
+    .unwrap();
+    drop(c);
+    std::fs::rename(data.join("host.key"), f.dir.path().join("host.key.away")).unwrap();
+    let report = ams_core::Ams::open_unchecked(&f.options()).unwrap().db_migrate().unwrap();
+    assert_eq!(report.applied, vec![6]);
+    assert!(!report.derivation_root_created, "no master key, no root");
+    let ks = f.reopen().key_status().unwrap();
+    assert!(ks.recovery_mode && !ks.derivation_root);
+    // The old registration key and the legacy credential are still plain; the password has no MAC.
+    assert_eq!(ks.unkeyed_lookup_hashes, 2);
+    assert_eq!(ks.secret_rows_without_mac, 1);
+    // `ams key recover` creates the root: registration keys are re-keyed from their sealed value;
+    // the credential and the stored password stay as they are (nothing proves they were not planted).
+    let ks = f.reopen().recover(RECOVERY).unwrap();
+    assert!(ks.derivation_root && !ks.recovery_mode);
+    assert_eq!(ks.unkeyed_lookup_hashes, 1, "only the device credential is left");
+    assert_eq!(ks.secret_rows_without_mac, 1);
+    let ams = f.reopen();
+    ams.agent_register(&key.key, &registration("again")).unwrap();
+    assert_eq!(enrol(&f, &reg.device_id, &reg.device_credential).unwrap_err().code(), ErrorCode::AgentTokenInvalid);
+    let e = ams.password_current(&ams.unlock().unwrap(), &DeviceSelector::Id(with_pw)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::SecretRowUnbound);
+}

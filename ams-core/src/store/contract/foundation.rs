@@ -40,6 +40,10 @@ pub trait FoundationRead {
 
     /// A sealed secret of the instance (`instance_secrets`), by purpose.
     fn instance_secret(&self, purpose: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Rows left from before V0006 that were never re-keyed: lookup hashes still marked `plain:`
+    /// (registration keys and device credentials together) and stored secrets without a row MAC.
+    fn unkeyed_rows(&self) -> Result<(i64, i64)>;
 }
 
 /// Changes: the instance, master keys and protectors, service settings, the audit trail and sealed columns.

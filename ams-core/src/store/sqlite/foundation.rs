@@ -112,6 +112,17 @@ impl FoundationRead for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn unkeyed_rows(&self) -> Result<(i64, i64)> {
+        Ok(self.tx.query_row(
+            "SELECT (SELECT COUNT(*) FROM registration_keys WHERE key_hash LIKE 'plain:%')
+                  + (SELECT COUNT(*) FROM devices WHERE credential_hash LIKE 'plain:%'),
+                    (SELECT COUNT(*) FROM device_passwords WHERE row_mac IS NULL)
+                  + (SELECT COUNT(*) FROM bitlocker_keys WHERE row_mac IS NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
     fn instance_secret(&self, purpose: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .tx
