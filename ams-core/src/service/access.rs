@@ -516,7 +516,20 @@ impl Ams {
     /// outcome, all in one transaction. Refusals are errors: [`ErrorCode::AccessDenied`],
     /// [`ErrorCode::ReasonRequired`], [`ErrorCode::RateLimited`].
     pub fn access_request(&self, keyring: Option<&Keyring>, req: &AccessRequest) -> Result<AccessGrant> {
-        let (caller, mut dir) = check_query(&req.query)?;
+        let mut c = self.access_check(keyring, req)?;
+        self.access_enforce_rate_limits(&c)?;
+        self.access_directory_facts(&mut c)?;
+        let grant = self.store.write(|tx| {
+            let Some(decided) = self.access_decide(tx, &c)? else { return Ok(Err(c.refused.take_or_internal())) };
+            Ok(self.access_fulfil(tx, &c, decided))
+        })??;
+        self.access_fulfil_in_directory(&c, grant)
+    }
+
+    /// Step 1, no I/O but one settings read: the request's form, and the keyring each access
+    /// type needs.
+    fn access_check<'r>(&self, keyring: Option<&'r Keyring>, req: &'r AccessRequest) -> Result<Checked<'r>> {
+        let (caller, dir) = check_query(&req.query)?;
         let reason = check_reason(req.reason.as_deref())?;
         let source = req.source_address.as_deref().map(parse_source_address).transpose()?;
         let t = req.access_type;
@@ -536,51 +549,54 @@ impl Ams {
             (_, Some(k)) => Some(k),
             (_, None) => return Err(Error::internal("access_request needs the keyring to read secrets")),
         };
-        // Rate limits first, before any directory I/O or rule evaluation: every request counts,
-        // granted or denied by the rules; one refused by a limit records nothing in any scope.
-        let now_t = self.now_time();
+        Ok(Checked {
+            req,
+            caller,
+            dir,
+            reason,
+            source,
+            access_type: t,
+            directory,
+            keyring,
+            now: self.now_time(),
+            refused: Refusal::default(),
+        })
+    }
+
+    /// Step 2, enforce the rate limits first, before any directory I/O or rule evaluation: every
+    /// request counts, granted or denied by the rules; one refused by a limit records nothing in
+    /// any scope (its own audit record says why it was refused).
+    fn access_enforce_rate_limits(&self, c: &Checked<'_>) -> Result<()> {
+        let now_t = c.now;
         let limited = self.store.write(|tx| {
             tx.purge_rate_limit_events(&format_time(now_t - Duration::days(1)))?;
-            let bucket = source.as_deref().map(rate_limit_bucket);
+            let bucket = c.source.as_deref().map(rate_limit_bucket);
             let mut hit = match &bucket {
                 Some(b) => rate_limit_hit(tx, RateScope::Ip, b, now_t)?,
                 None => None,
             };
             if hit.is_none() {
-                hit = rate_limit_hit(tx, RateScope::User, &caller.user_sid, now_t)?;
+                hit = rate_limit_hit(tx, RateScope::User, &c.caller.user_sid, now_t)?;
             }
             let Some(hit) = hit else {
                 if let Some(b) = &bucket {
                     rate_limit_record(tx, RateScope::Ip, b, now_t)?;
                 }
-                rate_limit_record(tx, RateScope::User, &caller.user_sid, now_t)?;
+                rate_limit_record(tx, RateScope::User, &c.caller.user_sid, now_t)?;
                 return Ok(None);
             };
-            let device = resolve(tx, &req.query.computer).ok();
-            let name = match &req.query.computer {
-                DeviceSelector::Id(s) | DeviceSelector::ComputerName(s) => s.clone(),
-                DeviceSelector::Authority { authority_device_id, .. } => authority_device_id.clone(),
-            };
-            audit::record(
-                self,
-                tx,
-                Event {
-                    event: "access.request",
-                    outcome: Outcome::Denied,
-                    target_type: Some(if device.is_some() { "device" } else { "computer" }),
-                    target_id: Some(device.as_ref().map_or(name.as_str(), |d| d.id.as_str())),
-                    details: serde_json::json!({
-                        "UserSid": caller.user_sid,
-                        "GroupSids": caller.group_sids.len(),
-                        "AccessType": t.audit_name(),
-                        "Code": hit.scope.code(),
-                        "RateLimitWindow": hit.window,
-                        "RateLimit": hit.limit,
-                        "Reason": reason,
-                        "SourceAddress": source,
-                    }),
-                },
-            )?;
+            let target = RequestTarget::of(tx, &c.req.query.computer);
+            let details = serde_json::json!({
+                "UserSid": c.caller.user_sid,
+                "GroupSids": c.caller.group_sids.len(),
+                "AccessType": c.access_type.audit_name(),
+                "Code": hit.scope.code(),
+                "RateLimitWindow": hit.window,
+                "RateLimit": hit.limit,
+                "Reason": c.reason,
+                "SourceAddress": c.source,
+            });
+            target.audit(self, tx, Outcome::Denied, details)?;
             let who = if hit.scope == RateScope::Ip { "source address" } else { "user" };
             Ok(Some(
                 Error::new(
@@ -594,206 +610,283 @@ impl Ams {
                 .with("retry_after", &hit.retry_after),
             ))
         })?;
-        if let Some(e) = limited {
+        limited.map_or(Ok(()), Err)
+    }
+
+    /// Step 3: when the front end passed no directory facts for a JIT request, ask the directory
+    /// for the computer's DN and groups (an unknown computer keeps the facts empty; the rules
+    /// then decide).
+    fn access_directory_facts(&self, c: &mut Checked<'_>) -> Result<()> {
+        if !c.directory || c.dir.distinguished_name.is_some() {
+            return Ok(());
+        }
+        let name = self.store.read(|tx| Ok(resolve(tx, &c.req.query.computer).ok().map(|d| d.name)))?;
+        if let (Some(name), Some(k)) = (name, c.keyring)
+            && let Some(found) = self.open_jit_directory(k)?.computer(&name)?
+        {
+            c.dir.distinguished_name = Some(found.dn);
+            for sid in found.group_sids {
+                if !c.dir.ad_group_sids.contains(&sid) {
+                    c.dir.ad_group_sids.push(sid);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Step 4a, decide: the device, the rules' decision, and the conditions of the deciding rule
+    /// (a reason where required). A refusal is audited here and left in `c.refused`; `None` then.
+    fn access_decide(&self, tx: &Tx<'_>, c: &Checked<'_>) -> Result<Option<Decided>> {
+        let t = c.access_type;
+        let d = match resolve(tx, &c.req.query.computer) {
+            Ok(d) => d,
+            Err(e) if matches!(e.code(), ErrorCode::DeviceNotFound | ErrorCode::DeviceAmbiguous) => {
+                let details = serde_json::json!({
+                    "UserSid": c.caller.user_sid, "AccessType": t.audit_name(), "Error": e.code().as_str(),
+                    "Reason": c.reason, "SourceAddress": c.source,
+                });
+                RequestTarget::of(tx, &c.req.query.computer).audit(self, tx, Outcome::Failure, details)?;
+                c.refused.set(e);
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let computer = computer_of(tx, &d, &c.dir)?;
+        let rules = load_engine_rules(tx)?;
+        let decision = engine::evaluate(&rules, &c.caller, &computer, t, c.now, c.req.requested_duration);
+        let rule_desc = decision
+            .deciding_rule
+            .as_ref()
+            .and_then(|id| rules.iter().find(|r| &r.id == id))
+            .map(|r| r.description.clone());
+        let mut details = serde_json::json!({
+            "UserSid": c.caller.user_sid,
+            "GroupSids": c.caller.group_sids.len(),
+            "AccessType": t.audit_name(),
+            "Code": decision.code.as_str(),
+            "MatchedRule": decision.deciding_rule,
+            "MatchedRuleDescription": rule_desc,
+            "Reason": c.reason,
+            "SourceAddress": c.source,
+            "RequestedDuration": c.req.requested_duration.map(format_duration),
+        });
+        let target = RequestTarget::Device(d.id.clone());
+        if !decision.allowed {
+            target.audit(self, tx, Outcome::Denied, details)?;
+            let mut e = Error::new(ErrorCode::AccessDenied, decision.message.clone())
+                .with("code", decision.code.as_str())
+                .with("access_type", t.audit_name())
+                .with("device_id", &d.id);
+            if let Some(r) = &decision.deciding_rule {
+                e = e.with("rule_id", r);
+            }
+            c.refused.set(e.hint("Run `ams effective-access get` to see which rules apply and why."));
+            return Ok(None);
+        }
+        if decision.reason_requirement == ReasonRequirement::Required && c.reason.is_none() {
+            details["Code"] = "ReasonRequired".into();
+            target.audit(self, tx, Outcome::Denied, details)?;
+            c.refused.set(
+                Error::new(ErrorCode::ReasonRequired, "The rule that grants this access requires a reason.")
+                    .hint("Give the reason with --reason.")
+                    .with("rule_id", decision.deciding_rule.clone().unwrap_or_default()),
+            );
+            return Ok(None);
+        }
+        Ok(Some(Decided { device: d, decision, rule_desc, details }))
+    }
+
+    /// Step 4b, fulfil: read the secret (or name the JIT group and duration), expire the
+    /// password at the end of the access where the rule says so, and audit the outcome, in the
+    /// transaction of the decision. A failure to read is audited as a failure and returned.
+    fn access_fulfil(&self, tx: &Tx<'_>, c: &Checked<'_>, decided: Decided) -> Result<AccessGrant> {
+        let Decided { device: d, decision, rule_desc, mut details } = decided;
+        let t = c.access_type;
+        let now_t = c.now;
+        let mut grant = AccessGrant {
+            allowed: true,
+            access_type: t.audit_name(),
+            computer_name: d.name.clone(),
+            device_id: d.id.clone(),
+            user_sid: c.caller.user_sid.clone(),
+            matched_rule: decision.deciding_rule.clone().unwrap_or_default(),
+            matched_rule_description: rule_desc.clone().unwrap_or_default(),
+            access_duration: decision.duration.map(format_duration),
+            access_duration_seconds: decision.duration.map(|g| g.whole_seconds()),
+            access_expiry: None,
+            password: None,
+            password_history: None,
+            bit_locker_keys: None,
+            jit: None,
+        };
+        let keyring = || c.keyring.ok_or_else(|| Error::internal("keyring"));
+        let read: Result<()> = match t {
+            AccessType::Laps => keyring().and_then(|k| {
+                let (pid, info) = self.read_current_password(tx, k, &d)?;
+                details["PasswordId"] = pid.into();
+                if let Some(g) = decision.duration {
+                    let at = expire_password_after_access(tx, &d.id, now_t, g, decision.allow_extension)?;
+                    details["PasswordExpiry"] = at.clone().into();
+                    grant.access_expiry = at;
+                }
+                grant.password = Some(info);
+                Ok(())
+            }),
+            AccessType::LapsHistory => keyring().and_then(|k| {
+                let h = self.read_password_history(tx, k, &d)?;
+                details["Entries"] = h.len().into();
+                grant.password_history = Some(h);
+                Ok(())
+            }),
+            AccessType::BitLocker => keyring().and_then(|k| {
+                let b = self.read_bitlocker_keys(tx, k, &d)?;
+                details["Keys"] = b.len().into();
+                grant.bit_locker_keys = Some(b);
+                Ok(())
+            }),
+            AccessType::Jit => jit_decision(&decision, &d, now_t).map(|jit| {
+                details["JitGroup"] = jit.group_name.clone().into();
+                details["AccessExpiry"] = jit.expiry.clone().into();
+                grant.access_expiry = Some(jit.expiry.clone());
+                grant.jit = Some(jit);
+            }),
+            AccessType::RapidLapsLogin | AccessType::RapidLapsElevation => Ok(()),
+        };
+        let target = RequestTarget::Device(d.id.clone());
+        if let Err(e) = read {
+            details["Error"] = e.code().as_str().into();
+            target.audit(self, tx, Outcome::Failure, details)?;
             return Err(e);
         }
-        if directory && dir.distinguished_name.is_none() {
-            // The front end passed no directory facts: ask the directory for the computer's DN and
-            // groups (an unknown computer keeps the facts empty; the rules then decide).
-            let name = self.store.read(|tx| Ok(resolve(tx, &req.query.computer).ok().map(|d| d.name)))?;
-            if let (Some(name), Some(k)) = (name, keyring) {
-                if let Some(c) = self.open_jit_directory(k)?.computer(&name)? {
-                    dir.distinguished_name = Some(c.dn);
-                    for sid in c.group_sids {
-                        if !dir.ad_group_sids.contains(&sid) {
-                            dir.ad_group_sids.push(sid);
-                        }
-                    }
-                }
-            }
+        details["AccessDuration"] = grant.access_duration.clone().into();
+        target.audit(self, tx, Outcome::Success, details)?;
+        Ok(grant)
+    }
+
+    /// Step 5, for JIT with a directory: make the membership change (after the decision's
+    /// commit; the scheduler job it creates removes it when it expires).
+    fn access_fulfil_in_directory(&self, c: &Checked<'_>, mut grant: AccessGrant) -> Result<AccessGrant> {
+        if !c.directory {
+            return Ok(grant);
         }
-        let mut grant = self.store.write(|tx| {
-            let d = match resolve(tx, &req.query.computer) {
-                Ok(d) => d,
-                Err(e) if matches!(e.code(), ErrorCode::DeviceNotFound | ErrorCode::DeviceAmbiguous) => {
-                    let name = match &req.query.computer {
-                        DeviceSelector::Id(s) | DeviceSelector::ComputerName(s) => s.clone(),
-                        DeviceSelector::Authority { authority_device_id, .. } => authority_device_id.clone(),
-                    };
-                    audit::record(
-                        self,
-                        tx,
-                        Event {
-                            event: "access.request",
-                            outcome: Outcome::Failure,
-                            target_type: Some("computer"),
-                            target_id: Some(&name),
-                            details: serde_json::json!({
-                                "UserSid": caller.user_sid, "AccessType": t.audit_name(), "Error": e.code().as_str(),
-                                "Reason": reason, "SourceAddress": source,
-                            }),
-                        },
-                    )?;
-                    return Ok(Err(e));
-                }
-                Err(e) => return Err(e),
-            };
-            let computer = computer_of(tx, &d, &dir)?;
-            let rules = load_engine_rules(tx)?;
-            let decision = engine::evaluate(&rules, &caller, &computer, t, now_t, req.requested_duration);
-            let rule_desc = decision
-                .deciding_rule
-                .as_ref()
-                .and_then(|id| rules.iter().find(|r| &r.id == id))
-                .map(|r| r.description.clone());
-            let mut details = serde_json::json!({
-                "UserSid": caller.user_sid,
-                "GroupSids": caller.group_sids.len(),
-                "AccessType": t.audit_name(),
-                "Code": decision.code.as_str(),
-                "MatchedRule": decision.deciding_rule,
-                "MatchedRuleDescription": rule_desc,
-                "Reason": reason,
-                "SourceAddress": source,
-                "RequestedDuration": req.requested_duration.map(format_duration),
-            });
-            let deny = |details: serde_json::Value, outcome: Outcome| {
-                audit::record(
-                    self,
-                    tx,
-                    Event {
-                        event: "access.request",
-                        outcome,
-                        target_type: Some("device"),
-                        target_id: Some(&d.id),
-                        details,
-                    },
-                )
-            };
-            if !decision.allowed {
-                deny(details, Outcome::Denied)?;
-                let mut e = Error::new(ErrorCode::AccessDenied, decision.message.clone())
-                    .with("code", decision.code.as_str())
-                    .with("access_type", t.audit_name())
-                    .with("device_id", &d.id);
-                if let Some(r) = &decision.deciding_rule {
-                    e = e.with("rule_id", r);
-                }
-                return Ok(Err(e.hint("Run `ams effective-access get` to see which rules apply and why.")));
-            }
-            if decision.reason_requirement == ReasonRequirement::Required && reason.is_none() {
-                details["Code"] = "ReasonRequired".into();
-                deny(details, Outcome::Denied)?;
-                return Ok(Err(Error::new(ErrorCode::ReasonRequired, "The rule that grants this access requires a reason.")
-                    .hint("Give the reason with --reason.")
-                    .with("rule_id", decision.deciding_rule.clone().unwrap_or_default())));
-            }
-            let mut grant = AccessGrant {
-                allowed: true,
-                access_type: t.audit_name(),
-                computer_name: d.name.clone(),
-                device_id: d.id.clone(),
-                user_sid: caller.user_sid.clone(),
-                matched_rule: decision.deciding_rule.clone().unwrap_or_default(),
-                matched_rule_description: rule_desc.clone().unwrap_or_default(),
-                access_duration: decision.duration.map(format_duration),
-                access_duration_seconds: decision.duration.map(|g| g.whole_seconds()),
-                access_expiry: None,
-                password: None,
-                password_history: None,
-                bit_locker_keys: None,
-                jit: None,
-            };
-            let read: Result<()> = (|| {
-                let k = keyring.ok_or_else(|| Error::internal("keyring"));
-                match t {
-                    AccessType::Laps => {
-                        let (pid, info) = self.read_current_password(tx, k?, &d)?;
-                        details["PasswordId"] = pid.into();
-                        if let Some(g) = decision.duration {
-                            let at = expire_password_after_access(tx, &d.id, now_t, g, decision.allow_extension)?;
-                            details["PasswordExpiry"] = at.clone().into();
-                            grant.access_expiry = at;
-                        }
-                        grant.password = Some(info);
-                    }
-                    AccessType::LapsHistory => {
-                        let h = self.read_password_history(tx, k?, &d)?;
-                        details["Entries"] = h.len().into();
-                        grant.password_history = Some(h);
-                    }
-                    AccessType::BitLocker => {
-                        let b = self.read_bitlocker_keys(tx, k?, &d)?;
-                        details["Keys"] = b.len().into();
-                        grant.bit_locker_keys = Some(b);
-                    }
-                    AccessType::Jit => {
-                        let template = decision.jit_group.clone().ok_or_else(|| {
-                            Error::new(ErrorCode::JitGroupNotConfigured, "The rule that grants JIT access names no JIT group.")
-                                .hint("Set one with `ams computer-authorization-rule set --id ID --jit-group-name NAME`.")
-                                .with("rule_id", decision.deciding_rule.clone().unwrap_or_default())
-                        })?;
-                        let group = expand_jit_group(&template, &d.name, &d.authority_id);
-                        let g = decision.duration.unwrap_or(engine::JIT_FALLBACK_DURATION);
-                        let expiry = format_time(now_t + g);
-                        details["JitGroup"] = group.clone().into();
-                        details["AccessExpiry"] = expiry.clone().into();
-                        grant.access_expiry = Some(expiry.clone());
-                        grant.jit = Some(JitGrant {
-                            group_name: group,
-                            duration: format_duration(g),
-                            expiry,
-                            membership_change: "NotPerformed".into(),
-                            group_dn: None,
-                            job_id: None,
-                            note: "No JIT directory is configured, so no group membership was changed; this request only decided and audited. Configure one with `ams jit directory set`.".into(),
-                            length: g,
-                            allow_extension: decision.allow_extension,
-                            maximum: decision.maximum_duration,
-                        });
-                    }
-                    AccessType::RapidLapsLogin | AccessType::RapidLapsElevation => {}
-                }
-                Ok(())
-            })();
-            if let Err(e) = read {
-                details["Error"] = e.code().as_str().into();
-                deny(details, Outcome::Failure)?;
-                return Ok(Err(e));
-            }
-            details["AccessDuration"] = grant.access_duration.clone().into();
-            audit::record(
-                self,
-                tx,
-                Event { event: "access.request", outcome: Outcome::Success, target_type: Some("device"), target_id: Some(&d.id), details },
+        if let (Some(j), Some(k)) = (grant.jit.as_mut(), c.keyring) {
+            let r = self.jit_grant(
+                k,
+                &JitGrantRequest {
+                    user_sid: grant.user_sid.clone(),
+                    group_name: j.group_name.clone(),
+                    duration: j.length,
+                    allow_extension: j.allow_extension,
+                    maximum_duration: j.maximum,
+                    device_id: Some(grant.device_id.clone()),
+                    computer_name: Some(grant.computer_name.clone()),
+                    rule_id: Some(grant.matched_rule.clone()).filter(|r| !r.is_empty()),
+                },
             )?;
-            Ok(Ok(grant))
-        })??;
-        if directory {
-            if let (Some(j), Some(k)) = (grant.jit.as_mut(), keyring) {
-                let r = self.jit_grant(
-                    k,
-                    &JitGrantRequest {
-                        user_sid: grant.user_sid.clone(),
-                        group_name: j.group_name.clone(),
-                        duration: j.length,
-                        allow_extension: j.allow_extension,
-                        maximum_duration: j.maximum,
-                        device_id: Some(grant.device_id.clone()),
-                        computer_name: Some(grant.computer_name.clone()),
-                        rule_id: Some(grant.matched_rule.clone()).filter(|r| !r.is_empty()),
-                    },
-                )?;
-                j.membership_change = r.membership_change;
-                j.expiry = r.expiry.clone();
-                j.group_dn = Some(r.group_dn);
-                j.job_id = Some(r.job_id);
-                j.note =
-                    "The membership was changed in the JIT directory; `ams jit run-due` removes it when it expires."
-                        .into();
-                grant.access_expiry = Some(r.expiry);
-            }
+            j.membership_change = r.membership_change;
+            j.expiry = r.expiry.clone();
+            j.group_dn = Some(r.group_dn);
+            j.job_id = Some(r.job_id);
+            j.note =
+                "The membership was changed in the JIT directory; `ams jit run-due` removes it when it expires.".into();
+            grant.access_expiry = Some(r.expiry);
         }
         Ok(grant)
     }
+}
+
+/// An access request after step 1, carried through the other steps.
+struct Checked<'r> {
+    req: &'r AccessRequest,
+    caller: Caller,
+    dir: DirectoryInfo,
+    reason: Option<String>,
+    source: Option<String>,
+    access_type: AccessType,
+    /// A JIT request with a JIT directory configured.
+    directory: bool,
+    keyring: Option<&'r Keyring>,
+    now: OffsetDateTime,
+    /// A refusal found inside the decision's transaction: audited there, returned after its
+    /// commit (so the audit record is durable).
+    refused: Refusal,
+}
+
+/// A refusal set inside a transaction closure.
+#[derive(Default)]
+struct Refusal(std::cell::RefCell<Option<Error>>);
+
+impl Refusal {
+    fn set(&self, e: Error) {
+        *self.0.borrow_mut() = Some(e);
+    }
+
+    fn take_or_internal(&self) -> Error {
+        self.0.borrow_mut().take().unwrap_or_else(|| Error::internal("access refusal"))
+    }
+}
+
+/// What step 4a decided for an allowed request.
+struct Decided {
+    device: DeviceRow,
+    decision: engine::Decision,
+    rule_desc: Option<String>,
+    details: serde_json::Value,
+}
+
+/// The target of an `access.request` audit record: always of type `device`, by id when the
+/// request names a known device; otherwise without an id, and the name as asked in `Computer`.
+enum RequestTarget {
+    Device(String),
+    Unknown(String),
+}
+
+impl RequestTarget {
+    fn of(tx: &Tx<'_>, sel: &DeviceSelector) -> RequestTarget {
+        match resolve(tx, sel) {
+            Ok(d) => RequestTarget::Device(d.id),
+            Err(_) => RequestTarget::Unknown(match sel {
+                DeviceSelector::Id(s) | DeviceSelector::ComputerName(s) => s.clone(),
+                DeviceSelector::Authority { authority_device_id, .. } => authority_device_id.clone(),
+            }),
+        }
+    }
+
+    fn audit(&self, ams: &Ams, tx: &Tx<'_>, outcome: Outcome, mut details: serde_json::Value) -> Result<()> {
+        let id = match self {
+            RequestTarget::Device(id) => Some(id.as_str()),
+            RequestTarget::Unknown(name) => {
+                details["Computer"] = name.clone().into();
+                None
+            }
+        };
+        audit::record(
+            ams,
+            tx,
+            Event { event: "access.request", outcome, target_type: Some("device"), target_id: id, details },
+        )
+    }
+}
+
+/// The JIT grant a decision gives: the group (its template expanded for the device) and how long.
+fn jit_decision(decision: &engine::Decision, d: &DeviceRow, now_t: OffsetDateTime) -> Result<JitGrant> {
+    let template = decision.jit_group.clone().ok_or_else(|| {
+        Error::new(ErrorCode::JitGroupNotConfigured, "The rule that grants JIT access names no JIT group.")
+            .hint("Set one with `ams computer-authorization-rule set --id ID --jit-group-name NAME`.")
+            .with("rule_id", decision.deciding_rule.clone().unwrap_or_default())
+    })?;
+    let group = expand_jit_group(&template, &d.name, &d.authority_id);
+    let g = decision.duration.unwrap_or(engine::JIT_FALLBACK_DURATION);
+    Ok(JitGrant {
+        group_name: group,
+        duration: format_duration(g),
+        expiry: format_time(now_t + g),
+        membership_change: "NotPerformed".into(),
+        group_dn: None,
+        job_id: None,
+        note: "No JIT directory is configured, so no group membership was changed; this request only decided and audited. Configure one with `ams jit directory set`.".into(),
+        length: g,
+        allow_extension: decision.allow_extension,
+        maximum: decision.maximum_duration,
+    })
 }

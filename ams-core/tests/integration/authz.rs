@@ -379,7 +379,13 @@ fn denials_are_audited_with_their_code() {
             ("success", "Success")
         ]
     );
-    assert!(audit_for(&f, "nope").iter().any(|r| r.outcome == "failure"));
+    // Every access.request record has a target of type device: an unknown computer has no id,
+    // and the name as asked is in Computer.
+    let all: Vec<_> =
+        f.ams.audit_records(None, 1000).unwrap().into_iter().filter(|r| r.event == "access.request").collect();
+    assert!(all.iter().all(|r| r.target_type.as_deref() == Some("device")));
+    let unknown = all.iter().find(|r| r.details["Computer"] == "nope").expect("the unknown computer is audited");
+    assert_eq!((unknown.outcome.as_str(), unknown.target_id.as_deref()), ("failure", None));
 }
 
 #[test]
