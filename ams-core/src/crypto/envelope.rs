@@ -381,12 +381,43 @@ fn wrap_key(public_key: &PublicKey, oaep: OaepHash, key: &[u8]) -> Result<Vec<u8
     wrapped.map_err(|_| Error::internal("RSA-OAEP encryption failed."))
 }
 
+/// How many parsed private keys [`decryption_key`] keeps (an instance has one active certificate
+/// and a few retained ones).
+const KEY_CACHE_ENTRIES: usize = 8;
+
+type KeyCache = std::sync::Mutex<Vec<([u8; 32], std::sync::Arc<aws_lc_rs::rsa::OaepPrivateDecryptingKey>)>>;
+
+/// Parsed private keys by the SHA-256 of their PKCS#8 encoding, most recently used last.
+static KEY_CACHE: KeyCache = std::sync::Mutex::new(Vec::new());
+
 /// Loads a PKCS#8 RSA private key for OAEP decryption. Decryption uses AWS-LC (constant-time,
 /// about 3x faster than the pure-Rust `rsa` crate for RSA-4096); see docs/adr/0004.
-fn decryption_key(private_key_pkcs8: &[u8]) -> Result<aws_lc_rs::rsa::OaepPrivateDecryptingKey> {
+///
+/// Parsing and checking an RSA-4096 key costs a good part of one decryption, so the parsed key
+/// is kept (content-addressed: by the hash of its encoding, so a different key is never taken
+/// for it) and a process that opens many envelopes with one key (the agent server, a batch of
+/// reads) parses it once. The process already holds the key's encoding while it runs.
+fn decryption_key(private_key_pkcs8: &[u8]) -> Result<std::sync::Arc<aws_lc_rs::rsa::OaepPrivateDecryptingKey>> {
+    use sha2::Digest;
+    let digest: [u8; 32] = Sha256::digest(private_key_pkcs8).into();
+    if let Ok(mut cache) = KEY_CACHE.lock()
+        && let Some(at) = cache.iter().position(|(d, _)| *d == digest)
+    {
+        let entry = cache.remove(at);
+        let key = entry.1.clone();
+        cache.push(entry);
+        return Ok(key);
+    }
     let invalid = || Error::new(ErrorCode::CertInvalid, "The private key is not a valid RSA private key (PKCS#8).");
     let key = aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(private_key_pkcs8).map_err(|_| invalid())?;
-    aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(key).map_err(|_| invalid())
+    let key = std::sync::Arc::new(aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(key).map_err(|_| invalid())?);
+    if let Ok(mut cache) = KEY_CACHE.lock() {
+        if cache.len() >= KEY_CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((digest, key.clone()));
+    }
+    Ok(key)
 }
 
 /// The unwrapped key, or `None` on any failure (the cause is deliberately dropped).
