@@ -33,6 +33,8 @@ mod error;
 mod foundation;
 mod jit;
 pub(crate) mod migrate;
+#[cfg(test)]
+mod schema_check;
 
 pub use conn::{MssqlAuth, MssqlConn, MssqlEncrypt};
 pub(crate) use config::probe;
