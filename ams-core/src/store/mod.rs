@@ -147,6 +147,17 @@ pub fn probe(url: &DbUrl) -> Result<migrate::MigrationStatus> {
     }
 }
 
+/// Drops every ams table of a SQL Server database, for the contract and CLI suites that run
+/// against `AMS_TEST_MSSQL_URL` (refused when that variable is not set).
+#[cfg(feature = "mssql")]
+#[doc(hidden)]
+pub fn wipe_mssql_for_tests(url: &DbUrl) -> Result<()> {
+    match url {
+        DbUrl::Mssql(c) => mssql::wipe_for_tests(c),
+        _ => Err(Error::new(ErrorCode::Internal, "Not a SQL Server connection string.")),
+    }
+}
+
 /// Maps a uniqueness violation to a domain error; other errors pass through.
 pub(crate) fn on_unique(e: Error, make: impl FnOnce() -> Error) -> Error {
     if e.code() == ErrorCode::DbConstraint && e.violation() == Some(Violation::Unique) { make() } else { e }

@@ -88,7 +88,9 @@ impl DbUrl {
                         ErrorCode::MssqlConnectionStringInvalid,
                         "SQL Server connection strings are written in the ADO.NET form, not as a URL.",
                     )
-                    .hint("Write Server=tcp:HOST,PORT;Database=NAME;User Id=LOGIN;Password=... (docs/sql-server.md)."));
+                    .hint(
+                        "Write Server=tcp:HOST,PORT;Database=NAME;User Id=LOGIN;Password=... (docs/sql-server.md).",
+                    ));
                 }
                 Ok(DbUrl::Mssql(crate::store::mssql::MssqlConn::parse(s)?))
             }

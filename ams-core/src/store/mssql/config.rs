@@ -14,6 +14,24 @@ statements! {
         WHERE t.is_ms_shipped = 0 GROUP BY t.name ORDER BY t.name";
     USER_TABLES = "SELECT COUNT_BIG(*) FROM sys.tables WHERE is_ms_shipped = 0";
     DELETE_SETTING = "DELETE FROM service_settings WHERE [key] = @P1";
+    /// Tests only ([`wipe_for_tests`]): every ams table, children before parents.
+    WIPE = "DROP TABLE IF EXISTS agent_token_ids, device_keys, jit_scheduler_jobs, jit_group_creation_rules, jit_directory,
+        rate_limit_events, role_rule_principals, role_authorization_rules, computer_rule_principals,
+        computer_authorization_rules, bitlocker_keys, device_passwords, device_group_members, devices,
+        registration_key_groups, device_groups, registration_keys, certificates, audit_log, service_settings,
+        key_protectors, master_keys, instance, schema_migrations";
+}
+
+/// Drops every ams table of the database (the contract suite's fresh database per check).
+/// Refused unless `AMS_TEST_MSSQL_URL` is set, so no product path can reach it by accident.
+pub(crate) fn wipe_for_tests(c: &MssqlConn) -> Result<()> {
+    if std::env::var_os("AMS_TEST_MSSQL_URL").is_none() {
+        return Err(Error::new(ErrorCode::Internal, "Wiping a database is for the test suites only."));
+    }
+    let engine = MssqlEngine::open(c)?;
+    let tx = engine.begin(true)?;
+    tx.exec(WIPE, &[])?;
+    tx.finish(true)
 }
 
 impl ConfigRead for MssqlTx<'_> {

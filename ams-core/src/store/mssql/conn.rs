@@ -157,9 +157,18 @@ fn key_of(normalized: &str) -> Option<Key> {
         "trustservercertificate" | "trust server certificate" => Key::TrustCert,
         "connect timeout" | "connection timeout" | "timeout" => Key::Timeout,
         "application name" | "app" => Key::AppName,
-        "persist security info" | "persistsecurityinfo" | "pooling" | "max pool size" | "min pool size"
-        | "connection lifetime" | "load balance timeout" | "multipleactiveresultsets" | "multisubnetfailover"
-        | "applicationintent" | "application intent" | "packet size" => Key::Ignored,
+        "persist security info"
+        | "persistsecurityinfo"
+        | "pooling"
+        | "max pool size"
+        | "min pool size"
+        | "connection lifetime"
+        | "load balance timeout"
+        | "multipleactiveresultsets"
+        | "multisubnetfailover"
+        | "applicationintent"
+        | "application intent"
+        | "packet size" => Key::Ignored,
         _ => return None,
     })
 }
@@ -240,8 +249,9 @@ pub(crate) fn split_pairs(s: &str) -> Result<Vec<(String, Zeroizing<String>)>> {
                     i += 1;
                 }
                 if i < n && chars[i] != ';' {
-                    return Err(invalid("Text follows a quoted value in the connection string.")
-                        .with("key", shown_key(&key)));
+                    return Err(
+                        invalid("Text follows a quoted value in the connection string.").with("key", shown_key(&key))
+                    );
                 }
                 i += 1;
             }
@@ -298,15 +308,18 @@ fn parse_server(v: &str) -> Result<(String, Option<String>, u16)> {
     if lower.starts_with("tcp:") {
         v = v.get(4..).unwrap_or_default().trim();
     } else if lower.starts_with("np:") || lower.starts_with("lpc:") || lower.starts_with("admin:") {
-        return Err(unsupported("Only TCP connections to SQL Server are supported (not named pipes or shared memory).")
-            .hint("Use Server=tcp:HOST,PORT."));
+        return Err(unsupported(
+            "Only TCP connections to SQL Server are supported (not named pipes or shared memory).",
+        )
+        .hint("Use Server=tcp:HOST,PORT."));
     }
     let (rest, port) = match v.rsplit_once(',') {
         Some((h, p)) => {
             let p = p.trim();
-            let port = p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                invalid("The port in Server must be a number from 1 to 65535.").with("key", "server")
-            })?;
+            let port =
+                p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    invalid("The port in Server must be a number from 1 to 65535.").with("key", "server")
+                })?;
             (h.trim(), Some(port))
         }
         None => (v, None),
@@ -395,8 +408,9 @@ impl MssqlConn {
                                 .hint("Use Encrypt=True with TrustServerCertificate=False."));
                         }
                         _ => {
-                            return Err(invalid("Encrypt must be True, False, Mandatory or Optional.")
-                                .with("key", "encrypt"));
+                            return Err(
+                                invalid("Encrypt must be True, False, Mandatory or Optional.").with("key", "encrypt")
+                            );
                         }
                     }
                 }
@@ -417,16 +431,23 @@ impl MssqlConn {
             return Err(invalid("The connection string has no Server.").with("key", "server"));
         };
         let Some(database) = database else {
-            return Err(invalid("The connection string has no Database (ams never uses the login's default database).")
-                .with("key", "database"));
+            return Err(invalid(
+                "The connection string has no Database (ams never uses the login's default database).",
+            )
+            .with("key", "database"));
         };
         let auth = match (user, password) {
             (Some(user), Some(password)) if !password.is_empty() => MssqlAuth::Sql { user, password },
-            (Some(_), _) => return Err(invalid("The connection string has a User Id but no Password.").with("key", "password")),
-            (None, Some(_)) => return Err(invalid("The connection string has a Password but no User Id.").with("key", "user id")),
+            (Some(_), _) => {
+                return Err(invalid("The connection string has a User Id but no Password.").with("key", "password"));
+            }
+            (None, Some(_)) => {
+                return Err(invalid("The connection string has a Password but no User Id.").with("key", "user id"));
+            }
             (None, None) => {
-                return Err(invalid("The connection string has no User Id and Password.")
-                    .hint("Add User Id=LOGIN;Password=... (integrated authentication is not supported by this build)."));
+                return Err(invalid("The connection string has no User Id and Password.").hint(
+                    "Add User Id=LOGIN;Password=... (integrated authentication is not supported by this build).",
+                ));
             }
         };
         Ok(MssqlConn {
@@ -474,7 +495,9 @@ mod tests {
 
     #[test]
     fn the_documented_form_parses_with_verification_on() {
-        let c = ok("Server=tcp:sql1,1433;Database=AMS;User Id=ams;Password=s3cr3t!;Encrypt=True;TrustServerCertificate=False");
+        let c = ok(
+            "Server=tcp:sql1,1433;Database=AMS;User Id=ams;Password=s3cr3t!;Encrypt=True;TrustServerCertificate=False",
+        );
         assert_eq!((c.host.as_str(), c.port, c.database.as_str()), ("sql1", 1433, "AMS"));
         assert_eq!((user(&c), password(&c)), ("ams", "s3cr3t!"));
         assert_eq!(c.encrypt, MssqlEncrypt::Required);
@@ -487,7 +510,9 @@ mod tests {
 
     #[test]
     fn synonyms_and_case_are_accepted() {
-        let c = ok("data source = SQL1\\PROD , 14330 ; INITIAL   CATALOG=Vault;uid=svc;PWD=x;encrypt=yes;trustservercertificate=no;Connection Timeout=5;App=ams");
+        let c = ok(
+            "data source = SQL1\\PROD , 14330 ; INITIAL   CATALOG=Vault;uid=svc;PWD=x;encrypt=yes;trustservercertificate=no;Connection Timeout=5;App=ams",
+        );
         assert_eq!((c.host.as_str(), c.instance.as_deref(), c.port), ("SQL1", Some("PROD"), 14330));
         assert_eq!((c.database.as_str(), user(&c), password(&c)), ("Vault", "svc", "x"));
         assert_eq!(c.connect_timeout, Duration::from_secs(5));
@@ -502,7 +527,9 @@ mod tests {
         let c = ok("Server=h;Database=d;User Id=u;Password=p;Encrypt=Optional;TrustServerCertificate=True");
         assert_eq!((c.encrypt, c.trust_server_certificate), (MssqlEncrypt::LoginOnly, true));
         assert_eq!(ok("Server=h;Database=d;User Id=u;Password=p;Encrypt=Mandatory").encrypt, MssqlEncrypt::Required);
-        ok("Server=h;Database=d;User Id=u;Password=p;Integrated Security=False;Pooling=true;MultipleActiveResultSets=False");
+        ok(
+            "Server=h;Database=d;User Id=u;Password=p;Integrated Security=False;Pooling=true;MultipleActiveResultSets=False",
+        );
     }
 
     #[test]
@@ -584,7 +611,9 @@ mod tests {
 
     #[test]
     fn display_and_debug_mask_the_password_and_read_back() {
-        let c = ok("Server=tcp:sql1,1433;Database=AMS;User Id=ams;Password='p;w\"d';Encrypt=True;TrustServerCertificate=False");
+        let c = ok(
+            "Server=tcp:sql1,1433;Database=AMS;User Id=ams;Password='p;w\"d';Encrypt=True;TrustServerCertificate=False",
+        );
         let shown = c.to_string();
         assert_eq!(
             shown,
@@ -605,9 +634,29 @@ mod tests {
     #[test]
     fn hostile_inputs_never_panic() {
         for s in [
-            "=", ";", "==", "'", "\"", "{", "}", "='", "a='", "a={", "a=\"\"\"", "Server=,", "Server=\\", "Server=h\\,",
-            "Server=tcp:", "Server=[", "Server=[]", "Server=h,,1", "\u{feff}Server=h", "Server=h;Database=\u{10ffff}",
-            "Password=;;;;;", "é=é", "Server=ä.example;Database=d;User Id=u;Password=p",
+            "=",
+            ";",
+            "==",
+            "'",
+            "\"",
+            "{",
+            "}",
+            "='",
+            "a='",
+            "a={",
+            "a=\"\"\"",
+            "Server=,",
+            "Server=\\",
+            "Server=h\\,",
+            "Server=tcp:",
+            "Server=[",
+            "Server=[]",
+            "Server=h,,1",
+            "\u{feff}Server=h",
+            "Server=h;Database=\u{10ffff}",
+            "Password=;;;;;",
+            "é=é",
+            "Server=ä.example;Database=d;User Id=u;Password=p",
         ] {
             let _ = MssqlConn::parse(s);
         }

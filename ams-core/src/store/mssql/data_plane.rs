@@ -149,14 +149,7 @@ fn map_device(r: &Cols<'_>) -> Result<DeviceRow> {
 }
 
 fn map_group(r: &Cols<'_>) -> Result<GroupRow> {
-    Ok(GroupRow {
-        id: r.s()?,
-        name: r.s()?,
-        sid: r.s()?,
-        description: r.s()?,
-        created_at: r.s()?,
-        modified_at: r.s()?,
-    })
+    Ok(GroupRow { id: r.s()?, name: r.s()?, sid: r.s()?, description: r.s()?, created_at: r.s()?, modified_at: r.s()? })
 }
 
 fn map_regkey(r: &Cols<'_>) -> Result<RegKeyRow> {
@@ -402,7 +395,15 @@ impl DataPlaneWrite for MssqlTx<'_> {
     fn update_reg_key(&self, k: &RegKeyRow) -> Result<()> {
         self.exec(
             UPDATE_REG_KEY,
-            &[&k.id, &k.name, &k.activation_limit, &k.activation_count, &k.enabled, &k.approval_required, &k.modified_at],
+            &[
+                &k.id,
+                &k.name,
+                &k.activation_limit,
+                &k.activation_count,
+                &k.enabled,
+                &k.approval_required,
+                &k.modified_at,
+            ],
         )?;
         Ok(())
     }
@@ -426,7 +427,16 @@ impl DataPlaneWrite for MssqlTx<'_> {
     fn insert_password(&self, p: &PasswordRow) -> Result<()> {
         self.exec(
             INSERT_PASSWORD,
-            &[&p.id, &p.device_id, &p.account_name, &p.blob, &p.cert_thumbprint, &p.created_at, &p.expires_at, &p.retired_at],
+            &[
+                &p.id,
+                &p.device_id,
+                &p.account_name,
+                &p.blob,
+                &p.cert_thumbprint,
+                &p.created_at,
+                &p.expires_at,
+                &p.retired_at,
+            ],
         )?;
         Ok(())
     }

@@ -7,7 +7,8 @@
 use crate::error::{Error, ErrorCode, Violation};
 
 /// Error numbers whose message names objects or settings only, never a bound value.
-const MESSAGE_SAFE: &[u32] = &[102, 156, 207, 208, 515, 547, 1205, 1222, 2714, 3701, 3726, 4060, 229, 230, 262, 297, 916];
+const MESSAGE_SAFE: &[u32] =
+    &[102, 156, 207, 208, 515, 547, 1205, 1222, 2714, 3701, 3726, 4060, 229, 230, 262, 297, 916];
 
 /// The kind of constraint behind a server error number (`None`: not a constraint failure).
 pub(crate) fn violation(code: u32, message: &str) -> Option<Violation> {
@@ -122,7 +123,10 @@ mod tests {
             violation(547, "The DELETE statement conflicted with the REFERENCE constraint \"FK__x\"."),
             Some(Violation::ForeignKey)
         );
-        assert_eq!(violation(547, "The INSERT statement conflicted with the CHECK constraint \"CK__x\"."), Some(Violation::Other));
+        assert_eq!(
+            violation(547, "The INSERT statement conflicted with the CHECK constraint \"CK__x\"."),
+            Some(Violation::Other)
+        );
         assert_eq!(violation(515, "Cannot insert the value NULL into column 'name'"), Some(Violation::NotNull));
         assert_eq!(violation(50001, "audit records cannot be changed"), Some(Violation::Other));
         assert_eq!(violation(208, "Invalid object name 'x'."), None);

@@ -64,6 +64,29 @@ pub(crate) fn batches(script: &str) -> Vec<&str> {
     out.into_iter().filter(|b| b.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))).collect()
 }
 
+/// The pending migrations as one T-SQL script for sqlcmd or SSMS: the version table, then in
+/// one transaction each migration's batches and its version row, batches separated by `GO`.
+pub(crate) fn script(pending: &[Migration], now: &str) -> String {
+    let lit = |s: &str| format!("N'{}'", s.replace('\'', "''"));
+    let mut out = format!("SET XACT_ABORT ON;\nGO\n{};\nGO\nBEGIN TRANSACTION;\nGO\n", VERSION_TABLE.text());
+    for m in pending {
+        out.push_str(&format!("-- V{:04}__{}\n", m.version, m.name));
+        for b in batches(m.sql) {
+            out.push_str(b.trim_end());
+            out.push_str("\nGO\n");
+        }
+        out.push_str(&format!(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ({}, {}, {}, {});\nGO\n",
+            m.version,
+            lit(m.name),
+            lit(&m.checksum()),
+            lit(now)
+        ));
+    }
+    out.push_str("COMMIT TRANSACTION;\nGO\n");
+    out
+}
+
 /// The rows of the version table, by version; empty when there is no version table.
 pub(crate) fn applied(tx: &MssqlTx<'_>) -> Result<Vec<AppliedMigration>> {
     if tx.count(HAS_VERSION_TABLE, &[])? == 0 {
@@ -71,11 +94,7 @@ pub(crate) fn applied(tx: &MssqlTx<'_>) -> Result<Vec<AppliedMigration>> {
     }
     tx.rows(APPLIED, &[], |r| {
         let version = r.i()?;
-        Ok(AppliedMigration {
-            version: u32::try_from(version).unwrap_or(u32::MAX),
-            name: r.s()?,
-            checksum: r.s()?,
-        })
+        Ok(AppliedMigration { version: u32::try_from(version).unwrap_or(u32::MAX), name: r.s()?, checksum: r.s()? })
     })
 }
 
@@ -139,6 +158,20 @@ mod tests {
             crate::store::sqlite::migrate::MIGRATIONS.iter().map(|m| (m.version, m.name)).collect();
         let mssql: Vec<(u32, &str)> = MIGRATIONS.iter().map(|m| (m.version, m.name)).collect();
         assert_eq!(sqlite, mssql);
+    }
+
+    #[test]
+    fn the_printed_script_parses_and_records_every_version() {
+        use sqlparser::dialect::MsSqlDialect;
+        use sqlparser::parser::Parser;
+        let text = script(MIGRATIONS, "2026-01-01T00:00:00.000000Z");
+        for b in batches(&text) {
+            Parser::parse_sql(&MsSqlDialect {}, b).unwrap_or_else(|e| panic!("{e}\n{b}"));
+        }
+        for m in MIGRATIONS {
+            assert!(text.contains(&format!("VALUES ({}, N'{}', N'{}', ", m.version, m.name, m.checksum())));
+        }
+        assert!(text.trim_end().ends_with("COMMIT TRANSACTION;\nGO"));
     }
 
     #[test]

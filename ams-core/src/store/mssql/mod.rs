@@ -36,8 +36,8 @@ pub(crate) mod migrate;
 #[cfg(test)]
 mod schema_check;
 
+pub(crate) use config::{probe, wipe_for_tests};
 pub use conn::{MssqlAuth, MssqlConn, MssqlEncrypt};
-pub(crate) use config::probe;
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
@@ -106,11 +106,10 @@ pub(crate) struct MssqlEngine {
 impl MssqlEngine {
     /// Connects, logs in, sets up the session. Never creates a database: it must exist.
     pub(crate) fn open(c: &MssqlConn) -> Result<MssqlEngine> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()
-            .map_err(|e| Error::new(ErrorCode::Internal, "The SQL Server engine could not start its runtime.").with("detail", e.to_string()))?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(|e| {
+            Error::new(ErrorCode::Internal, "The SQL Server engine could not start its runtime.")
+                .with("detail", e.to_string())
+        })?;
         let mut config = Config::new();
         config.host(&c.host);
         config.port(c.port);
@@ -132,20 +131,21 @@ impl MssqlEngine {
         }
         let timeout = c.connect_timeout;
         let (host, port) = (c.host.clone(), c.port);
-        let mut client = rt.block_on(async move {
-            let connect = async {
-                let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(error::connect_io)?;
-                let _ = tcp.set_nodelay(true);
-                Client::connect(config, tcp.compat_write()).await.map_err(Error::from)
-            };
-            match tokio::time::timeout(timeout, connect).await {
-                Ok(r) => r,
-                Err(_) => Err(Error::new(ErrorCode::MssqlConnectFailed, "SQL Server did not answer in time.")
-                    .hint("Check the host, the port and the firewall, or raise Connect Timeout.")
-                    .with("reason", "timeout")),
-            }
-        })
-        .map_err(|e| e.with("server", format!("{}:{}", c.host, c.port)))?;
+        let mut client = rt
+            .block_on(async move {
+                let connect = async {
+                    let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(error::connect_io)?;
+                    let _ = tcp.set_nodelay(true);
+                    Client::connect(config, tcp.compat_write()).await.map_err(Error::from)
+                };
+                match tokio::time::timeout(timeout, connect).await {
+                    Ok(r) => r,
+                    Err(_) => Err(Error::new(ErrorCode::MssqlConnectFailed, "SQL Server did not answer in time.")
+                        .hint("Check the host, the port and the firewall, or raise Connect Timeout.")
+                        .with("reason", "timeout")),
+                }
+            })
+            .map_err(|e| e.with("server", format!("{}:{}", c.host, c.port)))?;
         let snapshot = rt.block_on(async {
             client.simple_query(SESSION.text()).await?.into_results().await?;
             let rows = client.query(SNAPSHOT_STATE.text(), &[]).await?.into_first_result().await?;
@@ -158,10 +158,8 @@ impl MssqlEngine {
 
     /// Runs `f` on the connection, blocking on the private runtime.
     fn run<T>(&self, f: impl AsyncFnOnce(&mut Conn) -> std::result::Result<T, tiberius::error::Error>) -> Result<T> {
-        let mut client = self
-            .client
-            .try_borrow_mut()
-            .map_err(|_| Error::internal("the SQL Server connection is already in use"))?;
+        let mut client =
+            self.client.try_borrow_mut().map_err(|_| Error::internal("the SQL Server connection is already in use"))?;
         Ok(self.rt.block_on(f(&mut client))?)
     }
 
@@ -324,6 +322,10 @@ impl Engine for MssqlEngine {
         Ok(Box::new(migrate::MigrationTx::begin(self)?))
     }
 
+    fn migration_script(&self, pending: &[Migration], now: &str) -> String {
+        migrate::script(pending, now)
+    }
+
     fn copy_to_file(&self, _dest: &Path) -> Result<bool> {
         // A server database is copied with the platform's own backups (BACKUP DATABASE).
         Ok(false)
@@ -405,7 +407,13 @@ mod tests {
                 failures.push(format!("{file} {name}: {e}\n    {}", sql.text()));
             }
         }
-        assert!(failures.is_empty(), "{} of {} statements do not parse:\n{}", failures.len(), all.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {} statements do not parse:\n{}",
+            failures.len(),
+            all.len(),
+            failures.join("\n")
+        );
     }
 
     #[test]
@@ -426,7 +434,9 @@ mod tests {
     fn no_statement_uses_what_the_project_rules_out() {
         for (file, name, sql) in all_statements() {
             let upper = sql.text().to_ascii_uppercase();
-            for banned in ["MERGE ", "CREATE OR ALTER", " LIMIT ", "?1", "ON CONFLICT", "INSERT OR ", "COLLATE NOCASE", "||"] {
+            for banned in
+                ["MERGE ", "CREATE OR ALTER", " LIMIT ", "?1", "ON CONFLICT", "INSERT OR ", "COLLATE NOCASE", "||"]
+            {
                 assert!(!upper.contains(banned), "{file} {name} uses {banned}");
             }
             // Parameters are @P1, @P2, ... numbered without gaps.

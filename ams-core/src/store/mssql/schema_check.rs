@@ -122,8 +122,7 @@ fn add_table(schema: &mut Schema, t: &CreateTable) {
 
 fn add_index(schema: &mut Schema, i: &CreateIndex) {
     let name = ident(&i.name.as_ref().expect("every index is named").to_string());
-    let entry =
-        (ident(&i.table_name.to_string()), index_columns(&i.columns), i.unique, i.predicate.as_ref().map(norm));
+    let entry = (ident(&i.table_name.to_string()), index_columns(&i.columns), i.unique, i.predicate.as_ref().map(norm));
     assert!(schema.indexes.insert(name.clone(), entry).is_none(), "index {name} created twice");
 }
 
@@ -159,7 +158,9 @@ fn sqlite_schema(list: &[Migration]) -> Schema {
             Err(e) => {
                 let upper = m.sql.to_ascii_uppercase();
                 assert!(
-                    !upper.contains("CREATE TABLE") && !upper.contains("CREATE INDEX") && !upper.contains("CREATE UNIQUE"),
+                    !upper.contains("CREATE TABLE")
+                        && !upper.contains("CREATE INDEX")
+                        && !upper.contains("CREATE UNIQUE"),
                     "SQLite V{:04} does not parse: {e}",
                     m.version
                 );
@@ -188,7 +189,8 @@ fn every_t_sql_migration_batch_parses() {
         let batches = super::migrate::batches(m.sql);
         assert!(!batches.is_empty());
         for b in batches {
-            let stmts = Parser::parse_sql(&MsSqlDialect {}, b).unwrap_or_else(|e| panic!("V{:04}: {e}\n{b}", m.version));
+            let stmts =
+                Parser::parse_sql(&MsSqlDialect {}, b).unwrap_or_else(|e| panic!("V{:04}: {e}\n{b}", m.version));
             assert!(!stmts.is_empty());
         }
     }
@@ -239,7 +241,8 @@ fn sealed_columns_exist_with_the_same_names_on_both_engines() {
 #[test]
 fn a_schema_difference_is_caught() {
     // The comparison is not vacuous: a renamed column, a lost NOT NULL or a lost index differ.
-    let base = "CREATE TABLE t (id nvarchar(64) NOT NULL PRIMARY KEY, name nvarchar(256) NOT NULL UNIQUE, n bigint NULL);
+    let base =
+        "CREATE TABLE t (id nvarchar(64) NOT NULL PRIMARY KEY, name nvarchar(256) NOT NULL UNIQUE, n bigint NULL);
                 CREATE INDEX t_n ON t (n);";
     let parse = |sql: &str| {
         let mut s = Schema::default();
