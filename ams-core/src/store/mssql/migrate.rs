@@ -106,7 +106,7 @@ pub(crate) struct MigrationTx<'e> {
 impl<'e> MigrationTx<'e> {
     pub(crate) fn begin(engine: &'e MssqlEngine) -> Result<MigrationTx<'e>> {
         engine.run(async |c| c.begin_transaction_with_isolation(tiberius::IsolationLevel::ReadCommitted).await)?;
-        let tx = MssqlTx { engine, open: std::cell::Cell::new(true) };
+        let tx = MssqlTx::new(engine);
         tx.take_lock(MIGRATION_LOCK)?;
         tx.exec(VERSION_TABLE, &[])?;
         Ok(MigrationTx { tx })
@@ -122,7 +122,8 @@ impl MigrationScope for MigrationTx<'_> {
         for batch in batches(m.sql) {
             // The embedded scripts are constants too (and parsed by the migration tests).
             let batch = batch.to_string();
-            self.tx.engine.run(async |c| c.simple_query(batch).await?.into_results().await)?;
+            self.tx.check_alive()?;
+            self.tx.guarded(self.tx.engine.run(async |c| c.simple_query(batch).await?.into_results().await))?;
         }
         let version = i64::from(m.version);
         self.tx.exec(RECORD, &[&version, &m.name, &checksum, &now])?;

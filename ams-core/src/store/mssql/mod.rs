@@ -77,11 +77,15 @@ type Conn = Client<Compat<TcpStream>>;
 
 statements! {
     /// Session settings, sent once per connection as a plain batch (so they last for the
-    /// session): the ANSI settings filtered indexes need, whole-transaction rollback on any
-    /// error, English messages (547 is told apart by its text), and the lock wait.
+    /// session): the ANSI settings filtered indexes need; XACT_ABORT OFF, so a failed
+    /// constraint undoes only its statement, as on SQLite (errors that do end the transaction
+    /// are detected with TRANCOUNT); English messages (547 is told apart by its text); the lock
+    /// wait.
     SESSION = "SET ANSI_NULLS ON; SET ANSI_PADDING ON; SET ANSI_WARNINGS ON; SET ARITHABORT ON; \
                SET CONCAT_NULL_YIELDS_NULL ON; SET QUOTED_IDENTIFIER ON; SET NUMERIC_ROUNDABORT OFF; \
-               SET XACT_ABORT ON; SET LOCK_TIMEOUT 30000; SET LANGUAGE us_english";
+               SET XACT_ABORT OFF; SET LOCK_TIMEOUT 30000; SET LANGUAGE us_english";
+    /// Whether the transaction still exists after a failed statement.
+    TRANCOUNT = "SELECT CAST(@@TRANCOUNT AS bigint)";
     /// Whether the database allows SNAPSHOT transactions.
     SNAPSHOT_STATE = "SELECT CAST(snapshot_isolation_state AS bigint) FROM sys.databases WHERE database_id = DB_ID()";
     /// The writers' lock: every write transaction takes it first (see the module comment). The
@@ -166,7 +170,7 @@ impl MssqlEngine {
     fn begin(&self, write: bool) -> Result<MssqlTx<'_>> {
         let level = if write || !self.snapshot { IsolationLevel::ReadCommitted } else { IsolationLevel::Snapshot };
         self.run(async |c| c.begin_transaction_with_isolation(level).await)?;
-        let tx = MssqlTx { engine: self, open: Cell::new(true) };
+        let tx = MssqlTx::new(self);
         if write {
             tx.take_lock(WRITE_LOCK)?;
         }
@@ -179,9 +183,43 @@ impl MssqlEngine {
 pub(crate) struct MssqlTx<'e> {
     engine: &'e MssqlEngine,
     open: Cell<bool>,
+    /// The server ended the transaction after an error: nothing more may run in it (it would
+    /// run outside any transaction) and it cannot commit.
+    aborted: Cell<bool>,
+}
+
+impl<'e> MssqlTx<'e> {
+    /// The transaction just begun on `engine`.
+    fn new(engine: &'e MssqlEngine) -> Self {
+        MssqlTx { engine, open: Cell::new(true), aborted: Cell::new(false) }
+    }
 }
 
 impl MssqlTx<'_> {
+    fn check_alive(&self) -> Result<()> {
+        if self.aborted.get() {
+            return Err(Error::new(
+                ErrorCode::DbUnavailable,
+                "SQL Server rolled the transaction back after an error; nothing of it was committed.",
+            )
+            .hint("Try the command again."));
+        }
+        Ok(())
+    }
+
+    /// Runs one statement; after a failure, finds out whether the server ended the transaction.
+    fn guarded<T>(&self, r: Result<T>) -> Result<T> {
+        if r.is_err() && !self.aborted.get() {
+            let alive = self.engine.run(async |c| c.query(TRANCOUNT.text(), &[]).await?.into_first_result().await);
+            let count = alive.ok().and_then(|rows| rows.first().and_then(|r| r.try_get::<i64, _>(0).ok().flatten()));
+            if count.unwrap_or(0) == 0 {
+                self.aborted.set(true);
+                self.open.set(false);
+            }
+        }
+        r
+    }
+
     /// Takes an application lock (a `WRITE_LOCK`-shaped statement) and checks that it was
     /// granted; a lock not granted in [`WRITE_WAIT`] is [`ErrorCode::DbBusy`].
     fn take_lock(&self, q: Sql) -> Result<()> {
@@ -197,19 +235,22 @@ impl MssqlTx<'_> {
 
     /// The rows of a query, mapped.
     fn rows<T>(&self, q: Sql, p: &[&dyn ToSql], f: impl Fn(&Cols<'_>) -> Result<T>) -> Result<Vec<T>> {
-        let rows = self.engine.run(async |c| c.query(q.text(), p).await?.into_first_result().await)?;
+        self.check_alive()?;
+        let rows = self.guarded(self.engine.run(async |c| c.query(q.text(), p).await?.into_first_result().await))?;
         rows.iter().map(|r| f(&Cols::new(r))).collect()
     }
 
     /// The first row of a query, mapped.
     fn one<T>(&self, q: Sql, p: &[&dyn ToSql], f: impl Fn(&Cols<'_>) -> Result<T>) -> Result<Option<T>> {
-        let rows = self.engine.run(async |c| c.query(q.text(), p).await?.into_first_result().await)?;
+        self.check_alive()?;
+        let rows = self.guarded(self.engine.run(async |c| c.query(q.text(), p).await?.into_first_result().await))?;
         rows.first().map(|r| f(&Cols::new(r))).transpose()
     }
 
     /// A statement's (or batch's) rows affected, summed.
     fn exec(&self, q: Sql, p: &[&dyn ToSql]) -> Result<usize> {
-        let r = self.engine.run(async |c| c.execute(q.text(), p).await)?;
+        self.check_alive()?;
+        let r = self.guarded(self.engine.run(async |c| c.execute(q.text(), p).await))?;
         Ok(to_usize(r.total()))
     }
 
@@ -219,6 +260,9 @@ impl MssqlTx<'_> {
     }
 
     fn finish(&self, commit: bool) -> Result<()> {
+        if commit {
+            self.check_alive()?;
+        }
         self.open.set(false);
         if commit {
             self.engine.run(async |c| c.commit_transaction().await)
