@@ -110,6 +110,11 @@ pub(crate) struct MssqlEngine {
 impl MssqlEngine {
     /// Connects, logs in, sets up the session. Never creates a database: it must exist.
     pub(crate) fn open(c: &MssqlConn) -> Result<MssqlEngine> {
+        // Checked before the runtime exists: neither blocking on it nor dropping it is allowed
+        // inside another runtime (docs/adr/0009-sql-server-engine.md).
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::internal("the SQL Server engine was opened from inside an async runtime"));
+        }
         let rt = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(|e| {
             Error::new(ErrorCode::Internal, "The SQL Server engine could not start its runtime.")
                 .with("detail", e.to_string())
@@ -162,6 +167,11 @@ impl MssqlEngine {
 
     /// Runs `f` on the connection, blocking on the private runtime.
     fn run<T>(&self, f: impl AsyncFnOnce(&mut Conn) -> std::result::Result<T, tiberius::error::Error>) -> Result<T> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Blocking here would stall (or panic) the caller's runtime: call the core from a
+            // blocking thread instead (docs/adr/0009-sql-server-engine.md).
+            return Err(Error::internal("the SQL Server engine was called from inside an async runtime"));
+        }
         let mut client =
             self.client.try_borrow_mut().map_err(|_| Error::internal("the SQL Server connection is already in use"))?;
         Ok(self.rt.block_on(f(&mut client))?)
@@ -458,6 +468,16 @@ mod tests {
             all.len(),
             failures.join("\n")
         );
+    }
+
+    #[test]
+    fn the_engine_refuses_to_block_inside_an_async_runtime() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let conn = MssqlConn::parse("Server=tcp:127.0.0.1,1;Database=d;User Id=u;Password=p").unwrap();
+        let e = rt.block_on(async { MssqlEngine::open(&conn).map(|_| ()) }).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Internal);
+        // Outside a runtime the same string is tried, and refused by the (absent) server.
+        assert_eq!(MssqlEngine::open(&conn).map(|_| ()).unwrap_err().code(), ErrorCode::MssqlConnectFailed);
     }
 
     #[test]
