@@ -58,7 +58,7 @@ statements! {
           AND ((@P3 IS NULL AND target_authority_id IS NULL) OR target_authority_id = @P3 COLLATE Latin1_General_100_CI_AS)
         ORDER BY created_at, id");
     ROLE_RULES = concat!("SELECT ", role_rule_cols!(), " FROM role_authorization_rules
-        WHERE (@P1 IS NULL OR id = @P1 COLLATE Latin1_General_100_CI_AS) AND (@P2 IS NULL OR name = @P2) ORDER BY name, id");
+        WHERE (@P1 IS NULL OR id = @P1 COLLATE Latin1_General_100_CI_AS) AND (@P2 IS NULL OR name = @P2) ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
     RATE_LIMIT_COUNT = "SELECT COUNT_BIG(*) FROM rate_limit_events WHERE [key] = @P1 AND created_at > @P2";
     RATE_LIMIT_OLDEST = "SELECT MIN(created_at) FROM rate_limit_events WHERE [key] = @P1 AND created_at > @P2";
 

@@ -15,11 +15,12 @@ statements! {
     PASSWORDS_SEALED_TO = "SELECT p.id, p.device_id, d.name, p.account_name, p.cert_thumbprint, p.created_at, p.expires_at, p.retired_at
           FROM device_passwords p JOIN devices d ON d.id = p.device_id
          WHERE p.cert_thumbprint = @P1
-         ORDER BY d.name, d.id, p.created_at DESC, p.id";
-    BITLOCKER_KEYS_SEALED_TO = "SELECT k.id, k.device_id, d.name, k.key_id, k.cert_thumbprint, k.created_at, NULL, NULL
+         ORDER BY LOWER(d.name) COLLATE Latin1_General_100_BIN2, d.id, p.created_at DESC, p.id";
+    BITLOCKER_KEYS_SEALED_TO = "SELECT k.id, k.device_id, d.name, k.key_id, k.cert_thumbprint, k.created_at,
+                CAST(NULL AS nvarchar(40)), CAST(NULL AS nvarchar(40))
           FROM bitlocker_keys k JOIN devices d ON d.id = k.device_id
          WHERE k.cert_thumbprint = @P1
-         ORDER BY d.name, d.id, k.created_at DESC, k.id";
+         ORDER BY LOWER(d.name) COLLATE Latin1_General_100_BIN2, d.id, k.created_at DESC, k.id";
     SET_CERT_PRIVATE_KEY = "UPDATE certificates SET sealed_private_key = @P2 WHERE thumbprint = @P1";
 }
 

@@ -11,7 +11,7 @@ statements! {
     /// from the catalog, never from input).
     TABLE_COUNTS = "SELECT t.name, CAST(SUM(p.rows) AS bigint) FROM sys.tables AS t
         JOIN sys.partitions AS p ON p.object_id = t.object_id AND p.index_id IN (0, 1)
-        WHERE t.is_ms_shipped = 0 GROUP BY t.name ORDER BY t.name";
+        WHERE t.is_ms_shipped = 0 GROUP BY t.name ORDER BY t.name COLLATE Latin1_General_100_BIN2";
     USER_TABLES = "SELECT COUNT_BIG(*) FROM sys.tables WHERE is_ms_shipped = 0";
     DELETE_SETTING = "DELETE FROM service_settings WHERE [key] = @P1";
     /// Tests only ([`wipe_for_tests`]): every ams table, children before parents.

@@ -44,23 +44,24 @@ statements! {
     CERTS = concat!("SELECT ", cert_cols!(), " FROM certificates ORDER BY created_at DESC, thumbprint");
     CERT = concat!("SELECT ", cert_cols!(), " FROM certificates WHERE thumbprint = @P1");
     ACTIVE_CERT = concat!("SELECT ", cert_cols!(), " FROM certificates WHERE state = 'active'");
-    /// `name` and `dns_name` are case-insensitive columns (SQLite: COLLATE NOCASE).
-    DEVICES_BY_NAME = concat!("SELECT ", device_cols!(), " FROM devices WHERE name = @P1 OR dns_name = @P1 ORDER BY name, id");
-    DEVICES = concat!("SELECT ", device_cols!(), " FROM devices ORDER BY name, id");
+    /// `name` and `dns_name` are case-insensitive columns (SQLite: COLLATE NOCASE). Names sort as
+    /// SQLite's NOCASE sorts them: lower-cased, then by code point (not linguistically).
+    DEVICES_BY_NAME = concat!("SELECT ", device_cols!(), " FROM devices WHERE name = @P1 OR dns_name = @P1 ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
+    DEVICES = concat!("SELECT ", device_cols!(), " FROM devices ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
     DEVICE = concat!("SELECT ", device_cols!(), " FROM devices WHERE id = @P1");
     DEVICE_BY_AUTHORITY = concat!("SELECT ", device_cols!(), " FROM devices WHERE authority_type = @P1
         AND authority_id = @P2 COLLATE Latin1_General_100_CI_AS AND authority_device_id = @P3 COLLATE Latin1_General_100_CI_AS");
     GROUPS = concat!("SELECT ", group_cols!(), " FROM device_groups
         WHERE (@P1 IS NULL OR id = @P1) AND (@P2 IS NULL OR name = @P2) AND (@P3 IS NULL OR sid = @P3 COLLATE Latin1_General_100_CI_AS)
-        ORDER BY name");
+        ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2");
     GROUP_MEMBERS = concat!("SELECT ", device_cols_d!(), " FROM devices d JOIN device_group_members m ON m.device_id = d.id
-        WHERE m.group_id = @P1 ORDER BY d.name, d.id");
+        WHERE m.group_id = @P1 ORDER BY LOWER(d.name) COLLATE Latin1_General_100_BIN2, d.id");
     DEVICE_GROUP_IDS = "SELECT group_id FROM device_group_members WHERE device_id = @P1 ORDER BY group_id";
     GROUP_USAGE = "SELECT (SELECT COUNT_BIG(*) FROM device_group_members WHERE group_id = @P1),
                           (SELECT COUNT_BIG(*) FROM registration_key_groups WHERE group_id = @P1)";
     REG_KEYS = concat!("SELECT ", regkey_cols!(), " FROM registration_keys
         WHERE (@P1 IS NULL OR id = @P1) AND (@P2 IS NULL OR name = @P2) AND (@P3 IS NULL OR key_hash = @P3)
-        ORDER BY name");
+        ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2");
     REG_KEY_GROUP_IDS = "SELECT group_id FROM registration_key_groups WHERE registration_key_id = @P1 ORDER BY group_id";
     CURRENT_PASSWORD = concat!("SELECT ", password_cols!(), " FROM device_passwords WHERE device_id = @P1 AND retired_at IS NULL");
     PASSWORDS = concat!("SELECT ", password_cols!(), " FROM device_passwords WHERE device_id = @P1 ORDER BY created_at DESC, id DESC");
