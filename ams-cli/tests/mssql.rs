@@ -37,8 +37,11 @@ fn sql_server_instances_from_the_command_line() {
     assert!(!dir.join("host.key").exists(), "a failed init leaves no host key");
     let (code, err) = err_in(&dir, &["db", "migrate", "--print-sql"], None);
     assert_eq!((code, err["code"].as_str().unwrap()), (7, "AMS-MSSQL-0003"));
+    // Backups copy the rows into the usual SQLite image, so they need the server too; restores
+    // into SQL Server are the platform's.
     let (code, err) = err_in(&dir, &["db", "backup", "--out", tmp.path().join("b").to_str().unwrap()], None);
-    assert_eq!((code, err["code"].as_str().unwrap()), (10, "AMS-BAK-0005"), "backups are the platform's");
+    assert_eq!((code, err["code"].as_str().unwrap()), (7, "AMS-MSSQL-0003"));
+    assert!(!tmp.path().join("b").exists(), "no backup file is left behind");
 
     #[cfg(feature = "mssql")]
     if let Ok(cs) = std::env::var("AMS_TEST_MSSQL_URL") {
@@ -73,6 +76,16 @@ fn on_a_server(tmp: &tempfile::TempDir, cs: &str) {
     let groups = ok_in(&dir, &["group", "get", "--name", "lab"], None);
     assert!(groups.to_string().contains(g["Id"].as_str().unwrap()));
     ok_in(&dir, &["audit", "verify"], None);
+    // A backup of the SQL Server instance is the usual file: it verifies, and restores into a
+    // new SQLite instance where every secret opens again with the recovery password.
+    let file = tmp.path().join("from-sql-server.amsbackup");
+    ok_in(&dir, &["db", "backup", "--out", file.to_str().unwrap()], None);
+    ok_in(&dir, &["db", "verify", file.to_str().unwrap(), "--recovery-password-stdin"], Some(&recovery));
+    let lite = tmp.path().join("sqlite-copy");
+    ok_in(&lite, &["db", "restore", file.to_str().unwrap(), "--recovery-password-stdin"], Some(&recovery));
+    let groups = ok_in(&lite, &["group", "get", "--name", "lab"], None);
+    assert!(groups.to_string().contains(g["Id"].as_str().unwrap()));
+    ok_in(&lite, &["audit", "verify"], None);
     // The second host gets the master key with the recovery password (then the first host's
     // host key no longer opens it: one host protector per database, docs/sql-server.md).
     ok_in(&second, &["key", "recover"], Some(&recovery));

@@ -84,7 +84,7 @@ pub fn run(ctx: &Ctx, c: DbCommand) -> Result<Value> {
         DbCommand::Migrate(_) => to_json(&Ams::open_unchecked(&ctx.options()?)?.db_migrate()?),
         DbCommand::Backup(a) => {
             let opts = ctx.options()?;
-            backup::check_engine(&opts.data_dir)?;
+            backup::check_backup_engine(&opts.data_dir)?;
             let ams = Ams::open_unchecked(&opts)?;
             match a.out {
                 Some(out) if !a.scheduled => to_json(&ams.db_backup(&out, &mut progress)?),

@@ -215,8 +215,21 @@ pub fn platform_tools_error(engine: &str) -> Error {
     .with("engine", engine)
 }
 
-/// Refuses connection strings naming SQL Server with the platform-tools explanation: this build
-/// cannot open them at all.
+/// Refuses `ams db backup` for an engine this build cannot back up: SQL Server in a build without
+/// SQL Server support. With it, a SQL Server database's rows are copied into the same SQLite
+/// image a SQLite instance's backup holds (`store/mssql/backup.rs`).
+pub fn check_backup_engine(data_dir: &Path) -> Result<()> {
+    #[cfg(feature = "mssql")]
+    {
+        let _ = data_dir;
+        Ok(())
+    }
+    #[cfg(not(feature = "mssql"))]
+    check_engine(data_dir)
+}
+
+/// Refuses connection strings naming SQL Server with the platform-tools explanation (a restore
+/// into SQL Server is done with the platform's own tools).
 pub fn check_engine(data_dir: &Path) -> Result<()> {
     let config = HostConfig::load(data_dir)?;
     if EngineKind::detect(&config.database) == Some(EngineKind::Mssql) {

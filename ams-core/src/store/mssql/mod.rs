@@ -25,6 +25,7 @@
 
 mod agent_server;
 mod authz;
+mod backup;
 mod cert_recovery;
 mod config;
 pub(crate) mod conn;
@@ -385,8 +386,8 @@ impl Engine for MssqlEngine {
         Ok(false)
     }
 
-    fn copy_into_image(&self, _dest: &Path, _progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
-        Err(crate::service::backup::platform_tools_error(crate::store::EngineKind::Mssql.name()))
+    fn copy_into_image(&self, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        backup::copy_into_image(self, dest, progress)
     }
 }
 
@@ -437,10 +438,11 @@ mod tests {
     /// Every statement the engine can send, by file.
     pub(crate) fn all_statements() -> Vec<(&'static str, &'static str, Sql)> {
         let authz = authz::all();
-        let files: [(&str, &[(&str, Sql)]); 9] = [
+        let files: [(&str, &[(&str, Sql)]); 10] = [
             ("mod.rs", STATEMENTS),
             ("agent_server.rs", agent_server::STATEMENTS),
             ("authz.rs", &authz),
+            ("backup.rs", backup::STATEMENTS),
             ("cert_recovery.rs", cert_recovery::STATEMENTS),
             ("config.rs", config::STATEMENTS),
             ("data_plane.rs", data_plane::STATEMENTS),
