@@ -78,7 +78,7 @@ impl From<tiberius::error::Error> for Error {
             }
             T::Io { kind, .. } => Error::new(ErrorCode::MssqlConnectFailed, "The connection to SQL Server failed.")
                 .hint("Check the network path to SQL Server; the transaction was not committed.")
-                .with("reason", "network")
+                .with("reason", if *kind == std::io::ErrorKind::TimedOut { "timeout" } else { "network" })
                 .with("detail", kind.to_string()),
             T::Tls(_) => Error::new(ErrorCode::MssqlConnectFailed, "The SQL Server certificate did not verify.")
                 .hint("Install the CA that issued the server certificate in the system trust store; on a test server only, TrustServerCertificate=True skips the check.")

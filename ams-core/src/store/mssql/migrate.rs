@@ -105,6 +105,7 @@ pub(crate) struct MigrationTx<'e> {
 
 impl<'e> MigrationTx<'e> {
     pub(crate) fn begin(engine: &'e MssqlEngine) -> Result<MigrationTx<'e>> {
+        engine.reconnect_if_lost()?;
         engine.run(async |c| c.begin_transaction_with_isolation(tiberius::IsolationLevel::ReadCommitted).await)?;
         let tx = MssqlTx::new(engine);
         tx.take_lock(MIGRATION_LOCK)?;

@@ -95,6 +95,9 @@ statements! {
                   SELECT APPLOCK_MODE('public', 'ams.write', 'Transaction')";
 }
 
+/// How long one round trip to the server may take before the statement fails.
+const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// A row count as `usize`.
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
@@ -102,10 +105,68 @@ fn to_usize(n: u64) -> usize {
 
 /// An open SQL Server database: a private runtime and one connection.
 pub(crate) struct MssqlEngine {
+    // Dropped before the runtime its socket is registered with. `None` after the connection
+    // failed (network, timeout, protocol): the next transaction connects again.
+    client: RefCell<Option<Conn>>,
     rt: tokio::runtime::Runtime,
-    client: RefCell<Conn>,
+    conn: MssqlConn,
     /// SNAPSHOT isolation is allowed, so read transactions use it.
     snapshot: bool,
+}
+
+/// Connects and logs in, and sets up the session; returns the connection and whether the
+/// database allows SNAPSHOT isolation.
+fn connect(rt: &tokio::runtime::Runtime, c: &MssqlConn) -> Result<(Conn, bool)> {
+    let mut config = Config::new();
+    config.host(&c.host);
+    config.port(c.port);
+    config.database(&c.database);
+    config.application_name(c.application_name.as_deref().unwrap_or("ams"));
+    match &c.auth {
+        MssqlAuth::Sql { user, password } => config.authentication(AuthMethod::sql_server(user, password.as_str())),
+    }
+    config.encryption(match c.encrypt {
+        MssqlEncrypt::Required => EncryptionLevel::Required,
+        MssqlEncrypt::LoginOnly => EncryptionLevel::Off,
+    });
+    if c.trust_server_certificate {
+        config.trust_cert();
+    }
+    // A server that stops answering fails the statement instead of hanging; longer than the
+    // lock waits (30 s), so a lock wait ends as AMS-DB-0005, not as a timeout.
+    config.command_timeout(Some(COMMAND_TIMEOUT));
+    let timeout = c.connect_timeout;
+    let (host, port) = (c.host.clone(), c.port);
+    let mut client = rt
+        .block_on(async move {
+            let connect = async {
+                let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(error::connect_io)?;
+                let _ = tcp.set_nodelay(true);
+                Client::connect(config, tcp.compat_write()).await.map_err(Error::from)
+            };
+            match tokio::time::timeout(timeout, connect).await {
+                Ok(r) => r,
+                Err(_) => Err(Error::new(ErrorCode::MssqlConnectFailed, "SQL Server did not answer in time.")
+                    .hint("Check the host, the port and the firewall, or raise Connect Timeout.")
+                    .with("reason", "timeout")),
+            }
+        })
+        .map_err(|e| e.with("server", format!("{}:{}", c.host, c.port)))?;
+    let snapshot = rt.block_on(async {
+        client.simple_query(SESSION.text()).await?.into_results().await?;
+        let rows = client.query(SNAPSHOT_STATE.text(), &[]).await?.into_first_result().await?;
+        Ok::<_, tiberius::error::Error>(rows.first().and_then(|r| r.try_get::<i64, _>(0).ok().flatten()) == Some(1))
+    })?;
+    Ok((client, snapshot))
+}
+
+fn connection_lost() -> Error {
+    Error::new(
+        ErrorCode::MssqlConnectFailed,
+        "The connection to SQL Server was lost; the transaction was not committed.",
+    )
+    .hint("Run the command again.")
+    .with("reason", "network")
 }
 
 impl MssqlEngine {
@@ -120,65 +181,44 @@ impl MssqlEngine {
             Error::new(ErrorCode::Internal, "The SQL Server engine could not start its runtime.")
                 .with("detail", e.to_string())
         })?;
-        let mut config = Config::new();
-        config.host(&c.host);
-        config.port(c.port);
-        config.database(&c.database);
-        if let Some(a) = &c.application_name {
-            config.application_name(a);
-        } else {
-            config.application_name("ams");
-        }
-        match &c.auth {
-            MssqlAuth::Sql { user, password } => config.authentication(AuthMethod::sql_server(user, password.as_str())),
-        }
-        config.encryption(match c.encrypt {
-            MssqlEncrypt::Required => EncryptionLevel::Required,
-            MssqlEncrypt::LoginOnly => EncryptionLevel::Off,
-        });
-        if c.trust_server_certificate {
-            config.trust_cert();
-        }
-        let timeout = c.connect_timeout;
-        let (host, port) = (c.host.clone(), c.port);
-        let mut client = rt
-            .block_on(async move {
-                let connect = async {
-                    let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(error::connect_io)?;
-                    let _ = tcp.set_nodelay(true);
-                    Client::connect(config, tcp.compat_write()).await.map_err(Error::from)
-                };
-                match tokio::time::timeout(timeout, connect).await {
-                    Ok(r) => r,
-                    Err(_) => Err(Error::new(ErrorCode::MssqlConnectFailed, "SQL Server did not answer in time.")
-                        .hint("Check the host, the port and the firewall, or raise Connect Timeout.")
-                        .with("reason", "timeout")),
-                }
-            })
-            .map_err(|e| e.with("server", format!("{}:{}", c.host, c.port)))?;
-        let snapshot = rt.block_on(async {
-            client.simple_query(SESSION.text()).await?.into_results().await?;
-            let rows = client.query(SNAPSHOT_STATE.text(), &[]).await?.into_first_result().await?;
-            Ok::<_, tiberius::error::Error>(
-                rows.first().and_then(|r| r.try_get::<i64, _>(0).ok().flatten()).unwrap_or(0) == 1,
-            )
-        })?;
-        Ok(MssqlEngine { rt, client: RefCell::new(client), snapshot })
+        let (client, snapshot) = connect(&rt, c)?;
+        Ok(MssqlEngine { client: RefCell::new(Some(client)), rt, conn: c.clone(), snapshot })
     }
 
-    /// Runs `f` on the connection, blocking on the private runtime.
+    /// Runs `f` on the connection, blocking on the private runtime. A failure of the
+    /// connection itself (not an error the server reported) drops it.
     fn run<T>(&self, f: impl AsyncFnOnce(&mut Conn) -> std::result::Result<T, tiberius::error::Error>) -> Result<T> {
         if tokio::runtime::Handle::try_current().is_ok() {
             // Blocking here would stall (or panic) the caller's runtime: call the core from a
             // blocking thread instead (docs/adr/0009-sql-server-engine.md).
             return Err(Error::internal("the SQL Server engine was called from inside an async runtime"));
         }
-        let mut client =
+        let mut slot =
             self.client.try_borrow_mut().map_err(|_| Error::internal("the SQL Server connection is already in use"))?;
-        Ok(self.rt.block_on(f(&mut client))?)
+        let client = slot.as_mut().ok_or_else(connection_lost)?;
+        let r = self.rt.block_on(f(client));
+        if let Err(e) = &r
+            && !matches!(e, tiberius::error::Error::Server(_))
+        {
+            *slot = None;
+        }
+        Ok(r?)
+    }
+
+    /// Replaces a lost connection. Called only when a transaction begins, never inside one.
+    fn reconnect_if_lost(&self) -> Result<()> {
+        let lost = self.client.try_borrow().map(|c| c.is_none()).unwrap_or(false);
+        if lost {
+            let (client, _) = connect(&self.rt, &self.conn)?;
+            if let Ok(mut slot) = self.client.try_borrow_mut() {
+                *slot = Some(client);
+            }
+        }
+        Ok(())
     }
 
     fn begin(&self, write: bool) -> Result<MssqlTx<'_>> {
+        self.reconnect_if_lost()?;
         let level = if write || !self.snapshot { IsolationLevel::ReadCommitted } else { IsolationLevel::Snapshot };
         self.run(async |c| c.begin_transaction_with_isolation(level).await)?;
         let tx = MssqlTx::new(self);
