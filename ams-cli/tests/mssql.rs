@@ -42,6 +42,11 @@ fn sql_server_instances_from_the_command_line() {
     let (code, err) = err_in(&dir, &["db", "backup", "--out", tmp.path().join("b").to_str().unwrap()], None);
     assert_eq!((code, err["code"].as_str().unwrap()), (7, "AMS-MSSQL-0003"));
     assert!(!tmp.path().join("b").exists(), "no backup file is left behind");
+    let lite = Instance::new();
+    let file = lite.dir.parent().unwrap().join("lite.amsbackup");
+    lite.ok(&["db", "backup", "--out", file.to_str().unwrap()], None);
+    let (code, err) = err_in(&dir, &["db", "restore", file.to_str().unwrap()], None);
+    assert_eq!((code, err["code"].as_str().unwrap()), (7, "AMS-MSSQL-0003"), "{err}");
 
     #[cfg(feature = "mssql")]
     if let Ok(cs) = std::env::var("AMS_TEST_MSSQL_URL") {
@@ -90,4 +95,18 @@ fn on_a_server(tmp: &tempfile::TempDir, cs: &str) {
     // host key no longer opens it: one host protector per database, docs/sql-server.md).
     ok_in(&second, &["key", "recover"], Some(&recovery));
     ok_in(&second, &["audit", "verify"], None);
+    // SQLite to SQL Server: a SQLite instance's backup restored into an empty SQL Server
+    // database that has the schema (`ams db migrate`), opened with the recovery password.
+    ams_core::store::wipe_mssql_for_tests(&url).unwrap();
+    let moved = new_data_dir(tmp, "moved");
+    ok_in(&moved, &["host-config", "set", "--connection-string", "-"], Some(cs));
+    ok_in(&moved, &["db", "migrate"], None);
+    let lite = Instance::new();
+    let lg = lite.ok(&["group", "new", "--name", "FromSqlite"], None);
+    let lite_file = lite.dir.parent().unwrap().join("to-sql-server.amsbackup");
+    lite.ok(&["db", "backup", "--out", lite_file.to_str().unwrap()], None);
+    ok_in(&moved, &["db", "restore", lite_file.to_str().unwrap(), "--recovery-password-stdin"], Some(DEFAULT_RECOVERY));
+    let groups = ok_in(&moved, &["group", "get", "--name", "fromsqlite"], None);
+    assert!(groups.to_string().contains(lg["Id"].as_str().unwrap()));
+    ok_in(&moved, &["audit", "verify"], None);
 }

@@ -456,16 +456,18 @@ impl WriteScope for WriteTxn<'_> {
     }
 }
 
-/// Restoring an ams backup file over a SQL Server database is not done by ams: the platform's
-/// own backups restore it (see docs/sql-server.md).
+/// Puts a backup image's rows in place of the SQL Server database's (see `backup::replace`).
 pub(crate) fn replace(
-    _url: &crate::store::DbUrl,
-    _image: &Path,
-    _copy: &Path,
-    _exclusive: bool,
-    _force: bool,
+    url: &crate::store::DbUrl,
+    image: &Path,
+    copy: &Path,
+    exclusive: bool,
+    force: bool,
 ) -> Result<Replaced> {
-    Err(crate::service::backup::platform_tools_error(crate::store::EngineKind::Mssql.name()))
+    match url {
+        crate::store::DbUrl::Mssql(c) => backup::replace(c, image, copy, exclusive, force),
+        _ => Err(Error::internal("not a SQL Server database")),
+    }
 }
 
 #[cfg(test)]
