@@ -145,107 +145,6 @@ pub(crate) fn copy_into_image(engine: &MssqlEngine, dest: &Path, progress: &mut 
     tx.finish(true)
 }
 
-#[cfg(test)]
-mod tests {
-    use sqlparser::dialect::MsSqlDialect;
-    use sqlparser::parser::Parser;
-
-    use super::*;
-
-    #[test]
-    fn the_generated_selects_cover_every_table_and_parse_as_t_sql() {
-        let d = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(&crate::store::DbUrl::Sqlite(d.path().join("i.db")), true).unwrap();
-        crate::store::migrate::migrate(&store, "t").unwrap();
-        let conn = crate::store::sqlite::open(&d.path().join("i.db"), false).unwrap();
-        let tables = image_tables(&conn).unwrap();
-        assert!(tables.len() >= 20);
-        for (t, cols) in &tables {
-            let sql = select_all(t, cols).unwrap();
-            Parser::parse_sql(&MsSqlDialect {}, &sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
-            assert!(sql.contains(&format!("FROM [{t}]")));
-        }
-        assert!(select_all("x; DROP TABLE y", &["a".into()]).is_err());
-        assert!(select_all("t", &["a]".into()]).is_err());
-    }
-
-    #[test]
-    fn the_restore_loads_parents_first_with_statements_that_parse() {
-        let d = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(&crate::store::DbUrl::Sqlite(d.path().join("i.db")), true).unwrap();
-        crate::store::migrate::migrate(&store, "t").unwrap();
-        let conn = crate::store::sqlite::open(&d.path().join("i.db"), false).unwrap();
-        let tables = image_tables(&conn).unwrap();
-        let order = parents_first(&conn, &tables).unwrap();
-        assert_eq!(order.len(), tables.len());
-        let pos = |t: &str| order.iter().position(|x| x == t).unwrap();
-        for (child, parent) in [
-            ("key_protectors", "master_keys"),
-            ("devices", "registration_keys"),
-            ("device_passwords", "devices"),
-            ("device_group_members", "device_groups"),
-            ("registration_key_groups", "registration_keys"),
-            ("computer_rule_principals", "computer_authorization_rules"),
-            ("device_keys", "devices"),
-        ] {
-            assert!(pos(parent) < pos(child), "{parent} before {child}: {order:?}");
-        }
-        for (t, cols) in &tables {
-            for sql in [insert_row(t, cols).unwrap(), delete_all(t).unwrap()] {
-                Parser::parse_sql(&MsSqlDialect {}, &sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
-            }
-            let placeholders = insert_row(t, cols).unwrap().matches("@P").count();
-            assert_eq!(placeholders, cols.len(), "{t}");
-        }
-        assert!(delete_all("a]b").is_err() && insert_row("t", &["x y".into()]).is_err());
-        // NULLs keep their column's type.
-        assert!(matches!(Param::of(Value::Null, "BLOB").unwrap(), Param::Bytes(None)));
-        assert!(matches!(Param::of(Value::Null, "INTEGER").unwrap(), Param::Int(None)));
-        assert!(matches!(Param::of(Value::Null, "TEXT").unwrap(), Param::Text(None)));
-        assert!(Param::of(Value::Real(1.5), "REAL").is_err());
-    }
-
-    #[test]
-    fn server_values_become_the_values_sqlite_stores() {
-        use std::borrow::Cow;
-        assert_eq!(to_sqlite(&ColumnData::Bit(Some(true))).unwrap(), Value::Integer(1));
-        assert_eq!(to_sqlite(&ColumnData::Bit(None)).unwrap(), Value::Null);
-        assert_eq!(to_sqlite(&ColumnData::I64(Some(-5))).unwrap(), Value::Integer(-5));
-        assert_eq!(to_sqlite(&ColumnData::String(Some(Cow::from("é")))).unwrap(), Value::Text("é".into()));
-        assert_eq!(to_sqlite(&ColumnData::Binary(Some(Cow::from(vec![0u8, 1])))).unwrap(), Value::Blob(vec![0, 1]));
-        assert_eq!(to_sqlite(&ColumnData::F64(Some(1.0))).unwrap_err().code(), ErrorCode::DbCorrupt);
-    }
-
-    #[test]
-    fn rows_copied_by_the_image_inserts_read_back_through_the_store() {
-        // The insert side of the copy, fed with server-shaped values, gives rows the SQLite
-        // engine reads like its own.
-        let d = tempfile::tempdir().unwrap();
-        let path = d.path().join("img.db");
-        let store = crate::store::Store::open(&crate::store::DbUrl::Sqlite(path.clone()), true).unwrap();
-        crate::store::migrate::migrate(&store, "t").unwrap();
-        let conn = crate::store::sqlite::open(&path, false).unwrap();
-        let tables = image_tables(&conn).unwrap();
-        let (t, cols) = tables.iter().find(|(t, _)| t == "registration_keys").unwrap();
-        let values: Vec<ColumnData<'_>> = cols
-            .iter()
-            .map(|c| match c.as_str() {
-                "sealed_key" => ColumnData::Binary(Some(vec![1u8, 2, 3].into())),
-                "activation_limit" | "activation_count" => ColumnData::I64(Some(2)),
-                "enabled" => ColumnData::Bit(Some(true)),
-                "approval_required" => ColumnData::Bit(Some(false)),
-                other => ColumnData::String(Some(format!("v-{other}").into())),
-            })
-            .collect();
-        let row: Vec<Value> = values.iter().map(|v| to_sqlite(v).unwrap()).collect();
-        conn.execute(&insert_all(t, cols), rusqlite::params_from_iter(row)).unwrap();
-        let keys = store.read(|tx| tx.reg_keys(None, None, None)).unwrap();
-        assert_eq!(keys.len(), 1);
-        assert!(keys[0].enabled && !keys[0].approval_required);
-        assert_eq!((keys[0].sealed_key.as_slice(), keys[0].activation_limit), (&[1u8, 2, 3][..], 2));
-    }
-}
-
 /// The image's tables in an order where every table comes after the tables it references.
 pub(crate) fn parents_first(conn: &rusqlite::Connection, tables: &[(String, Vec<String>)]) -> Result<Vec<String>> {
     let mut refs: Vec<(String, Vec<String>)> = Vec::new();
@@ -404,4 +303,105 @@ pub(crate) fn replace(
 fn select_sqlite(table: &str, cols: &[String]) -> String {
     let list: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
     format!("SELECT {} FROM \"{table}\"", list.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlparser::dialect::MsSqlDialect;
+    use sqlparser::parser::Parser;
+
+    use super::*;
+
+    #[test]
+    fn the_generated_selects_cover_every_table_and_parse_as_t_sql() {
+        let d = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&crate::store::DbUrl::Sqlite(d.path().join("i.db")), true).unwrap();
+        crate::store::migrate::migrate(&store, "t").unwrap();
+        let conn = crate::store::sqlite::open(&d.path().join("i.db"), false).unwrap();
+        let tables = image_tables(&conn).unwrap();
+        assert!(tables.len() >= 20);
+        for (t, cols) in &tables {
+            let sql = select_all(t, cols).unwrap();
+            Parser::parse_sql(&MsSqlDialect {}, &sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
+            assert!(sql.contains(&format!("FROM [{t}]")));
+        }
+        assert!(select_all("x; DROP TABLE y", &["a".into()]).is_err());
+        assert!(select_all("t", &["a]".into()]).is_err());
+    }
+
+    #[test]
+    fn the_restore_loads_parents_first_with_statements_that_parse() {
+        let d = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&crate::store::DbUrl::Sqlite(d.path().join("i.db")), true).unwrap();
+        crate::store::migrate::migrate(&store, "t").unwrap();
+        let conn = crate::store::sqlite::open(&d.path().join("i.db"), false).unwrap();
+        let tables = image_tables(&conn).unwrap();
+        let order = parents_first(&conn, &tables).unwrap();
+        assert_eq!(order.len(), tables.len());
+        let pos = |t: &str| order.iter().position(|x| x == t).unwrap();
+        for (child, parent) in [
+            ("key_protectors", "master_keys"),
+            ("devices", "registration_keys"),
+            ("device_passwords", "devices"),
+            ("device_group_members", "device_groups"),
+            ("registration_key_groups", "registration_keys"),
+            ("computer_rule_principals", "computer_authorization_rules"),
+            ("device_keys", "devices"),
+        ] {
+            assert!(pos(parent) < pos(child), "{parent} before {child}: {order:?}");
+        }
+        for (t, cols) in &tables {
+            for sql in [insert_row(t, cols).unwrap(), delete_all(t).unwrap()] {
+                Parser::parse_sql(&MsSqlDialect {}, &sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
+            }
+            let placeholders = insert_row(t, cols).unwrap().matches("@P").count();
+            assert_eq!(placeholders, cols.len(), "{t}");
+        }
+        assert!(delete_all("a]b").is_err() && insert_row("t", &["x y".into()]).is_err());
+        // NULLs keep their column's type.
+        assert!(matches!(Param::of(Value::Null, "BLOB").unwrap(), Param::Bytes(None)));
+        assert!(matches!(Param::of(Value::Null, "INTEGER").unwrap(), Param::Int(None)));
+        assert!(matches!(Param::of(Value::Null, "TEXT").unwrap(), Param::Text(None)));
+        assert!(Param::of(Value::Real(1.5), "REAL").is_err());
+    }
+
+    #[test]
+    fn server_values_become_the_values_sqlite_stores() {
+        use std::borrow::Cow;
+        assert_eq!(to_sqlite(&ColumnData::Bit(Some(true))).unwrap(), Value::Integer(1));
+        assert_eq!(to_sqlite(&ColumnData::Bit(None)).unwrap(), Value::Null);
+        assert_eq!(to_sqlite(&ColumnData::I64(Some(-5))).unwrap(), Value::Integer(-5));
+        assert_eq!(to_sqlite(&ColumnData::String(Some(Cow::from("é")))).unwrap(), Value::Text("é".into()));
+        assert_eq!(to_sqlite(&ColumnData::Binary(Some(Cow::from(vec![0u8, 1])))).unwrap(), Value::Blob(vec![0, 1]));
+        assert_eq!(to_sqlite(&ColumnData::F64(Some(1.0))).unwrap_err().code(), ErrorCode::DbCorrupt);
+    }
+
+    #[test]
+    fn rows_copied_by_the_image_inserts_read_back_through_the_store() {
+        // The insert side of the copy, fed with server-shaped values, gives rows the SQLite
+        // engine reads like its own.
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("img.db");
+        let store = crate::store::Store::open(&crate::store::DbUrl::Sqlite(path.clone()), true).unwrap();
+        crate::store::migrate::migrate(&store, "t").unwrap();
+        let conn = crate::store::sqlite::open(&path, false).unwrap();
+        let tables = image_tables(&conn).unwrap();
+        let (t, cols) = tables.iter().find(|(t, _)| t == "registration_keys").unwrap();
+        let values: Vec<ColumnData<'_>> = cols
+            .iter()
+            .map(|c| match c.as_str() {
+                "sealed_key" => ColumnData::Binary(Some(vec![1u8, 2, 3].into())),
+                "activation_limit" | "activation_count" => ColumnData::I64(Some(2)),
+                "enabled" => ColumnData::Bit(Some(true)),
+                "approval_required" => ColumnData::Bit(Some(false)),
+                other => ColumnData::String(Some(format!("v-{other}").into())),
+            })
+            .collect();
+        let row: Vec<Value> = values.iter().map(|v| to_sqlite(v).unwrap()).collect();
+        conn.execute(&insert_all(t, cols), rusqlite::params_from_iter(row)).unwrap();
+        let keys = store.read(|tx| tx.reg_keys(None, None, None)).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert!(keys[0].enabled && !keys[0].approval_required);
+        assert_eq!((keys[0].sealed_key.as_slice(), keys[0].activation_limit), (&[1u8, 2, 3][..], 2));
+    }
 }
