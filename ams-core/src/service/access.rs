@@ -512,13 +512,13 @@ impl Ams {
             // The front end passed no directory facts: ask the directory for the computer's DN and
             // groups (an unknown computer keeps the facts empty; the rules then decide).
             let name = self.store.read(|tx| Ok(resolve(tx, &req.query.computer).ok().map(|d| d.name)))?;
-            if let (Some(name), Some(k)) = (name, keyring) {
-                if let Some(c) = self.open_jit_directory(k)?.computer(&name)? {
-                    dir.distinguished_name = Some(c.dn);
-                    for sid in c.group_sids {
-                        if !dir.ad_group_sids.contains(&sid) {
-                            dir.ad_group_sids.push(sid);
-                        }
+            if let (Some(name), Some(k)) = (name, keyring)
+                && let Some(c) = self.open_jit_directory(k)?.computer(&name)?
+            {
+                dir.distinguished_name = Some(c.dn);
+                for sid in c.group_sids {
+                    if !dir.ad_group_sids.contains(&sid) {
+                        dir.ad_group_sids.push(sid);
                     }
                 }
             }
@@ -706,30 +706,27 @@ impl Ams {
             )?;
             Ok(Ok(grant))
         })??;
-        if directory {
-            if let (Some(j), Some(k)) = (grant.jit.as_mut(), keyring) {
-                let r = self.jit_grant(
-                    k,
-                    &JitGrantRequest {
-                        user_sid: grant.user_sid.clone(),
-                        group_name: j.group_name.clone(),
-                        duration: j.length,
-                        allow_extension: j.allow_extension,
-                        maximum_duration: j.maximum,
-                        device_id: Some(grant.device_id.clone()),
-                        computer_name: Some(grant.computer_name.clone()),
-                        rule_id: Some(grant.matched_rule.clone()).filter(|r| !r.is_empty()),
-                    },
-                )?;
-                j.membership_change = r.membership_change;
-                j.expiry = r.expiry.clone();
-                j.group_dn = Some(r.group_dn);
-                j.job_id = Some(r.job_id);
-                j.note =
-                    "The membership was changed in the JIT directory; `ams jit run-due` removes it when it expires."
-                        .into();
-                grant.access_expiry = Some(r.expiry);
-            }
+        if directory && let (Some(j), Some(k)) = (grant.jit.as_mut(), keyring) {
+            let r = self.jit_grant(
+                k,
+                &JitGrantRequest {
+                    user_sid: grant.user_sid.clone(),
+                    group_name: j.group_name.clone(),
+                    duration: j.length,
+                    allow_extension: j.allow_extension,
+                    maximum_duration: j.maximum,
+                    device_id: Some(grant.device_id.clone()),
+                    computer_name: Some(grant.computer_name.clone()),
+                    rule_id: Some(grant.matched_rule.clone()).filter(|r| !r.is_empty()),
+                },
+            )?;
+            j.membership_change = r.membership_change;
+            j.expiry = r.expiry.clone();
+            j.group_dn = Some(r.group_dn);
+            j.job_id = Some(r.job_id);
+            j.note =
+                "The membership was changed in the JIT directory; `ams jit run-due` removes it when it expires.".into();
+            grant.access_expiry = Some(r.expiry);
         }
         Ok(grant)
     }

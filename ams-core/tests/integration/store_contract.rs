@@ -25,12 +25,34 @@ fn sqlite() -> Db {
     Db { store, _keep: Box::new(dir) }
 }
 
+/// The SQL Server database named by `AMS_TEST_MSSQL_URL` (an ADO.NET connection string),
+/// emptied and migrated. The checks share it, so they take turns.
+#[cfg(feature = "mssql")]
+fn mssql() -> Db {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cs = std::env::var("AMS_TEST_MSSQL_URL").unwrap();
+    let url = DbUrl::parse(&cs, std::path::Path::new("/")).unwrap();
+    assert_eq!(url.engine(), EngineKind::Mssql, "AMS_TEST_MSSQL_URL must be a SQL Server connection string");
+    wipe_mssql_for_tests(&url).unwrap();
+    let store = Store::open(&url, true).unwrap();
+    migrate::migrate(&store, &t(0)).unwrap();
+    Db { store, _keep: Box::new(turn) }
+}
+
 /// Makes a migrated, empty database on one engine.
 type MakeDb = fn() -> Db;
 
-/// The engines this run checks, by name.
+/// The engines this run checks, by name: SQLite always, SQL Server when the build has it and
+/// `AMS_TEST_MSSQL_URL` is set.
 fn engines() -> Vec<(&'static str, MakeDb)> {
-    vec![("sqlite", sqlite)]
+    #[allow(unused_mut)]
+    let mut list: Vec<(&'static str, MakeDb)> = vec![("sqlite", sqlite)];
+    #[cfg(feature = "mssql")]
+    if std::env::var_os("AMS_TEST_MSSQL_URL").is_some() {
+        list.push(("mssql", mssql));
+    }
+    list
 }
 
 macro_rules! contract {
