@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004", "audit_append_only"),
     migration!(5, "0005", "jit"),
     migration!(7, "0007", "agent_server"),
+    migration!(8, "0008", "agent_policies"),
 ];
 
 statements! {

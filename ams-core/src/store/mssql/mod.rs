@@ -34,6 +34,7 @@ mod error;
 mod foundation;
 mod jit;
 pub(crate) mod migrate;
+mod policy;
 #[cfg(test)]
 mod schema_check;
 
@@ -480,7 +481,7 @@ mod tests {
     /// Every statement the engine can send, by file.
     pub(crate) fn all_statements() -> Vec<(&'static str, &'static str, Sql)> {
         let authz = authz::all();
-        let files: [(&str, &[(&str, Sql)]); 10] = [
+        let files: [(&str, &[(&str, Sql)]); 11] = [
             ("mod.rs", STATEMENTS),
             ("agent_server.rs", agent_server::STATEMENTS),
             ("authz.rs", &authz),
@@ -491,6 +492,7 @@ mod tests {
             ("foundation.rs", foundation::STATEMENTS),
             ("jit.rs", jit::STATEMENTS),
             ("migrate.rs", migrate::STATEMENTS),
+            ("policy.rs", policy::STATEMENTS),
         ];
         files.iter().flat_map(|(f, list)| list.iter().map(move |(n, s)| (*f, *n, *s))).collect()
     }
