@@ -130,6 +130,7 @@ pub(crate) fn copy_into_image(engine: &MssqlEngine, dest: &Path, progress: &mut 
     let t = img.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Rows arrive table by table; references are checked once, at commit.
     t.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    clear_image(&t, &tables)?;
     for (done, (table, cols)) in tables.iter().enumerate() {
         let rows = tx.cells(select_all(table, cols)?)?;
         let mut stmt = t.prepare(&insert_all(table, cols))?;
@@ -143,6 +144,17 @@ pub(crate) fn copy_into_image(engine: &MssqlEngine, dest: &Path, progress: &mut 
     }
     t.commit()?;
     tx.finish(true)
+}
+
+/// Empties every table of a freshly migrated image, children first. The migrations seed rows
+/// (V0008's three default agent policies); the copy brings the database's own, seeded ones
+/// included, so they must not be in the image already.
+fn clear_image(img: &rusqlite::Connection, tables: &[(String, Vec<String>)]) -> Result<()> {
+    for t in parents_first(img, tables)?.iter().rev() {
+        // SQLite reads [name] as a quoted name, as T-SQL does.
+        img.execute(&delete_all(t)?, [])?;
+    }
+    Ok(())
 }
 
 /// The image's tables in an order where every table comes after the tables it references.
@@ -363,6 +375,39 @@ mod tests {
         assert!(matches!(Param::of(Value::Null, "INTEGER").unwrap(), Param::Int(None)));
         assert!(matches!(Param::of(Value::Null, "TEXT").unwrap(), Param::Text(None)));
         assert!(Param::of(Value::Real(1.5), "REAL").is_err());
+    }
+
+    #[test]
+    fn a_new_image_is_emptied_before_the_rows_are_copied_in() {
+        // The image's migrations seed the default agent policies; the database has the same
+        // rows (its own V0008 seeds them), and copying them must not collide.
+        let d = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&crate::store::DbUrl::Sqlite(d.path().join("i.db")), true).unwrap();
+        crate::store::migrate::migrate(&store, "t").unwrap();
+        drop(store);
+        let mut conn = crate::store::sqlite::open(&d.path().join("i.db"), false).unwrap();
+        let tables = image_tables(&conn).unwrap();
+        let (t, cols) = tables.iter().find(|(t, _)| t == "agent_policies").unwrap().clone();
+        let seeded: Vec<Vec<Value>> = {
+            let mut stmt = conn.prepare(&select_sqlite(&t, &cols)).unwrap();
+            let n = cols.len();
+            stmt.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(seeded.len(), 3);
+        let tx = conn.transaction().unwrap();
+        assert!(tx.execute(&insert_all(&t, &cols), rusqlite::params_from_iter(seeded[0].clone())).is_err());
+        clear_image(&tx, &tables).unwrap();
+        for (name, _) in &tables {
+            let n: i64 = tx.query_row(&format!("SELECT COUNT(*) FROM \"{name}\""), [], |r| r.get(0)).unwrap();
+            assert_eq!(n, 0, "{name}");
+        }
+        for row in &seeded {
+            tx.execute(&insert_all(&t, &cols), rusqlite::params_from_iter(row.clone())).unwrap();
+        }
+        tx.commit().unwrap();
     }
 
     #[test]
