@@ -166,7 +166,8 @@ fn main() {
     let blobs: Vec<(String, Vec<u8>)> = (0..a.uploads)
         .map(|i| {
             let id = ids[i % ids.len()].clone();
-            let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &id };
+            let ctx =
+                EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &id, subject: Some("Administrator") };
             let b = envelope::seal(&cert, OaepHash::Sha512, &ctx, format!("Upload-{i}-Pw!").as_bytes()).unwrap();
             (id, b)
         })

@@ -306,7 +306,7 @@ fn verify_with_and_without_the_recovery_password() {
     assert_eq!(v["RecoveryPasswordChecked"], true);
     assert_eq!(v["Authenticated"], true);
     assert_eq!(v["AuthenticatedBy"], "recovery-password");
-    assert_eq!(v["SecretsOpened"], 3, "certificate key, registration key, password");
+    assert_eq!(v["SecretsOpened"], 4, "certificate key, registration key, derivation root, password");
     let (exit, e) = err_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some("wrong wrong wrong\n"));
     assert_eq!((exit, e["code"].as_str().unwrap()), (6, "AMS-KEY-0002"));
     let (exit, _) = err_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(""));

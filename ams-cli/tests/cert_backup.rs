@@ -158,9 +158,13 @@ fn export_is_read_by_openssl_and_restores_a_lost_key() {
     assert_eq!((r["RestoredPrivateKey"].as_bool(), r["HasPrivateKey"].as_bool()), (Some(true), Some(true)));
     assert_eq!(i.password("pc1"), "Canary-Pfx-E2E-1");
 
-    // And into a brand-new instance, where it becomes the active certificate.
+    // And into a brand-new instance: an import never activates by itself (issue 17); with
+    // --activate it becomes the active certificate.
     let j = Instance::new();
     let r = j.ok(&["cert", "import", "--pfx", p(&legacy)], Some(&format!("{PFX_PW}\n")));
+    assert_eq!((r["Thumbprint"].as_str(), r["State"].as_str()), (Some(t.as_str()), Some("Retained")));
+    let k = Instance::new();
+    let r = k.ok(&["cert", "import", "--pfx", p(&legacy), "--activate"], Some(&format!("{PFX_PW}\n")));
     assert_eq!((r["Thumbprint"].as_str(), r["State"].as_str()), (Some(t.as_str()), Some("Active")));
 }
 

@@ -739,3 +739,27 @@ fn batch_secret_reads_run_as_one_group_in_order_and_are_all_audited() {
     assert_eq!(count("password.history.read"), 1);
     assert_eq!(i.ok(&["audit", "verify"], None)["Records"], records.len(), "the chain verifies");
 }
+
+#[test]
+fn rotation_replaces_the_host_key_and_prune_replaced_removes_what_it_kept() {
+    let i = Instance::new();
+    let before = std::fs::read(i.dir.join("host.key")).unwrap();
+    let r = i.ok(&["key", "rotate"], Some(RECOVERY));
+    assert_ne!(r["PreviousMasterKeyId"], r["MasterKeyId"]);
+    assert_ne!(std::fs::read(i.dir.join("host.key")).unwrap(), before, "key rotate writes a new host key");
+    let status = i.ok(&["key", "status"], None);
+    let replaced = status["ReplacedFiles"].as_array().unwrap();
+    assert_eq!(replaced.len(), 1, "{status}");
+    assert_eq!(replaced[0]["Kind"], "host-key");
+    let kept = i.ok(&["key", "prune-replaced", "--older-than-days", "1"], None);
+    assert_eq!(kept["Kept"].as_array().unwrap().len(), 1);
+    let pruned = i.ok(&["key", "prune-replaced"], None);
+    assert_eq!(pruned["Removed"].as_array().unwrap().len(), 1);
+    assert!(i.ok(&["key", "status"], None)["ReplacedFiles"].as_array().unwrap().is_empty());
+    // Changing the recovery password advises a rotation, or does one with --rotate.
+    let set = i.ok(&["key", "recovery-password", "set"], Some("a new recovery passphrase"));
+    assert!(set["RotationAdvised"].as_str().unwrap().contains("ams key rotate"));
+    let set = i.ok(&["key", "recovery-password", "set", "--rotate"], Some("another recovery passphrase"));
+    assert_ne!(set["PreviousMasterKeyId"], set["MasterKeyId"]);
+    i.ok(&["key", "rotate"], Some("another recovery passphrase"));
+}

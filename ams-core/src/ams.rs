@@ -70,6 +70,9 @@ pub struct Ams {
     pub(crate) actor: String,
     /// The instance lock this process holds while the instance is open (see [`crate::lock`]).
     pub(crate) _lock: Option<InstanceLock>,
+    /// The derived keys (audit chain, lookup hashes) once this process has had them, or `None`
+    /// inside when it tried and the master key was not available (see `service/derived.rs`).
+    pub(crate) derived: std::sync::Mutex<Option<Option<crate::service::derived::DerivedKeys>>>,
 }
 
 impl std::fmt::Debug for Ams {
@@ -105,6 +108,7 @@ impl Ams {
             clock: opts.clock.clone(),
             actor: opts.actor.clone(),
             _lock: lock,
+            derived: std::sync::Mutex::new(None),
         })
     }
 
@@ -119,6 +123,7 @@ impl Ams {
             clock: opts.clock.clone(),
             actor: opts.actor.clone(),
             _lock: lock,
+            derived: std::sync::Mutex::new(None),
         }
     }
 
@@ -140,6 +145,7 @@ impl Ams {
             clock: opts.clock.clone(),
             actor: opts.actor.clone(),
             _lock: lock,
+            derived: std::sync::Mutex::new(None),
         };
         migrate::migrate(&ams.store, &ams.now())?;
         Ok(ams)

@@ -181,6 +181,8 @@ error_codes! {
     MasterKeyMissing = ("AMS-KEY-0007", Integrity),
     /// The key derivation parameters are out of range.
     KdfParams = ("AMS-KEY-0008", InvalidInput),
+    /// The instance has no derivation root (the keys of lookup hashes and of the audit chain).
+    DerivationRootMissing = ("AMS-KEY-0009", Integrity),
 
     /// No encryption certificate has that thumbprint.
     CertNotFound = ("AMS-CERT-0001", NotFound),
@@ -235,6 +237,8 @@ error_codes! {
     NoPassword = ("AMS-PWD-0001", NotFound),
     /// The password policy is not valid.
     PasswordPolicyInvalid = ("AMS-PWD-0002", InvalidInput),
+    /// A stored password or BitLocker key does not carry the server MAC of its row: it was moved (a history entry made current, a row copied to another device or key) or planted.
+    SecretRowUnbound = ("AMS-PWD-0003", Integrity),
     /// The device has no BitLocker recovery keys.
     NoBitLockerKey = ("AMS-FVE-0001", NotFound),
 
@@ -344,6 +348,10 @@ error_codes! {
     JitJobNotFound = ("AMS-JIT-0007", NotFound),
     /// A JIT option value is not valid.
     JitOptionInvalid = ("AMS-JIT-0008", InvalidInput),
+    /// Changing the directory URL or bind DN needs the bind password again (it is sealed for one URL and bind DN).
+    JitBindPasswordRequired = ("AMS-JIT-0009", InvalidInput),
+    /// The stored bind password was sealed for another directory URL or bind DN (or by an older version): it is not sent.
+    JitBindPasswordUnbound = ("AMS-JIT-0010", Integrity),
     // The agent server (`ams server`, docs/server.md) and its device tokens.
     /// The device token is missing, malformed, for another server or request, or its signature does not verify with a key this server holds.
     AgentTokenInvalid = ("AMS-AGT-0001", PermissionDenied),

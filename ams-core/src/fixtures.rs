@@ -38,6 +38,8 @@ pub fn populate(ams: &Ams, p: &Populate) -> Result<usize> {
     let thumbprint = ams.store().read(|tx| tx.active_cert())?.map(|c| c.thumbprint).unwrap_or_default();
     let instance = ams.key_status()?.instance_id;
     let now = ams.now();
+    // Stored rows carry their server MAC (as the ingest writes it).
+    let derived = ams.derived_keys(&ams.unlock()?)?;
     let mut template: Option<Vec<u8>> = None;
     let mut rows = 0;
     ams.store().write(|tx| {
@@ -68,7 +70,11 @@ pub fn populate(ams: &Ams, p: &Populate) -> Result<usize> {
             let blob = match &template {
                 Some(t) if n >= p.real_envelopes => t.clone(),
                 _ => {
-                    let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &ids };
+                    let ctx = EnvelopeContext {
+                        kind: SecretKind::LapsPassword,
+                        device_id: &ids,
+                        subject: Some("Administrator"),
+                    };
                     let b = envelope::seal(&cert, p.oaep, &ctx, format!("Bench-{n}-Pw!").as_bytes())?;
                     template.get_or_insert_with(|| b.clone());
                     b
@@ -76,7 +82,7 @@ pub fn populate(ams: &Ams, p: &Populate) -> Result<usize> {
             };
             for h in 0..=p.history {
                 let current = h == p.history;
-                tx.insert_password(&PasswordRow {
+                let mut row = PasswordRow {
                     id: new_id()?.to_string(),
                     device_id: ids.clone(),
                     account_name: "Administrator".into(),
@@ -86,7 +92,10 @@ pub fn populate(ams: &Ams, p: &Populate) -> Result<usize> {
                     expires_at: Some("2099-01-01T00:00:00.000000Z".into()),
                     retired_at: (!current)
                         .then(|| format!("2026-01-01T00:{:02}:00.{:06}Z", (h + 1) % 60, n % 1_000_000)),
-                })?;
+                    row_mac: None,
+                };
+                row.row_mac = Some(derived.password_row_mac(&row));
+                tx.insert_password(&row)?;
                 rows += 1;
             }
         }

@@ -20,6 +20,10 @@ use crate::error::{Error, ErrorCode, Result};
 pub const HOST_CONFIG_FILE: &str = "host.toml";
 /// File name of the host key protector.
 pub const HOST_KEY_FILE: &str = "host.key";
+/// Prefix of the host key a master-key rotation stages (`host.key.next-<host key id>`), installed
+/// as `host.key` once the rotation commits. One file per rotation, so concurrent rotations never
+/// remove each other's.
+pub const HOST_KEY_NEXT_PREFIX: &str = "host.key.next-";
 /// Default database file name.
 pub const DEFAULT_DB_FILE: &str = "ams.db";
 
@@ -260,7 +264,30 @@ impl HostKey {
 
     /// Reads the host key file. The error side says what is wrong with it.
     pub fn load(data_dir: &Path) -> std::result::Result<HostKey, HostKeyProblem> {
-        let path = data_dir.join(HOST_KEY_FILE);
+        HostKey::load_file(&data_dir.join(HOST_KEY_FILE))
+    }
+
+    /// The host keys rotations staged and did not install (`host.key.next-*`), with their paths.
+    /// Entries that are not plain 0600 files of the right format are skipped.
+    pub fn staged_next(data_dir: &Path) -> Vec<(PathBuf, HostKey)> {
+        let Ok(entries) = fs::read_dir(data_dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(PathBuf, HostKey)> = entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(HOST_KEY_NEXT_PREFIX))
+            .filter_map(|e| HostKey::load_file(&e.path()).ok().map(|k| (e.path(), k)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    fn load_file(path: &Path) -> std::result::Result<HostKey, HostKeyProblem> {
+        let path = path.to_path_buf();
+        if fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            // A link or anything else planted in place of the key file is never followed.
+            return Err(HostKeyProblem::Corrupt);
+        }
         let bytes = match fs::read(&path) {
             Ok(b) => zeroize::Zeroizing::new(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(HostKeyProblem::Missing),
@@ -306,6 +333,21 @@ impl HostKey {
                 e
             }
         })
+    }
+
+    /// Writes the host key as `host.key.next-<host key id>` (0600, a new file, never through a
+    /// planted link), ready for [`HostKey::install`]. Until it is installed, unlocking tries it
+    /// when `host.key` no longer opens the master key, so a rotation interrupted after its commit
+    /// still unlocks.
+    pub fn stage_next(&self, data_dir: &Path) -> Result<PathBuf> {
+        let next = data_dir.join(format!("{HOST_KEY_NEXT_PREFIX}{}", self.host_key_id));
+        write_new_private(&next, &self.to_json()?)?;
+        Ok(next)
+    }
+
+    /// The host key id (public: it names the protector the key opens).
+    pub fn id(&self) -> &str {
+        &self.host_key_id
     }
 
     /// Writes the host key to a temporary file beside `host.key`, ready for [`HostKey::install`].

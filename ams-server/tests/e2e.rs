@@ -158,7 +158,7 @@ impl Rig {
         let ams = self.ams();
         let k = ams.unlock().unwrap();
         let n = ams_core::crypto::seal::new_id().unwrap();
-        ams.reg_key_new(&k, &format!("k{n}"), true, 0, approval).unwrap().key
+        ams.reg_key_new(&k, &format!("k{n}"), true, 0, approval).unwrap().key.expose().to_string()
     }
 
     fn register(&self, name: &str, approval: bool) -> Agent {
@@ -203,7 +203,7 @@ impl Rig {
     fn current_password(&self, device: &str) -> String {
         let ams = self.ams();
         let k = ams.unlock().unwrap();
-        ams.password_current(&k, &DeviceSelector::Id(device.into())).unwrap().password
+        ams.password_current(&k, &DeviceSelector::Id(device.into())).unwrap().password.expose().to_string()
     }
 
     fn audit_events(&self, event: &str) -> Vec<serde_json::Value> {
@@ -556,14 +556,24 @@ fn recovery_mode_answers_with_a_code_and_recovers_without_a_restart() {
     });
     let (s, v) = rig.raw(Method::GET, paths::HEALTH, b"", None);
     assert_eq!((s, v["Status"].as_str()), (503, Some("recovery-mode")));
-    // Registration and check-in need no key; uploads do.
-    let agent = rig.register_with("rec", false, &std::fs::read_to_string(rig.dir.path().join("regkey")).unwrap());
-    rig.check_in(&agent).unwrap();
-    let e = rig.upload_password(&agent, "Server-Recovery-Pw-1").unwrap_err();
-    assert_eq!(e.code(), ErrorCode::RecoveryRequired);
+    // Registration needs the master key too: registration keys are found by a keyed hash
+    // (issue 17), which nobody without the master key can compute.
+    let key = std::fs::read_to_string(rig.dir.path().join("regkey")).unwrap();
+    let input = RegisterInput {
+        name: "rec".into(),
+        operating_system: "Linux".into(),
+        dns_name: None,
+        os_version: None,
+        agent_version: Some("test".into()),
+    };
+    let state = rig.dir.path().join("agent-rec-refused");
+    let e = rig.rt.block_on(client::register(&rig.client(), &rig.url, Some(&state), &key, &input)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RecoveryRequired, "{e:?}");
     // `ams key recover` writes a new host key: the server picks it up.
     rig.ams().recover(RECOVERY).unwrap();
     assert_eq!(rig.raw(Method::GET, paths::HEALTH, b"", None).0, 200);
+    let agent = rig.register_with("rec", false, &key);
+    rig.check_in(&agent).unwrap();
     rig.upload_password(&agent, "Server-Recovery-Pw-1").unwrap();
     assert_eq!(rig.current_password(&agent.state.device_id), "Server-Recovery-Pw-1");
 }

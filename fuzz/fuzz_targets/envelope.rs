@@ -7,6 +7,6 @@ const KEY: &[u8] = include_bytes!("../../ams-core/tests/fixtures/rsa3072.key.der
 
 fuzz_target!(|data: &[u8]| {
     let _ = envelope::header(data);
-    let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "fuzz-device" };
+    let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "fuzz-device", subject: None };
     let _ = envelope::open(KEY, data, &ctx);
 });

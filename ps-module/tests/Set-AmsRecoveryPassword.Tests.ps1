@@ -35,4 +35,13 @@ Describe 'Set-AmsRecoveryPassword' {
         (Get-AmsStubCall)[0].Line | Should -BeExactly 'key recovery-password set --generate'
         (Set-AmsRecoveryPassword -Generate -AsPlainText -Force).RecoveryPassword | Should -BeExactly 'new-generated-recovery-password'
     }
+
+    It 'passes -Rotate as --rotate and returns the key ids' {
+        Set-AmsStubResponse -Verb 'key recovery-password set' -Response @{ stdout = @{ RecoveryPasswordChanged = $true; PreviousMasterKeyId = 'a'; MasterKeyId = 'b' } }
+        $output = Set-AmsRecoveryPassword -RecoveryPassword (New-AmsTestSecureString 'new recovery pw') -Rotate -Force
+        $output.MasterKeyId | Should -BeExactly 'b'
+        $call = Get-AmsStubCall
+        $call.Line | Should -BeExactly 'key recovery-password set --rotate'
+        $call.Stdin | Should -BeExactly "new recovery pw`n"
+    }
 }

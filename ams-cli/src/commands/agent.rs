@@ -202,24 +202,10 @@ pub(crate) fn policy(
     })
 }
 
-/// 48 digits in eight groups of six, each group divisible by 11 (BitLocker's own check).
+/// 48 digits in eight groups of six, each group divisible by 11: the check lives in the core
+/// ingest (every front end gets it); the agent commands also run it before sealing.
 pub(crate) fn check_recovery_password(pw: &[u8]) -> Result<()> {
-    let s = std::str::from_utf8(pw).unwrap_or("");
-    let groups: Vec<&str> = s.split('-').collect();
-    let ok = groups.len() == 8
-        && groups.iter().all(|g| {
-            g.len() == 6
-                && g.bytes().all(|b| b.is_ascii_digit())
-                && g.parse::<u32>().is_ok_and(|n| n % 11 == 0 && n < 720_896)
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorCode::InvalidRequest,
-            "The BitLocker recovery password must be 48 digits in eight groups of six separated by '-'.",
-        ))
-    }
+    ams_core::service::secrets::check_bitlocker_recovery_password(pw)
 }
 
 pub(crate) fn os_name(os: Os) -> &'static str {

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use ams_core::Result;
 use ams_core::crypto::pfx::{self, PfxProfile};
 use ams_core::service::certs::{NewCertOptions, PfxExportOptions};
-use ams_core::{Error, ErrorCode, Result};
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
 use serde_json::Value;
@@ -78,22 +78,9 @@ pub struct CertImportArgs {
     pub no_password: bool,
 }
 
-/// Reads a PFX file, refusing anything far larger than a certificate backup before reading it.
+/// Reads a PFX file (see [`pfx::read_file`]: one open handle, a bounded read).
 fn read_pfx(path: &std::path::Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::from(e).with("path", path.display()))?;
-    if !meta.is_file() {
-        return Err(
-            Error::new(ErrorCode::PfxInvalid, "The PFX path is not a regular file.").with("path", path.display())
-        );
-    }
-    if usize::try_from(meta.len()).map_or(true, |n| n > pfx::MAX_PFX_BYTES) {
-        return Err(Error::new(
-            ErrorCode::PfxInvalid,
-            "The file is far larger than a certificate backup; it is not a PFX file ams can import.",
-        )
-        .with("path", path.display()));
-    }
-    std::fs::read(path).map_err(|e| Error::from(e).with("path", path.display()))
+    pfx::read_file(path)
 }
 
 pub fn run(ctx: &Ctx, c: CertCommand) -> Result<Value> {

@@ -20,6 +20,15 @@ pub enum KeyCommand {
     /// The recovery password.
     #[command(subcommand)]
     RecoveryPassword(RecoveryPasswordCommand),
+    /// Remove the files restores, recoveries and rotations kept (ams.db.replaced-*, host.key.replaced-*).
+    PruneReplaced(PruneReplacedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneReplacedArgs {
+    /// Remove only the files last changed more than this many days ago.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +42,9 @@ pub struct SetRecoveryPasswordArgs {
     /// Generate a strong recovery password and print it once.
     #[arg(long)]
     pub generate: bool,
+    /// Also rotate the master key and the host key under the new password (recommended when the old password may be known to someone).
+    #[arg(long)]
+    pub rotate: bool,
 }
 
 pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Value> {
@@ -53,18 +65,35 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Value> {
         }
         KeyCommand::RecoveryPassword(RecoveryPasswordCommand::Set(a)) => {
             let keyring = ams.unlock()?;
-            if a.generate {
-                let pw = generate_recovery_password()?;
-                ams.set_recovery_password(&keyring, pw.as_bytes(), KdfParams::production()?)?;
-                Ok(json!({
-                    "RecoveryPassword": pw.as_str(),
-                    "RecoveryPasswordNotice": "This recovery password is shown only this once and replaces the previous one. Store it offline.",
-                }))
+            let generated = if a.generate { Some(generate_recovery_password()?) } else { None };
+            let pw = match &generated {
+                Some(g) => zeroize::Zeroizing::new(g.as_bytes().to_vec()),
+                None => read_secret("new recovery password", true)?,
+            };
+            let pw: &[u8] = &pw;
+            let kdf = KdfParams::production()?;
+            ams.set_recovery_password(&keyring, pw, kdf.clone())?;
+            let mut out = json!({ "RecoveryPasswordChanged": true });
+            if a.rotate {
+                // The old recovery password still opens old backups and any copy of the
+                // database taken before: a rotation makes the master key in force new too.
+                let old = keyring.master_key_id();
+                let new = ams.rotate_master_key(keyring, pw, kdf)?;
+                out["PreviousMasterKeyId"] = json!(old.to_string());
+                out["MasterKeyId"] = json!(new.master_key_id().to_string());
             } else {
-                let pw = read_secret("new recovery password", true)?;
-                ams.set_recovery_password(&keyring, &pw, KdfParams::production()?)?;
-                Ok(json!({ "RecoveryPasswordChanged": true }))
+                out["RotationAdvised"] = json!(
+                    "The previous recovery password still opens backups and database copies taken before this change. Run `ams key rotate` (or pass --rotate) if it may be known to someone."
+                );
             }
+            if let Some(g) = &generated {
+                out["RecoveryPassword"] = json!(g.as_str());
+                out["RecoveryPasswordNotice"] = json!(
+                    "This recovery password is shown only this once and replaces the previous one. Store it offline."
+                );
+            }
+            Ok(out)
         }
+        KeyCommand::PruneReplaced(a) => to_json(&ams.prune_replaced(a.older_than_days)?),
     }
 }

@@ -493,7 +493,7 @@ mod tests {
 
         // A sealed envelope round-trips through the new pair.
         use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
-        let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "dev-1" };
+        let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "dev-1", subject: None };
         let blob = envelope::seal(&g.certificate_der, OaepHash::Sha256, &ctx, b"pw").unwrap();
         assert_eq!(&envelope::open(&g.private_key_pkcs8, &blob, &ctx).unwrap()[..], b"pw");
 

@@ -128,20 +128,34 @@ impl fmt::Display for SecretKind {
     }
 }
 
-/// What an envelope is for: the kind of secret and the device it belongs to. Both agent and server
-/// must give the same context, or the envelope does not open.
+/// What an envelope is for: the kind of secret, the device it belongs to, and what on the device
+/// it is (the account of a password, the recovery key id of a BitLocker key). Both agent and
+/// server must give the same context, or the envelope does not open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnvelopeContext<'a> {
     /// The kind of secret.
     pub kind: SecretKind,
     /// The device the secret belongs to.
     pub device_id: &'a str,
+    /// The account (passwords) or recovery key id (BitLocker keys, lower case without braces).
+    /// `None` only for envelopes of older agents, which bound the kind and the device alone.
+    pub subject: Option<&'a str>,
 }
 
 impl EnvelopeContext<'_> {
-    /// The context string `ams-envelope/v1/<kind>/<device_id>`.
+    /// The context string: `ams-envelope/v2/<kind>/<device_id>/<subject>`, or
+    /// `ams-envelope/v1/<kind>/<device_id>` without a subject (older agents).
     pub fn context_string(&self) -> String {
-        format!("{CONTEXT_PREFIX}{}/{}", self.kind.as_str(), self.device_id)
+        match self.subject {
+            Some(s) => format!("ams-envelope/v2/{}/{}/{s}", self.kind.as_str(), self.device_id),
+            None => format!("{CONTEXT_PREFIX}{}/{}", self.kind.as_str(), self.device_id),
+        }
+    }
+
+    /// The same context without the subject (how older agents sealed).
+    #[must_use]
+    pub fn legacy(&self) -> Self {
+        EnvelopeContext { subject: None, ..*self }
     }
 }
 
@@ -396,7 +410,7 @@ mod tests {
     use crate::crypto::testkeys;
 
     const LAPS: EnvelopeContext<'static> =
-        EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-device" };
+        EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-device", subject: None };
 
     fn seal3072(plaintext: &[u8]) -> Vec<u8> {
         seal(testkeys::RSA3072_CERT, OaepHash::Sha256, &LAPS, plaintext).unwrap()
@@ -411,7 +425,7 @@ mod tests {
         for (cert_der, key, k) in pairs {
             for oaep in [OaepHash::Sha256, OaepHash::Sha512] {
                 for kind in [SecretKind::LapsPassword, SecretKind::BitLockerKey] {
-                    let ctx = EnvelopeContext { kind, device_id: "dev-42" };
+                    let ctx = EnvelopeContext { kind, device_id: "dev-42", subject: None };
                     for pt in [&b""[..], b"P@ssw0rd!", &[0xA5u8; 1000][..]] {
                         let blob = seal(cert_der, oaep, &ctx, pt).unwrap();
                         assert_eq!(blob.len(), FIXED_LEN + k + NONCE_LEN + pt.len() + TAG_LEN);
@@ -473,10 +487,10 @@ mod tests {
     fn other_context_fails() {
         let blob = seal3072(b"hunter2");
         let others = [
-            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-devicf" },
-            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-device " },
-            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "" },
-            EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: "3f2c9a1e-device" },
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-devicf", subject: None },
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "3f2c9a1e-device ", subject: None },
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "", subject: None },
+            EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: "3f2c9a1e-device", subject: None },
         ];
         for ctx in others {
             let e = open(testkeys::RSA3072_KEY, &blob, &ctx).unwrap_err();
@@ -623,7 +637,7 @@ mod tests {
     #[test]
     fn known_answer() {
         let kat = testkeys::Kat::load();
-        let ctx = EnvelopeContext { kind: kat.kind, device_id: &kat.device_id };
+        let ctx = EnvelopeContext { kind: kat.kind, device_id: &kat.device_id, subject: None };
         let h = header(&kat.blob).unwrap();
         assert_eq!(h.version, 1);
         assert_eq!(h.oaep, OaepHash::Sha256);

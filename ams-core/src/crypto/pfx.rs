@@ -48,6 +48,14 @@ pub const EXPORT_ITERATIONS: u32 = 300_000;
 /// The largest iteration count an import accepts (the `p12-keystore` limit).
 pub const MAX_IMPORT_ITERATIONS: u32 = 1_000_000;
 
+/// The most key-derivation work an import does: the sum of the iteration counts of the MAC and of
+/// every encrypted safe and shrouded key bag in the file (ams's own exports need 1.8 million;
+/// Windows and OpenSSL use a few thousand per item). Checked before any key is derived.
+pub const MAX_IMPORT_KDF_WORK: u64 = 2_000_000;
+
+/// The most safes and bags an import looks at (one key and its certificate chain need a handful).
+pub const MAX_IMPORT_BAGS: usize = 32;
+
 /// The largest PFX file accepted, in bytes. A certificate and an RSA-4096 key take about 5 KiB;
 /// Windows exports with a full chain stay well under this.
 pub const MAX_PFX_BYTES: usize = 1 << 20;
@@ -152,6 +160,128 @@ pub fn decode_without_password(pfx: &[u8]) -> Result<PfxContents> {
     }
 }
 
+/// Reads a PFX file on one open handle: refuses anything but a regular file, and reads at most
+/// [`MAX_PFX_BYTES`] + 1 bytes whatever the file grows to meanwhile ([`ErrorCode::PfxInvalid`]).
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    let meta = file.metadata().map_err(|e| Error::from(e).with("path", path.display()))?;
+    if !meta.is_file() {
+        return Err(
+            Error::new(ErrorCode::PfxInvalid, "The PFX path is not a regular file.").with("path", path.display())
+        );
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PFX_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::from(e).with("path", path.display()))?;
+    if bytes.len() > MAX_PFX_BYTES {
+        return Err(Error::new(
+            ErrorCode::PfxInvalid,
+            "The file is far larger than a certificate backup; it is not a PFX file ams can import.",
+        )
+        .with("path", path.display()));
+    }
+    Ok(bytes)
+}
+
+/// Reads the structure of a PFX file without deriving any key: requires its integrity MAC, and
+/// returns the key-derivation work it asks for (the sum of its iteration counts), refusing more
+/// than [`MAX_IMPORT_KDF_WORK`] or more than [`MAX_IMPORT_BAGS`] safes and bags
+/// ([`ErrorCode::PfxUnsupported`]). Bags inside an encrypted safe are seen only after it is
+/// decrypted: each is still capped at [`MAX_IMPORT_ITERATIONS`] by the decoder, and their
+/// number by the file size.
+pub fn kdf_work(pfx: &[u8]) -> Result<u64> {
+    use der::{Decode, asn1::OctetString};
+    use pkcs12::cms::content_info::ContentInfo;
+    use pkcs12::cms::encrypted_data::EncryptedData;
+    use pkcs12::pbe_params::EncryptedPrivateKeyInfo;
+    const ID_DATA: &str = "1.2.840.113549.1.7.1";
+    const ID_ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
+    const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
+    let malformed = || Error::new(ErrorCode::PfxInvalid, "The file is not a readable PKCS#12 (PFX) file.");
+    let too_much = |what: String| {
+        Error::new(ErrorCode::PfxUnsupported, format!("The PFX file asks for too much work: {what}."))
+            .hint("Export the certificate again with ordinary settings (one key, its certificate chain, a normal iteration count).")
+    };
+    let pfx = pkcs12::Pfx::from_der(pfx).map_err(|_| malformed())?;
+    let mac = pfx.mac_data.as_ref().ok_or_else(|| {
+        Error::new(
+            ErrorCode::PfxUnsupported,
+            "The PFX file has no integrity MAC, so a change to it would go unnoticed.",
+        )
+        .hint("Export the certificate again with a password-based MAC (every usual exporter adds one).")
+    })?;
+    let mut work = u64::try_from(mac.iterations).map_err(|_| malformed())?.max(1);
+    if pfx.auth_safe.content_type.to_string() != ID_DATA {
+        return Err(Error::new(ErrorCode::PfxUnsupported, "The PFX file is not password-integrity protected."));
+    }
+    let data = pfx.auth_safe.content.decode_as::<OctetString>().map_err(|_| malformed())?;
+    let safes = Vec::<ContentInfo>::from_der(data.as_bytes()).map_err(|_| malformed())?;
+    let mut items = safes.len();
+    for safe in &safes {
+        match safe.content_type.to_string().as_str() {
+            ID_DATA => {
+                let inner = safe.content.decode_as::<OctetString>().map_err(|_| malformed())?;
+                let bags = pkcs12::safe_bag::SafeContents::from_der(inner.as_bytes()).map_err(|_| malformed())?;
+                items += bags.len();
+                for bag in bags.iter().filter(|b| b.bag_id.to_string() == SHROUDED_KEY_BAG) {
+                    let wrapped = der::Any::from_der(&bag.bag_value).map_err(|_| malformed())?;
+                    let epki = EncryptedPrivateKeyInfo::from_der(wrapped.value()).map_err(|_| malformed())?;
+                    work = work.saturating_add(iterations_of(&epki.encryption_algorithm)?);
+                }
+            }
+            ID_ENCRYPTED_DATA => {
+                let ed = safe.content.decode_as::<EncryptedData>().map_err(|_| malformed())?;
+                work = work.saturating_add(iterations_of(&ed.enc_content_info.content_enc_alg)?);
+            }
+            _ => return Err(Error::new(ErrorCode::PfxUnsupported, "The PFX file holds a safe ams cannot read.")),
+        }
+        if items > MAX_IMPORT_BAGS {
+            return Err(too_much(format!("more than {MAX_IMPORT_BAGS} safes and bags")));
+        }
+    }
+    if work > MAX_IMPORT_KDF_WORK {
+        return Err(too_much(format!(
+            "{work} key-derivation iterations in all (MAC, safes and key bags), more than {MAX_IMPORT_KDF_WORK}"
+        )));
+    }
+    Ok(work)
+}
+
+/// The iteration count of a password-based encryption algorithm (PBES2 with PBKDF2, or a PKCS#12
+/// PBE); scrypt counts as [`MAX_IMPORT_ITERATIONS`].
+fn iterations_of(alg: &spki::AlgorithmIdentifierOwned) -> Result<u64> {
+    use pkcs12::pbe_params::{Pbes2Params, Pbkdf2Params, Pkcs12PbeParams};
+    const PBES2: &str = "1.2.840.113549.1.5.13";
+    const PBKDF2: &str = "1.2.840.113549.1.5.12";
+    const PKCS12_PBE: &str = "1.2.840.113549.1.12.1.";
+    let malformed = || Error::new(ErrorCode::PfxInvalid, "The file is not a readable PKCS#12 (PFX) file.");
+    let params = alg.parameters.as_ref().ok_or_else(malformed)?;
+    let oid = alg.oid.to_string();
+    if oid == PBES2 {
+        let p = params.decode_as::<Pbes2Params>().map_err(|_| malformed())?;
+        if p.kdf.oid.to_string() == PBKDF2 {
+            let k = p
+                .kdf
+                .parameters
+                .as_ref()
+                .ok_or_else(malformed)?
+                .decode_as::<Pbkdf2Params>()
+                .map_err(|_| malformed())?;
+            return Ok(u64::from(k.iteration_count.max(1)));
+        }
+        return Ok(u64::from(MAX_IMPORT_ITERATIONS));
+    }
+    if oid.starts_with(PKCS12_PBE) {
+        let p = params.decode_as::<Pkcs12PbeParams>().map_err(|_| malformed())?;
+        return Ok(u64::try_from(p.iterations).map_err(|_| malformed())?.max(1));
+    }
+    Err(Error::new(ErrorCode::PfxUnsupported, "The PFX file uses an encryption ams does not accept.")
+        .with("algorithm", oid))
+}
+
+/// Opens a PFX file: requires and checks its MAC, caps the key-derivation work ([`kdf_work`]), decrypts it, and returns the one certificate and private
 /// Opens a PFX file: checks its MAC, decrypts it, and returns the one certificate and private
 /// key it holds after checking that the key is RSA and belongs to the certificate.
 pub fn decode(pfx: &[u8], password: &str) -> Result<PfxContents> {
@@ -171,6 +301,7 @@ pub fn decode(pfx: &[u8], password: &str) -> Result<PfxContents> {
         // PKCS#12 passwords are BMPStrings: no PFX file can have been made with this password.
         return Err(wrong_password());
     }
+    kdf_work(pfx)?;
     let archive = Pkcs12Archive::from_pkcs12(pfx, password).map_err(map_read_error)?;
     let Pkcs12Archive { keys, certs, .. } = archive;
 

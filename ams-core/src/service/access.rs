@@ -309,12 +309,32 @@ fn check_reason(r: Option<&str>) -> Result<Option<String>> {
     Ok(Some(t.to_string()))
 }
 
-/// Parses a source address (IPv4 or IPv6) into its canonical text.
+/// Parses a source address (IPv4 or IPv6) into its canonical text; an IPv4-mapped IPv6 address
+/// (`::ffff:192.0.2.7`) is the IPv4 address it maps.
 pub fn parse_source_address(s: &str) -> Result<String> {
-    s.trim().parse::<IpAddr>().map(|a| a.to_string()).map_err(|_| {
+    let a = s.trim().parse::<IpAddr>().map_err(|_| {
         Error::new(ErrorCode::SourceAddressInvalid, "The source address is not an IPv4 or IPv6 address.")
             .with("source_address", s.trim())
-    })
+    })?;
+    Ok(match a {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    }
+    .to_string())
+}
+
+/// The rate-limit bucket of a (canonical) source address: an IPv4 address itself, an IPv6
+/// address its /64 (one host usually holds a whole /64, so counting single addresses would let it
+/// rotate through them).
+pub fn rate_limit_bucket(canonical: &str) -> String {
+    match canonical.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{net}/64")
+        }
+        _ => canonical.to_string(),
+    }
 }
 
 /// A rate-limit scope.
@@ -372,9 +392,9 @@ pub struct RateLimitHit {
     pub retry_after: String,
 }
 
-/// Checks one scope's sliding windows for `value`; when none is full, records one event (the
-/// request counts) and returns `None`. A disabled scope neither checks nor records.
-pub(crate) fn rate_limit_check(
+/// Checks one scope's sliding windows for `value` without recording anything: the first full
+/// window, or `None`. A disabled scope never hits.
+pub(crate) fn rate_limit_hit(
     tx: &Tx<'_>,
     scope: RateScope,
     value: &str,
@@ -397,8 +417,16 @@ pub(crate) fn rate_limit_check(
             return Ok(Some(RateLimitHit { scope, window, limit, retry_after: format_time(oldest + length) }));
         }
     }
-    tx.insert_rate_limit_event(&key, &format_time(now))?;
     Ok(None)
+}
+
+/// Records one request for `value` in a scope (nothing when the scope is disabled).
+pub(crate) fn rate_limit_record(tx: &Tx<'_>, scope: RateScope, value: &str, now: OffsetDateTime) -> Result<()> {
+    let [enabled, ..] = scope.settings();
+    if enabled.get(tx)? != 0 {
+        tx.insert_rate_limit_event(&scope.key(value), &format_time(now))?;
+    }
+    Ok(())
 }
 
 /// Sets the current password's expiry after an access of `granted`: the password expires at the
@@ -508,6 +536,67 @@ impl Ams {
             (_, Some(k)) => Some(k),
             (_, None) => return Err(Error::internal("access_request needs the keyring to read secrets")),
         };
+        // Rate limits first, before any directory I/O or rule evaluation: every request counts,
+        // granted or denied by the rules; one refused by a limit records nothing in any scope.
+        let now_t = self.now_time();
+        let limited = self.store.write(|tx| {
+            tx.purge_rate_limit_events(&format_time(now_t - Duration::days(1)))?;
+            let bucket = source.as_deref().map(rate_limit_bucket);
+            let mut hit = match &bucket {
+                Some(b) => rate_limit_hit(tx, RateScope::Ip, b, now_t)?,
+                None => None,
+            };
+            if hit.is_none() {
+                hit = rate_limit_hit(tx, RateScope::User, &caller.user_sid, now_t)?;
+            }
+            let Some(hit) = hit else {
+                if let Some(b) = &bucket {
+                    rate_limit_record(tx, RateScope::Ip, b, now_t)?;
+                }
+                rate_limit_record(tx, RateScope::User, &caller.user_sid, now_t)?;
+                return Ok(None);
+            };
+            let device = resolve(tx, &req.query.computer).ok();
+            let name = match &req.query.computer {
+                DeviceSelector::Id(s) | DeviceSelector::ComputerName(s) => s.clone(),
+                DeviceSelector::Authority { authority_device_id, .. } => authority_device_id.clone(),
+            };
+            audit::record(
+                self,
+                tx,
+                Event {
+                    event: "access.request",
+                    outcome: Outcome::Denied,
+                    target_type: Some(if device.is_some() { "device" } else { "computer" }),
+                    target_id: Some(device.as_ref().map_or(name.as_str(), |d| d.id.as_str())),
+                    details: serde_json::json!({
+                        "UserSid": caller.user_sid,
+                        "GroupSids": caller.group_sids.len(),
+                        "AccessType": t.audit_name(),
+                        "Code": hit.scope.code(),
+                        "RateLimitWindow": hit.window,
+                        "RateLimit": hit.limit,
+                        "Reason": reason,
+                        "SourceAddress": source,
+                    }),
+                },
+            )?;
+            let who = if hit.scope == RateScope::Ip { "source address" } else { "user" };
+            Ok(Some(
+                Error::new(
+                    ErrorCode::RateLimited,
+                    format!("The {who} has made {} access requests in the last {}: the limit.", hit.limit, hit.window),
+                )
+                .hint(format!("Try again after {}.", hit.retry_after))
+                .with("code", hit.scope.code())
+                .with("window", hit.window)
+                .with("limit", hit.limit)
+                .with("retry_after", &hit.retry_after),
+            ))
+        })?;
+        if let Some(e) = limited {
+            return Err(e);
+        }
         if directory && dir.distinguished_name.is_none() {
             // The front end passed no directory facts: ask the directory for the computer's DN and
             // groups (an unknown computer keeps the facts empty; the rules then decide).
@@ -523,7 +612,6 @@ impl Ams {
                 }
             }
         }
-        let now_t = self.now_time();
         let mut grant = self.store.write(|tx| {
             let d = match resolve(tx, &req.query.computer) {
                 Ok(d) => d,
@@ -600,31 +688,6 @@ impl Ams {
                     .hint("Give the reason with --reason.")
                     .with("rule_id", decision.deciding_rule.clone().unwrap_or_default())));
             }
-            tx.purge_rate_limit_events(&format_time(now_t - Duration::days(1)))?;
-            let mut hits = Vec::new();
-            if let Some(ip) = &source {
-                hits.push(rate_limit_check(tx, RateScope::Ip, ip, now_t)?);
-            }
-            if hits.iter().all(Option::is_none) {
-                hits.push(rate_limit_check(tx, RateScope::User, &caller.user_sid, now_t)?);
-            }
-            if let Some(hit) = hits.into_iter().flatten().next() {
-                details["Code"] = hit.scope.code().into();
-                details["RateLimitWindow"] = hit.window.into();
-                details["RateLimit"] = hit.limit.into();
-                deny(details, Outcome::Denied)?;
-                let who = if hit.scope == RateScope::Ip { "source address" } else { "user" };
-                return Ok(Err(Error::new(
-                    ErrorCode::RateLimited,
-                    format!("The {who} has made {} access requests in the last {}: the limit.", hit.limit, hit.window),
-                )
-                .hint(format!("Try again after {}.", hit.retry_after))
-                .with("code", hit.scope.code())
-                .with("window", hit.window)
-                .with("limit", hit.limit)
-                .with("retry_after", &hit.retry_after)));
-            }
-
             let mut grant = AccessGrant {
                 allowed: true,
                 access_type: t.audit_name(),

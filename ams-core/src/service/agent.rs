@@ -3,19 +3,20 @@
 
 use base64::Engine;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::ams::Ams;
 use crate::clock::parse_time;
-use crate::crypto::envelope::{self, EnvelopeContext, OaepHash, SecretKind};
-use crate::crypto::seal::{hex, new_id, random_bytes};
+use crate::crypto::envelope::{self, EnvelopeContext, OaepHash};
+use crate::crypto::seal::{new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
+use crate::secret::SecretString;
 use crate::service::agent_policy::{self, AgentPolicy};
 use crate::service::audit::{self, Event, Outcome};
+use crate::service::derived::LookupKind;
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::keys::Keyring;
-use crate::service::regkeys::key_hash;
+use crate::service::regkeys::find_by_value;
 use crate::service::secrets::{IngestReceipt, Upload};
 use crate::store::DeviceRow;
 
@@ -47,8 +48,8 @@ pub struct RegistrationResult {
     pub approval_state: String,
     /// The device credential, shown once; the server keeps only its SHA-256. Empty (and left
     /// out) when the device registered a public key instead (the agent server).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub device_credential: String,
+    #[serde(skip_serializing_if = "SecretString::is_empty")]
+    pub device_credential: SecretString,
 }
 
 /// What a checking-in agent learns.
@@ -115,11 +116,13 @@ impl Ams {
         let os = normalize_os(&reg.os)?;
         let id = new_id()?;
         let credential = Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?));
-        let cred_hash = hex(&Sha256::digest(credential.as_bytes()));
-        let hash = key_hash(key_value);
         let now = self.now();
-        let result = self.store.write(|tx| {
-            let Some(mut key) = tx.reg_keys(None, None, Some(&hash))?.pop() else {
+        let result = (|| {
+            // Lookup hashes are keyed with a key derived from the master key: registration needs it.
+            let keys = self.derived_keys(&self.unlock()?)?;
+            let cred_hash = keys.lookup_hash(LookupKind::DeviceCredential, credential.as_bytes());
+            self.store.write(|tx| {
+            let Some(mut key) = find_by_value(tx, &keys, key_value)? else {
                 return Err(Error::new(ErrorCode::RegKeyInvalid, "The registration key is not valid."));
             };
             if !key.enabled {
@@ -167,12 +170,17 @@ impl Ams {
                 Event::success("agent.register", "device", &device.id)
                     .details(serde_json::json!({"Name": name, "RegistrationKeyId": key.id, "ApprovalState": state, "OperatingSystem": os})),
             )?;
-            Ok(RegistrationResult { device_id: device.id, approval_state: state.into(), device_credential: String::new() })
-        });
+            Ok(RegistrationResult {
+                device_id: device.id,
+                approval_state: state.into(),
+                device_credential: SecretString::default(),
+            })
+            })
+        })();
         match result {
             Ok(mut r) => {
                 if device_key.is_none() {
-                    r.device_credential = credential.to_string();
+                    r.device_credential = SecretString::new(credential.to_string());
                 }
                 Ok(r)
             }
@@ -253,11 +261,13 @@ pub fn seal_upload(
     secret: &[u8],
     oaep: OaepHash,
 ) -> Result<Vec<u8>> {
-    let kind = match upload {
-        Upload::Password { .. } => SecretKind::LapsPassword,
-        Upload::BitLocker { .. } => SecretKind::BitLockerKey,
-    };
-    envelope::seal(certificate_der, oaep, &EnvelopeContext { kind, device_id }, secret)
+    let subject = upload.subject();
+    envelope::seal(
+        certificate_der,
+        oaep,
+        &EnvelopeContext { kind: upload.kind(), device_id, subject: Some(&subject) },
+        secret,
+    )
 }
 
 /// How an agent makes a new password.

@@ -1,5 +1,12 @@
 //! The audit trail: every change and every read of a secret, in the same transaction as the
 //! action. Records are hash-chained: each commits to the one before it. Never holds secrets.
+//!
+//! Since V0006 the chain is keyed: a record's hash is `k1:` and an HMAC-SHA256 with the audit key
+//! derived from the master key (see `service/derived.rs`), so someone who can write the database
+//! but has no master key cannot rewrite the chain consistently. A record written while the
+//! master key is unavailable (recovery mode) has a plain SHA-256 hash; the next keyed record
+//! commits to it. The first keyed record's sequence number is sealed with the derivation root:
+//! a chain rewritten with plain hashes from there on is detected.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -7,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::ams::Ams;
 use crate::crypto::seal::{hex, new_id};
 use crate::error::{Error, ErrorCode, Result};
+use crate::service::derived::{DerivedKeys, KEYED_PREFIX};
 use crate::store::{AuditFilter, AuditRow, Tx};
 
 /// The hash the first record chains from.
@@ -68,8 +76,8 @@ impl<'a> Event<'a> {
     }
 }
 
-/// The hash of a record: SHA-256 over the previous hash and the record's fields.
-pub fn record_hash(row: &AuditRow) -> String {
+/// What a record's hash covers: the previous hash and the record's fields.
+fn hashed_bytes(row: &AuditRow) -> Vec<u8> {
     let body = serde_json::json!([
         row.id,
         row.at,
@@ -80,15 +88,35 @@ pub fn record_hash(row: &AuditRow) -> String {
         row.target_id,
         row.details
     ]);
-    let mut h = Sha256::new();
-    h.update(row.prev_hash.as_bytes());
-    h.update(b"\n");
-    h.update(body.to_string().as_bytes());
-    hex(&h.finalize())
+    let mut out = Vec::with_capacity(row.prev_hash.len() + 256);
+    out.extend_from_slice(row.prev_hash.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(body.to_string().as_bytes());
+    out
 }
 
-/// Appends an audit record inside the caller's transaction.
+/// The unkeyed hash of a record: SHA-256 over the previous hash and the record's fields.
+pub fn record_hash(row: &AuditRow) -> String {
+    hex(&Sha256::digest(hashed_bytes(row)))
+}
+
+/// The hash a record gets: keyed when the derived keys are at hand.
+fn record_hash_with(row: &AuditRow, keys: Option<&DerivedKeys>) -> String {
+    match keys {
+        Some(k) => k.audit_mac(&hashed_bytes(row)),
+        None => record_hash(row),
+    }
+}
+
+/// Appends an audit record inside the caller's transaction, keyed when this process can have
+/// the master key (see [`Ams::derived_keys_in`]).
 pub fn record(ams: &Ams, tx: &Tx<'_>, ev: Event<'_>) -> Result<()> {
+    let keys = ams.derived_keys_in(tx);
+    record_with(ams, tx, ev, keys.as_ref())
+}
+
+/// Appends an audit record keyed with `keys` (or unkeyed with `None`).
+pub(crate) fn record_with(ams: &Ams, tx: &Tx<'_>, ev: Event<'_>, keys: Option<&DerivedKeys>) -> Result<()> {
     let prev_hash = tx.last_audit()?.map_or_else(|| GENESIS_HASH.to_string(), |r| r.hash);
     let mut row = AuditRow {
         seq: 0,
@@ -103,7 +131,7 @@ pub fn record(ams: &Ams, tx: &Tx<'_>, ev: Event<'_>) -> Result<()> {
         prev_hash,
         hash: String::new(),
     };
-    row.hash = record_hash(&row);
+    row.hash = record_hash_with(&row, keys);
     tx.insert_audit(&row)
 }
 
@@ -141,6 +169,17 @@ pub struct AuditVerification {
     pub head: String,
     /// Sequence number of the newest record.
     pub head_seq: i64,
+    /// True when the chain is keyed (V0006 and later) and its keyed records were checked with
+    /// the audit key; false in recovery mode, where only the unkeyed hashes can be checked.
+    pub keyed: bool,
+    /// Sequence number of the first keyed record (sealed with the derivation root).
+    pub keyed_from_seq: Option<i64>,
+    /// Records with a keyed hash.
+    pub keyed_records: u64,
+    /// Records after the first keyed one with only an unkeyed hash (written in recovery mode).
+    pub unkeyed_after_keyed: u64,
+    /// Things worth knowing that are not failures.
+    pub warnings: Vec<String>,
 }
 
 fn to_record(r: AuditRow) -> AuditRecord {
@@ -194,11 +233,21 @@ impl Ams {
     /// Walks the whole hash chain. The first record that was changed, deleted or moved is named in
     /// the error ([`ErrorCode::AuditChainBroken`]); `expect_head` (a head hash saved earlier)
     /// also detects records cut off the end.
+    ///
+    /// Keyed records are checked with the audit key when this host's key opens the master key;
+    /// the record the sealed derivation root names as the first keyed one must be keyed.
     pub fn audit_verify(&self, expect_head: Option<&str>) -> Result<AuditVerification> {
         let mut prev = GENESIS_HASH.to_string();
         let mut prev_seq = 0i64;
         let mut count = 0u64;
+        let mut keyed_records = 0u64;
+        let mut unkeyed_after_keyed = 0u64;
+        let mut unchecked = 0u64;
         let mut seen_expected = expect_head.is_none();
+        let (keys, has_root) = self.store.read(|tx| {
+            Ok((self.derived_keys_in(tx), tx.instance_secret(crate::service::derived::ROOT_PURPOSE)?.is_some()))
+        })?;
+        let keyed_from = keys.as_ref().map(|k| k.audit_keyed_from);
         self.store.read(|tx| {
             tx.for_each_audit(&mut |row| {
                 let broken = |why: &str| {
@@ -219,8 +268,27 @@ impl Ams {
                         "it does not chain to the record before it (reordered or replaced)"
                     });
                 }
-                if record_hash(&row) != row.hash {
-                    return broken("its content was changed after it was written");
+                if row.hash.starts_with(KEYED_PREFIX) {
+                    match &keys {
+                        Some(k) if k.audit_mac(&hashed_bytes(&row)) != row.hash => {
+                            return broken("its content was changed after it was written");
+                        }
+                        Some(_) => {}
+                        None => unchecked += 1,
+                    }
+                    keyed_records += 1;
+                } else {
+                    if record_hash(&row) != row.hash {
+                        return broken("its content was changed after it was written");
+                    }
+                    if keyed_from == Some(row.seq) {
+                        return broken(
+                            "it is the first keyed record but has an unkeyed hash: the chain was rewritten without the audit key",
+                        );
+                    }
+                    if keyed_from.is_some_and(|k| row.seq > k) {
+                        unkeyed_after_keyed += 1;
+                    }
                 }
                 if expect_head.is_some_and(|h| h.eq_ignore_ascii_case(&row.hash)) {
                     seen_expected = true;
@@ -239,7 +307,44 @@ impl Ams {
             .hint("Restore the database from a backup and compare.")
             .with("records", count));
         }
-        Ok(AuditVerification { records: count, head: prev, head_seq: prev_seq })
+        if let Some(k) = keyed_from
+            && prev_seq < k
+        {
+            return Err(Error::new(
+                ErrorCode::AuditChainBroken,
+                "The audit trail ends before its first keyed record: records were cut off the end.",
+            )
+            .hint("Restore the database from a backup and compare.")
+            .with("records", count)
+            .with("keyed_from_seq", k));
+        }
+        let mut warnings = Vec::new();
+        if keys.is_none() && has_root {
+            warnings.push(
+                "The chain is keyed, but the master key is not available here (recovery mode): it was checked with the unkeyed hashes only, so a chain rewritten without the audit key would not be noticed. Run `ams key recover`, then verify again."
+                    .to_string(),
+            );
+        }
+        if unchecked > 0 {
+            warnings.push(format!(
+                "{unchecked} keyed records could not be checked: the master key is not available here (recovery mode). Run `ams key recover`, then verify again."
+            ));
+        }
+        if unkeyed_after_keyed > 0 {
+            warnings.push(format!(
+                "{unkeyed_after_keyed} records after the first keyed one have only an unkeyed hash (written while the master key was unavailable); each is protected once a keyed record follows it."
+            ));
+        }
+        Ok(AuditVerification {
+            records: count,
+            head: prev,
+            head_seq: prev_seq,
+            keyed: keys.is_some() && unchecked == 0,
+            keyed_from_seq: keyed_from,
+            keyed_records,
+            unkeyed_after_keyed,
+            warnings,
+        })
     }
 
     /// Audit records, newest last, optionally about one target.

@@ -590,7 +590,7 @@ fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<M
     if status.schema_version != m.schema_version {
         return Err(bad("the schema version of the database inside differs from the manifest".into()));
     }
-    let differences = img.schema_differences(status.schema_version).map_err(|e| bad(e.message().to_string()))?;
+    let differences = img.schema_differences(&status).map_err(|e| bad(e.message().to_string()))?;
     if let Some(first) = differences.first() {
         return Err(Error::new(
             ErrorCode::BackupSchemaMismatch,
@@ -776,7 +776,11 @@ fn open_samples(image: &Image, master: &MasterKey) -> Result<usize> {
                 keys.insert(b.cert_thumbprint.clone(), key);
             }
             let key = keys.get(&b.cert_thumbprint).ok_or_else(|| Error::internal("certificate key cache"))?;
-            drop(envelope::open(key, &b.blob, &EnvelopeContext { kind, device_id: &b.device_id })?);
+            let ctx = EnvelopeContext { kind, device_id: &b.device_id, subject: Some(&b.subject) };
+            if envelope::open(key, &b.blob, &ctx).is_err() {
+                // Uploaded by an older agent, whose context did not bind the account or key id.
+                drop(envelope::open(key, &b.blob, &ctx.legacy())?);
+            }
             opened += 1;
         }
     }
@@ -1051,7 +1055,13 @@ pub fn db_restore(
                 }
                 _ => {}
             }
-            audit::record(
+            // An authenticated image from before V0006 gets its derivation root here, with the
+            // backup's master key (its lookup hashes are re-keyed); the restore is recorded keyed.
+            let keys = match &key {
+                Some(k) => Some(crate::service::derived::ensure(&restored, tx, k.master(), migrated.contains(&6))?.0),
+                None => None,
+            };
+            audit::record_with(
                 &restored,
                 tx,
                 Event::success("db.restore", "backup", &m.backup_id).details(serde_json::json!({
@@ -1064,6 +1074,7 @@ pub fn db_restore(
                     "AuthenticatedBy": authenticated_by,
                     "InsecureSkipAuthentication": !authenticated,
                 })),
+                keys.as_ref(),
             )
         })?;
         drop(restored);

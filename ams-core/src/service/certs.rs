@@ -410,8 +410,8 @@ impl Ams {
 
     /// Imports a certificate and its private key from a PFX file; the private key is sealed
     /// under the master key. A certificate that is already in the database without its private
-    /// key gets the key back. The first certificate of an instance, or any with `activate`, is
-    /// made active. Audited.
+    /// key gets the key back. Only `activate` makes the certificate active: an import never
+    /// changes which certificate agents seal to by itself (issue 17). Audited.
     pub fn cert_import(
         &self,
         keyring: &Keyring,
@@ -488,7 +488,7 @@ impl Ams {
                     false
                 }
             };
-            let make_active = activate || (!expired && tx.active_cert()?.is_none());
+            let make_active = activate;
             if make_active {
                 tx.activate_cert(&info.thumbprint, &now)?;
             }

@@ -32,6 +32,10 @@ pub struct MigrateReport {
     pub schema_version: u32,
     /// A copy of the database taken before migrating, if any migration was pending.
     pub pre_migration_copy: Option<String>,
+    /// True when this run created the derivation root (keyed lookup hashes and audit chain,
+    /// V0006) with this host's key. When the master key was unavailable (recovery mode), `ams key
+    /// recover` creates it.
+    pub derivation_root_created: bool,
 }
 
 /// What `ams db migrate --print-sql` reports: the pending migrations as one script, for a DBA
@@ -91,6 +95,12 @@ impl Ams {
         }
         let applied = migrate::migrate(&self.store, &self.now())?;
         let after = migrate::status(&self.store)?;
-        Ok(MigrateReport { applied, schema_version: after.schema_version, pre_migration_copy: copy })
+        let derivation_root_created = after.pending.is_empty() && self.ensure_derivation_root(applied.contains(&6))?;
+        Ok(MigrateReport {
+            applied,
+            schema_version: after.schema_version,
+            pre_migration_copy: copy,
+            derivation_root_created,
+        })
     }
 }

@@ -30,12 +30,12 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::ams::Ams;
-use crate::crypto::seal::{hex, random_bytes};
+use crate::crypto::seal::random_bytes;
 use crate::error::{Error, ErrorCode, Result};
 use crate::service::agent::{Registration, RegistrationResult};
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::secrets::check_device_may_upload;
-use crate::store::{DeviceKeyRow, Tx, migrate};
+use crate::store::{DeviceKeyRow, LookupKind, Tx, migrate};
 
 /// The JWS `typ` of a device token.
 pub const TOKEN_TYPE: &str = "ams-agent+jwt";
@@ -503,6 +503,8 @@ impl Ams {
             })?;
             check_claims(&claims, binding, None, self.now_time().unix_timestamp())?;
             let now = self.now();
+            // Credential hashes are keyed with a key derived from the master key.
+            let keys = self.derived_keys(&self.unlock()?)?;
             self.store.write(|tx| {
                 let d = tx.device(device_id)?.ok_or_else(token_invalid)?;
                 let Some(stored) = d.credential_hash.as_deref() else {
@@ -513,7 +515,7 @@ impl Ams {
                         token_invalid()
                     });
                 };
-                if !legacy_credential_matches(stored, credential) {
+                if !keys.lookup_matches(LookupKind::DeviceCredential, stored, credential.as_bytes()) {
                     return Err(token_invalid());
                 }
                 consume(tx, &claims, &d.id, &now)?;
@@ -575,13 +577,6 @@ impl Ams {
     }
 }
 
-/// Compares a presented legacy credential with the stored hash, in constant time.
-/// The hash is the one [`Ams::agent_register`] stores for devices without a key.
-fn legacy_credential_matches(stored_hash: &str, credential: &str) -> bool {
-    let presented = Zeroizing::new(hex(&Sha256::digest(credential.as_bytes())));
-    bool::from(presented.as_bytes().ct_eq(stored_hash.as_bytes()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,7 +591,7 @@ mod tests {
         assert_eq!(back.thumbprint().len(), 43);
         let again = DeviceKey::from_pkcs8(k.pkcs8()).unwrap();
         assert_eq!(again.public_key(), k.public_key());
-        assert!(!format!("{k:?}").contains(&hex(k.pkcs8())));
+        assert!(!format!("{k:?}").contains(&crate::crypto::seal::hex(k.pkcs8())));
     }
 
     #[test]
@@ -668,12 +663,5 @@ mod tests {
         assert!(parse_header(&reg, true).is_err());
         let dev = k.sign(Some("6f9619ff-8b86-4011-b42d-00c04fc964ff"), "a", &binding(b""), now, 60).unwrap();
         assert!(parse_header(&dev, false).is_err());
-    }
-
-    #[test]
-    fn legacy_credentials_compare_by_hash() {
-        let h = hex(&Sha256::digest(b"cred"));
-        assert!(legacy_credential_matches(&h, "cred"));
-        assert!(!legacy_credential_matches(&h, "cred2"));
     }
 }

@@ -37,6 +37,54 @@ fn binding() -> Binding<'static> {
     sealed_binding(SealedColumn::JitBindPassword, "default")
 }
 
+/// What the sealed bind password holds: the password and the directory it is for. The whole value
+/// is authenticated by the seal, so the URL and bind DN are bound to it: a password is never sent
+/// to a directory other than the one it was given for (issue 17).
+#[derive(Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoundBindPassword {
+    v: u32,
+    url: String,
+    bind_dn: String,
+    password: String,
+}
+
+impl Drop for BoundBindPassword {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.password);
+    }
+}
+
+fn seal_bind_password(keyring: &Keyring, url: &str, bind_dn: &str, password: &[u8]) -> Result<Vec<u8>> {
+    let password = std::str::from_utf8(password)
+        .map_err(|_| Error::invalid("The bind password must be valid UTF-8."))?
+        .to_string();
+    let value = BoundBindPassword { v: 2, url: url.to_string(), bind_dn: bind_dn.to_string(), password };
+    let json = Zeroizing::new(serde_json::to_vec(&value).map_err(|_| Error::internal("bind password"))?);
+    keyring.seal(&binding(), &json)
+}
+
+fn unbound(why: &str) -> Error {
+    Error::new(ErrorCode::JitBindPasswordUnbound, format!("The stored bind password is not sent: {why}.")).hint(
+        "Set the bind password again with `ams jit directory set --bind-password-stdin` for the directory in force.",
+    )
+}
+
+/// Opens the sealed bind password for the directory at `url` with `bind_dn`; refuses one sealed
+/// for another URL or bind DN, or by a version that did not bind them.
+fn open_bind_password(keyring: &Keyring, sealed: &[u8], url: &str, bind_dn: &str) -> Result<Zeroizing<String>> {
+    let plain = keyring.open(&binding(), sealed)?;
+    let value: BoundBindPassword = serde_json::from_slice(&plain)
+        .map_err(|_| unbound("it was sealed by an older version without the directory URL and bind DN"))?;
+    if value.v != 2 {
+        return Err(unbound("it has an unknown format"));
+    }
+    if value.url != url || value.bind_dn != bind_dn {
+        return Err(unbound("it was sealed for another directory URL or bind DN"));
+    }
+    Ok(Zeroizing::new(value.password.clone()))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Directory settings
 
@@ -568,11 +616,10 @@ impl Ams {
         bind_password: Option<Zeroizing<Vec<u8>>>,
     ) -> Result<JitDirectoryInfo> {
         let now = self.now();
-        let sealed = match (&bind_password, keyring) {
-            (Some(p), Some(k)) => Some(k.seal(&binding(), p)?),
-            (Some(_), None) => return Err(Error::internal("set_jit_directory needs the keyring to seal a password")),
-            (None, _) => None,
-        };
+        if bind_password.is_some() && keyring.is_none() {
+            return Err(Error::internal("set_jit_directory needs the keyring to seal a password"));
+        }
+        let mut sealed = None;
         self.store.write(|tx| {
             let old = tx.jit_directory()?;
             let o = old.as_ref();
@@ -630,8 +677,29 @@ impl Ams {
                     Some(s) => Some(s.trim().to_string()),
                     None => o.and_then(|o| o.initial_member_dn.clone()),
                 },
-                sealed_bind_password: sealed.clone().or_else(|| o.and_then(|o| o.sealed_bind_password.clone())),
+                sealed_bind_password: None,
                 updated_at: now.clone(),
+            };
+            let mut row = row;
+            row.sealed_bind_password = match (&bind_password, keyring, o) {
+                (Some(p), Some(k), _) => {
+                    sealed = Some(seal_bind_password(k, &row.url, &row.bind_dn, p)?);
+                    sealed.clone()
+                }
+                (None, _, Some(old)) if old.sealed_bind_password.is_some() => {
+                    // The password is bound to the URL and bind DN: a change of either needs it again.
+                    if old.url != row.url || old.bind_dn != row.bind_dn {
+                        return Err(Error::new(
+                            ErrorCode::JitBindPasswordRequired,
+                            "Changing the directory URL or bind DN needs the bind password again: the stored one is only ever sent to the directory it was given for.",
+                        )
+                        .hint("Add --bind-password-stdin and enter the bind password for the new directory or bind DN.")
+                        .with("url", &row.url)
+                        .with("bind_dn", &row.bind_dn));
+                    }
+                    old.sealed_bind_password.clone()
+                }
+                _ => None,
             };
             tx.put_jit_directory(&row)?;
             audit::record(
@@ -668,12 +736,10 @@ impl Ams {
                 .hint("Configure one with `ams jit directory set --url ldap://HOST --bind-dn DN --base-dn DN --bind-password-stdin`.")
         })?;
         let password = match &row.sealed_bind_password {
-            Some(s) => keyring.open(&binding(), s)?,
-            None => Zeroizing::new(Vec::new()),
+            Some(s) => open_bind_password(keyring, s, &row.url, &row.bind_dn)?,
+            None => Zeroizing::new(String::new()),
         };
-        let password = std::str::from_utf8(&password)
-            .map_err(|_| Error::invalid("The stored bind password is not valid UTF-8."))?;
-        LdapDirectory::connect(&row.url, &row.bind_dn, password, schema_of(&row)?)
+        LdapDirectory::connect(&row.url, &row.bind_dn, &password, schema_of(&row)?)
     }
 
     /// What the directory says about a computer (DN and group SIDs, for rule evaluation).

@@ -108,6 +108,29 @@ fn host_context(instance_id: &str, host_key_id: &str, master_key_id: &str) -> St
     format!("ams-protector/v1/host/{instance_id}/{host_key_id}/{master_key_id}")
 }
 
+/// Opens the master key with a host key, when one of the master key's host protectors is its.
+fn open_with_host_key(
+    instance_id: &str,
+    mk: &MasterKeyRow,
+    protectors: &[ProtectorRow],
+    host_key: HostKey,
+) -> std::result::Result<Keyring, HostKeyProblem> {
+    if host_key.instance_id != instance_id {
+        return Err(HostKeyProblem::OtherInstance);
+    }
+    let ctx = host_context(instance_id, &host_key.host_key_id, &mk.id);
+    let key = protectors
+        .iter()
+        .filter(|p| p.kind == "host")
+        .filter(|p| {
+            serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id)
+        })
+        .find_map(|p| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key))
+        .ok_or(HostKeyProblem::Mismatch)?;
+    let id = Uuid::parse_str(&mk.id).map_err(|_| HostKeyProblem::Corrupt)?;
+    Ok(Keyring { master: MasterKey::from_parts(id, key), host_key })
+}
+
 fn recovery_context(instance_id: &str, master_key_id: &str) -> String {
     format!("ams-protector/v1/recovery/{instance_id}/{master_key_id}")
 }
@@ -140,6 +163,43 @@ pub struct KeyStatus {
     /// Files in the data directory that other users can read or write (the directory should be
     /// 0700 and the files 0600). A loose host.key is refused outright; the others are warned about.
     pub permission_warnings: Vec<String>,
+    /// Files a restore, a recovery or a rotation kept (`ams.db.replaced-*`, `host.key.replaced-*`),
+    /// oldest first. An old host key opens only master keys that are no longer in force, and an
+    /// old database holds old secrets: remove them with `ams key prune-replaced` once not needed.
+    pub replaced_files: Vec<ReplacedFile>,
+    /// False until the derivation root exists (V0006; `ams db migrate` or `ams key recover` with the
+    /// master key at hand creates it).
+    pub derivation_root: bool,
+    /// Lookup hashes from before V0006 never re-keyed (a migration done in recovery mode): those
+    /// registration keys and device credentials no longer match; make new ones.
+    pub unkeyed_lookup_hashes: i64,
+    /// Stored passwords and BitLocker keys without a row MAC (same cause): they no longer open;
+    /// the devices upload new ones at their next rotation.
+    pub secret_rows_without_mac: i64,
+}
+
+/// A file a restore, a recovery or a rotation kept beside the one it replaced.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplacedFile {
+    /// The file.
+    pub path: String,
+    /// `database`, `host-key` or `staged-host-key` (left by a rotation that did not commit).
+    pub kind: String,
+    /// Size in bytes (0 for a link, which is never followed).
+    pub bytes: u64,
+    /// False when the entry is not a plain file (a link someone planted): it is listed, never read.
+    pub regular_file: bool,
+}
+
+/// What `ams key prune-replaced` reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PruneReport {
+    /// The files removed.
+    pub removed: Vec<String>,
+    /// The files kept (younger than `--older-than-days`).
+    pub kept: Vec<String>,
 }
 
 /// One protector, without key material.
@@ -195,7 +255,7 @@ impl Ams {
         let recovery_kek = kdf.derive(recovery_password)?;
         let mk_id = master.id().to_string();
         let now = ams.now();
-        ams.store.write(|tx| {
+        let keys = ams.store.write(|tx| {
             tx.insert_instance(&InstanceRow { id: instance_id.clone(), created_at: now.clone() })?;
             tx.insert_master_key(&MasterKeyRow {
                 id: mk_id.clone(),
@@ -205,13 +265,17 @@ impl Ams {
             })?;
             insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
             insert_recovery_protector(tx, &instance_id, &recovery_kek, &kdf, &master, &now)?;
-            audit::record(
+            audit::record_with(
                 &ams,
                 tx,
                 Event::success("instance.init", "instance", &instance_id)
                     .details(serde_json::json!({"MasterKeyId": mk_id})),
-            )
+                None,
+            )?;
+            let (keys, _) = crate::service::derived::ensure(&ams, tx, &master, false)?;
+            Ok(keys)
         })?;
+        ams.remember_derived(keys);
         // The database commits first: a crash before the key file exists leaves an instance in
         // recovery mode that the recovery password just chosen unlocks.
         host_key.create_file(&opts.data_dir)?;
@@ -246,26 +310,89 @@ impl Ams {
             let p = tx.protectors(&mk.id)?;
             Ok((id, mk, p))
         })?;
-        let host_key = match HostKey::load(&self.data_dir) {
-            Ok(k) => k,
-            Err(p) => return Ok(Err(p)),
+        let first = match HostKey::load(&self.data_dir) {
+            Ok(k) => open_with_host_key(&instance_id, &mk, &protectors, k),
+            Err(p) => Err(p),
         };
-        if host_key.instance_id != instance_id {
-            return Ok(Err(HostKeyProblem::OtherInstance));
+        match first {
+            Err(HostKeyProblem::Mismatch | HostKeyProblem::Missing) => {}
+            other => return Ok(other),
         }
-        let ctx = host_context(&instance_id, &host_key.host_key_id, &mk.id);
-        let unwrapped = protectors
-            .iter()
-            .filter(|p| p.kind == "host")
-            .filter(|p| {
-                serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id)
-            })
-            .find_map(|p| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key));
-        let Some(key) = unwrapped else {
-            return Ok(Err(HostKeyProblem::Mismatch));
+        // A rotation commits its new host protector before it installs the new host key file: when
+        // it was interrupted in between, its staged `host.key.next-<id>` opens the master key.
+        // Finish the install (best effort) and go on with it.
+        for (path, k) in HostKey::staged_next(&self.data_dir) {
+            if let Ok(keyring) = open_with_host_key(&instance_id, &mk, &protectors, k) {
+                let stamp = self.now().replace([':', '.'], "");
+                let _ = HostKey::install(&path, &self.data_dir, &stamp);
+                return Ok(Ok(keyring));
+            }
+        }
+        Ok(first)
+    }
+
+    /// The derived keys (audit chain, lookup hashes), read through `tx` with this host's key and
+    /// cached for the life of this handle once found; `None` when the master key or the derivation
+    /// root is not available (recovery mode, or before V0006 created the root). `None` is not
+    /// cached: a long-running process (the agent server) keys its records again as soon as
+    /// `ams key recover` has run elsewhere.
+    pub(crate) fn derived_keys_in(&self, tx: &(impl ReadTx + ?Sized)) -> Option<crate::service::derived::DerivedKeys> {
+        let mut cache = self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = &*cache {
+            return known.clone();
+        }
+        let found = (|| {
+            let instance_id = tx.instance().ok()??.id;
+            let mk = tx.active_master_key().ok()??;
+            let protectors = tx.protectors(&mk.id).ok()?;
+            let host_key = HostKey::load(&self.data_dir).ok()?;
+            let keyring = open_with_host_key(&instance_id, &mk, &protectors, host_key).ok()?;
+            crate::service::derived::load(tx, &keyring.master).ok()?
+        })();
+        if found.is_some() {
+            *cache = Some(found.clone());
+        }
+        found
+    }
+
+    /// Remembers derived keys this process has just created (after the commit).
+    pub(crate) fn remember_derived(&self, keys: crate::service::derived::DerivedKeys) {
+        *self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Some(keys));
+    }
+
+    /// The derived keys, with an unlocked keyring: an error when the instance has no derivation
+    /// root (see [`ErrorCode::DerivationRootMissing`]).
+    pub(crate) fn derived_keys(&self, keyring: &Keyring) -> Result<crate::service::derived::DerivedKeys> {
+        self.store.read(|tx| self.derived_keys_tx(tx, keyring))
+    }
+
+    /// [`Ams::derived_keys`] inside the caller's transaction.
+    pub(crate) fn derived_keys_tx(
+        &self,
+        tx: &(impl ReadTx + ?Sized),
+        keyring: &Keyring,
+    ) -> Result<crate::service::derived::DerivedKeys> {
+        if let Some(Some(k)) = &*self.derived.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            return Ok(k.clone());
+        }
+        let keys = crate::service::derived::require(tx, &keyring.master)?;
+        self.remember_derived(keys.clone());
+        Ok(keys)
+    }
+
+    /// Creates the derivation root when the instance has none (after the migration to V0006),
+    /// with this host's key; nothing when it exists or the master key is unavailable. Returns
+    /// true when it was created now.
+    /// With `rekey_credentials` (only the migration that applied V0006 passes it), the device
+    /// credential hashes V0006 marked are re-keyed too.
+    pub(crate) fn ensure_derivation_root(&self, rekey_credentials: bool) -> Result<bool> {
+        let Ok(keyring) = self.unlock() else {
+            return Ok(false);
         };
-        let id = Uuid::parse_str(&mk.id).map_err(|_| Error::internal("master key id is not a UUID"))?;
-        Ok(Ok(Keyring { master: MasterKey::from_parts(id, key), host_key }))
+        let (keys, created) =
+            self.store.write(|tx| crate::service::derived::ensure(self, tx, &keyring.master, rekey_credentials))?;
+        self.remember_derived(keys);
+        Ok(created)
     }
 
     /// Unlocks the master key with the host protector. In recovery mode this fails with
@@ -311,12 +438,18 @@ impl Ams {
         let result = self.store.write(|tx| {
             tx.delete_protectors(&mk.id, "host")?;
             insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
-            audit::record(self, tx, Event::success("key.recover", "master_key", &mk.id))
+            let (keys, _) = crate::service::derived::ensure(self, tx, &master, false)?;
+            audit::record_with(self, tx, Event::success("key.recover", "master_key", &mk.id), Some(&keys))?;
+            Ok(keys)
         });
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&staged);
-            return Err(e);
-        }
+        let keys = match result {
+            Ok(k) => k,
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                return Err(e);
+            }
+        };
+        self.remember_derived(keys);
         let stamp = now.replace([':', '.'], "");
         HostKey::install(&staged, &self.data_dir, &stamp)?;
         self.key_status()
@@ -337,11 +470,12 @@ impl Ams {
     /// Reports the protectors and whether the host protector works. Never fails because of
     /// recovery mode.
     pub fn key_status(&self) -> Result<KeyStatus> {
-        let (instance_id, mk, protectors) = self.store.read(|tx| {
+        let (instance_id, mk, protectors, root, (unkeyed, unmacced)) = self.store.read(|tx| {
             let id = self.instance_id(tx)?;
             let mk = Self::active_key_row(tx)?;
             let p = tx.protectors(&mk.id)?;
-            Ok((id, mk, p))
+            let root = tx.instance_secret(crate::service::derived::ROOT_PURPOSE)?.is_some();
+            Ok((id, mk, p, root, tx.unkeyed_rows()?))
         })?;
         let problem = self.try_host_unlock()?.err();
         let created = crate::clock::parse_time(&mk.created_at)?;
@@ -354,6 +488,10 @@ impl Ams {
             host_protector_problem: problem.map(|p| p.describe().to_string()),
             recovery_mode: problem.is_some_and(|p| p != HostKeyProblem::LoosePermissions),
             permission_warnings: crate::instance::loose_permissions(&self.data_dir),
+            replaced_files: self.replaced_files()?.into_iter().map(|(f, _)| f).collect(),
+            derivation_root: root,
+            unkeyed_lookup_hashes: unkeyed,
+            secret_rows_without_mac: unmacced,
             protectors: protectors
                 .iter()
                 .map(|p| ProtectorInfo {
@@ -369,6 +507,98 @@ impl Ams {
                 })
                 .collect(),
         })
+    }
+
+    /// The replaced files of this instance, oldest first, each with its modification time.
+    fn replaced_files(&self) -> Result<Vec<(ReplacedFile, Option<std::time::SystemTime>)>> {
+        let mut places = vec![
+            (
+                self.data_dir.clone(),
+                format!("{}{}", crate::instance::HOST_KEY_FILE, crate::instance::REPLACED_INFIX),
+                "host-key",
+            ),
+            // Staged by a rotation that never committed (one that did is installed by the unlock).
+            (self.data_dir.clone(), crate::instance::HOST_KEY_NEXT_PREFIX.to_string(), "staged-host-key"),
+        ];
+        let url = crate::store::DbUrl::parse(&self.config.database, &self.data_dir)?;
+        if let Some(db) = url.local_file() {
+            let dir = match db.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => self.data_dir.clone(),
+            };
+            let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            places.push((dir, format!("{name}{}", crate::instance::REPLACED_INFIX), "database"));
+        }
+        let mut out = Vec::new();
+        for (dir, prefix, kind) in places {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::from(e).with("path", dir.display())),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !name.starts_with(&prefix) {
+                    continue;
+                }
+                // symlink_metadata: a planted link is described, never followed.
+                let meta = std::fs::symlink_metadata(entry.path())?;
+                if meta.is_dir() {
+                    continue;
+                }
+                let regular = meta.file_type().is_file();
+                out.push((
+                    ReplacedFile {
+                        path: entry.path().display().to_string(),
+                        kind: kind.into(),
+                        bytes: if regular { meta.len() } else { 0 },
+                        regular_file: regular,
+                    },
+                    meta.modified().ok(),
+                ));
+            }
+        }
+        out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.path.cmp(&b.0.path)));
+        Ok(out)
+    }
+
+    /// Removes the files restores, recoveries and rotations kept (see [`KeyStatus::replaced_files`]);
+    /// with `older_than_days`, only those last modified longer ago. A link is removed, never
+    /// followed. Recorded in the audit trail.
+    pub fn prune_replaced(&self, older_than_days: Option<u32>) -> Result<PruneReport> {
+        // A staged host key that opens the master key is installed first, never pruned.
+        let _ = self.try_host_unlock()?;
+        let now = std::time::SystemTime::from(self.now_time());
+        let mut report = PruneReport { removed: Vec::new(), kept: Vec::new() };
+        for (f, modified) in self.replaced_files()? {
+            let young = older_than_days.is_some_and(|days| {
+                modified
+                    .and_then(|m| now.duration_since(m).ok())
+                    .is_none_or(|age| age < std::time::Duration::from_secs(u64::from(days) * 86_400))
+            });
+            if young {
+                report.kept.push(f.path);
+                continue;
+            }
+            match std::fs::remove_file(&f.path) {
+                Ok(()) => report.removed.push(f.path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::from(e).with("path", &f.path)),
+            }
+        }
+        if let Some(p) = report.removed.first() {
+            crate::instance::sync_parent(std::path::Path::new(p));
+        }
+        self.store.write(|tx| {
+            audit::record(
+                self,
+                tx,
+                Event::success("key.prune_replaced", "instance", &self.instance_id(tx)?)
+                    .details(serde_json::json!({"Removed": report.removed, "Kept": report.kept.len()})),
+            )
+        })?;
+        Ok(report)
     }
 
     /// Replaces the recovery password. The previous one stops working at once.
@@ -392,12 +622,21 @@ impl Ams {
     /// Makes a new master key and re-seals every sealed value under it, in one transaction: a
     /// crash leaves either the old or the new key fully in force. The recovery password (which
     /// wraps the new key too) must be given; the recovery protector keeps it.
+    ///
+    /// The host key is replaced too: the new master key is wrapped only by a new host key, staged
+    /// as `host.key.next-<id>` before the commit and installed as `host.key` after it (the old file is
+    /// kept as `host.key.replaced-<time>`, see `ams key prune-replaced`), and the old master key's
+    /// host protectors are deleted. A copy of the old host key file, stolen before the rotation,
+    /// opens nothing the rotation made. A crash between the commit and the install leaves
+    /// `host.key.next-<id>`, which the next unlock installs.
     pub fn rotate_master_key(&self, keyring: Keyring, recovery_password: &[u8], kdf: KdfParams) -> Result<Keyring> {
         let new_master = MasterKey::generate()?;
         let now = self.now();
         let new_id = new_master.id().to_string();
         let kek = kdf.derive(recovery_password)?;
-        let resealed = self.store.write(|tx| {
+        let new_host_key = HostKey::generate(&keyring.host_key.instance_id)?;
+        let staged = new_host_key.stage_next(&self.data_dir)?;
+        let result = self.store.write(|tx| {
             let instance_id = self.instance_id(tx)?;
             let mk = Self::active_key_row(tx)?;
             let old_id = keyring.master.id().to_string();
@@ -407,6 +646,8 @@ impl Ams {
             }
             // The recovery password must be the one in force: prove it unwraps the old key.
             unwrap_with_recovery(&instance_id, &mk, &tx.protectors(&mk.id)?, recovery_password)?;
+            // The derivation root stays the same across rotations: it is re-sealed below.
+            let (keys, _) = crate::service::derived::ensure(self, tx, &keyring.master, false)?;
             let mut count = 0usize;
             for col in SealedColumn::ALL {
                 for (row_id, sealed) in tx.sealed_values(col)? {
@@ -423,18 +664,31 @@ impl Ams {
                 created_at: now.clone(),
                 retired_at: None,
             })?;
-            insert_host_protector(tx, &instance_id, &keyring.host_key, &new_master, &now)?;
+            tx.delete_protectors(&old_id, "host")?;
+            insert_host_protector(tx, &instance_id, &new_host_key, &new_master, &now)?;
             insert_recovery_protector(tx, &instance_id, &kek, &kdf, &new_master, &now)?;
-            audit::record(
+            audit::record_with(
                 self,
                 tx,
-                Event::success("key.rotate", "master_key", &new_id)
-                    .details(serde_json::json!({"PreviousMasterKeyId": old_id, "ResealedValues": count})),
+                Event::success("key.rotate", "master_key", &new_id).details(serde_json::json!({
+                    "PreviousMasterKeyId": old_id,
+                    "ResealedValues": count,
+                    "HostKeyId": new_host_key.id(),
+                })),
+                Some(&keys),
             )?;
-            Ok(count)
-        })?;
-        let _ = resealed;
-        Ok(Keyring { master: new_master, host_key: keyring.host_key })
+            Ok(keys)
+        });
+        match result {
+            Ok(keys) => self.remember_derived(keys),
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                return Err(e);
+            }
+        }
+        let stamp = now.replace([':', '.'], "");
+        HostKey::install(&staged, &self.data_dir, &stamp)?;
+        Ok(Keyring { master: new_master, host_key: new_host_key })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod certs;
 pub mod claims;
 pub mod db;
+pub(crate) mod derived;
 pub mod device_auth;
 pub mod devices;
 pub mod diagnostics;

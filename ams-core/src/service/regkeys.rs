@@ -1,13 +1,14 @@
 //! Device registration keys: what agents present to register.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::ams::Ams;
-use crate::crypto::seal::{hex, new_id, random_bytes};
+use crate::crypto::seal::{new_id, random_bytes};
 use crate::error::{Error, ErrorCode, Result};
+use crate::secret::SecretString;
 use crate::service::audit::{self, Event};
+use crate::service::derived::{DerivedKeys, LookupKind};
 use crate::service::groups::require_custom_group;
 use crate::service::keys::{Keyring, sealed_binding};
 use crate::store::{ReadTx, RegKeyRow, SealedColumn, on_unique};
@@ -20,8 +21,8 @@ pub struct RegistrationKeyInfo {
     pub id: String,
     /// Name.
     pub name: String,
-    /// The key value agents present.
-    pub key: String,
+    /// The key value agents present (zeroized, `Debug` redacted).
+    pub key: SecretString,
     /// 0 = unlimited.
     pub activation_limit: i64,
     /// Registrations so far.
@@ -53,9 +54,20 @@ pub struct RegKeyChanges {
     pub reset_activation_count: bool,
 }
 
-/// SHA-256 of a key value, hex: how keys are looked up without storing them in the clear.
-pub(crate) fn key_hash(value: &str) -> String {
-    hex(&Sha256::digest(value.trim().as_bytes()))
+/// The lookup hash of a key value (keyed: HMAC-SHA256 with a key derived from the master key,
+/// see `service/derived.rs`): how keys are found without storing them in the clear, and without
+/// letting anyone who can write the database plant one.
+pub(crate) fn key_hash(keys: &DerivedKeys, value: &str) -> String {
+    keys.lookup_hash(LookupKind::RegistrationKey, value.trim().as_bytes())
+}
+
+/// The registration key a value names, if any: found by its keyed hash, compared in constant time.
+pub(crate) fn find_by_value(tx: &(impl ReadTx + ?Sized), keys: &DerivedKeys, value: &str) -> Result<Option<RegKeyRow>> {
+    let hash = key_hash(keys, value);
+    Ok(tx
+        .reg_keys(None, None, Some(&hash))?
+        .into_iter()
+        .find(|k| keys.lookup_matches(LookupKind::RegistrationKey, &k.key_hash, value.trim().as_bytes())))
 }
 
 fn generate_value() -> Result<Zeroizing<String>> {
@@ -97,7 +109,7 @@ fn info(tx: &(impl ReadTx + ?Sized), keyring: &Keyring, k: &RegKeyRow) -> Result
     Ok(RegistrationKeyInfo {
         id: k.id.clone(),
         name: k.name.clone(),
-        key: String::from_utf8_lossy(&value).into_owned(),
+        key: SecretString::new(String::from_utf8_lossy(&value).into_owned()),
         activation_limit: k.activation_limit,
         activation_count: k.activation_count,
         enabled: k.enabled,
@@ -122,11 +134,12 @@ impl Ams {
         let limit = check_limit(activation_limit)?;
         let id = new_id()?.to_string();
         let value = generate_value()?;
+        let keys = self.derived_keys(keyring)?;
         let now = self.now();
         let row = RegKeyRow {
             id: id.clone(),
             name: name.clone(),
-            key_hash: key_hash(&value),
+            key_hash: key_hash(&keys, &value),
             sealed_key: keyring.seal(&sealed_binding(SealedColumn::RegistrationKey, &id), value.as_bytes())?,
             activation_limit: limit,
             activation_count: 0,
@@ -155,8 +168,20 @@ impl Ams {
         name: Option<&str>,
         key: Option<&str>,
     ) -> Result<Vec<RegistrationKeyInfo>> {
-        let hash = key.map(key_hash);
-        self.store.read(|tx| tx.reg_keys(id, name, hash.as_deref())?.iter().map(|k| info(tx, keyring, k)).collect())
+        let keys = match key {
+            Some(_) => Some(self.derived_keys(keyring)?),
+            None => None,
+        };
+        self.store.read(|tx| {
+            let rows = match (key, &keys) {
+                (Some(v), Some(k)) => find_by_value(tx, k, v)?
+                    .into_iter()
+                    .filter(|r| id.is_none_or(|i| r.id == i) && name.is_none_or(|n| r.name.eq_ignore_ascii_case(n)))
+                    .collect(),
+                _ => tx.reg_keys(id, name, None)?,
+            };
+            rows.iter().map(|k| info(tx, keyring, k)).collect()
+        })
     }
 
     /// Changes a registration key.

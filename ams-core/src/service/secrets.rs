@@ -12,8 +12,10 @@ use crate::clock::{format_time, parse_time};
 use crate::crypto::envelope::{self, EnvelopeContext, SecretKind};
 use crate::crypto::seal::new_id;
 use crate::error::{Error, ErrorCode, Result};
+use crate::secret::SecretString;
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::certs::private_key;
+use crate::service::derived::DerivedKeys;
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::keys::Keyring;
 use crate::store::{BitLockerRow, DeviceRow, PasswordRow, ReadTx, Tx};
@@ -38,12 +40,69 @@ pub enum Upload {
 }
 
 impl Upload {
-    fn kind(&self) -> SecretKind {
+    /// The kind of secret.
+    pub fn kind(&self) -> SecretKind {
         match self {
             Upload::Password { .. } => SecretKind::LapsPassword,
             Upload::BitLocker { .. } => SecretKind::BitLockerKey,
         }
     }
+
+    /// What the envelope's context binds besides the kind and the device: the account name
+    /// (trimmed) or the recovery key id (lower case, without braces), as stored.
+    pub fn subject(&self) -> String {
+        match self {
+            Upload::Password { account_name } => account_name.trim().to_string(),
+            Upload::BitLocker { key_id, .. } => bitlocker_key_id(key_id),
+        }
+    }
+}
+
+/// Checks a BitLocker recovery password: 48 digits in eight groups of six separated by '-', each
+/// group divisible by 11 and below 720896 (BitLocker's own check). The ingest runs it on the
+/// opened envelope, so every front end (CLI, agent server, reference agent) gets it.
+pub fn check_bitlocker_recovery_password(pw: &[u8]) -> Result<()> {
+    let s = std::str::from_utf8(pw).unwrap_or("");
+    let groups: Vec<&str> = s.split('-').collect();
+    let ok = groups.len() == 8
+        && groups.iter().all(|g| {
+            g.len() == 6
+                && g.bytes().all(|b| b.is_ascii_digit())
+                && g.parse::<u32>().is_ok_and(|n| n % 11 == 0 && n < 720_896)
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidRequest,
+            "The BitLocker recovery password must be 48 digits in eight groups of six separated by '-'.",
+        ))
+    }
+}
+
+/// Opens a stored envelope with its full context; one uploaded by an older agent (before the
+/// context bound the account or key id) opens with the legacy context. Which row it belongs to
+/// is proved by the row MAC, checked first.
+fn open_bound(key: &[u8], blob: &[u8], ctx: &EnvelopeContext<'_>) -> Result<Zeroizing<Vec<u8>>> {
+    match envelope::open(key, blob, ctx) {
+        Err(e) if e.code() == ErrorCode::EnvelopeTampered => envelope::open(key, blob, &ctx.legacy()),
+        other => other,
+    }
+}
+
+fn row_unbound(what: &str, row_id: &str, device_id: &str) -> Error {
+    Error::new(
+        ErrorCode::SecretRowUnbound,
+        format!("The stored {what} does not carry the server MAC of its row: it was moved or planted in the database."),
+    )
+    .hint("Do not trust this entry; restore the database from a backup and compare, and have the device upload a new secret.")
+    .with("id", row_id)
+    .with("device_id", device_id)
+}
+
+/// A BitLocker recovery key id as stored: lower case, without braces.
+fn bitlocker_key_id(key_id: &str) -> String {
+    key_id.trim().trim_matches(['{', '}']).to_ascii_lowercase()
 }
 
 /// What the server tells the agent after a successful upload.
@@ -72,8 +131,8 @@ pub struct PasswordInfo {
     pub device_id: String,
     /// Account name.
     pub account_name: String,
-    /// The password.
-    pub password: String,
+    /// The password (zeroized, `Debug` redacted).
+    pub password: SecretString,
     /// Uploaded at.
     pub created: String,
     /// Rotation due at.
@@ -102,8 +161,8 @@ pub struct FveRecoveryKeyInfo {
     pub volume_id: Option<String>,
     /// Volume type.
     pub volume_type: Option<String>,
-    /// The 48-digit recovery password.
-    pub recovery_password: String,
+    /// The 48-digit recovery password (zeroized, `Debug` redacted).
+    pub recovery_password: SecretString,
     /// Uploaded at.
     pub created: String,
     /// Where it came from.
@@ -250,10 +309,14 @@ impl Ams {
         // A password is checked against the device's agent policy first.
         {
             let key = private_key(keyring, &cert)?;
-            let ctx = EnvelopeContext { kind: upload.kind(), device_id: &device.id };
+            // The context binds the account or the recovery key id too (issue 17): an envelope
+            // made for one account or key is not accepted for another.
+            let subject = upload.subject();
+            let ctx = EnvelopeContext { kind: upload.kind(), device_id: &device.id, subject: Some(&subject) };
             let plain = envelope::open(&key, blob, &ctx)?;
-            if matches!(upload, Upload::Password { .. }) {
-                policy.check_upload(&String::from_utf8_lossy(&plain))?;
+            match upload {
+                Upload::Password { .. } => policy.check_upload(&String::from_utf8_lossy(&plain))?,
+                Upload::BitLocker { .. } => check_bitlocker_recovery_password(&plain)?,
             }
             drop(plain);
         }
@@ -278,7 +341,7 @@ impl Ams {
                     let max_age = policy.password_maximum_age_days;
                     let expires = format_time(now_t + time::Duration::days(max_age));
                     tx.retire_current_password(&d.id, &now)?;
-                    tx.insert_password(&PasswordRow {
+                    let mut row = PasswordRow {
                         id: id.clone(),
                         device_id: d.id.clone(),
                         account_name: account_name.trim().to_string(),
@@ -287,7 +350,10 @@ impl Ams {
                         created_at: now.clone(),
                         expires_at: Some(expires.clone()),
                         retired_at: None,
-                    })?;
+                        row_mac: None,
+                    };
+                    row.row_mac = Some(self.derived_keys_tx(tx, keyring)?.password_row_mac(&row));
+                    tx.insert_password(&row)?;
                     receipt.history_purged =
                         self.apply_retention(tx, &d.id, now_t, policy.history_keep_count, policy.history_keep_days)?;
                     tx.clear_rotation_mark(&d.id)?;
@@ -301,8 +367,8 @@ impl Ams {
                     )?;
                 }
                 Upload::BitLocker { key_id, volume_id, volume_type } => {
-                    let key_id = key_id.trim_matches(['{', '}']).to_ascii_lowercase();
-                    tx.upsert_bitlocker_key(&BitLockerRow {
+                    let key_id = bitlocker_key_id(key_id);
+                    let mut row = BitLockerRow {
                         id: id.clone(),
                         device_id: d.id.clone(),
                         key_id: key_id.clone(),
@@ -311,7 +377,10 @@ impl Ams {
                         blob: blob.to_vec(),
                         cert_thumbprint: cert.thumbprint.clone(),
                         created_at: now.clone(),
-                    })?;
+                        row_mac: None,
+                    };
+                    row.row_mac = Some(self.derived_keys_tx(tx, keyring)?.bitlocker_row_mac(&row));
+                    tx.upsert_bitlocker_key(&row)?;
                     audit::record(
                         self,
                         tx,
@@ -352,20 +421,31 @@ impl Ams {
         opener: &Opener<'_>,
     ) -> Result<Vec<PasswordInfo>> {
         let mut keys: HashMap<String, Result<Zeroizing<Vec<u8>>>> = HashMap::new();
-        let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d.id };
+        let derived = self.derived_keys_tx(tx, keyring)?;
         rows.iter()
             .map(|p| {
+                if !DerivedKeys::row_mac_ok(&derived.password_row_mac(p), p.row_mac.as_deref()) {
+                    return Err(row_unbound("password", &p.id, &d.id));
+                }
+                let ctx = EnvelopeContext {
+                    kind: SecretKind::LapsPassword,
+                    device_id: &d.id,
+                    subject: Some(&p.account_name),
+                };
                 let key = keys.entry(p.cert_thumbprint.clone()).or_insert_with(|| {
                     crate::service::certs::require_cert(tx, &p.cert_thumbprint)
                         .and_then(|cert| private_key(keyring, &cert))
                 });
                 let (password, unreadable) = match key {
-                    Ok(key) => (String::from_utf8_lossy(&opener.open(key, &p.blob, &ctx)?).into_owned(), None),
+                    Ok(key) => (
+                        SecretString::new(String::from_utf8_lossy(&opener.open(key, &p.blob, &ctx)?).into_owned()),
+                        None,
+                    ),
                     Err(e)
                         if tolerate_lost_keys
                             && matches!(e.code(), ErrorCode::CertNotFound | ErrorCode::CertPrivateKeyMissing) =>
                     {
-                        (String::new(), Some(format!("{}: {}", e.code().as_str(), e.message())))
+                        (SecretString::default(), Some(format!("{}: {}", e.code().as_str(), e.message())))
                     }
                     Err(e) => {
                         return Err(Error::new(e.code(), e.message().to_string())
@@ -547,10 +627,14 @@ impl Ams {
             return Err(Error::new(ErrorCode::NoBitLockerKey, "The device has no BitLocker recovery keys stored.")
                 .with("device_id", &d.id));
         }
-        let ctx = EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d.id };
+        let derived = self.derived_keys_tx(tx, keyring)?;
         let mut keys: HashMap<String, Zeroizing<Vec<u8>>> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for k in &rows {
+            if !DerivedKeys::row_mac_ok(&derived.bitlocker_row_mac(k), k.row_mac.as_deref()) {
+                return Err(row_unbound("BitLocker key", &k.id, &d.id));
+            }
+            let ctx = EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d.id, subject: Some(&k.key_id) };
             if !keys.contains_key(&k.cert_thumbprint) {
                 let cert = crate::service::certs::require_cert(tx, &k.cert_thumbprint)?;
                 keys.insert(k.cert_thumbprint.clone(), private_key(keyring, &cert)?);
@@ -563,7 +647,7 @@ impl Ams {
                 key_id: k.key_id.clone(),
                 volume_id: k.volume_id.clone(),
                 volume_type: k.volume_type.clone(),
-                recovery_password: String::from_utf8_lossy(&plain).into_owned(),
+                recovery_password: SecretString::new(String::from_utf8_lossy(&plain).into_owned()),
                 created: k.created_at.clone(),
                 source: "Ams".into(),
             });
@@ -625,6 +709,7 @@ struct OpenJob {
     blob: Vec<u8>,
     kind: SecretKind,
     device_id: String,
+    subject: Option<String>,
 }
 
 /// Opened values by blob (a blob is unique: it carries its own random key and nonce).
@@ -641,13 +726,14 @@ enum Opener<'a> {
 impl Opener<'_> {
     fn open(&self, key: &[u8], blob: &[u8], ctx: &EnvelopeContext<'_>) -> Result<Zeroizing<Vec<u8>>> {
         match self {
-            Opener::Now => envelope::open(key, blob, ctx),
+            Opener::Now => open_bound(key, blob, ctx),
             Opener::Record(jobs) => {
                 jobs.borrow_mut().push(OpenJob {
                     key: Zeroizing::new(key.to_vec()),
                     blob: blob.to_vec(),
                     kind: ctx.kind,
                     device_id: ctx.device_id.to_string(),
+                    subject: ctx.subject.map(str::to_string),
                 });
                 Ok(Zeroizing::new(Vec::new()))
             }
@@ -656,7 +742,7 @@ impl Opener<'_> {
                     Some(Ok(plain)) => Ok(plain.clone()),
                     Some(Err(e)) => Err(Error::new(e.code(), e.message().to_string())
                         .hint(e.hint_text().unwrap_or_default().to_string())),
-                    None => envelope::open(key, blob, ctx),
+                    None => open_bound(key, blob, ctx),
                 }
             }
         }
@@ -669,8 +755,8 @@ fn open_in_parallel(jobs: Vec<OpenJob>) -> Opened {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(jobs.len().max(1));
     let chunk = jobs.len().div_ceil(threads).max(1);
     let open = |job: &OpenJob| {
-        let ctx = EnvelopeContext { kind: job.kind, device_id: &job.device_id };
-        (job.blob.clone(), envelope::open(&job.key, &job.blob, &ctx))
+        let ctx = EnvelopeContext { kind: job.kind, device_id: &job.device_id, subject: job.subject.as_deref() };
+        (job.blob.clone(), open_bound(&job.key, &job.blob, &ctx))
     };
     if threads <= 1 {
         return jobs.iter().map(open).collect();
@@ -703,6 +789,7 @@ mod tests {
             created_at: format_time(now - time::Duration::days(days_ago + 1)),
             expires_at: None,
             retired_at: Some(format_time(now - time::Duration::days(days_ago))),
+            row_mac: None,
         }
     }
 

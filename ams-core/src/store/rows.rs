@@ -210,6 +210,8 @@ pub struct PasswordRow {
     pub expires_at: Option<String>,
     /// Replaced at.
     pub retired_at: Option<String>,
+    /// The server-side MAC over where the row belongs (see `service/derived.rs`).
+    pub row_mac: Option<String>,
 }
 
 /// A stored BitLocker recovery key.
@@ -231,6 +233,8 @@ pub struct BitLockerRow {
     pub cert_thumbprint: String,
     /// Uploaded at.
     pub created_at: String,
+    /// The server-side MAC over where the row belongs (see `service/derived.rs`).
+    pub row_mac: Option<String>,
 }
 
 /// How many secrets are sealed to one certificate thumbprint (which may not be in the database).
@@ -514,12 +518,28 @@ pub enum SealedColumn {
     RegistrationKey,
     /// `jit_directory.sealed_bind_password`, keyed by `id`.
     JitBindPassword,
+    /// `instance_secrets.sealed_secret`, keyed by `purpose` (the derivation root).
+    InstanceSecret,
+}
+
+/// A lookup hash column (registration keys and device credentials are found by a keyed hash of
+/// their value; see `service/derived.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupKind {
+    /// `registration_keys.key_hash`.
+    RegistrationKey,
+    /// `devices.credential_hash`.
+    DeviceCredential,
 }
 
 impl SealedColumn {
     /// Every sealed column. A test checks that every `sealed_*` column of the schema is here.
-    pub const ALL: [SealedColumn; 3] =
-        [SealedColumn::CertPrivateKey, SealedColumn::RegistrationKey, SealedColumn::JitBindPassword];
+    pub const ALL: [SealedColumn; 4] = [
+        SealedColumn::CertPrivateKey,
+        SealedColumn::RegistrationKey,
+        SealedColumn::JitBindPassword,
+        SealedColumn::InstanceSecret,
+    ];
 
     /// The table.
     pub const fn table(self) -> &'static str {
@@ -527,6 +547,7 @@ impl SealedColumn {
             SealedColumn::CertPrivateKey => "certificates",
             SealedColumn::RegistrationKey => "registration_keys",
             SealedColumn::JitBindPassword => "jit_directory",
+            SealedColumn::InstanceSecret => "instance_secrets",
         }
     }
 
@@ -535,6 +556,7 @@ impl SealedColumn {
         match self {
             SealedColumn::CertPrivateKey => "thumbprint",
             SealedColumn::RegistrationKey | SealedColumn::JitBindPassword => "id",
+            SealedColumn::InstanceSecret => "purpose",
         }
     }
 
@@ -544,6 +566,7 @@ impl SealedColumn {
             SealedColumn::CertPrivateKey => "sealed_private_key",
             SealedColumn::RegistrationKey => "sealed_key",
             SealedColumn::JitBindPassword => "sealed_bind_password",
+            SealedColumn::InstanceSecret => "sealed_secret",
         }
     }
 }

@@ -413,7 +413,7 @@ fn every_access_type_through_a_request() {
             &f.keyring,
             &dev,
             &Upload::BitLocker { key_id: uuid::Uuid::new_v4().to_string(), volume_id: None, volume_type: None },
-            b"111111-222222-333333-444444-555555-666666-777777-888888",
+            b"111111-222222-333333-444444-555555-666666-000011-000022",
             OaepHash::Sha256,
         )
         .unwrap();
@@ -641,4 +641,54 @@ fn csv_import_dry_run_apply_and_bad_lines() {
     let jit = ImportOptions { access_types: vec![AccessType::Jit], ..ImportOptions::default() };
     let r = f.ams.computer_rule_import_csv(format!("pc1,{BOB}\n").as_bytes(), &jit).unwrap();
     assert_eq!(r.bad_lines[0].code, "AMS-AUTHZ-0010");
+}
+
+#[test]
+fn rate_limits_count_denied_requests_bucket_addresses_and_come_before_any_directory_io() {
+    let f = Fixture::new();
+    let dev = f.device("pc1");
+    f.upload_password(&dev, "x-Canary-Rate2").unwrap();
+    f.ams
+        .computer_rule_new(&rule(TargetSpec::AmsComputer(dev.clone()), vec![allow(AccessType::Laps, READERS)]))
+        .unwrap();
+    f.ams.set_int_setting(&RATE_LIMIT_PER_IP_PER_MINUTE, 2).unwrap();
+    let kr = Some(&f.keyring);
+    let from = |ip: &str, user: &str, groups: &[&str]| AccessRequest {
+        source_address: Some(ip.into()),
+        ..request("pc1", user, groups, AccessType::Laps)
+    };
+    // Requests the rules deny count too, and an IPv4-mapped IPv6 address is its IPv4 address.
+    let e = f.ams.access_request(kr, &from("::ffff:192.0.2.9", ALICE, &[])).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AccessDenied);
+    assert_eq!(f.ams.access_request(kr, &from("192.0.2.9", ALICE, &[])).unwrap_err().code(), ErrorCode::AccessDenied);
+    let e = f.ams.access_request(kr, &from("192.0.2.9", BOB, &[READERS])).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited, "{e:?}");
+    assert_eq!(e.context()["code"], "IpRateLimitExceeded");
+    // IPv6 addresses are counted per /64.
+    f.clock.advance(Duration::seconds(61));
+    f.ams.access_request(kr, &from("2001:db8:1:2::1", BOB, &[READERS])).unwrap();
+    f.ams.access_request(kr, &from("2001:db8:1:2::ffff", BOB, &[READERS])).unwrap();
+    let e = f.ams.access_request(kr, &from("2001:db8:1:2:abcd::5", BOB, &[READERS])).unwrap_err();
+    assert_eq!(e.context()["code"], "IpRateLimitExceeded");
+    f.ams.access_request(kr, &from("2001:db8:1:3::1", BOB, &[READERS])).unwrap();
+    // A request refused by the user limit records no event for its address.
+    f.clock.advance(Duration::seconds(61));
+    f.ams.set_int_setting(&RATE_LIMIT_PER_USER_PER_MINUTE, 1).unwrap();
+    f.ams.access_request(kr, &from("198.51.100.1", ALICE, &[READERS])).unwrap();
+    let e = f.ams.access_request(kr, &from("198.51.100.1", ALICE, &[READERS])).unwrap_err();
+    assert_eq!(e.context()["code"], "UserRateLimitExceeded");
+    f.ams.access_request(kr, &from("198.51.100.1", BOB, &[READERS])).unwrap();
+    // The limits apply before the JIT directory is asked anything (nothing listens at its URL).
+    let ch = ams_core::service::jit::JitDirectoryChanges {
+        url: Some("ldap://127.0.0.1:9".into()),
+        bind_dn: Some("cn=admin,dc=example,dc=test".into()),
+        base_dn: Some("dc=example,dc=test".into()),
+        ..Default::default()
+    };
+    f.ams.set_jit_directory(kr, ch, Some(zeroize::Zeroizing::new(b"pw".to_vec()))).unwrap();
+    let jit = AccessRequest {
+        source_address: Some("198.51.100.1".into()),
+        ..request("pc1", ALICE, &[READERS], AccessType::Jit)
+    };
+    assert_eq!(f.ams.access_request(kr, &jit).unwrap_err().code(), ErrorCode::RateLimited);
 }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fixture::{Fixture, RECOVERY, contains};
 
-const BITLOCKER: &str = "111111-222222-333333-444444-555555-666666-777777-000000";
+const BITLOCKER: &str = "111111-222222-333333-444444-555555-666666-000011-000000";
 
 pub fn no_progress() -> impl FnMut(Progress) {
     |_| {}

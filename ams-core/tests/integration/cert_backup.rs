@@ -36,7 +36,7 @@ fn lose_private_key(f: &Fixture, thumbprint: &str) {
 }
 
 fn current(f: &Fixture, device: &str) -> ams_core::Result<String> {
-    f.ams.password_current(&f.keyring, &DeviceSelector::Id(device.into())).map(|p| p.password)
+    f.ams.password_current(&f.keyring, &DeviceSelector::Id(device.into())).map(|p| p.password.expose().to_string())
 }
 
 #[test]
@@ -66,12 +66,16 @@ fn export_then_import_into_a_new_instance_keeps_secrets_readable() {
     assert_eq!(e.code(), ErrorCode::FileExists);
     assert_eq!(std::fs::read(&out).unwrap(), before);
 
-    // A new instance without certificates: the imported one becomes active and opens the blob
-    // the first instance stored (same key).
+    // A new instance without certificates: an import never activates by itself (issue 17); with
+    // --activate the imported one becomes active and opens the blob the first instance stored.
     let g = Fixture::bare();
     let imported = g.ams.cert_import(&g.keyring, &bytes, PW, false).unwrap();
+    assert_eq!(imported.certificate.state, "Retained");
+    g.ams.cert_activate(&t).unwrap();
+    let imported = g.ams.cert_list().unwrap().into_iter().find(|c| c.thumbprint == t).map(|c| (c, imported)).unwrap();
+    let (listed, imported) = imported;
+    assert_eq!(listed.state, "Active");
     assert_eq!(imported.certificate.thumbprint, t);
-    assert_eq!(imported.certificate.state, "Active");
     assert_eq!(imported.certificate.source, "Imported");
     assert!(imported.certificate.has_private_key && imported.has_encryption_eku && !imported.restored_private_key);
     let key_row = g.ams.store().read(|tx| tx.cert(&t)).unwrap().unwrap();
@@ -213,7 +217,7 @@ fn lost_private_key_recovery() {
             &f.keyring,
             &pc2,
             &bitlocker,
-            b"111111-222222-333333-444444-555555-666666-777777-888888",
+            b"111111-222222-333333-444444-555555-666666-000011-000022",
             OaepHash::Sha256,
         )
         .unwrap();

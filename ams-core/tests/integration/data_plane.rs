@@ -196,7 +196,7 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     let for_d2 = envelope::seal(
         &cert,
         OaepHash::Sha256,
-        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d2 },
+        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d2, subject: Some("Administrator") },
         b"Canary-swap",
     )
     .unwrap();
@@ -206,7 +206,7 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     let bl = envelope::seal(
         &cert,
         OaepHash::Sha256,
-        &EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d1 },
+        &EnvelopeContext { kind: SecretKind::BitLockerKey, device_id: &d1, subject: None },
         b"x",
     )
     .unwrap();
@@ -215,7 +215,7 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     let mut good = envelope::seal(
         &cert,
         OaepHash::Sha512,
-        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1 },
+        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1, subject: Some("Administrator") },
         b"Canary-ok",
     )
     .unwrap();
@@ -229,7 +229,7 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     let alien = envelope::seal(
         &other_cert,
         OaepHash::Sha256,
-        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1 },
+        &EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &d1, subject: Some("Administrator") },
         b"x",
     )
     .unwrap();
@@ -248,7 +248,8 @@ fn tampered_or_swapped_ciphertexts_fail_with_integrity_errors() {
     };
     swap(&conn);
     let e = f.ams.password_current(&f.keyring, &DeviceSelector::Id(d1.clone())).unwrap_err();
-    assert_eq!(e.code(), ErrorCode::EnvelopeTampered);
+    // The row's server MAC (issue 17) catches the move before the envelope is even opened.
+    assert_eq!(e.code(), ErrorCode::SecretRowUnbound);
     assert!(!e.message().contains("Canary"));
     // A sealed private key moved to another certificate row fails its master-key check.
     let second = f
@@ -402,5 +403,6 @@ fn history_reports_entries_whose_certificate_key_is_lost_and_still_fails_on_tamp
         [&dev, &first],
     )
     .unwrap();
-    assert_eq!(f.ams.password_history(&f.keyring, &sel).unwrap_err().code(), ErrorCode::EnvelopeTampered);
+    // (The row's server MAC covers the blob: it fails before the envelope is opened.)
+    assert_eq!(f.ams.password_history(&f.keyring, &sel).unwrap_err().code(), ErrorCode::SecretRowUnbound);
 }

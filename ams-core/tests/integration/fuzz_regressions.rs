@@ -29,7 +29,7 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn envelope_regressions() {
-    let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "fuzz-device" };
+    let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: "fuzz-device", subject: None };
     let cases = inputs("envelope");
     assert!(!cases.is_empty());
     for (p, data) in cases {

@@ -139,6 +139,7 @@ mod checks {
             created_at: t(created),
             expires_at: Some(t(9_000_000)),
             retired_at: retired.map(t),
+            row_mac: Some("k1:test".into()),
         }
     }
 
@@ -551,6 +552,7 @@ mod checks {
             blob: vec![at as u8; 300],
             cert_thumbprint: "T1".into(),
             created_at: t(at),
+            row_mac: Some(format!("k1:{at}")),
         }
     }
 

@@ -20,6 +20,12 @@ function Set-AmsRecoveryPassword {
     .PARAMETER Generate
     Let ams generate the new recovery password and return it once.
 
+    .PARAMETER Rotate
+    Also rotate the master key and the host key under the new password (`--rotate`). The previous
+    recovery password still opens backups and database copies taken before the change; a rotation
+    makes the master key in force new, so what the old password opens no longer matches the live
+    instance. With -Rotate the result names the previous and the new master key id.
+
     .PARAMETER AsPlainText
     With -Generate: return the generated password as a plain string.
 
@@ -36,8 +42,8 @@ function Set-AmsRecoveryPassword {
     None. This cmdlet does not take pipeline input.
 
     .OUTPUTS
-    Ams.RecoveryPasswordChange, with -Generate only: the new password (RecoveryPassword) and a
-    notice. Nothing otherwise.
+    Ams.RecoveryPasswordChange, with -Generate: the new password (RecoveryPassword) and a notice;
+    with -Rotate: the previous and the new master key id. Nothing otherwise.
 
     .EXAMPLE
     Set-AmsRecoveryPassword -RecoveryPassword (Read-Host -AsSecureString -Prompt 'New recovery password')
@@ -67,6 +73,8 @@ function Set-AmsRecoveryPassword {
         [Parameter(ParameterSetName = 'Generate')]
         [switch] $AsPlainText,
 
+        [switch] $Rotate,
+
         [switch] $Force
     )
 
@@ -76,12 +84,19 @@ function Set-AmsRecoveryPassword {
     if (-not $PSCmdlet.ShouldProcess('the ams recovery password', 'Replace')) {
         return
     }
+    $parameters = [ordered]@{}
+    if ($Generate) { $parameters['Generate'] = $true }
+    if ($Rotate) { $parameters['Rotate'] = $true }
     if ($Generate) {
-        Invoke-AmsVerb -Caller $PSCmdlet -Verb 'key recovery-password set' -Parameters ([ordered]@{ Generate = $true }) |
+        Invoke-AmsVerb -Caller $PSCmdlet -Verb 'key recovery-password set' -Parameters $parameters |
             Add-AmsTypeName -TypeName 'Ams.RecoveryPasswordChange' |
             Protect-AmsSecretProperty -PropertyName 'RecoveryPassword' -AsPlainText:$AsPlainText
     }
+    elseif ($Rotate) {
+        Invoke-AmsVerb -Caller $PSCmdlet -Verb 'key recovery-password set' -Parameters $parameters -Secret $RecoveryPassword |
+            Add-AmsTypeName -TypeName 'Ams.RecoveryPasswordChange'
+    }
     else {
-        $null = Invoke-AmsVerb -Caller $PSCmdlet -Verb 'key recovery-password set' -Parameters ([ordered]@{}) -Secret $RecoveryPassword
+        $null = Invoke-AmsVerb -Caller $PSCmdlet -Verb 'key recovery-password set' -Parameters $parameters -Secret $RecoveryPassword
     }
 }

@@ -37,6 +37,13 @@ pub trait FoundationRead {
 
     /// Every non-null value of a sealed column, with its row id.
     fn sealed_values(&self, col: SealedColumn) -> Result<Vec<(String, Vec<u8>)>>;
+
+    /// A sealed secret of the instance (`instance_secrets`), by purpose.
+    fn instance_secret(&self, purpose: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Rows left from before V0006 that were never re-keyed: lookup hashes still marked `plain:`
+    /// (registration keys and device credentials together) and stored secrets without a row MAC.
+    fn unkeyed_rows(&self) -> Result<(i64, i64)>;
 }
 
 /// Changes: the instance, master keys and protectors, service settings, the audit trail and sealed columns.
@@ -64,4 +71,23 @@ pub trait FoundationWrite: FoundationRead {
 
     /// Replaces one sealed value.
     fn update_sealed(&self, col: SealedColumn, row_id: &str, value: &[u8]) -> Result<()>;
+
+    /// Gives every stored password and BitLocker key without a row MAC the one `mac` computes.
+    /// Returns how many rows changed.
+    fn mac_unmacced_secret_rows(
+        &self,
+        password_mac: &mut dyn FnMut(&PasswordRow) -> String,
+        bitlocker_mac: &mut dyn FnMut(&BitLockerRow) -> String,
+    ) -> Result<usize>;
+
+    /// Inserts a sealed secret of the instance; fails on a duplicate purpose.
+    fn insert_instance_secret(&self, purpose: &str, sealed: &[u8], at: &str) -> Result<()>;
+
+    /// Replaces every lookup hash of `kind` marked `plain:<sha256>` with `rekey(row id, sha256)`,
+    /// where that gives one. Returns how many rows changed.
+    fn rekey_plain_lookup_hashes(
+        &self,
+        kind: LookupKind,
+        rekey: &mut dyn FnMut(&str, &str) -> Option<String>,
+    ) -> Result<usize>;
 }

@@ -104,6 +104,8 @@ pub(crate) struct SampledBlob {
     pub blob: Vec<u8>,
     /// The certificate it is sealed to.
     pub cert_thumbprint: String,
+    /// The account (passwords) or recovery key id (BitLocker keys): part of the context.
+    pub subject: String,
 }
 
 impl Image {
@@ -138,8 +140,15 @@ impl Image {
     /// What differs between the image's schema and the one the migrations produce at `version`:
     /// one sentence per extra, missing or changed table, index, trigger or view. SQLite's
     /// statistics tables (made by `ANALYZE`) are allowed; they hold no code.
-    pub(crate) fn schema_differences(&self, version: u32) -> Result<Vec<String>> {
-        Ok(schema_differences(&schema_objects(&self.conn)?, &reference_schema(version)?))
+    pub(crate) fn schema_differences(&self, status: &MigrationStatus) -> Result<Vec<String>> {
+        // The migrations the image has applied: those up to its version that are not pending (a
+        // gap, such as V0006 in a database that went from V0005 to V0007, stays a gap).
+        let applied: Vec<u32> = super::migrate::MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| *v <= status.schema_version && !status.pending.iter().any(|p| p.version == *v))
+            .collect();
+        Ok(schema_differences(&schema_objects(&self.conn)?, &reference_schema(&applied)?))
     }
 
     /// SQLite's integrity check (`full`) or quick check (pages and records, without comparing
@@ -213,21 +222,26 @@ impl Image {
         let pick = |sql: &str| -> Result<Vec<SampledBlob>> {
             let mut stmt = self.conn.prepare(sql)?;
             let rows = stmt.query_map(params![limit], |r| {
-                Ok(SampledBlob { device_id: r.get(0)?, blob: r.get(1)?, cert_thumbprint: r.get(2)? })
+                Ok(SampledBlob {
+                    device_id: r.get(0)?,
+                    blob: r.get(1)?,
+                    cert_thumbprint: r.get(2)?,
+                    subject: r.get(3)?,
+                })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
         // Every n-th row by rowid, so a large table is sampled from end to end.
         let passwords = pick(
-            "WITH t AS (SELECT device_id, blob, cert_thumbprint, row_number() OVER (ORDER BY rowid) AS n,
+            "WITH t AS (SELECT device_id, blob, cert_thumbprint, account_name, row_number() OVER (ORDER BY rowid) AS n,
                                count(*) OVER () AS c FROM device_passwords WHERE retired_at IS NULL)
-             SELECT device_id, blob, cert_thumbprint FROM t
+             SELECT device_id, blob, cert_thumbprint, account_name FROM t
              WHERE (n - 1) % max(1, c / ?1) = 0 ORDER BY n LIMIT ?1",
         )?;
         let bitlocker = pick(
-            "WITH t AS (SELECT device_id, blob, cert_thumbprint, row_number() OVER (ORDER BY rowid) AS n,
+            "WITH t AS (SELECT device_id, blob, cert_thumbprint, key_id, row_number() OVER (ORDER BY rowid) AS n,
                                count(*) OVER () AS c FROM bitlocker_keys)
-             SELECT device_id, blob, cert_thumbprint FROM t
+             SELECT device_id, blob, cert_thumbprint, key_id FROM t
              WHERE (n - 1) % max(1, c / ?1) = 0 ORDER BY n LIMIT ?1",
         )?;
         Ok((passwords, bitlocker))
@@ -276,10 +290,10 @@ fn schema_objects(conn: &Connection) -> Result<Vec<SchemaObject>> {
 }
 
 /// The schema the embedded migrations produce at `version`, built in memory.
-fn reference_schema(version: u32) -> Result<Vec<SchemaObject>> {
+fn reference_schema(applied: &[u32]) -> Result<Vec<SchemaObject>> {
     let conn = Connection::open_in_memory()?;
     conn.execute_batch(super::migrate::VERSION_TABLE)?;
-    for m in super::migrate::MIGRATIONS.iter().filter(|m| m.version <= version) {
+    for m in super::migrate::MIGRATIONS.iter().filter(|m| applied.contains(&m.version)) {
         conn.execute_batch(m.sql)?;
     }
     schema_objects(&conn)
@@ -327,10 +341,19 @@ fn schema_differences(found: &[SchemaObject], reference: &[SchemaObject]) -> Vec
 /// SQLite write transaction (the backup API), which the other processes see like any other
 /// commit. Nothing is renamed under them.
 pub(crate) fn replace(db_path: &Path, staged: &Path, copy: &Path, exclusive: bool, force: bool) -> Result<Replaced> {
-    if !db_path.exists() {
-        std::fs::rename(staged, db_path).map_err(|e| Error::from(e).with("path", db_path.display()))?;
-        crate::instance::sync_parent(db_path);
-        return Ok(Replaced::Installed);
+    if std::fs::symlink_metadata(db_path).is_err() {
+        // No database yet: link the staged file in without ever replacing what may appear there
+        // meanwhile (no check followed by a rename). When something did appear, it is swapped
+        // below like any live database.
+        match crate::instance::keep_private_copy(staged, db_path) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(staged);
+                crate::instance::sync_parent(db_path);
+                return Ok(Replaced::Installed);
+            }
+            Err(e) if e.code() == ErrorCode::FileExists => {}
+            Err(e) => return Err(e),
+        }
     }
     if exclusive {
         let live =

@@ -10,8 +10,10 @@ const CERT_COLS: &str = "thumbprint, subject, not_before, not_after, key_bits, s
 const DEVICE_COLS: &str = "id, name, dns_name, authority_type, authority_id, authority_device_id, sid, os_type, os_family, os_version, agent_version, approval_state, disabled, registration_key_id, credential_hash, created_at, modified_at";
 const GROUP_COLS: &str = "id, name, sid, description, created_at, modified_at";
 const REGKEY_COLS: &str = "id, name, key_hash, sealed_key, activation_limit, activation_count, enabled, approval_required, created_at, modified_at";
-const PASSWORD_COLS: &str = "id, device_id, account_name, blob, cert_thumbprint, created_at, expires_at, retired_at";
-const BITLOCKER_COLS: &str = "id, device_id, key_id, volume_id, volume_type, blob, cert_thumbprint, created_at";
+pub(super) const PASSWORD_COLS: &str =
+    "id, device_id, account_name, blob, cert_thumbprint, created_at, expires_at, retired_at, row_mac";
+pub(super) const BITLOCKER_COLS: &str =
+    "id, device_id, key_id, volume_id, volume_type, blob, cert_thumbprint, created_at, row_mac";
 
 fn map_cert(r: &Row<'_>) -> rusqlite::Result<CertRow> {
     Ok(CertRow {
@@ -77,7 +79,7 @@ fn map_regkey(r: &Row<'_>) -> rusqlite::Result<RegKeyRow> {
     })
 }
 
-fn map_password(r: &Row<'_>) -> rusqlite::Result<PasswordRow> {
+pub(super) fn map_password(r: &Row<'_>) -> rusqlite::Result<PasswordRow> {
     Ok(PasswordRow {
         id: r.get(0)?,
         device_id: r.get(1)?,
@@ -87,10 +89,11 @@ fn map_password(r: &Row<'_>) -> rusqlite::Result<PasswordRow> {
         created_at: r.get(5)?,
         expires_at: r.get(6)?,
         retired_at: r.get(7)?,
+        row_mac: r.get(8)?,
     })
 }
 
-fn map_bitlocker(r: &Row<'_>) -> rusqlite::Result<BitLockerRow> {
+pub(super) fn map_bitlocker(r: &Row<'_>) -> rusqlite::Result<BitLockerRow> {
     Ok(BitLockerRow {
         id: r.get(0)?,
         device_id: r.get(1)?,
@@ -100,6 +103,7 @@ fn map_bitlocker(r: &Row<'_>) -> rusqlite::Result<BitLockerRow> {
         blob: r.get(5)?,
         cert_thumbprint: r.get(6)?,
         created_at: r.get(7)?,
+        row_mac: r.get(8)?,
     })
 }
 
@@ -308,16 +312,34 @@ impl DataPlaneWrite for SqliteTx<'_> {
     }
 
     fn activate_cert(&self, thumbprint: &str, at: &str) -> Result<()> {
+        // The state check is in the SQL too: a revoked certificate never becomes active, whatever
+        // the service above checked.
+        let usable: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM certificates WHERE thumbprint = ?1 AND state != 'revoked')",
+            [thumbprint],
+            |r| r.get(0),
+        )?;
+        if !usable {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorCode::CertNotUsable,
+                "The certificate cannot be made active: it is revoked (or not in the database).",
+            )
+            .with("thumbprint", thumbprint));
+        }
         self.exec("UPDATE certificates SET state = 'retained' WHERE state = 'active'", [])?;
         self.exec(
-            "UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1",
+            "UPDATE certificates SET state = 'active', activated_at = ?2 WHERE thumbprint = ?1 AND state != 'revoked'",
             params![thumbprint, at],
         )?;
         Ok(())
     }
 
     fn set_cert_state(&self, thumbprint: &str, state: &str) -> Result<()> {
-        self.exec("UPDATE certificates SET state = ?2 WHERE thumbprint = ?1", params![thumbprint, state])?;
+        // Revocation is final: no state change brings a revoked certificate back.
+        self.exec(
+            "UPDATE certificates SET state = ?2 WHERE thumbprint = ?1 AND (state != 'revoked' OR ?2 = 'revoked')",
+            params![thumbprint, state],
+        )?;
         Ok(())
     }
 
@@ -440,7 +462,7 @@ impl DataPlaneWrite for SqliteTx<'_> {
 
     fn insert_password(&self, p: &PasswordRow) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO device_passwords ({PASSWORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            &format!("INSERT INTO device_passwords ({PASSWORD_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
             params![
                 p.id,
                 p.device_id,
@@ -449,7 +471,8 @@ impl DataPlaneWrite for SqliteTx<'_> {
                 p.cert_thumbprint,
                 p.created_at,
                 p.expires_at,
-                p.retired_at
+                p.retired_at,
+                p.row_mac
             ],
         )?;
         Ok(())
@@ -473,11 +496,22 @@ impl DataPlaneWrite for SqliteTx<'_> {
     fn upsert_bitlocker_key(&self, k: &BitLockerRow) -> Result<()> {
         self.exec(
             &format!(
-                "INSERT INTO bitlocker_keys ({BITLOCKER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO bitlocker_keys ({BITLOCKER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (device_id, key_id) DO UPDATE SET volume_id = excluded.volume_id, volume_type = excluded.volume_type,
-                   blob = excluded.blob, cert_thumbprint = excluded.cert_thumbprint, created_at = excluded.created_at"
+                   blob = excluded.blob, cert_thumbprint = excluded.cert_thumbprint, created_at = excluded.created_at,
+                   row_mac = excluded.row_mac"
             ),
-            params![k.id, k.device_id, k.key_id, k.volume_id, k.volume_type, k.blob, k.cert_thumbprint, k.created_at],
+            params![
+                k.id,
+                k.device_id,
+                k.key_id,
+                k.volume_id,
+                k.volume_type,
+                k.blob,
+                k.cert_thumbprint,
+                k.created_at,
+                k.row_mac
+            ],
         )?;
         Ok(())
     }

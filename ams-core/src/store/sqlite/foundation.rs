@@ -5,7 +5,8 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteTx;
 use crate::error::Result;
 use crate::store::{
-    AuditFilter, AuditRow, FoundationRead, FoundationWrite, InstanceRow, MasterKeyRow, ProtectorRow, SealedColumn,
+    AuditFilter, AuditRow, BitLockerRow, FoundationRead, FoundationWrite, InstanceRow, LookupKind, MasterKeyRow,
+    PasswordRow, ProtectorRow, SealedColumn,
 };
 
 impl FoundationRead for SqliteTx<'_> {
@@ -110,6 +111,24 @@ impl FoundationRead for SqliteTx<'_> {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    fn unkeyed_rows(&self) -> Result<(i64, i64)> {
+        Ok(self.tx.query_row(
+            "SELECT (SELECT COUNT(*) FROM registration_keys WHERE key_hash LIKE 'plain:%')
+                  + (SELECT COUNT(*) FROM devices WHERE credential_hash LIKE 'plain:%'),
+                    (SELECT COUNT(*) FROM device_passwords WHERE row_mac IS NULL)
+                  + (SELECT COUNT(*) FROM bitlocker_keys WHERE row_mac IS NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    fn instance_secret(&self, purpose: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .query_row("SELECT sealed_secret FROM instance_secrets WHERE purpose = ?1", [purpose], |r| r.get(0))
+            .optional()?)
+    }
 }
 
 impl FoundationWrite for SqliteTx<'_> {
@@ -184,6 +203,71 @@ impl FoundationWrite for SqliteTx<'_> {
             params![value, row_id],
         )?;
         Ok(())
+    }
+
+    fn mac_unmacced_secret_rows(
+        &self,
+        password_mac: &mut dyn FnMut(&PasswordRow) -> String,
+        bitlocker_mac: &mut dyn FnMut(&BitLockerRow) -> String,
+    ) -> Result<usize> {
+        let passwords: Vec<PasswordRow> = {
+            let mut stmt = self.tx.prepare(&format!(
+                "SELECT {} FROM device_passwords WHERE row_mac IS NULL ORDER BY id",
+                super::data_plane::PASSWORD_COLS
+            ))?;
+            let rows = stmt.query_map([], super::data_plane::map_password)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let bitlocker: Vec<BitLockerRow> = {
+            let mut stmt = self.tx.prepare(&format!(
+                "SELECT {} FROM bitlocker_keys WHERE row_mac IS NULL ORDER BY id",
+                super::data_plane::BITLOCKER_COLS
+            ))?;
+            let rows = stmt.query_map([], super::data_plane::map_bitlocker)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for p in &passwords {
+            self.tx
+                .execute("UPDATE device_passwords SET row_mac = ?1 WHERE id = ?2", params![password_mac(p), p.id])?;
+        }
+        for k in &bitlocker {
+            self.tx.execute("UPDATE bitlocker_keys SET row_mac = ?1 WHERE id = ?2", params![bitlocker_mac(k), k.id])?;
+        }
+        Ok(passwords.len() + bitlocker.len())
+    }
+
+    fn insert_instance_secret(&self, purpose: &str, sealed: &[u8], at: &str) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO instance_secrets (purpose, sealed_secret, created_at) VALUES (?1, ?2, ?3)",
+            params![purpose, sealed, at],
+        )?;
+        Ok(())
+    }
+
+    fn rekey_plain_lookup_hashes(
+        &self,
+        kind: LookupKind,
+        rekey: &mut dyn FnMut(&str, &str) -> Option<String>,
+    ) -> Result<usize> {
+        let (table, col) = match kind {
+            LookupKind::RegistrationKey => ("registration_keys", "key_hash"),
+            LookupKind::DeviceCredential => ("devices", "credential_hash"),
+        };
+        let rows: Vec<(String, String)> = {
+            let mut stmt =
+                self.tx.prepare(&format!("SELECT id, {col} FROM {table} WHERE {col} LIKE 'plain:%' ORDER BY id"))?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut changed = 0;
+        for (id, hash) in &rows {
+            let plain = hash.strip_prefix("plain:").unwrap_or(hash);
+            if let Some(new) = rekey(id, plain) {
+                self.tx.execute(&format!("UPDATE {table} SET {col} = ?1 WHERE id = ?2"), params![new, id])?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 }
 
