@@ -15,7 +15,7 @@ statements! {
     USER_TABLES = "SELECT COUNT_BIG(*) FROM sys.tables WHERE is_ms_shipped = 0";
     DELETE_SETTING = "DELETE FROM service_settings WHERE [key] = @P1";
     /// Tests only ([`wipe_for_tests`]): every ams table, children before parents.
-    WIPE = "DROP TABLE IF EXISTS word_list_words, word_lists, agent_policy_targets, agent_policies,
+    WIPE = "DROP TABLE IF EXISTS instance_secrets, word_list_words, word_lists, agent_policy_targets, agent_policies,
         device_rotation_marks, agent_token_ids, device_keys, jit_scheduler_jobs, jit_group_creation_rules, jit_directory,
         rate_limit_events, role_rule_principals, role_authorization_rules, computer_rule_principals,
         computer_authorization_rules, bitlocker_keys, device_passwords, device_group_members, devices,

@@ -31,14 +31,16 @@ macro_rules! regkey_cols {
 }
 macro_rules! password_cols {
     () => {
-        "id, device_id, account_name, blob, cert_thumbprint, created_at, expires_at, retired_at"
+        "id, device_id, account_name, blob, cert_thumbprint, created_at, expires_at, retired_at, row_mac"
     };
 }
+pub(super) use password_cols;
 macro_rules! bitlocker_cols {
     () => {
-        "id, device_id, key_id, volume_id, volume_type, blob, cert_thumbprint, created_at"
+        "id, device_id, key_id, volume_id, volume_type, blob, cert_thumbprint, created_at, row_mac"
     };
 }
+pub(super) use bitlocker_cols;
 
 statements! {
     CERTS = concat!("SELECT ", cert_cols!(), " FROM certificates ORDER BY created_at DESC, thumbprint");
@@ -102,13 +104,13 @@ statements! {
     /// The current-password switch: retire, then insert, in one write transaction (the
     /// filtered unique index device_passwords_one_current allows one current row).
     RETIRE_CURRENT_PASSWORD = "UPDATE device_passwords SET retired_at = @P2 WHERE device_id = @P1 AND retired_at IS NULL";
-    INSERT_PASSWORD = concat!("INSERT INTO device_passwords (", password_cols!(), ") VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8)");
+    INSERT_PASSWORD = concat!("INSERT INTO device_passwords (", password_cols!(), ") VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9)");
     SET_CURRENT_PASSWORD_EXPIRY = "UPDATE device_passwords SET expires_at = @P2 WHERE device_id = @P1 AND retired_at IS NULL";
     DELETE_PASSWORD = "DELETE FROM device_passwords WHERE id = @P1";
-    UPSERT_BITLOCKER_KEY = "UPDATE bitlocker_keys WITH (UPDLOCK, HOLDLOCK) SET volume_id = @P4, volume_type = @P5, blob = @P6,
-                              cert_thumbprint = @P7, created_at = @P8 WHERE device_id = @P2 AND key_id = @P3;
-        IF @@ROWCOUNT = 0 INSERT INTO bitlocker_keys (id, device_id, key_id, volume_id, volume_type, blob, cert_thumbprint, created_at)
-                          VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8)";
+    UPSERT_BITLOCKER_KEY = concat!("UPDATE bitlocker_keys WITH (UPDLOCK, HOLDLOCK) SET volume_id = @P4, volume_type = @P5, blob = @P6,
+                              cert_thumbprint = @P7, created_at = @P8, row_mac = @P9 WHERE device_id = @P2 AND key_id = @P3;
+        IF @@ROWCOUNT = 0 INSERT INTO bitlocker_keys (", bitlocker_cols!(), ")
+                          VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9)");
 }
 
 fn map_cert(r: &Cols<'_>) -> Result<CertRow> {
@@ -168,7 +170,7 @@ fn map_regkey(r: &Cols<'_>) -> Result<RegKeyRow> {
     })
 }
 
-fn map_password(r: &Cols<'_>) -> Result<PasswordRow> {
+pub(super) fn map_password(r: &Cols<'_>) -> Result<PasswordRow> {
     Ok(PasswordRow {
         id: r.s()?,
         device_id: r.s()?,
@@ -178,10 +180,11 @@ fn map_password(r: &Cols<'_>) -> Result<PasswordRow> {
         created_at: r.s()?,
         expires_at: r.os()?,
         retired_at: r.os()?,
+        row_mac: r.os()?,
     })
 }
 
-fn map_bitlocker(r: &Cols<'_>) -> Result<BitLockerRow> {
+pub(super) fn map_bitlocker(r: &Cols<'_>) -> Result<BitLockerRow> {
     Ok(BitLockerRow {
         id: r.s()?,
         device_id: r.s()?,
@@ -191,6 +194,7 @@ fn map_bitlocker(r: &Cols<'_>) -> Result<BitLockerRow> {
         blob: r.b()?,
         cert_thumbprint: r.s()?,
         created_at: r.s()?,
+        row_mac: r.os()?,
     })
 }
 
@@ -437,6 +441,7 @@ impl DataPlaneWrite for MssqlTx<'_> {
                 &p.created_at,
                 &p.expires_at,
                 &p.retired_at,
+                &p.row_mac,
             ],
         )?;
         Ok(())
@@ -457,7 +462,17 @@ impl DataPlaneWrite for MssqlTx<'_> {
     fn upsert_bitlocker_key(&self, k: &BitLockerRow) -> Result<()> {
         self.exec(
             UPSERT_BITLOCKER_KEY,
-            &[&k.id, &k.device_id, &k.key_id, &k.volume_id, &k.volume_type, &k.blob, &k.cert_thumbprint, &k.created_at],
+            &[
+                &k.id,
+                &k.device_id,
+                &k.key_id,
+                &k.volume_id,
+                &k.volume_type,
+                &k.blob,
+                &k.cert_thumbprint,
+                &k.created_at,
+                &k.row_mac,
+            ],
         )?;
         Ok(())
     }

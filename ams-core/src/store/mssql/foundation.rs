@@ -3,7 +3,8 @@
 use super::{Cols, MssqlTx, Sql, statements};
 use crate::error::Result;
 use crate::store::{
-    AuditFilter, AuditRow, FoundationRead, FoundationWrite, InstanceRow, MasterKeyRow, ProtectorRow, SealedColumn,
+    AuditFilter, AuditRow, BitLockerRow, FoundationRead, FoundationWrite, InstanceRow, LookupKind, MasterKeyRow,
+    PasswordRow, ProtectorRow, SealedColumn,
 };
 
 macro_rules! audit_cols {
@@ -34,6 +35,21 @@ statements! {
     SEALED_CERT_VALUES = "SELECT [thumbprint], [sealed_private_key] FROM [certificates] WHERE [sealed_private_key] IS NOT NULL";
     SEALED_REGKEY_VALUES = "SELECT [id], [sealed_key] FROM [registration_keys] WHERE [sealed_key] IS NOT NULL";
     SEALED_JIT_VALUES = "SELECT [id], [sealed_bind_password] FROM [jit_directory] WHERE [sealed_bind_password] IS NOT NULL";
+    SEALED_INSTANCE_SECRET_VALUES = "SELECT [purpose], [sealed_secret] FROM [instance_secrets] WHERE [sealed_secret] IS NOT NULL";
+    INSTANCE_SECRET = "SELECT sealed_secret FROM instance_secrets WHERE purpose = @P1";
+    /// SQLite's LIKE ignores ASCII case; the case-insensitive collation says the same here.
+    UNKEYED_ROWS = "SELECT (SELECT COUNT_BIG(*) FROM registration_keys WHERE key_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS)
+                         + (SELECT COUNT_BIG(*) FROM devices WHERE credential_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS),
+                           (SELECT COUNT_BIG(*) FROM device_passwords WHERE row_mac IS NULL)
+                         + (SELECT COUNT_BIG(*) FROM bitlocker_keys WHERE row_mac IS NULL)";
+    UNMACCED_PASSWORDS = concat!("SELECT ", super::data_plane::password_cols!(),
+                                 " FROM device_passwords WHERE row_mac IS NULL ORDER BY id");
+    UNMACCED_BITLOCKER_KEYS = concat!("SELECT ", super::data_plane::bitlocker_cols!(),
+                                      " FROM bitlocker_keys WHERE row_mac IS NULL ORDER BY id");
+    PLAIN_REG_KEY_HASHES = "SELECT id, key_hash FROM registration_keys
+                            WHERE key_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS ORDER BY id";
+    PLAIN_CREDENTIAL_HASHES = "SELECT id, credential_hash FROM devices
+                               WHERE credential_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS ORDER BY id";
 
     INSERT_INSTANCE = "INSERT INTO instance (id, created_at) VALUES (@P1, @P2)";
     INSERT_MASTER_KEY = "INSERT INTO master_keys (id, state, created_at, retired_at) VALUES (@P1, @P2, @P3, @P4)";
@@ -55,6 +71,12 @@ statements! {
     UPDATE_SEALED_CERT = "UPDATE [certificates] SET [sealed_private_key] = @P1 WHERE [thumbprint] = @P2";
     UPDATE_SEALED_REGKEY = "UPDATE [registration_keys] SET [sealed_key] = @P1 WHERE [id] = @P2";
     UPDATE_SEALED_JIT = "UPDATE [jit_directory] SET [sealed_bind_password] = @P1 WHERE [id] = @P2";
+    UPDATE_SEALED_INSTANCE_SECRET = "UPDATE [instance_secrets] SET [sealed_secret] = @P1 WHERE [purpose] = @P2";
+    SET_PASSWORD_ROW_MAC = "UPDATE device_passwords SET row_mac = @P1 WHERE id = @P2";
+    SET_BITLOCKER_ROW_MAC = "UPDATE bitlocker_keys SET row_mac = @P1 WHERE id = @P2";
+    INSERT_INSTANCE_SECRET = "INSERT INTO instance_secrets (purpose, sealed_secret, created_at) VALUES (@P1, @P2, @P3)";
+    SET_REG_KEY_HASH = "UPDATE registration_keys SET key_hash = @P1 WHERE id = @P2";
+    SET_CREDENTIAL_HASH = "UPDATE devices SET credential_hash = @P1 WHERE id = @P2";
 }
 
 /// The statements that read and replace a sealed column (its names are in the statements'
@@ -64,6 +86,7 @@ fn sealed_sql(c: SealedColumn) -> (Sql, Sql) {
         SealedColumn::CertPrivateKey => (SEALED_CERT_VALUES, UPDATE_SEALED_CERT),
         SealedColumn::RegistrationKey => (SEALED_REGKEY_VALUES, UPDATE_SEALED_REGKEY),
         SealedColumn::JitBindPassword => (SEALED_JIT_VALUES, UPDATE_SEALED_JIT),
+        SealedColumn::InstanceSecret => (SEALED_INSTANCE_SECRET_VALUES, UPDATE_SEALED_INSTANCE_SECRET),
     }
 }
 
@@ -159,6 +182,14 @@ impl FoundationRead for MssqlTx<'_> {
     fn sealed_values(&self, c: SealedColumn) -> Result<Vec<(String, Vec<u8>)>> {
         self.rows(sealed_sql(c).0, &[], |r| Ok((r.s()?, r.b()?)))
     }
+
+    fn instance_secret(&self, purpose: &str) -> Result<Option<Vec<u8>>> {
+        self.one(INSTANCE_SECRET, &[&purpose], |r| r.b())
+    }
+
+    fn unkeyed_rows(&self) -> Result<(i64, i64)> {
+        Ok(self.one(UNKEYED_ROWS, &[], |r| Ok((r.i()?, r.i()?)))?.unwrap_or((0, 0)))
+    }
 }
 
 impl FoundationWrite for MssqlTx<'_> {
@@ -216,6 +247,54 @@ impl FoundationWrite for MssqlTx<'_> {
     fn update_sealed(&self, c: SealedColumn, row_id: &str, value: &[u8]) -> Result<()> {
         self.exec(sealed_sql(c).1, &[&value, &row_id])?;
         Ok(())
+    }
+
+    fn mac_unmacced_secret_rows(
+        &self,
+        password_mac: &mut dyn FnMut(&PasswordRow) -> String,
+        bitlocker_mac: &mut dyn FnMut(&BitLockerRow) -> String,
+    ) -> Result<usize> {
+        let passwords = self.rows(UNMACCED_PASSWORDS, &[], super::data_plane::map_password)?;
+        let bitlocker = self.rows(UNMACCED_BITLOCKER_KEYS, &[], super::data_plane::map_bitlocker)?;
+        for p in &passwords {
+            self.exec(SET_PASSWORD_ROW_MAC, &[&password_mac(p), &p.id])?;
+        }
+        for k in &bitlocker {
+            self.exec(SET_BITLOCKER_ROW_MAC, &[&bitlocker_mac(k), &k.id])?;
+        }
+        Ok(passwords.len() + bitlocker.len())
+    }
+
+    fn insert_instance_secret(&self, purpose: &str, sealed: &[u8], at: &str) -> Result<()> {
+        self.exec(INSERT_INSTANCE_SECRET, &[&purpose, &sealed, &at])?;
+        Ok(())
+    }
+
+    fn rekey_plain_lookup_hashes(
+        &self,
+        kind: LookupKind,
+        rekey: &mut dyn FnMut(&str, &str) -> Option<String>,
+    ) -> Result<usize> {
+        let (select, update) = lookup_sql(kind);
+        let rows = self.rows(select, &[], |r| Ok((r.s()?, r.s()?)))?;
+        let mut changed = 0;
+        for (id, hash) in &rows {
+            let plain = hash.strip_prefix("plain:").unwrap_or(hash);
+            if let Some(new) = rekey(id, plain) {
+                self.exec(update, &[&new, id])?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+}
+
+/// The statements that read the rows of a lookup hash column still marked `plain:`, and replace
+/// one row's hash.
+fn lookup_sql(kind: LookupKind) -> (Sql, Sql) {
+    match kind {
+        LookupKind::RegistrationKey => (PLAIN_REG_KEY_HASHES, SET_REG_KEY_HASH),
+        LookupKind::DeviceCredential => (PLAIN_CREDENTIAL_HASHES, SET_CREDENTIAL_HASH),
     }
 }
 

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003", "authorization"),
     migration!(4, "0004", "audit_append_only"),
     migration!(5, "0005", "jit"),
+    migration!(6, "0006", "keyed_lookups"),
     migration!(7, "0007", "agent_server"),
     migration!(8, "0008", "agent_policies"),
 ];

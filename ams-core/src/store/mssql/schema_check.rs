@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlparser::ast::{ColumnOption, CreateIndex, CreateTable, Statement, TableConstraint};
+use sqlparser::ast::{
+    AlterTable, AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable, Statement, TableConstraint,
+};
 use sqlparser::dialect::{MsSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
@@ -59,40 +61,59 @@ fn index_columns(cols: &[sqlparser::ast::IndexColumn]) -> Vec<String> {
     cols.iter().map(|c| ident(&c.column.expr.to_string())).collect()
 }
 
+/// One column definition (CREATE TABLE or ALTER TABLE ... ADD), appended to the table's columns.
+fn add_column(table: &mut Table, c: &ColumnDef) {
+    let col = ident(&c.name.value);
+    let mut nullable = true;
+    let mut default = None;
+    let mut bool_check = false;
+    for o in &c.options {
+        match &o.option {
+            ColumnOption::NotNull => nullable = false,
+            ColumnOption::Default(e) => default = Some(norm(e)),
+            ColumnOption::PrimaryKey(_) => {
+                nullable = false;
+                table.primary_key = vec![col.clone()];
+            }
+            ColumnOption::Unique(_) => {
+                table.unique.insert(vec![col.clone()]);
+            }
+            ColumnOption::ForeignKey(fk) => {
+                table.foreign_keys.insert((
+                    vec![col.clone()],
+                    ident(&fk.foreign_table.to_string()),
+                    fk.referred_columns.iter().map(|i| ident(&i.value)).collect(),
+                    fk.on_delete.map(|a| norm(&a)).unwrap_or_default(),
+                ));
+            }
+            ColumnOption::Check(ck) => {
+                bool_check |= norm(&ck.expr) == format!("{} in (0, 1)", col.to_ascii_lowercase());
+            }
+            _ => {}
+        }
+    }
+    assert!(!table.columns.iter().any(|x| x.0 == col), "column {col} defined twice");
+    table.columns.push((col, mapped(&c.data_type.to_string(), bool_check), nullable, default));
+}
+
+/// ALTER TABLE: only ADD [COLUMN] is used by the migrations; anything else fails the
+/// comparison, so no schema change goes uncompared.
+fn alter_table(schema: &mut Schema, a: &AlterTable) {
+    let name = ident(&a.name.to_string());
+    let table = schema.tables.get_mut(&name).unwrap_or_else(|| panic!("ALTER TABLE {name}: no such table"));
+    for op in &a.operations {
+        match op {
+            AlterTableOperation::AddColumn { column_def, .. } => add_column(table, column_def),
+            other => panic!("ALTER TABLE {name}: the schema comparison does not read `{other}`"),
+        }
+    }
+}
+
 fn add_table(schema: &mut Schema, t: &CreateTable) {
     let name = ident(&t.name.to_string());
     let mut table = Table::default();
     for c in &t.columns {
-        let col = ident(&c.name.value);
-        let mut nullable = true;
-        let mut default = None;
-        let mut bool_check = false;
-        for o in &c.options {
-            match &o.option {
-                ColumnOption::NotNull => nullable = false,
-                ColumnOption::Default(e) => default = Some(norm(e)),
-                ColumnOption::PrimaryKey(_) => {
-                    nullable = false;
-                    table.primary_key = vec![col.clone()];
-                }
-                ColumnOption::Unique(_) => {
-                    table.unique.insert(vec![col.clone()]);
-                }
-                ColumnOption::ForeignKey(fk) => {
-                    table.foreign_keys.insert((
-                        vec![col.clone()],
-                        ident(&fk.foreign_table.to_string()),
-                        fk.referred_columns.iter().map(|i| ident(&i.value)).collect(),
-                        fk.on_delete.map(|a| norm(&a)).unwrap_or_default(),
-                    ));
-                }
-                ColumnOption::Check(ck) => {
-                    bool_check |= norm(&ck.expr) == format!("{} in (0, 1)", col.to_ascii_lowercase());
-                }
-                _ => {}
-            }
-        }
-        table.columns.push((col, mapped(&c.data_type.to_string(), bool_check), nullable, default));
+        add_column(&mut table, c);
     }
     for k in &t.constraints {
         match k {
@@ -131,6 +152,7 @@ fn add(schema: &mut Schema, stmts: &[Statement]) {
         match s {
             Statement::CreateTable(t) => add_table(schema, t),
             Statement::CreateIndex(i) => add_index(schema, i),
+            Statement::AlterTable(a) => alter_table(schema, a),
             Statement::CreateTrigger(t) => {
                 schema.triggers.insert(ident(&t.name.to_string()));
             }
@@ -273,4 +295,27 @@ fn a_schema_difference_is_caught() {
     ] {
         assert_ne!(lite, parse(&changed), "{changed}");
     }
+}
+
+#[test]
+fn added_columns_are_compared() {
+    // ALTER TABLE ... ADD [COLUMN] counts like a column of the CREATE TABLE, on both engines.
+    let lite = |extra: &str| {
+        let mut s = Schema::default();
+        let sql = format!("CREATE TABLE t (id TEXT PRIMARY KEY NOT NULL) STRICT; {extra}");
+        add(&mut s, &Parser::parse_sql(&SQLiteDialect {}, &sql).unwrap());
+        s
+    };
+    let ms = |extra: &str| {
+        let mut s = Schema::default();
+        let sql = format!("CREATE TABLE t (id nvarchar(64) NOT NULL PRIMARY KEY); {extra}");
+        add(&mut s, &Parser::parse_sql(&MsSqlDialect {}, &sql).unwrap());
+        s
+    };
+    let added = lite("ALTER TABLE t ADD COLUMN row_mac TEXT;");
+    assert_eq!(added, ms("ALTER TABLE t ADD row_mac nvarchar(128) NULL;"));
+    assert_ne!(added, ms(""));
+    assert_ne!(added, ms("ALTER TABLE t ADD row_mac varbinary(max) NULL;"));
+    assert_ne!(added, ms("ALTER TABLE t ADD row_mac nvarchar(128) NOT NULL;"));
+    assert_eq!(added.tables["t"].columns.last().unwrap().0, "row_mac");
 }
