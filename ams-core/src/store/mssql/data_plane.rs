@@ -75,9 +75,13 @@ statements! {
     /// One active certificate: the old one is demoted and the new one promoted in one batch,
     /// in a transaction that holds the writers' lock (and the filtered unique index
     /// certificates_one_active refuses a second active row whatever happens).
+    /// The state check is in the SQL too: a revoked certificate never becomes active, whatever
+    /// the service above checked.
+    USABLE_CERT = "SELECT COUNT_BIG(*) FROM certificates WHERE thumbprint = @P1 AND state <> 'revoked'";
     ACTIVATE_CERT = "UPDATE certificates SET state = 'retained' WHERE state = 'active';
-                     UPDATE certificates SET state = 'active', activated_at = @P2 WHERE thumbprint = @P1";
-    SET_CERT_STATE = "UPDATE certificates SET state = @P2 WHERE thumbprint = @P1";
+                     UPDATE certificates SET state = 'active', activated_at = @P2 WHERE thumbprint = @P1 AND state <> 'revoked'";
+    /// Revocation is final: no state change brings a revoked certificate back.
+    SET_CERT_STATE = "UPDATE certificates SET state = @P2 WHERE thumbprint = @P1 AND (state <> 'revoked' OR @P2 = 'revoked')";
     DELETE_CERT_PRIVATE_KEY = "UPDATE certificates SET sealed_private_key = NULL WHERE thumbprint = @P1";
     INSERT_DEVICE = concat!("INSERT INTO devices (", device_cols!(), ") VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P12, @P13, @P14, @P15, @P16, @P17)");
     UPDATE_DEVICE_STATE = "UPDATE devices SET approval_state = @P2, disabled = @P3, modified_at = @P4 WHERE id = @P1";
@@ -304,6 +308,13 @@ impl DataPlaneWrite for MssqlTx<'_> {
     }
 
     fn activate_cert(&self, thumbprint: &str, at: &str) -> Result<()> {
+        if self.count(USABLE_CERT, &[&thumbprint])? == 0 {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorCode::CertNotUsable,
+                "The certificate cannot be made active: it is revoked (or not in the database).",
+            )
+            .with("thumbprint", thumbprint));
+        }
         self.exec(ACTIVATE_CERT, &[&thumbprint, &at])?;
         Ok(())
     }
