@@ -118,10 +118,10 @@ fn no_canary_escapes_through_any_verb() {
                 if let Some(c) = leak(&err) {
                     panic!("canary {c} in stderr of ams {args:?}: {}", String::from_utf8_lossy(&err));
                 }
-                if !SECRET_VERBS.contains(&verb) {
-                    if let Some(c) = leak(&out) {
-                        panic!("canary {c} in stdout of non-secret verb ams {args:?}");
-                    }
+                if !SECRET_VERBS.contains(&verb)
+                    && let Some(c) = leak(&out)
+                {
+                    panic!("canary {c} in stdout of non-secret verb ams {args:?}");
                 }
             }
         }

@@ -285,6 +285,21 @@ fn schema_problems_are_refused_with_coded_errors() {
     let pending = st["PendingMigrations"].as_array().unwrap().len() as u64;
     let after_first = ams_core::store::migrate::SQLITE_MIGRATIONS.len() as u64 - 1;
     assert_eq!(pending, after_first, "every migration after the first is pending");
+    // --print-sql prints the pending migrations as one script and changes nothing.
+    let printed = i.ok(&["db", "migrate", "--print-sql"], None);
+    assert_eq!(printed["Engine"], "sqlite");
+    assert_eq!(printed["PendingMigrations"].as_array().unwrap().len() as u64, after_first);
+    let script = printed["Script"].as_str().unwrap();
+    assert!(script.contains("-- V0002__data_plane") && !script.contains("-- V0001__"), "{script}");
+    assert!(script.contains("INSERT INTO schema_migrations") && script.trim_end().ends_with("COMMIT;"));
+    let again = i.ok(&["db", "status"], None);
+    assert_eq!(again["PendingMigrations"].as_array().unwrap().len() as u64, after_first, "nothing was applied");
+    let current = Instance::new();
+    let printed = current.ok(&["db", "migrate", "--print-sql"], None);
+    assert_eq!(
+        (printed["Script"].as_str(), printed["PendingMigrations"].as_array().map(Vec::len)),
+        (Some(""), Some(0))
+    );
 }
 
 #[test]

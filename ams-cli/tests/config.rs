@@ -111,22 +111,37 @@ fn host_config_round_trip_keeps_the_file_mode_and_refuses_bad_values() {
     assert!(err["message"].as_str().unwrap().contains("No database file"), "{err}");
     assert!(err["hint"].as_str().unwrap().contains("--skip-connection-string-validation"));
 
-    // SQL Server: refused by this build unless validation is skipped; a password only via stdin.
-    let cs = "Server=db.example.test;Database=ams;User Id=ams;Password=Canary-Stdin-2";
+    // SQL Server: validated by connecting (nothing listens on loopback port 1, so the test is
+    // refused at once); a password only via stdin; a malformed string is refused even when the
+    // connection test is skipped.
+    let cs = "Server=tcp:127.0.0.1,1;Database=ams;User Id=ams;Password=Canary-Stdin-2;Connect Timeout=5";
     let (e, err) = i.err(&["host-config", "set", "--connection-string", "-"], Some(cs));
-    assert_eq!((e, err["code"].as_str().unwrap()), (10, "AMS-DB-0006"));
+    assert_eq!((e, err["code"].as_str().unwrap()), (7, "AMS-MSSQL-0003"), "{err}");
+    assert_eq!(err["context"]["reason"], "network");
+    assert!(!err.to_string().contains("Canary-Stdin-2"));
+    assert_eq!(i.host_toml(), before);
+    let (e, err) = i.err(
+        &["host-config", "set", "--connection-string", "-", "--skip-connection-string-validation"],
+        Some("Server=db;Database=ams;User Id=ams;Password='Canary-Stdin-2"),
+    );
+    assert_eq!((e, err["code"].as_str().unwrap()), (5, "AMS-MSSQL-0001"), "{err}");
+    assert!(!err.to_string().contains("Canary-Stdin-2"));
     assert_eq!(i.host_toml(), before);
     let set =
         i.ok(&["host-config", "set", "--connection-string", "-", "--skip-connection-string-validation"], Some(cs));
     assert_eq!(set["DatabaseEngine"], "mssql");
-    assert_eq!(set["ConnectionString"], "Server=db.example.test;Database=ams;User Id=ams;Password=***");
+    assert_eq!(
+        set["ConnectionString"],
+        "Server=tcp:127.0.0.1,1;Database=ams;User Id=ams;Password=***;Connect Timeout=5"
+    );
     let out = i.run(&["host-config", "get"], None);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("Canary-Stdin-2"), "get masks the password");
     assert!(String::from_utf8_lossy(&i.host_toml()).contains("Canary-Stdin-2"), "the file holds it");
     #[cfg(unix)]
     assert_eq!(mode(&i.dir.join("host.toml")), 0o640);
     let (e, err) = i.err(&["device", "get"], None);
-    assert_eq!((e, err["code"].as_str().unwrap()), (10, "AMS-DB-0006"), "ams refuses the engine it lacks");
+    assert_eq!((e, err["code"].as_str().unwrap()), (7, "AMS-MSSQL-0003"), "ams cannot reach the server: {err}");
+    assert!(!err.to_string().contains("Canary-Stdin-2"));
 
     // Back to the database: validated (it is an ams database), and the instance works again.
     let db = i.dir.join("ams.db");
@@ -445,16 +460,16 @@ fn diagnostics_zip_holds_no_secret() {
     canaries.push(host_key["key"].as_str().unwrap().to_string());
     assert_no_canary(&entries, &canaries);
 
-    // A connection string with a password: the instance cannot open (no SQL Server in this
-    // build), the rest is still collected, and the password is masked.
-    let cs = "Server=db.example.test;Database=ams;User Id=ams;Password=Canary-Conn-Pw-4";
+    // A connection string with a password: the instance cannot open (nothing listens on
+    // loopback port 1), the rest is still collected, and the password is masked.
+    let cs = "Server=tcp:127.0.0.1,1;Database=ams;User Id=ams;Password=Canary-Conn-Pw-4";
     i.ok(&["host-config", "set", "--connection-string", "-", "--skip-connection-string-validation"], Some(cs));
     let rep = i.ok(&["server-diagnostics", "export", "--file", zip_path.to_str().unwrap(), "--force"], None);
     assert_eq!(rep["FailedParts"], serde_json::json!(["instance"]));
     let entries = unzip(&zip_path);
     let host =
         serde_json::from_slice::<Value>(&entries.iter().find(|(n, _)| n == "host-config.json").unwrap().1).unwrap();
-    assert_eq!(host["ConnectionString"], "Server=db.example.test;Database=ams;User Id=ams;Password=***");
+    assert_eq!(host["ConnectionString"], "Server=tcp:127.0.0.1,1;Database=ams;User Id=ams;Password=***");
     canaries.push("Canary-Conn-Pw-4".into());
     assert_no_canary(&entries, &canaries);
     // The search itself finds a canary where there is one (the host file holds the password).

@@ -153,6 +153,18 @@ error_codes! {
     /// The database file failed an integrity check.
     DbCorrupt = ("AMS-DB-0008", Integrity),
 
+    // SQL Server engine (store/mssql/, docs/sql-server.md).
+    /// The SQL Server connection string is malformed (`context.key` names the key, never a value).
+    MssqlConnectionStringInvalid = ("AMS-MSSQL-0001", InvalidInput),
+    /// The SQL Server connection string asks for something this build does not support.
+    MssqlUnsupported = ("AMS-MSSQL-0002", Config),
+    /// SQL Server could not be reached (network, TLS or timeout).
+    MssqlConnectFailed = ("AMS-MSSQL-0003", Unavailable),
+    /// SQL Server refused the login.
+    MssqlLoginFailed = ("AMS-MSSQL-0004", PermissionDenied),
+    /// The SQL Server login lacks a permission ams needs.
+    MssqlPermissionDenied = ("AMS-MSSQL-0005", PermissionDenied),
+
     /// The master key cannot be unlocked by the host protector: the instance is in recovery mode.
     RecoveryRequired = ("AMS-KEY-0001", PermissionDenied),
     /// The recovery password is wrong.

@@ -76,8 +76,10 @@ pub fn run(opts: RunOptions) -> Result<serde_json::Value> {
         .thread_name("ams-server")
         .build()
         .map_err(|_| Error::internal("Could not start the async runtime."))?;
+    // Opened outside the runtime: the core blocks on its own calls, and the SQL Server engine
+    // on a private runtime, which must not happen inside this one (docs/adr/0009).
+    let engine = Arc::new(engine::Engine::open(&opts.open, workers)?);
     rt.block_on(async move {
-        let engine = Arc::new(engine::Engine::open(&opts.open, workers)?);
         let unlocked = engine.unlocked();
         let app = routes::App::new(engine, opts.limits, opts.register_per_minute);
         let server = serve::Server::bind(app, tls, serve::ServeOptions { listen, ..opts.serve.clone() }).await?;

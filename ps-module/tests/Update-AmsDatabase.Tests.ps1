@@ -23,6 +23,12 @@ Describe 'Update-AmsDatabase' {
         $report.PSTypeNames[0] | Should -BeExactly 'Ams.DatabaseMigration'
     }
 
+    It 'prints the pending script with -PrintSql, without asking' {
+        $report = Update-AmsDatabase -PrintSql
+        (Get-AmsStubCall).Line | Should -BeExactly 'db migrate --print-sql'
+        $report.PSTypeNames[0] | Should -BeExactly 'Ams.DatabaseMigrationScript'
+    }
+
     It 'does not run ams under -WhatIf' {
         Update-AmsDatabase -WhatIf
         @(Get-AmsStubCall).Count | Should -Be 0

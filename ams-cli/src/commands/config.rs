@@ -38,10 +38,10 @@ pub struct HostConfigSetArgs {
     /// Folder for additional configuration files, as an absolute path. Empty removes it.
     #[arg(long, value_name = "PATH")]
     pub config_path: Option<String>,
-    /// Database connection string (sqlite://PATH). `-` reads it from stdin, which is required when it holds a password.
+    /// Database connection string: sqlite://PATH, or an ADO.NET SQL Server string (Server=tcp:HOST,PORT;Database=NAME;User Id=LOGIN;Password=...). `-` reads it from stdin, which is required when it holds a password.
     #[arg(long, value_name = "STRING", allow_hyphen_values = true)]
     pub connection_string: Option<String>,
-    /// Store the connection string without testing it (an SQL Server string is then accepted for a later build).
+    /// Store the connection string without testing it (only its form is checked; ams does not connect).
     #[arg(long, requires = "connection_string")]
     pub skip_connection_string_validation: bool,
     /// Accept remote management on this host (true or false).

@@ -15,14 +15,22 @@ use crate::secret::read_secret;
 pub enum DbCommand {
     /// Show the engine, the database, the schema version, the target version and pending migrations.
     Status,
-    /// Apply pending migrations (a copy of the database is kept first).
-    Migrate,
+    /// Apply pending migrations (a copy of the database is kept first); with --print-sql, print them as one script instead (the engine's dialect, T-SQL for SQL Server) and change nothing.
+    Migrate(MigrateArgs),
     /// Back the database up while it is in use, into one self-describing file (0600, never overwritten); with --scheduled, into the backup folder when due, deleting the oldest beyond the retention count.
     Backup(BackupArgs),
     /// Check the backup FILE (`ams db verify FILE`): checksums, SQLite integrity, schema version; with the recovery password, that the master key unwraps and a sample of secrets opens.
     Verify(VerifyArgs),
     /// Restore the database from the backup FILE (`ams db restore FILE`); refused while another process holds the instance unless --force. The replaced database is kept as a dated copy.
     Restore(RestoreArgs),
+}
+
+/// Arguments of `ams db migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Print the pending migrations as one script (in `Script`; it also records them in schema_migrations) for a DBA to apply, and change nothing.
+    #[arg(long)]
+    pub print_sql: bool,
 }
 
 /// Arguments of `ams db backup`.
@@ -72,10 +80,11 @@ pub fn run(ctx: &Ctx, c: DbCommand) -> Result<Value> {
     let mut progress = |p| bar.update(p);
     let out = match c {
         DbCommand::Status => to_json(&Ams::open_unchecked(&ctx.options()?)?.db_status()?),
-        DbCommand::Migrate => to_json(&Ams::open_unchecked(&ctx.options()?)?.db_migrate()?),
+        DbCommand::Migrate(a) if a.print_sql => to_json(&Ams::open_unchecked(&ctx.options()?)?.db_migration_script()?),
+        DbCommand::Migrate(_) => to_json(&Ams::open_unchecked(&ctx.options()?)?.db_migrate()?),
         DbCommand::Backup(a) => {
             let opts = ctx.options()?;
-            backup::check_engine(&opts.data_dir)?;
+            backup::check_backup_engine(&opts.data_dir)?;
             let ams = Ams::open_unchecked(&opts)?;
             match a.out {
                 Some(out) if !a.scheduled => to_json(&ams.db_backup(&out, &mut progress)?),

@@ -298,11 +298,11 @@ pub fn run_job(ctx: &Ctx, c: JitJobCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
         JitJobCommand::Get(a) => {
-            if let Some(t) = &a.r#type {
-                if !t.eq_ignore_ascii_case(JOB_TYPE_GROUP_REMOVAL) {
-                    return Err(Error::new(ErrorCode::JitOptionInvalid, format!("Unknown job type '{t}'."))
-                        .hint("The only job type is ActiveDirectoryGroupRemoval."));
-                }
+            if let Some(t) = &a.r#type
+                && !t.eq_ignore_ascii_case(JOB_TYPE_GROUP_REMOVAL)
+            {
+                return Err(Error::new(ErrorCode::JitOptionInvalid, format!("Unknown job type '{t}'."))
+                    .hint("The only job type is ActiveDirectoryGroupRemoval."));
             }
             match a.id {
                 Some(id) => to_json(&ams.jit_job(&id)?),

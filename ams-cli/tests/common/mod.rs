@@ -25,10 +25,10 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = c.spawn().expect("spawn ams");
     {
         let mut si = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            if let Err(e) = si.write_all(s.as_bytes()) {
-                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
-            }
+        if let Some(s) = stdin
+            && let Err(e) = si.write_all(s.as_bytes())
+        {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
         }
     }
     child.wait_with_output().unwrap()

@@ -574,7 +574,7 @@ pub fn check_password_strength(password: &[u8]) -> Result<()> {
     }
     let repeats = |unit: usize| {
         let first = chars.get(..unit).unwrap_or_default();
-        chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == first)
+        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == first)
     };
     if (1..=chars.len() / 2).any(repeats) {
         return weak("it is one short sequence repeated");

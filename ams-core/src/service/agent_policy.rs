@@ -1136,12 +1136,12 @@ impl Ams {
 /// (id, new position) placed first.
 fn renumber(tx: &Tx<'_>, os: &str, moving: Option<(&str, i64)>, now: &str) -> Result<()> {
     let mut custom: Vec<AgentPolicyRow> = tx.agent_policies(Some(os))?.into_iter().filter(|r| !r.is_default).collect();
-    if let Some((id, pos)) = moving {
-        if let Some(i) = custom.iter().position(|r| r.id == id) {
-            let r = custom.remove(i);
-            let at = usize::try_from(pos - 1).unwrap_or(0).min(custom.len());
-            custom.insert(at, r);
-        }
+    if let Some((id, pos)) = moving
+        && let Some(i) = custom.iter().position(|r| r.id == id)
+    {
+        let r = custom.remove(i);
+        let at = usize::try_from(pos - 1).unwrap_or(0).min(custom.len());
+        custom.insert(at, r);
     }
     for (i, mut r) in custom.into_iter().enumerate() {
         let want = i64::try_from(i + 1).map_err(|_| Error::internal("position"))?;

@@ -38,7 +38,7 @@ use crate::service::certs::cert_key_binding;
 use crate::service::keys::{insert_host_protector, sealed_binding};
 use crate::service::settings::{BACKUP_ENABLED, BACKUP_FOLDER, BACKUP_INTERVAL_HOURS, BACKUP_RETENTION_COUNT};
 use crate::store::migrate::{self, MigrationStatus};
-use crate::store::{DbUrl, EngineKind, Image, Replaced, SealedColumn, Store, replace_database};
+use crate::store::{DbUrl, Image, Replaced, SealedColumn, Store, replace_database};
 
 use format::{Header, Manifest};
 
@@ -215,12 +215,37 @@ pub fn platform_tools_error(engine: &str) -> Error {
     .with("engine", engine)
 }
 
-/// Refuses connection strings naming SQL Server with the platform-tools explanation: this build
-/// cannot open them at all.
+/// Refuses `ams db backup` for an engine this build cannot back up: SQL Server in a build without
+/// SQL Server support. With it, a SQL Server database's rows are copied into the same SQLite
+/// image a SQLite instance's backup holds (`store/mssql/backup.rs`).
+pub fn check_backup_engine(data_dir: &Path) -> Result<()> {
+    #[cfg(feature = "mssql")]
+    {
+        let _ = data_dir;
+        Ok(())
+    }
+    #[cfg(not(feature = "mssql"))]
+    check_engine_without_mssql(data_dir)
+}
+
+/// Refuses connection strings naming SQL Server with the platform-tools explanation, in a build
+/// without SQL Server support. With it, a restore loads the image's rows into the SQL Server
+/// database (`store/mssql/backup.rs`).
 pub fn check_engine(data_dir: &Path) -> Result<()> {
+    #[cfg(feature = "mssql")]
+    {
+        let _ = data_dir;
+        Ok(())
+    }
+    #[cfg(not(feature = "mssql"))]
+    check_engine_without_mssql(data_dir)
+}
+
+#[cfg(not(feature = "mssql"))]
+fn check_engine_without_mssql(data_dir: &Path) -> Result<()> {
     let config = HostConfig::load(data_dir)?;
-    if EngineKind::detect(&config.database) == Some(EngineKind::Mssql) {
-        return Err(platform_tools_error(EngineKind::Mssql.name()));
+    if crate::store::EngineKind::detect(&config.database) == Some(crate::store::EngineKind::Mssql) {
+        return Err(platform_tools_error(crate::store::EngineKind::Mssql.name()));
     }
     Ok(())
 }
@@ -919,6 +944,11 @@ pub fn db_restore(
     let config_exists = data_dir.join(HOST_CONFIG_FILE).exists();
     let config = HostConfig::load(data_dir)?;
     let url = DbUrl::parse(&config.database, data_dir)?;
+    if url.local_file().is_none() {
+        // A server database gets the rows, not a file: it must have the schema already
+        // (`ams db migrate` creates it in an empty database).
+        migrate::require_current(&Store::open(&url, false)?)?;
+    }
     let live_exists = !url.is_missing_file();
     let created_data_dir = !data_dir.exists();
     let mut warnings = Vec::new();

@@ -10,7 +10,7 @@ use crate::store::migrate::{self, PendingMigration};
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DbStatus {
-    /// Engine name (`sqlite`).
+    /// Engine name (`sqlite` or `mssql`).
     pub engine: String,
     /// Connection string with any password masked.
     pub database: String,
@@ -38,7 +38,38 @@ pub struct MigrateReport {
     pub derivation_root_created: bool,
 }
 
+/// What `ams db migrate --print-sql` reports: the pending migrations as one script, for a DBA
+/// who applies scripts by hand. Nothing is changed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MigrationScript {
+    /// Engine name (`sqlite` or `mssql`): the script's dialect.
+    pub engine: String,
+    /// The newest applied migration.
+    pub schema_version: u32,
+    /// The version the script brings the database to.
+    pub target_version: u32,
+    /// The migrations the script applies.
+    pub pending_migrations: Vec<PendingMigration>,
+    /// The script (empty when nothing is pending). It records each migration in
+    /// `schema_migrations`, so ams then sees the database as migrated.
+    pub script: String,
+}
+
 impl Ams {
+    /// The pending migrations as one script, without applying anything.
+    pub fn db_migration_script(&self) -> Result<MigrationScript> {
+        let st = migrate::status(&self.store)?;
+        let script = migrate::pending_script(&self.store, &self.now())?;
+        Ok(MigrationScript {
+            engine: self.store.engine_kind().name().into(),
+            schema_version: st.schema_version,
+            target_version: st.target_version,
+            pending_migrations: st.pending,
+            script,
+        })
+    }
+
     /// Reports the schema version against this binary's migrations.
     pub fn db_status(&self) -> Result<DbStatus> {
         let st = migrate::status(&self.store)?;

@@ -158,10 +158,11 @@ fn check_host_name(v: &str) -> Result<Option<String>> {
     Ok(Some(v.to_ascii_lowercase()))
 }
 
-/// Tests a connection string: it must name an engine this build supports, and for SQLite the
+/// Tests a connection string: it must name an engine this build supports; for SQLite the
 /// folder must exist and the file must be an ams database (any schema version this binary can
-/// open or migrate). With `skip` only the form is checked, and SQL Server strings are accepted
-/// for a later build that supports them.
+/// open or migrate); for SQL Server ams connects and logs in, and the database must be an ams
+/// database or empty (for `ams init`). With `skip` only the form is checked (and, in a build
+/// without SQL Server support, SQL Server strings are accepted for a later build).
 pub fn validate_connection_string(cs: &ConnectionString, data_dir: &Path, skip: bool) -> Result<()> {
     let s = cs.expose();
     if s.is_empty() || s.len() > 4096 || s.chars().any(char::is_control) {
@@ -169,12 +170,16 @@ pub fn validate_connection_string(cs: &ConnectionString, data_dir: &Path, skip: 
     }
     let url = match (DbUrl::parse(s, data_dir), EngineKind::detect(s)) {
         (Ok(url), _) => url,
+        #[cfg(not(feature = "mssql"))]
         (Err(_), Some(EngineKind::Mssql)) if skip => return Ok(()),
+        #[cfg(not(feature = "mssql"))]
         (Err(e), Some(EngineKind::Mssql)) => {
             return Err(e.hint(
                 "To store it anyway for a build with SQL Server support, add --skip-connection-string-validation; this build then refuses to open the database (AMS-DB-0006).",
             ));
         }
+        // With SQL Server support a malformed SQL Server string is refused even when the
+        // connection test is skipped: only its form is checked then.
         (Err(e), _) => return Err(e),
     };
     if skip {

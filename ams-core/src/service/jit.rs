@@ -1176,7 +1176,16 @@ impl Ams {
         let max = self.store.read(|tx| JIT_MAX_REMOVAL_RETRY_ATTEMPTS.get(tx))?;
         let mut report =
             JitRunReport { now: now.clone(), due: due.len(), done: 0, retrying: 0, failed: 0, jobs: Vec::new() };
+        // While this run works on a job, its due time is moved past the lease, so a run on
+        // another host or process (which reads due jobs on its own) does not take it too; the
+        // outcome below writes the real due time back. A crash leaves the job due again once the
+        // lease ends.
+        let lease = format_time(now_t + JIT_JOB_LEASE);
         for mut j in due {
+            if !self.claim_jit_job(&j, &lease)? {
+                report.due -= 1;
+                continue;
+            }
             let outcome: std::result::Result<bool, String> = match (&mut d, &connect_error) {
                 (Some(d), _) => d
                     .remove_member(&j.group_dn, &j.member_dn)
@@ -1234,6 +1243,24 @@ impl Ams {
             });
         }
         Ok(report)
+    }
+}
+
+/// How long a `jit run-due` may work on one job before another run may take it (after a crash).
+const JIT_JOB_LEASE: Duration = Duration::minutes(10);
+
+impl Ams {
+    /// Claims a due job for this run: it must still be exactly as read (pending, same due time
+    /// and attempts), else another run has it or had it. Race-free on every engine, since write
+    /// transactions never interleave (SQLite's single writer; SQL Server's writers' lock).
+    fn claim_jit_job(&self, j: &JitJobRow, lease: &str) -> Result<bool> {
+        self.store.write(|tx| match tx.jit_job(&j.id)? {
+            Some(cur) if cur.state == "pending" && cur.due_at == j.due_at && cur.attempts == j.attempts => {
+                tx.put_jit_job(&JitJobRow { due_at: lease.to_string(), ..cur })?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
     }
 }
 

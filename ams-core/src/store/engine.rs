@@ -31,6 +31,10 @@ pub(crate) trait Engine: Send {
     /// migrate at once.
     fn begin_migration(&self) -> Result<Box<dyn MigrationScope + '_>>;
 
+    /// A script that applies `pending` (in order) and records each in the version table, for a
+    /// DBA to run by hand (`ams db migrate --print-sql`). `now` is written as the time applied.
+    fn migration_script(&self, pending: &[Migration], now: &str) -> String;
+
     /// Writes a consistent copy of the whole database to a new file at `dest` (SQLite:
     /// `VACUUM INTO`). Returns false when the engine cannot: a server database is copied with
     /// the platform's own backups.

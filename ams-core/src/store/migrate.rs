@@ -126,6 +126,14 @@ pub fn pending_scripts(store: &Store) -> Result<Vec<Migration>> {
     Ok(engine.migrations().iter().filter(|m| st.pending.iter().any(|p| p.version == m.version)).copied().collect())
 }
 
+/// The pending migrations as one script in the engine's dialect, for a DBA who applies scripts
+/// by hand (`ams db migrate --print-sql`): it also records each migration in the version
+/// table, so ams then sees the database as migrated. Empty when nothing is pending.
+pub fn pending_script(store: &Store, now: &str) -> Result<String> {
+    let pending = pending_scripts(store)?;
+    Ok(if pending.is_empty() { String::new() } else { store.engine().migration_script(&pending, now) })
+}
+
 /// The migrations embedded for the store's engine.
 pub fn embedded(store: &Store) -> &'static [Migration] {
     store.engine().migrations()

@@ -10,6 +10,8 @@
 pub mod contract;
 mod engine;
 pub mod migrate;
+#[cfg(feature = "mssql")]
+pub(crate) mod mssql;
 mod rows;
 pub(crate) mod sqlite;
 mod url;
@@ -46,6 +48,8 @@ impl Store {
     pub fn open(url: &DbUrl, create: bool) -> Result<Store> {
         let engine: Box<dyn Engine> = match url {
             DbUrl::Sqlite(path) => Box::new(sqlite::SqliteEngine::open(path, create)?),
+            #[cfg(feature = "mssql")]
+            DbUrl::Mssql(conn) => Box::new(mssql::MssqlEngine::open(conn)?),
         };
         Ok(Store { engine, url: url.clone() })
     }
@@ -127,6 +131,8 @@ pub(crate) fn replace_database(
 ) -> Result<Replaced> {
     match url {
         DbUrl::Sqlite(path) => sqlite::backup::replace(path, image, copy, exclusive, force),
+        #[cfg(feature = "mssql")]
+        DbUrl::Mssql(_) => mssql::replace(url, image, copy, exclusive, force),
     }
 }
 
@@ -136,6 +142,19 @@ pub(crate) fn replace_database(
 pub fn probe(url: &DbUrl) -> Result<migrate::MigrationStatus> {
     match url {
         DbUrl::Sqlite(path) => sqlite::probe(path),
+        #[cfg(feature = "mssql")]
+        DbUrl::Mssql(conn) => mssql::probe(conn),
+    }
+}
+
+/// Drops every ams table of a SQL Server database, for the contract and CLI suites that run
+/// against `AMS_TEST_MSSQL_URL` (refused when that variable is not set).
+#[cfg(feature = "mssql")]
+#[doc(hidden)]
+pub fn wipe_mssql_for_tests(url: &DbUrl) -> Result<()> {
+    match url {
+        DbUrl::Mssql(c) => mssql::wipe_for_tests(c),
+        _ => Err(Error::new(ErrorCode::Internal, "Not a SQL Server connection string.")),
     }
 }
 

@@ -391,3 +391,151 @@ fn options_defaults_and_validation() {
     assert_eq!(e.code(), ErrorCode::JitOptionInvalid);
     assert_eq!(f.ams.jit_options().unwrap().full_sync_interval_minutes, 60, "nothing written on a refusal");
 }
+
+/// A directory whose removals run another `jit run-due` (on a second handle to the same
+/// instance) while the first run is working on the job.
+struct RacingDirectory {
+    other: ams_core::Ams,
+    now: time::OffsetDateTime,
+    removals: usize,
+    other_due: Vec<usize>,
+    other_removals: usize,
+}
+
+impl ams_core::directory::Directory for RacingDirectory {
+    fn user_dn(&mut self, _: &str) -> ams_core::Result<String> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn group(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::Entry>> {
+        Ok(None)
+    }
+    fn add_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        Ok(true)
+    }
+    fn remove_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        self.removals += 1;
+        let mut inner = CountingDirectory(0);
+        let r = self.other.jit_run_due_with(Some(&mut inner), self.now).unwrap();
+        self.other_due.push(r.due);
+        self.other_removals += inner.0;
+        Ok(true)
+    }
+    fn is_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        Ok(true)
+    }
+    fn computer(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::ComputerInfo>> {
+        Ok(None)
+    }
+    fn computers_in(&mut self, _: &str, _: bool) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
+        Ok(Vec::new())
+    }
+    fn groups_in(&mut self, _: &str) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
+        Ok(Vec::new())
+    }
+    fn create_group(&mut self, _: &ams_core::directory::NewGroup) -> ams_core::Result<String> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn delete(&mut self, _: &str) -> ams_core::Result<()> {
+        Ok(())
+    }
+    fn sid_of(&mut self, _: &str) -> ams_core::Result<Option<String>> {
+        Ok(None)
+    }
+    fn set_attribute(&mut self, _: &str, _: &str, _: &[String]) -> ams_core::Result<()> {
+        Ok(())
+    }
+    fn attribute(&mut self, _: &str, _: &str) -> ams_core::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+}
+
+/// A directory that counts removals.
+struct CountingDirectory(usize);
+
+impl ams_core::directory::Directory for CountingDirectory {
+    fn user_dn(&mut self, _: &str) -> ams_core::Result<String> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn group(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::Entry>> {
+        Ok(None)
+    }
+    fn add_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        Ok(true)
+    }
+    fn remove_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        self.0 += 1;
+        Ok(true)
+    }
+    fn is_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        Ok(true)
+    }
+    fn computer(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::ComputerInfo>> {
+        Ok(None)
+    }
+    fn computers_in(&mut self, _: &str, _: bool) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
+        Ok(Vec::new())
+    }
+    fn groups_in(&mut self, _: &str) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
+        Ok(Vec::new())
+    }
+    fn create_group(&mut self, _: &ams_core::directory::NewGroup) -> ams_core::Result<String> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn delete(&mut self, _: &str) -> ams_core::Result<()> {
+        Ok(())
+    }
+    fn sid_of(&mut self, _: &str) -> ams_core::Result<Option<String>> {
+        Ok(None)
+    }
+    fn set_attribute(&mut self, _: &str, _: &str, _: &[String]) -> ams_core::Result<()> {
+        Ok(())
+    }
+    fn attribute(&mut self, _: &str, _: &str) -> ams_core::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn two_runs_at_once_never_process_one_job_twice() {
+    let f = Fixture::bare();
+    let now = time::macros::datetime!(2026-03-01 12:00 UTC);
+    let job = |id: &str| ams_core::store::JitJobRow {
+        id: id.into(),
+        job_type: "ActiveDirectoryGroupRemoval".into(),
+        user_sid: ALICE_SID.into(),
+        member_dn: alice_dn(),
+        group_dn: jit_group_dn(),
+        group_name: "JIT-PC1".into(),
+        device_id: None,
+        computer_name: Some("PC1".into()),
+        rule_id: None,
+        due_at: "2026-03-01T11:00:00.000000Z".into(),
+        attempts: 0,
+        last_attempt_at: None,
+        last_error: None,
+        state: "pending".into(),
+        created_at: "2026-03-01T10:00:00.000000Z".into(),
+        completed_at: None,
+    };
+    f.ams
+        .store()
+        .write(|tx| {
+            tx.put_jit_job(&job("j1"))?;
+            tx.put_jit_job(&job("j2"))
+        })
+        .unwrap();
+    // While the first run removes j1, a second run starts: j1 is claimed, so it takes only j2;
+    // when the first run reaches j2, it finds j2 done and skips it.
+    let mut d = RacingDirectory { other: f.reopen(), now, removals: 0, other_due: Vec::new(), other_removals: 0 };
+    let first = f.ams.jit_run_due_with(Some(&mut d), now).unwrap();
+    assert_eq!(d.other_due, vec![1], "the second run saw only the job not yet claimed");
+    assert_eq!((d.removals, d.other_removals), (1, 1), "each run removed one membership");
+    assert_eq!((first.due, first.done), (1, 1), "{first:?}");
+    for id in ["j1", "j2"] {
+        let j = f.ams.jit_job(id).unwrap();
+        assert_eq!((j.state.as_str(), j.attempts), ("Done", 1), "{id}: each job once");
+    }
+    let done: Vec<_> =
+        f.ams.audit_records(None, 1000).unwrap().into_iter().filter(|a| a.event == "jit.job.done").collect();
+    assert_eq!(done.len(), 2, "one completion record per job");
+}

@@ -92,11 +92,11 @@ impl Slapd {
         self.child = Some(child);
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if let Some(c) = self.child.as_mut() {
-                if let Ok(Some(status)) = c.try_wait() {
-                    let log = std::fs::read_to_string(self.dir.path().join("slapd.log")).unwrap_or_default();
-                    panic!("slapd exited with {status}: {log}");
-                }
+            if let Some(c) = self.child.as_mut()
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                let log = std::fs::read_to_string(self.dir.path().join("slapd.log")).unwrap_or_default();
+                panic!("slapd exited with {status}: {log}");
             }
             assert!(start.elapsed() < Duration::from_secs(20), "slapd did not start listening");
             std::thread::sleep(Duration::from_millis(50));

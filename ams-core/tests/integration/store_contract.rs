@@ -25,12 +25,34 @@ fn sqlite() -> Db {
     Db { store, _keep: Box::new(dir) }
 }
 
+/// The SQL Server database named by `AMS_TEST_MSSQL_URL` (an ADO.NET connection string),
+/// emptied and migrated. The checks share it, so they take turns.
+#[cfg(feature = "mssql")]
+fn mssql() -> Db {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cs = std::env::var("AMS_TEST_MSSQL_URL").unwrap();
+    let url = DbUrl::parse(&cs, std::path::Path::new("/")).unwrap();
+    assert_eq!(url.engine(), EngineKind::Mssql, "AMS_TEST_MSSQL_URL must be a SQL Server connection string");
+    wipe_mssql_for_tests(&url).unwrap();
+    let store = Store::open(&url, true).unwrap();
+    migrate::migrate(&store, &t(0)).unwrap();
+    Db { store, _keep: Box::new(turn) }
+}
+
 /// Makes a migrated, empty database on one engine.
 type MakeDb = fn() -> Db;
 
-/// The engines this run checks, by name.
+/// The engines this run checks, by name: SQLite always, SQL Server when the build has it and
+/// `AMS_TEST_MSSQL_URL` is set.
 fn engines() -> Vec<(&'static str, MakeDb)> {
-    vec![("sqlite", sqlite)]
+    #[allow(unused_mut)]
+    let mut list: Vec<(&'static str, MakeDb)> = vec![("sqlite", sqlite)];
+    #[cfg(feature = "mssql")]
+    if std::env::var_os("AMS_TEST_MSSQL_URL").is_some() {
+        list.push(("mssql", mssql));
+    }
+    list
 }
 
 macro_rules! contract {
@@ -66,6 +88,7 @@ contract!(
     sealed_columns_are_read_and_replaced,
     a_failed_write_changes_nothing,
     agent_policies_targets_word_lists_and_marks,
+    keyed_lookups_instance_secrets_and_row_macs,
 );
 
 /// A fixed-width RFC 3339 UTC time with microseconds, `n` microseconds after a base.
@@ -465,6 +488,12 @@ mod checks {
         unique(s.write(|tx| tx.set_cert_state("AA", "active")));
         s.write(|tx| tx.set_cert_state("AA", "revoked")).unwrap();
         assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().state, "revoked");
+        // Revocation is final in the SQL itself: no activation, no other state, nothing changed.
+        assert_eq!(s.write(|tx| tx.activate_cert("AA", &t(8))).unwrap_err().code(), ErrorCode::CertNotUsable);
+        assert_eq!(s.write(|tx| tx.activate_cert("ZZ", &t(8))).unwrap_err().code(), ErrorCode::CertNotUsable);
+        s.write(|tx| tx.set_cert_state("AA", "retained")).unwrap();
+        assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().state, "revoked");
+        assert_eq!(s.read(|tx| tx.active_cert()).unwrap().unwrap().thumbprint, "BB");
         assert_eq!(s.write(|tx| tx.delete_cert_private_key("AA")).unwrap(), 1);
         assert_eq!(s.read(|tx| tx.cert("AA")).unwrap().unwrap().sealed_private_key, None);
         assert_eq!(s.write(|tx| tx.set_cert_private_key("AA", &[7; 3])).unwrap(), 1);
@@ -1028,5 +1057,119 @@ mod checks {
         assert_eq!(s.read(|tx| tx.rotation_mark("d1")).unwrap(), Some(m));
         assert_eq!(s.write(|tx| tx.clear_rotation_mark("d1")).unwrap(), 1);
         assert_eq!(s.read(|tx| tx.rotation_mark("d1")).unwrap(), None);
+    }
+
+    pub fn keyed_lookups_instance_secrets_and_row_macs(s: &Store) {
+        const ROOT: &str = "derivation-root";
+        // A new database has no derivation root and nothing left unkeyed.
+        assert_eq!(s.read(|tx| tx.instance_secret(ROOT)).unwrap(), None);
+        assert_eq!(s.read(|tx| tx.unkeyed_rows()).unwrap(), (0, 0));
+        s.write(|tx| tx.insert_instance_secret(ROOT, &[5; 48], &t(1))).unwrap();
+        unique(s.write(|tx| tx.insert_instance_secret(ROOT, &[6; 48], &t(2))));
+        assert!(s.write(|tx| tx.insert_instance_secret("other", &[1], &t(2))).is_err(), "one purpose only");
+        assert_eq!(s.read(|tx| tx.instance_secret(ROOT)).unwrap(), Some(vec![5; 48]));
+        assert_eq!(s.read(|tx| tx.instance_secret("other")).unwrap(), None);
+        assert_eq!(
+            s.read(|tx| tx.sealed_values(SealedColumn::InstanceSecret)).unwrap(),
+            vec![(ROOT.to_string(), vec![5; 48])]
+        );
+        s.write(|tx| tx.update_sealed(SealedColumn::InstanceSecret, ROOT, &[7; 50])).unwrap();
+        assert_eq!(s.read(|tx| tx.instance_secret(ROOT)).unwrap(), Some(vec![7; 50]));
+
+        let plain = |c: &str| c.repeat(32);
+        s.write(|tx| {
+            tx.insert_reg_key(&RegKeyRow { key_hash: format!("plain:{}", plain("aa")), ..reg_key("k1", "one") })?;
+            tx.insert_reg_key(&RegKeyRow { key_hash: format!("k1:{}", plain("bb")), ..reg_key("k2", "two") })?;
+            tx.insert_reg_key(&RegKeyRow { key_hash: format!("plain:{}", plain("cc")), ..reg_key("k3", "three") })?;
+            tx.insert_device(&DeviceRow {
+                credential_hash: Some(format!("plain:{}", plain("dd"))),
+                ..device("d1", "pc1")
+            })?;
+            tx.insert_device(&DeviceRow { credential_hash: None, ..device("d2", "pc2") })?;
+            tx.insert_password(&password("p0", "d1", 1, Some(2)))?;
+            tx.insert_password(&PasswordRow { row_mac: None, ..password("p1", "d1", 2, None) })?;
+            tx.upsert_bitlocker_key(&BitLockerRow { row_mac: None, ..bitlocker("b1", "d1", "K1", 3) })?;
+            tx.upsert_bitlocker_key(&bitlocker("b2", "d2", "K2", 4))
+        })
+        .unwrap();
+        // Two plain registration keys and one plain credential; one password and one BitLocker
+        // key without a MAC.
+        assert_eq!(s.read(|tx| tx.unkeyed_rows()).unwrap(), (3, 2));
+        // Row MACs come back as written.
+        assert_eq!(s.read(|tx| tx.passwords("d1")).unwrap()[1].row_mac.as_deref(), Some("k1:test"));
+        assert_eq!(s.read(|tx| tx.bitlocker_keys("d2")).unwrap()[0].row_mac.as_deref(), Some("k1:4"));
+
+        // Re-keying sees each plain hash without its mark, in id order, and changes only the rows
+        // it gives a new hash for.
+        let mut seen = Vec::new();
+        let n = s
+            .write(|tx| {
+                tx.rekey_plain_lookup_hashes(LookupKind::RegistrationKey, &mut |id, h| {
+                    seen.push((id.to_string(), h.to_string()));
+                    (id == "k1").then(|| format!("k1:{h}"))
+                })
+            })
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(seen, [("k1".to_string(), plain("aa")), ("k3".to_string(), plain("cc"))]);
+        let keys = s.read(|tx| tx.reg_keys(None, None, None)).unwrap();
+        let hash = |id: &str| keys.iter().find(|k| k.id == id).unwrap().key_hash.clone();
+        assert_eq!(hash("k1"), format!("k1:{}", plain("aa")));
+        assert_eq!(hash("k2"), format!("k1:{}", plain("bb")));
+        assert_eq!(hash("k3"), format!("plain:{}", plain("cc")));
+        let mut seen = Vec::new();
+        let n = s
+            .write(|tx| {
+                tx.rekey_plain_lookup_hashes(LookupKind::DeviceCredential, &mut |id, h| {
+                    seen.push((id.to_string(), h.to_string()));
+                    Some("k1:new".to_string())
+                })
+            })
+            .unwrap();
+        assert_eq!((n, seen), (1, vec![("d1".to_string(), plain("dd"))]));
+        assert_eq!(s.read(|tx| tx.device("d1")).unwrap().unwrap().credential_hash.as_deref(), Some("k1:new"));
+        assert_eq!(s.read(|tx| tx.device("d2")).unwrap().unwrap().credential_hash, None);
+        assert_eq!(s.read(|tx| tx.unkeyed_rows()).unwrap(), (1, 2));
+
+        // Rows without a MAC get the one computed from the whole row; the others keep theirs.
+        let (mut pw_seen, mut bl_seen) = (Vec::new(), Vec::new());
+        let n = s
+            .write(|tx| {
+                tx.mac_unmacced_secret_rows(
+                    &mut |p| {
+                        pw_seen.push(p.clone());
+                        format!("k1:mac-{}", p.id)
+                    },
+                    &mut |k| {
+                        bl_seen.push(k.clone());
+                        format!("k1:mac-{}", k.id)
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(pw_seen, [PasswordRow { row_mac: None, ..password("p1", "d1", 2, None) }]);
+        assert_eq!(bl_seen, [BitLockerRow { row_mac: None, ..bitlocker("b1", "d1", "K1", 3) }]);
+        let current = s.read(|tx| tx.current_password("d1")).unwrap().unwrap();
+        assert_eq!((current.id.as_str(), current.row_mac.as_deref()), ("p1", Some("k1:mac-p1")));
+        assert_eq!(s.read(|tx| tx.passwords("d1")).unwrap()[1].row_mac.as_deref(), Some("k1:test"));
+        assert_eq!(s.read(|tx| tx.bitlocker_keys("d1")).unwrap()[0].row_mac.as_deref(), Some("k1:mac-b1"));
+        assert_eq!(s.read(|tx| tx.bitlocker_keys("d2")).unwrap()[0].row_mac.as_deref(), Some("k1:4"));
+        assert_eq!(s.read(|tx| tx.unkeyed_rows()).unwrap(), (1, 0));
+        assert_eq!(
+            s.write(|tx| tx.mac_unmacced_secret_rows(&mut |_| unreachable!(), &mut |_| unreachable!())).unwrap(),
+            0
+        );
+        // A BitLocker key uploaded again replaces its MAC with the new row's.
+        s.write(|tx| {
+            tx.upsert_bitlocker_key(&BitLockerRow {
+                row_mac: Some("k1:again".into()),
+                ..bitlocker("b9", "d1", "K1", 5)
+            })
+        })
+        .unwrap();
+        let keys = s.read(|tx| tx.bitlocker_keys("d1")).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!((keys[0].id.as_str(), keys[0].row_mac.as_deref()), ("b1", Some("k1:again")));
     }
 }

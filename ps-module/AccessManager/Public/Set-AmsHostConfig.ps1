@@ -11,10 +11,10 @@ function Set-AmsHostConfig {
     restarted to use the new settings.
 
     A new connection string is tested first: for sqlite:// the file must exist and be an ams
-    database. -SkipConnectionStringValidation stores it untested; that is also the only way to store
-    an SQL Server connection string, which this build of ams cannot open yet. The connection string
-    is sent to ams on its standard input, never on its command line, because it may hold a
-    password.
+    database; for SQL Server ams connects and logs in, and the database must be an ams database or
+    empty (for Initialize-AmsInstance). -SkipConnectionStringValidation stores it untested (only its
+    form is checked). The connection string is sent to ams on its standard input, never on its
+    command line, because it may hold a password.
 
     Runs `ams host-config set`.
 
@@ -36,7 +36,8 @@ function Set-AmsHostConfig {
 
     .PARAMETER ConnectionString
     The database connection string, such as sqlite:///var/lib/ams/ams.db (a relative path is
-    relative to the data directory).
+    relative to the data directory), or a SQL Server connection string in the ADO.NET form,
+    Server=tcp:sql1,1433;Database=AccessManager;User Id=ams;Password=... (see docs/sql-server.md).
 
     .PARAMETER SkipConnectionStringValidation
     Store the connection string without testing it.

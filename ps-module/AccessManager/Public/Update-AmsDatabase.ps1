@@ -8,7 +8,15 @@ function Update-AmsDatabase {
     kept before any migration runs; its location is reported in PreMigrationCopy. Nothing happens
     when the schema is already current.
 
-    Runs `ams db migrate`.
+    With -PrintSql nothing is changed: the pending migrations come back as one script (in the
+    Script property, in the engine's dialect: T-SQL for SQL Server) for a DBA who applies
+    scripts by hand. The script also records each migration, so ams then sees the database as
+    migrated.
+
+    Runs `ams db migrate` (`ams db migrate --print-sql` with -PrintSql).
+
+    .PARAMETER PrintSql
+    Return the pending migrations as one script instead of applying them.
 
     .PARAMETER WhatIf
     Shows what would happen without running ams.
@@ -32,6 +40,11 @@ function Update-AmsDatabase {
 
     Shows that a migration would run, without running it.
 
+    .EXAMPLE
+    (Update-AmsDatabase -PrintSql).Script | Set-Content -Path pending.sql
+
+    Writes the pending migrations to a script for the DBA, changing nothing.
+
     .NOTES
     Module addition: not one of the 43 upstream cmdlets. Wraps `ams db migrate`.
 
@@ -40,8 +53,15 @@ function Update-AmsDatabase {
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('Ams.DatabaseMigration')]
-    param()
+    param(
+        [switch] $PrintSql
+    )
 
+    if ($PrintSql) {
+        Invoke-AmsVerb -Caller $PSCmdlet -Verb 'db migrate' -Parameters ([ordered]@{ PrintSql = $true }) |
+            Add-AmsTypeName -TypeName 'Ams.DatabaseMigrationScript'
+        return
+    }
     if (-not $PSCmdlet.ShouldProcess('the ams database', 'Apply pending migrations')) {
         return
     }

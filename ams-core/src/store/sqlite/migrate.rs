@@ -37,6 +37,29 @@ pub(crate) const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrat
     applied_at  TEXT NOT NULL
 ) STRICT";
 
+/// A string as an SQL literal.
+pub(crate) fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The pending migrations as one script: the version table, then each migration and its
+/// version row, all in one transaction.
+pub(crate) fn script(pending: &[Migration], now: &str) -> String {
+    let mut out = format!("{VERSION_TABLE};\nBEGIN IMMEDIATE;\n");
+    for m in pending {
+        out.push_str(&format!("-- V{:04}__{}\n{}\n", m.version, m.name, m.sql.trim_end()));
+        out.push_str(&format!(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ({}, {}, {}, {});\n",
+            m.version,
+            literal(m.name),
+            literal(&m.checksum()),
+            literal(now)
+        ));
+    }
+    out.push_str("COMMIT;\n");
+    out
+}
+
 /// The rows of the version table, by version; empty when there is no version table.
 pub(crate) fn applied(conn: &Connection) -> Result<Vec<AppliedMigration>> {
     let exists: bool = conn.query_row(
@@ -118,6 +141,16 @@ mod tests {
         for w in MIGRATIONS.windows(2) {
             assert!(w[1].version > w[0].version, "versions must increase");
         }
+    }
+
+    #[test]
+    fn the_printed_script_migrates_like_the_runner() {
+        let (_d, s, conn) = store();
+        let script = script(MIGRATIONS, "2026-01-01T00:00:00.000000Z");
+        conn.execute_batch(&script).unwrap();
+        let st = migrate::require_current(&s).unwrap();
+        assert_eq!(st.schema_version, target_version());
+        assert!(migrate::migrate(&s, "x").unwrap().is_empty(), "nothing is left to apply");
     }
 
     #[test]

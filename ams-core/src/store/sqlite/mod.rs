@@ -98,6 +98,10 @@ impl Engine for SqliteEngine {
         Ok(Box::new(migrate::MigrationTx::begin(&self.conn)?))
     }
 
+    fn migration_script(&self, pending: &[Migration], now: &str) -> String {
+        migrate::script(pending, now)
+    }
+
     fn copy_to_file(&self, dest: &Path) -> Result<bool> {
         self.conn.execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()])?;
         Ok(true)

@@ -1,0 +1,74 @@
+//! T-SQL for configuration: removing a service setting, row counts for diagnostics, and a check
+//! (by connecting) of a database named by a connection string.
+
+use super::{MssqlConn, MssqlEngine, MssqlTx, statements};
+use crate::error::{Error, ErrorCode, Result};
+use crate::store::migrate::{self, MigrationStatus};
+use crate::store::{ConfigRead, ConfigWrite};
+
+statements! {
+    /// Row counts from the partition metadata (kept by the server as rows change; names come
+    /// from the catalog, never from input).
+    TABLE_COUNTS = "SELECT t.name, CAST(SUM(p.rows) AS bigint) FROM sys.tables AS t
+        JOIN sys.partitions AS p ON p.object_id = t.object_id AND p.index_id IN (0, 1)
+        WHERE t.is_ms_shipped = 0 GROUP BY t.name ORDER BY t.name COLLATE Latin1_General_100_BIN2";
+    USER_TABLES = "SELECT COUNT_BIG(*) FROM sys.tables WHERE is_ms_shipped = 0";
+    DELETE_SETTING = "DELETE FROM service_settings WHERE [key] = @P1";
+    /// Tests only ([`wipe_for_tests`]): every ams table, children before parents.
+    WIPE = "DROP TABLE IF EXISTS instance_secrets, word_list_words, word_lists, agent_policy_targets, agent_policies,
+        device_rotation_marks, agent_token_ids, device_keys, jit_scheduler_jobs, jit_group_creation_rules, jit_directory,
+        rate_limit_events, role_rule_principals, role_authorization_rules, computer_rule_principals,
+        computer_authorization_rules, bitlocker_keys, device_passwords, device_group_members, devices,
+        registration_key_groups, device_groups, registration_keys, certificates, audit_log, service_settings,
+        key_protectors, master_keys, instance, schema_migrations";
+}
+
+/// Drops every ams table of the database (the contract suite's fresh database per check).
+/// Refused unless `AMS_TEST_MSSQL_URL` is set, so no product path can reach it by accident.
+pub(crate) fn wipe_for_tests(c: &MssqlConn) -> Result<()> {
+    if std::env::var_os("AMS_TEST_MSSQL_URL").is_none() {
+        return Err(Error::new(ErrorCode::Internal, "Wiping a database is for the test suites only."));
+    }
+    let engine = MssqlEngine::open(c)?;
+    let tx = engine.begin(true)?;
+    tx.exec(WIPE, &[])?;
+    tx.finish(true)
+}
+
+impl ConfigRead for MssqlTx<'_> {
+    fn table_counts(&self) -> Result<Vec<(String, i64)>> {
+        self.rows(TABLE_COUNTS, &[], |r| Ok((r.s()?, r.i()?)))
+    }
+}
+
+impl ConfigWrite for MssqlTx<'_> {
+    fn delete_setting(&self, key: &str) -> Result<bool> {
+        Ok(self.exec(DELETE_SETTING, &[&key])? > 0)
+    }
+}
+
+/// Checks, by connecting and changing nothing, that the database is an ams database this
+/// binary can open or migrate, or an empty database `ams init` can create an instance in.
+/// Connection and login failures keep their own codes (AMS-MSSQL-0003/0004); a database that
+/// holds other tables, or an ams schema this binary cannot use, is
+/// [`ErrorCode::ConnectionStringInvalid`] with the reason.
+pub(crate) fn probe(c: &MssqlConn) -> Result<MigrationStatus> {
+    let engine = MssqlEngine::open(c)?;
+    let tx = engine.begin(false)?;
+    let applied = super::migrate::applied(&tx)?;
+    let tables = tx.count(USER_TABLES, &[])?;
+    tx.finish(true)?;
+    let fail = |message: &str| {
+        Error::new(ErrorCode::ConnectionStringInvalid, message.to_string()).with("database", c.database.as_str())
+    };
+    match migrate::check(super::migrate::MIGRATIONS, &applied) {
+        Ok(st) if st.schema_version == 0 && tables > 0 => {
+            Err(fail("The SQL Server database holds tables but no ams schema.")
+                .hint("Point the connection string at an ams database, or at a new empty database for `ams init`."))
+        }
+        Ok(st) => Ok(st),
+        Err(e) => Err(fail("The SQL Server database holds an ams schema this version cannot open.")
+            .with("reason", e.code().as_str())
+            .with("detail", e.message())),
+    }
+}
