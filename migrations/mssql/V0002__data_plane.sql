@@ -18,7 +18,7 @@ CREATE UNIQUE INDEX certificates_one_active ON certificates (state) WHERE state 
 
 CREATE TABLE registration_keys (
     id                 nvarchar(64) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    name               nvarchar(256) COLLATE Latin1_General_100_CI_AS NOT NULL UNIQUE,
+    name               nvarchar(256) COLLATE Latin1_General_CI_AS NOT NULL UNIQUE,
     key_hash           nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL UNIQUE,  -- SHA-256 of the key value, hex
     sealed_key         varbinary(max) NOT NULL,                                      -- the key value, sealed under the master key
     activation_limit   bigint NOT NULL DEFAULT 0 CHECK (activation_limit >= 0),
@@ -31,7 +31,7 @@ CREATE TABLE registration_keys (
 
 CREATE TABLE device_groups (
     id           nvarchar(64) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    name         nvarchar(256) COLLATE Latin1_General_100_CI_AS NOT NULL UNIQUE,
+    name         nvarchar(256) COLLATE Latin1_General_CI_AS NOT NULL UNIQUE,
     sid          nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL UNIQUE,
     description  nvarchar(max) COLLATE Latin1_General_100_BIN2 NOT NULL DEFAULT '',
     created_at   nvarchar(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
@@ -47,8 +47,8 @@ CREATE INDEX registration_key_groups_group ON registration_key_groups (group_id)
 
 CREATE TABLE devices (
     id                   nvarchar(64) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    name                 nvarchar(256) COLLATE Latin1_General_100_CI_AS NOT NULL,
-    dns_name             nvarchar(256) COLLATE Latin1_General_100_CI_AS NULL,
+    name                 nvarchar(256) COLLATE Latin1_General_CI_AS NOT NULL,
+    dns_name             nvarchar(256) COLLATE Latin1_General_CI_AS NULL,
     authority_type       nvarchar(32) COLLATE Latin1_General_100_BIN2 NOT NULL CHECK (authority_type IN ('Ams', 'ActiveDirectory', 'AzureActiveDirectory')),
     authority_id         nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
     authority_device_id  nvarchar(256) COLLATE Latin1_General_100_BIN2 NOT NULL,

@@ -59,7 +59,7 @@ CREATE INDEX computer_rule_principals_sid ON computer_rule_principals (sid);
 -- A role authorization rule: JIT membership of one AD group for the allowed principals.
 CREATE TABLE role_authorization_rules (
     id                      nvarchar(64) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    name                    nvarchar(256) COLLATE Latin1_General_100_CI_AS NOT NULL UNIQUE,
+    name                    nvarchar(256) COLLATE Latin1_General_CI_AS NOT NULL UNIQUE,
     description             nvarchar(max) COLLATE Latin1_General_100_BIN2 NOT NULL DEFAULT '',
     group_name              nvarchar(max) COLLATE Latin1_General_100_BIN2 NOT NULL,
     default_seconds         bigint NULL CHECK (default_seconds > 0),

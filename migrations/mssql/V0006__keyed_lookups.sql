@@ -16,9 +16,9 @@ CREATE TABLE instance_secrets (
 -- at hand. A row still marked 'plain:' never matches. (SQLite's LIKE ignores ASCII case, so the
 -- prefix tests here say so with a case-insensitive collation; `+` is T-SQL's `||`.)
 UPDATE registration_keys SET key_hash = N'plain:' + key_hash
-    WHERE key_hash NOT LIKE N'k1:%' COLLATE Latin1_General_100_CI_AS;
+    WHERE key_hash NOT LIKE N'k1:%' COLLATE Latin1_General_CI_AS;
 UPDATE devices SET credential_hash = N'plain:' + credential_hash
-    WHERE credential_hash IS NOT NULL AND credential_hash NOT LIKE N'k1:%' COLLATE Latin1_General_100_CI_AS;
+    WHERE credential_hash IS NOT NULL AND credential_hash NOT LIKE N'k1:%' COLLATE Latin1_General_CI_AS;
 
 -- Stored secrets carry a server-side MAC (HMAC-SHA256 with a key derived from the master key)
 -- over where they belong: a password's row id, device, account, certificate, upload time and

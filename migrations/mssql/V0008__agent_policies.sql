@@ -7,7 +7,7 @@
 -- one JSON document (the service validates it; unknown fields are refused there).
 CREATE TABLE agent_policies (
     id           nvarchar(64) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    name         nvarchar(256) COLLATE Latin1_General_100_CI_AS NOT NULL,
+    name         nvarchar(256) COLLATE Latin1_General_CI_AS NOT NULL,
     description  nvarchar(max) COLLATE Latin1_General_100_BIN2 NULL,
     os_type      nvarchar(16) COLLATE Latin1_General_100_BIN2 NOT NULL CHECK (os_type IN ('Windows', 'Linux', 'MacOS')),
     position     bigint NOT NULL CHECK (position >= 0),
@@ -34,7 +34,7 @@ CREATE TABLE agent_policy_targets (
 -- Custom word lists (the built-in list ships inside ams and is not stored here).
 CREATE TABLE word_lists (
     id           nvarchar(64) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    name         nvarchar(256) COLLATE Latin1_General_100_CI_AS NOT NULL UNIQUE,
+    name         nvarchar(256) COLLATE Latin1_General_CI_AS NOT NULL UNIQUE,
     description  nvarchar(max) COLLATE Latin1_General_100_BIN2 NULL,
     language     nvarchar(max) COLLATE Latin1_General_100_BIN2 NULL,
     word_count   bigint NOT NULL CHECK (word_count >= 2000),

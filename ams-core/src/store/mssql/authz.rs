@@ -29,7 +29,7 @@ macro_rules! principal_statements {
                 SELECT @P1, @P2, @P3, @P4, @P5, @P6 WHERE NOT EXISTS (SELECT 1 FROM ", $table, " WITH (UPDLOCK, HOLDLOCK)
                 WHERE rule_id = @P1 AND access_type = @P2 AND ace = @P3 AND sid = @P4)");
             $remove = concat!("DELETE FROM ", $table, " WHERE rule_id = @P1 AND access_type = @P2 AND ace = @P3
-                AND sid = @P4 COLLATE Latin1_General_100_CI_AS");
+                AND sid = @P4 COLLATE Latin1_General_CI_AS");
             $clear = concat!("DELETE FROM ", $table, " WHERE rule_id = @P1");
         }
     };
@@ -52,13 +52,13 @@ pub(super) fn all() -> Vec<(&'static str, Sql)> {
 
 statements! {
     COMPUTER_RULES = concat!("SELECT ", computer_rule_cols!(), " FROM computer_authorization_rules
-        WHERE (@P1 IS NULL OR id = @P1 COLLATE Latin1_General_100_CI_AS) ORDER BY created_at, id");
+        WHERE (@P1 IS NULL OR id = @P1 COLLATE Latin1_General_CI_AS) ORDER BY created_at, id");
     COMPUTER_RULES_BY_TARGET = concat!("SELECT ", computer_rule_cols!(), " FROM computer_authorization_rules
-        WHERE target_type = @P1 AND target_id = @P2 COLLATE Latin1_General_100_CI_AS
-          AND ((@P3 IS NULL AND target_authority_id IS NULL) OR target_authority_id = @P3 COLLATE Latin1_General_100_CI_AS)
+        WHERE target_type = @P1 AND target_id = @P2 COLLATE Latin1_General_CI_AS
+          AND ((@P3 IS NULL AND target_authority_id IS NULL) OR target_authority_id = @P3 COLLATE Latin1_General_CI_AS)
         ORDER BY created_at, id");
     ROLE_RULES = concat!("SELECT ", role_rule_cols!(), " FROM role_authorization_rules
-        WHERE (@P1 IS NULL OR id = @P1 COLLATE Latin1_General_100_CI_AS) AND (@P2 IS NULL OR name = @P2) ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
+        WHERE (@P1 IS NULL OR id = @P1 COLLATE Latin1_General_CI_AS) AND (@P2 IS NULL OR name = @P2) ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
     RATE_LIMIT_COUNT = "SELECT COUNT_BIG(*) FROM rate_limit_events WHERE [key] = @P1 AND created_at > @P2";
     RATE_LIMIT_OLDEST = "SELECT MIN(created_at) FROM rate_limit_events WHERE [key] = @P1 AND created_at > @P2";
 

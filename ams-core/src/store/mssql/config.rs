@@ -15,12 +15,14 @@ statements! {
     USER_TABLES = "SELECT COUNT_BIG(*) FROM sys.tables WHERE is_ms_shipped = 0";
     DELETE_SETTING = "DELETE FROM service_settings WHERE [key] = @P1";
     /// Tests only ([`wipe_for_tests`]): every ams table, children before parents.
-    WIPE = "DROP TABLE IF EXISTS instance_secrets, word_list_words, word_lists, agent_policy_targets, agent_policies,
-        device_rotation_marks, agent_token_ids, device_keys, jit_scheduler_jobs, jit_group_creation_rules, jit_directory,
-        rate_limit_events, role_rule_principals, role_authorization_rules, computer_rule_principals,
-        computer_authorization_rules, bitlocker_keys, device_passwords, device_group_members, devices,
-        registration_key_groups, device_groups, registration_keys, certificates, audit_log, service_settings,
-        key_protectors, master_keys, instance, schema_migrations";
+    WIPE = "DROP TABLE IF EXISTS dbo.instance_secrets, dbo.word_list_words, dbo.word_lists,
+        dbo.agent_policy_targets, dbo.agent_policies, dbo.device_rotation_marks, dbo.agent_token_ids,
+        dbo.device_keys, dbo.jit_scheduler_jobs, dbo.jit_group_creation_rules, dbo.jit_directory,
+        dbo.rate_limit_events, dbo.role_rule_principals, dbo.role_authorization_rules,
+        dbo.computer_rule_principals, dbo.computer_authorization_rules, dbo.bitlocker_keys,
+        dbo.device_passwords, dbo.device_group_members, dbo.devices, dbo.registration_key_groups,
+        dbo.device_groups, dbo.registration_keys, dbo.certificates, dbo.audit_log, dbo.service_settings,
+        dbo.key_protectors, dbo.master_keys, dbo.instance, dbo.schema_migrations";
 }
 
 /// Drops every ams table of the database (the contract suite's fresh database per check).

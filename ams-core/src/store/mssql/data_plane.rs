@@ -52,9 +52,9 @@ statements! {
     DEVICES = concat!("SELECT ", device_cols!(), " FROM devices ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
     DEVICE = concat!("SELECT ", device_cols!(), " FROM devices WHERE id = @P1");
     DEVICE_BY_AUTHORITY = concat!("SELECT ", device_cols!(), " FROM devices WHERE authority_type = @P1
-        AND authority_id = @P2 COLLATE Latin1_General_100_CI_AS AND authority_device_id = @P3 COLLATE Latin1_General_100_CI_AS");
+        AND authority_id = @P2 COLLATE Latin1_General_CI_AS AND authority_device_id = @P3 COLLATE Latin1_General_CI_AS");
     GROUPS = concat!("SELECT ", group_cols!(), " FROM device_groups
-        WHERE (@P1 IS NULL OR id = @P1) AND (@P2 IS NULL OR name = @P2) AND (@P3 IS NULL OR sid = @P3 COLLATE Latin1_General_100_CI_AS)
+        WHERE (@P1 IS NULL OR id = @P1) AND (@P2 IS NULL OR name = @P2) AND (@P3 IS NULL OR sid = @P3 COLLATE Latin1_General_CI_AS)
         ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2");
     GROUP_MEMBERS = concat!("SELECT ", device_cols_d!(), " FROM devices d JOIN device_group_members m ON m.device_id = d.id
         WHERE m.group_id = @P1 ORDER BY LOWER(d.name) COLLATE Latin1_General_100_BIN2, d.id");

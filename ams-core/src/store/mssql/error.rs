@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorCode, Violation};
 
 /// Error numbers whose message names objects or settings only, never a bound value.
 const MESSAGE_SAFE: &[u32] =
-    &[102, 156, 207, 208, 515, 547, 1205, 1222, 2714, 3701, 3726, 4060, 229, 230, 262, 297, 916];
+    &[102, 156, 207, 208, 515, 547, 1205, 1222, 2714, 3701, 3726, 4060, 229, 230, 262, 297, 916, 8009];
 
 /// The kind of constraint behind a server error number (`None`: not a constraint failure).
 pub(crate) fn violation(code: u32, message: &str) -> Option<Violation> {

@@ -38,8 +38,8 @@ statements! {
     SEALED_INSTANCE_SECRET_VALUES = "SELECT [purpose], [sealed_secret] FROM [instance_secrets] WHERE [sealed_secret] IS NOT NULL";
     INSTANCE_SECRET = "SELECT sealed_secret FROM instance_secrets WHERE purpose = @P1";
     /// SQLite's LIKE ignores ASCII case; the case-insensitive collation says the same here.
-    UNKEYED_ROWS = "SELECT (SELECT COUNT_BIG(*) FROM registration_keys WHERE key_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS)
-                         + (SELECT COUNT_BIG(*) FROM devices WHERE credential_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS),
+    UNKEYED_ROWS = "SELECT (SELECT COUNT_BIG(*) FROM registration_keys WHERE key_hash LIKE N'plain:%' COLLATE Latin1_General_CI_AS)
+                         + (SELECT COUNT_BIG(*) FROM devices WHERE credential_hash LIKE N'plain:%' COLLATE Latin1_General_CI_AS),
                            (SELECT COUNT_BIG(*) FROM device_passwords WHERE row_mac IS NULL)
                          + (SELECT COUNT_BIG(*) FROM bitlocker_keys WHERE row_mac IS NULL)";
     UNMACCED_PASSWORDS = concat!("SELECT ", super::data_plane::password_cols!(),
@@ -47,9 +47,9 @@ statements! {
     UNMACCED_BITLOCKER_KEYS = concat!("SELECT ", super::data_plane::bitlocker_cols!(),
                                       " FROM bitlocker_keys WHERE row_mac IS NULL ORDER BY id");
     PLAIN_REG_KEY_HASHES = "SELECT id, key_hash FROM registration_keys
-                            WHERE key_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS ORDER BY id";
+                            WHERE key_hash LIKE N'plain:%' COLLATE Latin1_General_CI_AS ORDER BY id";
     PLAIN_CREDENTIAL_HASHES = "SELECT id, credential_hash FROM devices
-                               WHERE credential_hash LIKE N'plain:%' COLLATE Latin1_General_100_CI_AS ORDER BY id";
+                               WHERE credential_hash LIKE N'plain:%' COLLATE Latin1_General_CI_AS ORDER BY id";
 
     INSERT_INSTANCE = "INSERT INTO instance (id, created_at) VALUES (@P1, @P2)";
     INSERT_MASTER_KEY = "INSERT INTO master_keys (id, state, created_at, retired_at) VALUES (@P1, @P2, @P3, @P4)";
