@@ -288,21 +288,26 @@ impl MssqlTx<'_> {
     /// The rows of a query, mapped.
     fn rows<T>(&self, q: Sql, p: &[&dyn ToSql], f: impl Fn(&Cols<'_>) -> Result<T>) -> Result<Vec<T>> {
         self.check_alive()?;
-        let rows = self.guarded(self.engine.run(async |c| c.query(q.text(), p).await?.into_first_result().await))?;
+        let (text, p) = inline_nulls(q.text(), p);
+        let rows =
+            self.guarded(self.engine.run(async |c| c.query(text.as_ref(), &p).await?.into_first_result().await))?;
         rows.iter().map(|r| f(&Cols::new(r))).collect()
     }
 
     /// The first row of a query, mapped.
     fn one<T>(&self, q: Sql, p: &[&dyn ToSql], f: impl Fn(&Cols<'_>) -> Result<T>) -> Result<Option<T>> {
         self.check_alive()?;
-        let rows = self.guarded(self.engine.run(async |c| c.query(q.text(), p).await?.into_first_result().await))?;
+        let (text, p) = inline_nulls(q.text(), p);
+        let rows =
+            self.guarded(self.engine.run(async |c| c.query(text.as_ref(), &p).await?.into_first_result().await))?;
         rows.first().map(|r| f(&Cols::new(r))).transpose()
     }
 
     /// A statement's (or batch's) rows affected, summed.
     fn exec(&self, q: Sql, p: &[&dyn ToSql]) -> Result<usize> {
         self.check_alive()?;
-        let r = self.guarded(self.engine.run(async |c| c.execute(q.text(), p).await))?;
+        let (text, p) = inline_nulls(q.text(), p);
+        let r = self.guarded(self.engine.run(async |c| c.execute(text.as_ref(), &p).await))?;
         Ok(to_usize(r.total()))
     }
 
@@ -556,5 +561,103 @@ mod tests {
             }
             assert!(!upper.contains(&format!("@P{}", n + 1)), "{file} {name}");
         }
+    }
+}
+
+/// Whether a parameter is a NULL of any type.
+fn is_null(p: &dyn ToSql) -> bool {
+    use tiberius::ColumnData as C;
+    matches!(
+        p.to_sql(),
+        C::U8(None)
+            | C::I16(None)
+            | C::I32(None)
+            | C::I64(None)
+            | C::F32(None)
+            | C::F64(None)
+            | C::Bit(None)
+            | C::String(None)
+            | C::Guid(None)
+            | C::Binary(None)
+            | C::Numeric(None)
+            | C::Xml(None)
+            | C::DateTime(None)
+            | C::SmallDateTime(None)
+            | C::Time(None)
+            | C::Date(None)
+            | C::DateTime2(None)
+            | C::DateTimeOffset(None)
+    )
+}
+
+/// Writes NULL parameters into the statement as the literal `NULL` (and renumbers the others).
+/// tiberius sends a NULL parameter as the typeless TDS NULLTYPE, which SQL Server accepts but
+/// Babelfish refuses (error 8009); a literal NULL means the same to both. Statements without a
+/// NULL parameter are sent unchanged.
+fn inline_nulls<'s, 'p>(sql: &'s str, p: &[&'p dyn ToSql]) -> (std::borrow::Cow<'s, str>, Vec<&'p dyn ToSql>) {
+    let nulls: Vec<bool> = p.iter().map(|v| is_null(*v)).collect();
+    if !nulls.contains(&true) {
+        return (std::borrow::Cow::Borrowed(sql), p.to_vec());
+    }
+    // New number of each kept parameter (1-based), None for a NULL.
+    let mut renumber = Vec::with_capacity(p.len());
+    let mut next = 0usize;
+    for null in &nulls {
+        renumber.push(if *null {
+            None
+        } else {
+            next += 1;
+            Some(next)
+        });
+    }
+    let mut out = String::with_capacity(sql.len());
+    let bytes = sql.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'@' && i + 1 < bytes.len() && bytes[i + 1] == b'P' {
+            let start = i + 2;
+            let mut end = start;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+            let word_continues = end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_');
+            if end > start
+                && !word_continues
+                && let Some(n) = sql[start..end].parse::<usize>().ok().filter(|n| *n >= 1 && *n <= p.len())
+            {
+                // Only ASCII bytes were matched, so these are char boundaries.
+                out.push_str(&sql[copied..i]);
+                match renumber[n - 1] {
+                    Some(m) => out.push_str(&format!("@P{m}")),
+                    None => out.push_str("NULL"),
+                }
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&sql[copied..]);
+    let kept = p.iter().zip(&nulls).filter(|(_, null)| !**null).map(|(v, _)| *v).collect();
+    (std::borrow::Cow::Owned(out), kept)
+}
+
+#[cfg(test)]
+mod inline_null_tests {
+    use super::*;
+
+    #[test]
+    fn null_parameters_become_literals_and_the_rest_are_renumbered() {
+        let a = "x".to_string();
+        let none: Option<String> = None;
+        let n = 7i64;
+        let (sql, p) = inline_nulls("INSERT INTO t VALUES (@P1, @P2, @P3, @P10x)", &[&a, &none, &n]);
+        assert_eq!(sql, "INSERT INTO t VALUES (@P1, NULL, @P2, @P10x)");
+        assert_eq!(p.len(), 2);
+        let (sql, p) = inline_nulls("SELECT @P1", &[&a]);
+        assert!(matches!(sql, std::borrow::Cow::Borrowed(_)));
+        assert_eq!((sql.as_ref(), p.len()), ("SELECT @P1", 1));
     }
 }
