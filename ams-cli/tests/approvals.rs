@@ -75,10 +75,7 @@ fn request_approve_get_once_with_coded_refusals() {
     assert_eq!(code(&get), (4, "AMS-APR-0007".into()), "pending");
     assert_eq!(err(&decide("approve", DAVE)), (6, "AMS-APR-0002".into()), "not an approver");
     assert_eq!(err(&decide("approve", ALICE)), (6, "AMS-APR-0003".into()), "self-approval");
-    assert_eq!(
-        code(&["access", "approve", "--request-id", "nope", "--approver-sid", BOB]),
-        (3, "AMS-APR-0001".into())
-    );
+    assert_eq!(code(&["access", "approve", "--request-id", "nope", "--approver-sid", BOB]), (3, "AMS-APR-0001".into()));
     let a = {
         let args = decide("approve", BOB);
         let a: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -897,11 +897,7 @@ impl RequestTarget {
                 None
             }
         };
-        audit::record(
-            ams,
-            tx,
-            Event { event, outcome, target_type: Some("device"), target_id: id, details },
-        )
+        audit::record(ams, tx, Event { event, outcome, target_type: Some("device"), target_id: id, details })
     }
 }
 

@@ -164,8 +164,9 @@ pub(crate) fn apply_approval(
             return Err(setting_invalid("Approval settings were given with approval turned off.")
                 .hint("Leave out the approvers, wait and window, or give --approval-required true."));
         }
-        tx.delete_rule_approval(rule_id)?;
-        changed.push("ApprovalRequired");
+        if tx.delete_rule_approval(rule_id)? {
+            changed.push("ApprovalRequired");
+        }
         return Ok(changed);
     }
     if existing.is_none() && ch.required != Some(true) {
@@ -571,7 +572,8 @@ impl Ams {
         let now = format_time(now_t);
         let outcome = self.store.write(|tx| {
             let Some(row) = tx.access_request(&id)? else {
-                let details = serde_json::json!({"ApproverSid": approver, "Code": ErrorCode::AccessRequestNotFound.as_str()});
+                let details =
+                    serde_json::json!({"ApproverSid": approver, "Code": ErrorCode::AccessRequestNotFound.as_str()});
                 audit_request(self, tx, event, Outcome::Failure, &id, details)?;
                 return Ok(Err(not_found(&id)));
             };
@@ -702,8 +704,9 @@ impl Ams {
                 Ok(Err(e))
             };
             if !row.requester_sid.eq_ignore_ascii_case(&caller) {
-                let e = Error::new(ErrorCode::NotTheRequester, "Only the requester can fetch the access an approval gave.")
-                    .with("request_id", id);
+                let e =
+                    Error::new(ErrorCode::NotTheRequester, "Only the requester can fetch the access an approval gave.")
+                        .with("request_id", id);
                 return refuse(&mut details, e);
             }
             let state = effective_state(&row, &now);

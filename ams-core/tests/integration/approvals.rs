@@ -47,7 +47,11 @@ fn setup() -> (Fixture, String, String) {
             script: None,
             principals: [ALICE, CAROL]
                 .iter()
-                .map(|s| PrincipalChange { access_type: AccessType::Laps, kind: AceKind::Allow, principal: s.to_string() })
+                .map(|s| PrincipalChange {
+                    access_type: AccessType::Laps,
+                    kind: AceKind::Allow,
+                    principal: s.to_string(),
+                })
                 .collect(),
             settings: ComputerRuleSettings {
                 approval: approval(&[&format!("{BOB}=CORP\\bob"), ALICE]),
@@ -99,8 +103,7 @@ fn code<T: std::fmt::Debug>(r: ams_core::Result<T>) -> ErrorCode {
 }
 
 fn events(f: &Fixture, id: &str) -> Vec<(String, String, Option<String>)> {
-    f
-        .ams
+    f.ams
         .audit_records(Some(id), 1000)
         .unwrap()
         .into_iter()
@@ -121,7 +124,10 @@ fn approval_settings_live_with_computer_and_role_rules() {
     let set = |a: ApprovalChanges| {
         f.ams.computer_rule_set(
             &rule,
-            &ComputerRuleChanges { settings: ComputerRuleSettings { approval: a, ..Default::default() }, ..Default::default() },
+            &ComputerRuleChanges {
+                settings: ComputerRuleSettings { approval: a, ..Default::default() },
+                ..Default::default()
+            },
         )
     };
     let s = set(ApprovalChanges { remove_approvers: vec![ALICE.into()], ..Default::default() }).unwrap();
@@ -144,7 +150,8 @@ fn approval_settings_live_with_computer_and_role_rules() {
     let e = set(ApprovalChanges { required: Some(true), ..Default::default() }).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ApprovalSettingInvalid);
     // Back on with the defaults (1 day wait, 1 hour window).
-    let on = set(ApprovalChanges { required: Some(true), add_approvers: vec![BOB.into()], ..Default::default() }).unwrap();
+    let on =
+        set(ApprovalChanges { required: Some(true), add_approvers: vec![BOB.into()], ..Default::default() }).unwrap();
     assert_eq!(on.approval.approval_wait_duration.as_deref(), Some("1.00:00:00"));
     assert_eq!(on.approval.approval_access_window.as_deref(), Some("01:00:00"));
     let _ = dev;
@@ -303,7 +310,11 @@ fn the_rules_are_checked_again_when_the_access_is_fetched() {
         .computer_rule_set(
             &rule,
             &ComputerRuleChanges {
-                remove: vec![PrincipalChange { access_type: AccessType::Laps, kind: AceKind::Allow, principal: CAROL.into() }],
+                remove: vec![PrincipalChange {
+                    access_type: AccessType::Laps,
+                    kind: AceKind::Allow,
+                    principal: CAROL.into(),
+                }],
                 ..Default::default()
             },
         )
@@ -357,7 +368,11 @@ fn jit_membership_is_made_on_approval() {
         .computer_rule_new(&NewComputerRule {
             target: TargetSpec::AdContainer(format!("ou=Computers,{SUFFIX}")),
             script: None,
-            principals: vec![PrincipalChange { access_type: AccessType::Jit, kind: AceKind::Allow, principal: ALICE_SID.into() }],
+            principals: vec![PrincipalChange {
+                access_type: AccessType::Jit,
+                kind: AceKind::Allow,
+                principal: ALICE_SID.into(),
+            }],
             settings: ComputerRuleSettings {
                 jit_group_name: Some(Some("%computerDomain%\\JIT-%computerName%".into())),
                 jit_default: Some(Some(Duration::hours(1))),
@@ -392,7 +407,12 @@ fn jit_membership_is_made_on_approval() {
         .ams
         .access_request_decide(
             Some(&f.keyring),
-            &DecisionRequest { request_id: p.request_id.clone(), approver_sid: BOB.into(), approve: true, reason: None },
+            &DecisionRequest {
+                request_id: p.request_id.clone(),
+                approver_sid: BOB.into(),
+                approve: true,
+                reason: None,
+            },
         )
         .unwrap();
     let j = d.jit.expect("the approval made the membership");
@@ -402,7 +422,10 @@ fn jit_membership_is_made_on_approval() {
     assert!(s.members(&crate::jit::jit_group_dn()).contains(&crate::jit::alice_dn()));
     // The scheduler removes it when it expires, as for any JIT grant.
     assert_eq!(f.ams.jit_jobs(false).unwrap().len(), 1);
-    assert_eq!(code(f.ams.access_request_fetch(Some(&f.keyring), &p.request_id, ALICE_SID)), ErrorCode::AccessRequestUsed);
+    assert_eq!(
+        code(f.ams.access_request_fetch(Some(&f.keyring), &p.request_id, ALICE_SID)),
+        ErrorCode::AccessRequestUsed
+    );
     let ev: Vec<String> = events(&f, &p.request_id).into_iter().map(|(e, o, _)| format!("{e}:{o}")).collect();
     assert_eq!(ev, ["access_request.new:success", "access_request.approve:success", "access_request.use:denied"]);
 }

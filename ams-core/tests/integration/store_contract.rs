@@ -865,7 +865,10 @@ mod checks {
         assert_eq!(s.read(|tx| tx.access_request("r-a")).unwrap(), Some(a.clone()), "round trip");
         unique(s.write(|tx| tx.insert_access_request(&a)));
         let orphan = access_request("r-x", "nope", "S-1-5-21-7", 1);
-        assert_eq!(violation(s.write(|tx| tx.insert_access_request(&orphan)).unwrap_err()), Some(Violation::ForeignKey));
+        assert_eq!(
+            violation(s.write(|tx| tx.insert_access_request(&orphan)).unwrap_err()),
+            Some(Violation::ForeignKey)
+        );
         let ids = |f: AccessRequestFilter| -> Vec<String> {
             s.read(|tx| tx.access_requests(&f)).unwrap().into_iter().map(|r| r.id).collect()
         };

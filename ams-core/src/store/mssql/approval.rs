@@ -2,7 +2,9 @@
 
 use super::{Cols, MssqlTx, statements};
 use crate::error::Result;
-use crate::store::{AccessDecision, AccessRequestFilter, AccessRequestRow, ApprovalRead, ApprovalWrite, RuleApprovalRow};
+use crate::store::{
+    AccessDecision, AccessRequestFilter, AccessRequestRow, ApprovalRead, ApprovalWrite, RuleApprovalRow,
+};
 
 macro_rules! policy_cols {
     () => {

@@ -4,7 +4,9 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteTx;
 use crate::error::Result;
-use crate::store::{AccessDecision, AccessRequestFilter, AccessRequestRow, ApprovalRead, ApprovalWrite, RuleApprovalRow};
+use crate::store::{
+    AccessDecision, AccessRequestFilter, AccessRequestRow, ApprovalRead, ApprovalWrite, RuleApprovalRow,
+};
 
 const POLICY_COLS: &str = "rule_id, rule_kind, approvers, wait_seconds, access_window_seconds, modified_at";
 
