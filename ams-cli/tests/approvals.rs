@@ -15,14 +15,22 @@ const PASSWORD: &str = "Canary-Approval-Cli-0";
 /// An instance with pc1 (a password) and a LAPS rule for ALICE that BOB must approve.
 fn setup() -> (Instance, String) {
     let i = Instance::new();
-    i.ok(&["cert", "new", "--key-size", "3072"], None);
-    let key = i.ok(&["device-registration-key", "new", "--name", "k1"], None);
-    let out = i.run(&["agent", "register", "--name", "pc1", "--os", "windows"], Some(key["Key"].as_str().unwrap()));
+    let rule = prepare(&i.dir);
+    (i, rule)
+}
+
+/// Gives the instance in `dir` pc1 with a password and the rule; returns the rule id.
+fn prepare(dir: &std::path::Path) -> String {
+    ok_in(dir, &["cert", "new", "--key-size", "3072"], None);
+    let key = ok_in(dir, &["device-registration-key", "new", "--name", "k1"], None);
+    let out =
+        run_in(dir, &["agent", "register", "--name", "pc1", "--os", "windows"], Some(key["Key"].as_str().unwrap()));
     assert!(out.status.success());
     let dev = serde_json::from_slice::<Value>(&out.stdout).unwrap()["DeviceId"].as_str().unwrap().to_string();
-    let out = i.run(&["agent", "submit-password", "--device-id", &dev], Some(PASSWORD));
+    let out = run_in(dir, &["agent", "submit-password", "--device-id", &dev], Some(PASSWORD));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r = i.ok(
+    let r = ok_in(
+        dir,
         &[
             "computer-authorization-rule",
             "new",
@@ -44,7 +52,7 @@ fn setup() -> (Instance, String) {
     assert_eq!(r["Approvers"][0]["Sid"], BOB);
     assert_eq!(r["ApprovalWaitDuration"], "04:00:00");
     assert_eq!(r["ApprovalAccessWindow"], "00:30:00");
-    (i, r["Id"].as_str().unwrap().to_string())
+    r["Id"].as_str().unwrap().to_string()
 }
 
 fn request(i: &Instance, user: &str) -> Value {
@@ -167,16 +175,40 @@ fn role_rules_take_the_approval_flags() {
 }
 
 /// Several processes fetch the same approved request at once: exactly one gets the secret, the
-/// others get AMS-APR-0006, and the audit trail has exactly one successful use.
+/// others get AMS-APR-0006, and the audit trail has exactly one successful use. On SQLite always;
+/// on the SQL Server engine too when `AMS_TEST_MSSQL_URL` names a database (emptied first, as in
+/// the contract suite).
 #[test]
-fn two_processes_fetching_at_once_hand_the_secret_out_once() {
+fn three_processes_fetching_at_once_hand_the_secret_out_once() {
     let (i, _rule) = setup();
+    race(&i.dir);
+    #[cfg(feature = "mssql")]
+    if let Ok(cs) = std::env::var("AMS_TEST_MSSQL_URL") {
+        let tmp = tempfile::tempdir().unwrap();
+        let url = ams_core::store::DbUrl::parse(&cs, tmp.path()).unwrap();
+        ams_core::store::wipe_mssql_for_tests(&url).unwrap();
+        let dir = tmp.path().join("server");
+        ok_in(&dir, &["host-config", "set", "--connection-string", "-"], Some(&cs));
+        ok_in(&dir, &["init", "--generate-recovery-password"], None);
+        prepare(&dir);
+        race(&dir);
+    }
+}
+
+fn race(dir: &std::path::Path) {
     for _round in 0..3 {
-        let id = request(&i, ALICE)["RequestId"].as_str().unwrap().to_string();
-        i.ok(&["access", "approve", "--request-id", &id, "--approver-sid", BOB], None);
+        let id = ok_in(
+            dir,
+            &["access", "request", "--computer-name", "pc1", "--access-type", "laps", "--user-sid", ALICE],
+            None,
+        )["RequestId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        ok_in(dir, &["access", "approve", "--request-id", &id, "--approver-sid", BOB], None);
         let children: Vec<_> = (0..3)
             .map(|_| {
-                ams_cmd(&i.dir)
+                ams_cmd(dir)
                     .args(["access", "get", "--request-id", &id, "--user-sid", ALICE])
                     .stdin(std::process::Stdio::null())
                     .stdout(std::process::Stdio::piped())
@@ -194,7 +226,7 @@ fn two_processes_fetching_at_once_hand_the_secret_out_once() {
             assert_eq!(doc["error"]["code"], "AMS-APR-0006", "{doc}");
             assert!(!String::from_utf8_lossy(&o.stderr).contains(PASSWORD));
         }
-        let audit = i.ok(&["audit", "get", "--event", "access_request.use"], None);
+        let audit = ok_in(dir, &["audit", "get", "--event", "access_request.use"], None);
         let wins = audit
             .as_array()
             .unwrap()
