@@ -539,7 +539,7 @@ impl Ams {
         let outcome = self.store.write(|tx| {
             let Some(decided) = self.access_decide(tx, &c)? else { return Ok(Err(c.refused.take_or_internal())) };
             if let Some(p) = self.approval_pending(tx, &c, &decided)? {
-                return Ok(Ok(AccessOutcome::Pending(p)));
+                return Ok(Ok(AccessOutcome::Pending(Box::new(p))));
             }
             Ok(self.access_fulfil(tx, &c, decided).map(|g| AccessOutcome::Granted(Box::new(g))))
         })??;

@@ -388,7 +388,7 @@ pub enum AccessOutcome {
     /// Granted now.
     Granted(Box<AccessGrant>),
     /// Waits for an approver.
-    Pending(PendingAccess),
+    Pending(Box<PendingAccess>),
 }
 
 /// An approver's decision.
@@ -730,11 +730,7 @@ impl Ams {
             }
             Ok(Ok(grant))
         })?;
-        let grant = match grant {
-            Ok(g) => g,
-            Err(e) => return Err(e),
-        };
-        self.access_fulfil_in_directory(&c, grant)
+        self.access_fulfil_in_directory(&c, grant?)
     }
 
     /// Access requests, newest first, filtered by id, state, requester and computer.
