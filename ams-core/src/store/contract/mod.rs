@@ -17,6 +17,7 @@ mod config;
 mod data_plane;
 mod foundation;
 mod jit;
+mod notify;
 mod policy;
 
 pub use agent_server::{AgentServerRead, AgentServerWrite};
@@ -26,16 +27,17 @@ pub use config::{ConfigRead, ConfigWrite};
 pub use data_plane::{DataPlaneRead, DataPlaneWrite};
 pub use foundation::{FoundationRead, FoundationWrite};
 pub use jit::{JitRead, JitWrite};
+pub use notify::{NotifyRead, NotifyWrite};
 pub use policy::{PolicyRead, PolicyWrite};
 
 /// Everything a read transaction can do: every area's reads.
 pub trait ReadTx:
-    FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead
+    FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead + NotifyRead
 {
 }
 
 impl<
-    T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead,
+    T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead + NotifyRead,
 > ReadTx for T
 {
 }
@@ -51,6 +53,7 @@ pub trait WriteTx:
     + ConfigWrite
     + AgentServerWrite
     + PolicyWrite
+    + NotifyWrite
 {
 }
 
@@ -63,7 +66,8 @@ impl<
         + CertRecoveryWrite
         + ConfigWrite
         + AgentServerWrite
-        + PolicyWrite,
+        + PolicyWrite
+        + NotifyWrite,
 > WriteTx for T
 {
 }

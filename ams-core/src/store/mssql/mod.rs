@@ -33,6 +33,7 @@ mod data_plane;
 mod error;
 mod foundation;
 mod jit;
+mod notify;
 pub(crate) mod migrate;
 mod policy;
 #[cfg(test)]
@@ -486,7 +487,7 @@ mod tests {
     /// Every statement the engine can send, by file.
     pub(crate) fn all_statements() -> Vec<(&'static str, &'static str, Sql)> {
         let authz = authz::all();
-        let files: [(&str, &[(&str, Sql)]); 11] = [
+        let files: [(&str, &[(&str, Sql)]); 12] = [
             ("mod.rs", STATEMENTS),
             ("agent_server.rs", agent_server::STATEMENTS),
             ("authz.rs", &authz),
@@ -497,6 +498,7 @@ mod tests {
             ("foundation.rs", foundation::STATEMENTS),
             ("jit.rs", jit::STATEMENTS),
             ("migrate.rs", migrate::STATEMENTS),
+            ("notify.rs", notify::STATEMENTS),
             ("policy.rs", policy::STATEMENTS),
         ];
         files.iter().flat_map(|(f, list)| list.iter().map(move |(n, s)| (*f, *n, *s))).collect()

@@ -12,6 +12,7 @@ mod data_plane;
 mod error;
 mod foundation;
 mod jit;
+mod notify;
 pub(crate) mod migrate;
 mod policy;
 
