@@ -10,7 +10,11 @@ use crate::engine::Engine;
 
 /// Runs delivery every `interval` until `stop` changes. The first run is at once (messages
 /// queued while no server ran go out when it starts).
-pub async fn deliver_in_background(engine: Arc<Engine>, interval: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn deliver_in_background(
+    engine: Arc<Engine>,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         let r = engine
             .run(|ctx| {

@@ -148,7 +148,8 @@ pub fn run(ctx: &Ctx, c: ServerCommand, verbose: bool) -> Result<Value> {
                 },
                 register_per_minute: a.register_rate_per_minute,
                 address_file: a.address_file,
-                notify_interval: (a.notify_interval_seconds > 0).then(|| Duration::from_secs(a.notify_interval_seconds)),
+                notify_interval: (a.notify_interval_seconds > 0)
+                    .then(|| Duration::from_secs(a.notify_interval_seconds)),
             })
         }
     }

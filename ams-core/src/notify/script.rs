@@ -51,7 +51,11 @@ pub fn run(s: &ScriptRun<'_>) -> std::result::Result<(), DeliveryError> {
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("{} ran longer than {} s and was stopped", s.program.display(), s.timeout.as_secs()));
+                return Err(format!(
+                    "{} ran longer than {} s and was stopped",
+                    s.program.display(),
+                    s.timeout.as_secs()
+                ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(short(format!("waiting for {} failed: {e}", s.program.display()))),

@@ -1,7 +1,7 @@
 //! The e-mail channel: lettre's blocking SMTP client on rustls. The connection is always
 //! encrypted: STARTTLS (required, never opportunistic) or implicit TLS; the server's certificate
 //! is verified against the platform's roots or only the channel's CA file. With a user set, the
-//! client authenticates (PLAIN or LOGIN, only inside TLS).
+//! client authenticates (PLAIN, only inside TLS).
 
 use std::path::Path;
 
@@ -120,7 +120,7 @@ pub fn send(m: &Mail<'_>) -> std::result::Result<(), DeliveryError> {
     if let Some((user, password)) = m.auth {
         transport = transport
             .credentials(Credentials::new(user.to_string(), password.to_string()))
-            .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+            .authentication(vec![Mechanism::Plain]);
     }
     transport
         .build()

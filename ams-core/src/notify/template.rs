@@ -53,8 +53,10 @@ fn parse(t: &str) -> Result<Vec<(bool, &str)>> {
 }
 
 fn invalid(why: String) -> Error {
-    Error::new(ErrorCode::NotificationChannelInvalid, format!("The template is not valid: {why}."))
-        .hint(format!("Use {{{{Name}}}} with one of: {}.", VARIABLES.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", ")))
+    Error::new(ErrorCode::NotificationChannelInvalid, format!("The template is not valid: {why}.")).hint(format!(
+        "Use {{{{Name}}}} with one of: {}.",
+        VARIABLES.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// Checks a template (at most 8,000 characters, known variables only).
@@ -95,7 +97,10 @@ mod tests {
     #[test]
     fn renders_known_variables_and_refuses_others() {
         let vars = serde_json::json!({"Event": "access.request", "Outcome": "success", "Seq": 7, "Reason": "a\nb"});
-        assert_eq!(render("{{Event}}/{{ Outcome }}/{{Seq}}/{{User}}", &vars, false).unwrap(), "access.request/success/7/");
+        assert_eq!(
+            render("{{Event}}/{{ Outcome }}/{{Seq}}/{{User}}", &vars, false).unwrap(),
+            "access.request/success/7/"
+        );
         assert_eq!(render("{{Reason}}", &vars, true).unwrap(), "a b");
         assert!(check("{{Password}}").is_err());
         assert!(check("{{Event").is_err());

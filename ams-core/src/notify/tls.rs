@@ -28,7 +28,9 @@ pub fn roots(ca_file: Option<&Path>) -> std::result::Result<RootCertStore, Deliv
     match ca_file {
         Some(p) => {
             for c in ca_file_certs(p)? {
-                store.add(c).map_err(|_| format!("the CA file {} holds a certificate that is not valid", p.display()))?;
+                store
+                    .add(c)
+                    .map_err(|_| format!("the CA file {} holds a certificate that is not valid", p.display()))?;
             }
         }
         None => {

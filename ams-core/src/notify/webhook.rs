@@ -133,19 +133,13 @@ pub fn post(r: &WebhookRequest<'_>) -> std::result::Result<u16, DeliveryError> {
         .map_err(|e| short(format!("sending to {}:{} failed: {e}", r.url.host, r.url.port)))?;
     let mut line = String::new();
     let mut reader = BufReader::new(Read::by_ref(&mut stream).take(8192));
-    reader
-        .read_line(&mut line)
-        .map_err(|e| short(format!("no answer from {}:{}: {e}", r.url.host, r.url.port)))?;
+    reader.read_line(&mut line).map_err(|e| short(format!("no answer from {}:{}: {e}", r.url.host, r.url.port)))?;
     let status: u16 = line
         .strip_prefix("HTTP/1.")
         .and_then(|l| l.get(2..5))
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| format!("the answer from {}:{} is not HTTP", r.url.host, r.url.port))?;
-    if (200..300).contains(&status) {
-        Ok(status)
-    } else {
-        Err(format!("the receiver answered HTTP {status}"))
-    }
+    if (200..300).contains(&status) { Ok(status) } else { Err(format!("the receiver answered HTTP {status}")) }
 }
 
 #[cfg(test)]

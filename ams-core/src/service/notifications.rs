@@ -196,9 +196,11 @@ fn text(v: &str, what: &str, max: usize) -> Result<String> {
 }
 
 fn parse_kind(s: &str) -> Result<&'static str> {
-    KINDS.iter().copied().find(|k| k.eq_ignore_ascii_case(s)).ok_or_else(|| {
-        invalid(format!("'{s}' is not a channel kind.")).hint("Use webhook, smtp or script.")
-    })
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(s))
+        .ok_or_else(|| invalid(format!("'{s}' is not a channel kind.")).hint("Use webhook, smtp or script."))
 }
 
 fn list_json(v: &[String]) -> Result<String> {
@@ -336,8 +338,9 @@ fn apply(kind: &str, s: &mut ChannelSettings, ch: &ChannelChanges) {
 }
 
 fn settings_of(row: &NotificationChannelRow) -> Result<ChannelSettings> {
-    serde_json::from_str(&row.settings)
-        .map_err(|_| Error::new(ErrorCode::DbCorrupt, "A notification channel's stored settings do not parse.").with("id", &row.id))
+    serde_json::from_str(&row.settings).map_err(|_| {
+        Error::new(ErrorCode::DbCorrupt, "A notification channel's stored settings do not parse.").with("id", &row.id)
+    })
 }
 
 fn info(row: &NotificationChannelRow) -> Result<ChannelInfo> {
@@ -476,7 +479,8 @@ impl Ams {
             audit::record(
                 self,
                 tx,
-                Event::success("notification_channel.new", "notification_channel", &row.id).details(audit_details(&row)),
+                Event::success("notification_channel.new", "notification_channel", &row.id)
+                    .details(audit_details(&row)),
             )
         })?;
         info(&row)
@@ -540,7 +544,8 @@ impl Ams {
             }
             if let Some(s) = secret {
                 check_secret(&row.kind, s)?;
-                row.sealed_secret = Some(keyring.ok_or_else(|| Error::internal("keyring"))?.seal(&binding(&row.id), s)?);
+                row.sealed_secret =
+                    Some(keyring.ok_or_else(|| Error::internal("keyring"))?.seal(&binding(&row.id), s)?);
             }
             if row.sealed_secret.is_none() && secret_needed(&row.kind, &settings) {
                 return Err(Error::new(
@@ -555,7 +560,8 @@ impl Ams {
             audit::record(
                 self,
                 tx,
-                Event::success("notification_channel.set", "notification_channel", &row.id).details(audit_details(&row)),
+                Event::success("notification_channel.set", "notification_channel", &row.id)
+                    .details(audit_details(&row)),
             )?;
             Ok(row)
         })?;
@@ -684,7 +690,9 @@ fn event_vars(tx: &Tx<'_>, row: &AuditRow) -> Result<Value> {
 fn route_matches(c: &NotificationChannelRow, event: &str, outcome: &str) -> bool {
     list_of(&c.route_outcomes).iter().any(|o| o == outcome)
         && list_of(&c.route_events).iter().any(|p| {
-            p == "*" || event == p || (event.len() > p.len() && event.starts_with(p.as_str()) && event.as_bytes()[p.len()] == b'.')
+            p == "*"
+                || event == p
+                || (event.len() > p.len() && event.starts_with(p.as_str()) && event.as_bytes()[p.len()] == b'.')
         })
 }
 
@@ -709,8 +717,7 @@ pub(crate) fn enqueue(tx: &Tx<'_>, row: &AuditRow) -> Result<()> {
     if row.event.starts_with(UNROUTED_PREFIX) || !tx.any_notification_channel()? {
         return Ok(());
     }
-    let channels: Vec<NotificationChannelRow> =
-        tx.notification_channels()?.into_iter().filter(|c| c.enabled).collect();
+    let channels: Vec<NotificationChannelRow> = tx.notification_channels()?.into_iter().filter(|c| c.enabled).collect();
     if channels.is_empty() {
         return Ok(());
     }
@@ -786,7 +793,8 @@ fn deliver(
     let ca = settings.ca_file.as_deref().map(PathBuf::from);
     match row.kind.as_str() {
         "Webhook" => {
-            let url = WebhookUrl::parse(settings.url.as_deref().unwrap_or_default()).map_err(|e| e.message().to_string())?;
+            let url =
+                WebhookUrl::parse(settings.url.as_deref().unwrap_or_default()).map_err(|e| e.message().to_string())?;
             let key = secret()?.ok_or_else(|| "no HMAC key is stored".to_string())?;
             let body = serde_json::to_vec(&doc).map_err(|_| "the event cannot be serialised".to_string())?;
             webhook::post(&WebhookRequest {
@@ -931,8 +939,14 @@ impl Ams {
         let now_t = at.unwrap_or_else(|| self.now_time());
         let now = format_time(now_t);
         let due = self.store.read(|tx| tx.due_notifications(&now, RUN_LIMIT))?;
-        let mut report =
-            RunReport { now: now.clone(), claimed: 0, delivered: 0, retrying: 0, dead_lettered: 0, messages: Vec::new() };
+        let mut report = RunReport {
+            now: now.clone(),
+            claimed: 0,
+            delivered: 0,
+            retrying: 0,
+            dead_lettered: 0,
+            messages: Vec::new(),
+        };
         if due.is_empty() {
             return Ok(report);
         }
@@ -1012,7 +1026,12 @@ impl Ams {
     }
 
     /// Queued messages, newest `limit` (oldest first), by state and channel (name or id).
-    pub fn notify_queue(&self, state: Option<&str>, channel: Option<&str>, limit: u32) -> Result<Vec<NotificationInfo>> {
+    pub fn notify_queue(
+        &self,
+        state: Option<&str>,
+        channel: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<NotificationInfo>> {
         let state = state
             .map(|s| {
                 let norm: String = s.chars().filter(|c| *c != '-' && *c != '_').collect();
@@ -1035,7 +1054,11 @@ impl Ams {
             Ok(rows
                 .into_iter()
                 .map(|r| NotificationInfo {
-                    channel: names.iter().find(|(id, _)| *id == r.channel_id).map(|(_, n)| n.clone()).unwrap_or_default(),
+                    channel: names
+                        .iter()
+                        .find(|(id, _)| *id == r.channel_id)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default(),
                     id: r.id,
                     channel_id: r.channel_id,
                     audit_id: r.audit_id,

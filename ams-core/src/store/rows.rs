@@ -559,9 +559,9 @@ impl SealedColumn {
     pub const fn id_column(self) -> &'static str {
         match self {
             SealedColumn::CertPrivateKey => "thumbprint",
-            SealedColumn::RegistrationKey
-            | SealedColumn::JitBindPassword
-            | SealedColumn::NotificationChannelSecret => "id",
+            SealedColumn::RegistrationKey | SealedColumn::JitBindPassword | SealedColumn::NotificationChannelSecret => {
+                "id"
+            }
             SealedColumn::InstanceSecret => "purpose",
         }
     }

@@ -32,12 +32,28 @@ pub use policy::{PolicyRead, PolicyWrite};
 
 /// Everything a read transaction can do: every area's reads.
 pub trait ReadTx:
-    FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead + NotifyRead
+    FoundationRead
+    + DataPlaneRead
+    + AuthzRead
+    + JitRead
+    + CertRecoveryRead
+    + ConfigRead
+    + AgentServerRead
+    + PolicyRead
+    + NotifyRead
 {
 }
 
 impl<
-    T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead + NotifyRead,
+    T: FoundationRead
+        + DataPlaneRead
+        + AuthzRead
+        + JitRead
+        + CertRecoveryRead
+        + ConfigRead
+        + AgentServerRead
+        + PolicyRead
+        + NotifyRead,
 > ReadTx for T
 {
 }

@@ -46,8 +46,7 @@ pub trait NotifyWrite: NotifyRead {
     /// is still as `seen` was read (state, due time, attempts), so of two runs only one gets it.
     /// Sets `Sending`, the claim id, one more attempt, the attempt time and the lease end as
     /// due time. Returns whether this run got it.
-    fn claim_notification(&self, seen: &NotificationRow, claim_id: &str, now: &str, lease_until: &str)
-    -> Result<bool>;
+    fn claim_notification(&self, seen: &NotificationRow, claim_id: &str, now: &str, lease_until: &str) -> Result<bool>;
 
     /// Writes a claimed message's outcome (state, due time, error, delivery time), only while
     /// `claim_id` still holds it. Returns whether it did.

@@ -33,8 +33,8 @@ mod data_plane;
 mod error;
 mod foundation;
 mod jit;
-mod notify;
 pub(crate) mod migrate;
+mod notify;
 mod policy;
 #[cfg(test)]
 mod schema_check;

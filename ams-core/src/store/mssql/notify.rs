@@ -190,14 +190,9 @@ impl NotifyWrite for MssqlTx<'_> {
         Ok(())
     }
 
-    fn claim_notification(
-        &self,
-        seen: &NotificationRow,
-        claim_id: &str,
-        now: &str,
-        lease_until: &str,
-    ) -> Result<bool> {
-        Ok(self.exec(CLAIM, &[&seen.id, &claim_id, &now, &lease_until, &seen.state, &seen.due_at, &seen.attempts])? == 1)
+    fn claim_notification(&self, seen: &NotificationRow, claim_id: &str, now: &str, lease_until: &str) -> Result<bool> {
+        Ok(self.exec(CLAIM, &[&seen.id, &claim_id, &now, &lease_until, &seen.state, &seen.due_at, &seen.attempts])?
+            == 1)
     }
 
     fn finish_notification(&self, n: &NotificationRow, claim_id: &str) -> Result<bool> {

@@ -12,8 +12,8 @@ mod data_plane;
 mod error;
 mod foundation;
 mod jit;
-mod notify;
 pub(crate) mod migrate;
+mod notify;
 mod policy;
 
 pub(crate) use backup::Image;

@@ -51,7 +51,8 @@ fn queue_row(r: &Row<'_>) -> rusqlite::Result<NotificationRow> {
 
 impl NotifyRead for SqliteTx<'_> {
     fn notification_channels(&self) -> Result<Vec<NotificationChannelRow>> {
-        let mut stmt = self.tx.prepare(&format!("SELECT {CHANNEL_COLS} FROM notification_channels ORDER BY name, id"))?;
+        let mut stmt =
+            self.tx.prepare(&format!("SELECT {CHANNEL_COLS} FROM notification_channels ORDER BY name, id"))?;
         let rows = stmt.query_map([], channel_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -59,7 +60,11 @@ impl NotifyRead for SqliteTx<'_> {
     fn notification_channel(&self, id: &str) -> Result<Option<NotificationChannelRow>> {
         Ok(self
             .tx
-            .query_row(&format!("SELECT {CHANNEL_COLS} FROM notification_channels WHERE id = ?1"), params![id], channel_row)
+            .query_row(
+                &format!("SELECT {CHANNEL_COLS} FROM notification_channels WHERE id = ?1"),
+                params![id],
+                channel_row,
+            )
             .optional()?)
     }
 
@@ -186,13 +191,7 @@ impl NotifyWrite for SqliteTx<'_> {
         Ok(())
     }
 
-    fn claim_notification(
-        &self,
-        seen: &NotificationRow,
-        claim_id: &str,
-        now: &str,
-        lease_until: &str,
-    ) -> Result<bool> {
+    fn claim_notification(&self, seen: &NotificationRow, claim_id: &str, now: &str, lease_until: &str) -> Result<bool> {
         Ok(self.tx.execute(
             "UPDATE notification_queue SET state = 'Sending', claim_id = ?2, attempts = attempts + 1,
                 last_attempt_at = ?3, due_at = ?4
