@@ -14,7 +14,8 @@ pub trait NotifyRead {
     /// One channel by name (case-insensitive).
     fn notification_channel_by_name(&self, name: &str) -> Result<Option<NotificationChannelRow>>;
 
-    /// Whether any channel exists (checked for every audit record, so it must be cheap).
+    /// Whether any channel exists (checked for every audit record, so it must be cheap); false
+    /// on a database before V0010 (opened unmigrated, e.g. for a backup).
     fn any_notification_channel(&self) -> Result<bool>;
 
     /// One queued message.

@@ -19,7 +19,10 @@ statements! {
     CHANNELS = concat!("SELECT ", channel_cols!(), " FROM notification_channels ORDER BY name, id");
     CHANNEL = concat!("SELECT ", channel_cols!(), " FROM notification_channels WHERE id = @P1");
     CHANNEL_BY_NAME = concat!("SELECT ", channel_cols!(), " FROM notification_channels WHERE name = @P1");
-    ANY_CHANNEL = "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM notification_channels) THEN 1 ELSE 0 END AS bigint)";
+    /// A database before V0010 (opened unmigrated, e.g. for a backup) has no channels.
+    ANY_CHANNEL = "IF OBJECT_ID(N'notification_channels', N'U') IS NOT NULL
+            SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM notification_channels) THEN 1 ELSE 0 END AS bigint)
+        ELSE SELECT CAST(0 AS bigint)";
     MESSAGE = concat!("SELECT ", queue_cols!(), " FROM notification_queue WHERE id = @P1");
     MESSAGES = concat!("SELECT TOP (@P4) ", queue_cols!(), " FROM notification_queue
         WHERE (@P1 IS NULL OR state = @P1) AND (@P2 IS NULL OR channel_id = @P2) AND (@P3 IS NULL OR audit_id = @P3)

@@ -80,7 +80,13 @@ impl NotifyRead for SqliteTx<'_> {
     }
 
     fn any_notification_channel(&self) -> Result<bool> {
-        Ok(self.tx.query_row("SELECT EXISTS (SELECT 1 FROM notification_channels)", [], |r| r.get::<_, bool>(0))?)
+        // A database before V0010 (opened unmigrated, e.g. for a backup) has no channels.
+        let table: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notification_channels')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(table && self.tx.query_row("SELECT EXISTS (SELECT 1 FROM notification_channels)", [], |r| r.get::<_, bool>(0))?)
     }
 
     fn notification(&self, id: &str) -> Result<Option<NotificationRow>> {
