@@ -86,7 +86,8 @@ impl NotifyRead for SqliteTx<'_> {
             [],
             |r| r.get(0),
         )?;
-        Ok(table && self.tx.query_row("SELECT EXISTS (SELECT 1 FROM notification_channels)", [], |r| r.get::<_, bool>(0))?)
+        Ok(table
+            && self.tx.query_row("SELECT EXISTS (SELECT 1 FROM notification_channels)", [], |r| r.get::<_, bool>(0))?)
     }
 
     fn notification(&self, id: &str) -> Result<Option<NotificationRow>> {
