@@ -104,7 +104,6 @@ fn no_canary_escapes_through_any_verb() {
             "https://127.0.0.1:1/x",
             "--route-event",
             "*",
-            "--secret-stdin",
         ],
         HMAC_KEY,
     );
@@ -129,10 +128,10 @@ fn no_canary_escapes_through_any_verb() {
             "ops@example.test",
             "--route-event",
             "*",
-            "--secret-stdin",
         ],
         SMTP_PASSWORD,
     );
+    ok(&dir, &["notification-channel", "set-secret", "--name", "hook"], HMAC_KEY);
     let bodies = tmp.path().join("bodies.jsonl");
     let script = tmp.path().join("keep.sh");
     std::fs::write(&script, format!("#!/bin/sh\ncat >> {}\necho >> {}\n", bodies.display(), bodies.display())).unwrap();

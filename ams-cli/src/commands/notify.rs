@@ -11,12 +11,14 @@ use crate::secret::read_secret;
 
 #[derive(Debug, Subcommand)]
 pub enum ChannelCommand {
-    /// Create a channel (webhook, smtp or script); its secret comes on stdin with --secret-stdin.
+    /// Create a channel (webhook, smtp or script); a webhook's HMAC key, or the password of an SMTP user, is read from stdin.
     New(Box<ChannelNewArgs>),
     /// List the channels, or show one (secrets are never shown).
     Get(ChannelGetArgs),
     /// Change a channel; values left out are kept.
     Set(Box<ChannelSetArgs>),
+    /// Replace a channel's secret (the webhook's HMAC key or the SMTP password), read from stdin.
+    SetSecret(ChannelNameArgs),
     /// Remove a channel and its queued messages.
     Remove(ChannelNameArgs),
     /// Send a test message to a channel now (not through the queue).
@@ -43,7 +45,7 @@ pub struct ChannelSettingsArgs {
     /// SMTP: starttls or implicit (mail is never sent unencrypted).
     #[arg(long, value_name = "MODE")]
     pub smtp_security: Option<String>,
-    /// SMTP: user name for AUTH; the password comes on stdin with --secret-stdin (empty: no AUTH).
+    /// SMTP: user name for AUTH; its password is read from stdin (empty: no AUTH).
     #[arg(long, value_name = "USER")]
     pub smtp_user: Option<String>,
     /// SMTP: sender address.
@@ -79,9 +81,6 @@ pub struct ChannelSettingsArgs {
     /// Seconds before the first retry, doubled on each later one (default 60).
     #[arg(long, value_name = "SECONDS")]
     pub retry_seconds: Option<i64>,
-    /// Read the secret from stdin: the webhook's HMAC key, or the SMTP password.
-    #[arg(long)]
-    pub secret_stdin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -104,8 +103,8 @@ pub struct ChannelSetArgs {
     /// New name.
     #[arg(long, value_name = "NAME")]
     pub new_name: Option<String>,
-    /// Forget the stored secret (SMTP without AUTH).
-    #[arg(long, conflicts_with = "secret_stdin")]
+    /// Forget the stored secret (an SMTP channel whose user was removed).
+    #[arg(long)]
     pub clear_secret: bool,
     /// Stop routing events on its own (only rules that name it send to it).
     #[arg(long)]
@@ -191,7 +190,10 @@ pub fn run_channel(ctx: &Ctx, c: ChannelCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
         ChannelCommand::New(a) => {
-            let secret = if a.s.secret_stdin { Some(read_secret("channel secret", false)?) } else { None };
+            let needs = a.kind.eq_ignore_ascii_case("webhook")
+                || (a.kind.eq_ignore_ascii_case("smtp")
+                    && a.s.smtp_user.as_deref().is_some_and(|u| !u.trim().is_empty()));
+            let secret = if needs { Some(read_secret("channel secret", false)?) } else { None };
             let keyring = if secret.is_some() { Some(ams.unlock()?) } else { None };
             let mut ch = changes(&a.s);
             ch.name = Some(a.name.clone());
@@ -200,19 +202,22 @@ pub fn run_channel(ctx: &Ctx, c: ChannelCommand) -> Result<Value> {
         }
         ChannelCommand::Get(a) => to_json(&ams.notification_channels(a.name.as_deref())?),
         ChannelCommand::Set(a) => {
-            let secret = if a.s.secret_stdin { Some(read_secret("channel secret", false)?) } else { None };
-            let keyring = if secret.is_some() { Some(ams.unlock()?) } else { None };
             let mut ch = changes(&a.s);
             ch.name = a.new_name.clone();
             ch.clear_secret = a.clear_secret;
             if a.clear_route_events {
                 ch.route_events = Some(Vec::new());
             }
+            to_json(&ams.notification_channel_set(None, &a.name, &ch, None)?)
+        }
+        ChannelCommand::SetSecret(a) => {
+            let secret = read_secret("channel secret", false)?;
+            let keyring = ams.unlock()?;
             to_json(&ams.notification_channel_set(
-                keyring.as_ref(),
+                Some(&keyring),
                 &a.name,
-                &ch,
-                secret.as_deref().map(|s| s.as_slice()),
+                &ChannelChanges::default(),
+                Some(&secret),
             )?)
         }
         ChannelCommand::Remove(a) => to_json(&ams.notification_channel_remove(&a.name)?),

@@ -397,7 +397,7 @@ fn secret_needed(kind: &str, s: &ChannelSettings) -> bool {
 fn check_secret(kind: &str, secret: &[u8]) -> Result<()> {
     let bad = |m: &str| Error::new(ErrorCode::NotificationSecretRequired, m.to_string());
     if kind == "Script" {
-        return Err(bad("A script channel has no secret.").hint("Leave out --secret-stdin."));
+        return Err(bad("A script channel has no secret.").hint("Pipe nothing to a script channel."));
     }
     if kind == "Webhook" && secret.len() < 16 {
         return Err(bad("The webhook's HMAC key must be at least 16 bytes.")
@@ -448,7 +448,7 @@ impl Ams {
                         "An SMTP channel with a user needs the password on stdin."
                     },
                 )
-                .hint("Give --secret-stdin and pipe the secret; it is sealed under the master key and never shown."));
+                .hint("Pipe the secret on stdin; it is sealed under the master key and never shown."));
             }
             None => {}
         }
@@ -552,7 +552,7 @@ impl Ams {
                     ErrorCode::NotificationSecretRequired,
                     "This channel needs a secret (the webhook's HMAC key, or the SMTP password for its user).",
                 )
-                .hint("Give --secret-stdin and pipe the secret."));
+                .hint("Set it with `ams notification-channel set-secret --name NAME` (the secret on stdin)."));
             }
             row.modified_at = now.clone();
             let renamed = row.name.clone();
