@@ -18,7 +18,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("AccessType", "which access (Laps, LapsHistory, BitLocker, Jit, ...), when the event names one"),
     ("Reason", "the reason the requester gave"),
     ("Rule", "the id of the rule that decided"),
-    ("Code", "the decision code (e.g. AccessGranted, NoMatchingRule)"),
+    ("Code", "the decision code (e.g. Success, NoMatchingRuleForUser)"),
     ("TargetType", "the kind of object the event is about"),
     ("TargetId", "the id of the object the event is about"),
     ("Channel", "the channel's name"),
