@@ -432,8 +432,7 @@ fn sigkill_between_the_audit_commit_and_delivery_loses_no_notification() {
 
     // Runs after the claim lease: everything is delivered.
     let later = ams_core::clock::format_time(
-        ams_core::clock::parse_time(&run_ok(&dir, &["notify", "run-due"], "")["Now"].as_str().unwrap().to_string())
-            .unwrap()
+        ams_core::clock::parse_time(run_ok(&dir, &["notify", "run-due"], "")["Now"].as_str().unwrap()).unwrap()
             + time::Duration::hours(1),
     );
     for _ in 0..5 {

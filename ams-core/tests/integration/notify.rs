@@ -538,7 +538,7 @@ fn channel_settings_are_checked_and_bad_input_changes_nothing() {
     );
     assert_eq!(e.unwrap_err().code(), ErrorCode::NotificationChannelInvalid);
     assert_eq!(
-        serde_json::to_value(&f.ams.notification_channels(Some("hook")).unwrap()).unwrap(),
+        serde_json::to_value(f.ams.notification_channels(Some("hook")).unwrap()).unwrap(),
         serde_json::to_value(&before).unwrap()
     );
     let after = f
