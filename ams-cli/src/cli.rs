@@ -131,6 +131,12 @@ pub enum Command {
     /// Just-in-time access: the directory, admin grants, the scheduler run and the group sync.
     #[command(subcommand)]
     Jit(commands::jit::JitCommand),
+    /// Notification channels: webhooks, SMTP e-mail, scripts (New/Get/Set/Remove/Test-AmsNotificationChannel).
+    #[command(subcommand)]
+    NotificationChannel(commands::notify::ChannelCommand),
+    /// Notification delivery: the due run and the queue (Invoke-AmsNotificationRun, Get-AmsNotificationQueue).
+    #[command(subcommand)]
+    Notify(commands::notify::NotifyCommand),
 }
 
 /// A parsed command line.

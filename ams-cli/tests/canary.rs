@@ -14,6 +14,8 @@ const RECOVERY: &str = "Canary-Recovery-5e1d-passphrase";
 const PASSWORD: &str = "Canary-LAPS-9b7c";
 const BITLOCKER: &str = "000011-000022-000033-000044-000055-000066-000077-000088";
 const PFX_PASSWORD: &str = "Canary-PFX-7d2e-correct-horse";
+const HMAC_KEY: &str = "Canary-Webhook-HMAC-3c8a-0123456789";
+const SMTP_PASSWORD: &str = "Canary-SMTP-4d1f-password";
 
 /// Verbs whose purpose is to show a secret: their stdout may hold one (nothing else may).
 const SECRET_VERBS: &[&str] = &[
@@ -50,7 +52,15 @@ fn ok(dir: &Path, args: &[&str], stdin: &str) -> Value {
 }
 
 fn canaries() -> Vec<&'static [u8]> {
-    vec![RECOVERY.as_bytes(), PASSWORD.as_bytes(), BITLOCKER.as_bytes(), PFX_PASSWORD.as_bytes(), b"Canary-"]
+    vec![
+        RECOVERY.as_bytes(),
+        PASSWORD.as_bytes(),
+        BITLOCKER.as_bytes(),
+        PFX_PASSWORD.as_bytes(),
+        HMAC_KEY.as_bytes(),
+        SMTP_PASSWORD.as_bytes(),
+        b"Canary-",
+    ]
 }
 
 fn leak(hay: &[u8]) -> Option<String> {
@@ -130,6 +140,91 @@ fn no_canary_escapes_through_any_verb() {
         &["agent", "submit-bitlocker-key", "--device-id", &dev, "--key-id", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
         BITLOCKER,
     );
+    // Notification channels with canary secrets, routing every event: a webhook and an SMTP
+    // server that are down (their attempts fail and are recorded), and a script that keeps every
+    // notification body it gets.
+    ok(
+        &dir,
+        &[
+            "notification-channel",
+            "new",
+            "--name",
+            "hook",
+            "--kind",
+            "webhook",
+            "--url",
+            "https://127.0.0.1:1/x",
+            "--route-event",
+            "*",
+        ],
+        HMAC_KEY,
+    );
+    ok(
+        &dir,
+        &[
+            "notification-channel",
+            "new",
+            "--name",
+            "mail",
+            "--kind",
+            "smtp",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            "1",
+            "--smtp-user",
+            "ams",
+            "--from",
+            "ams@example.test",
+            "--to",
+            "ops@example.test",
+            "--route-event",
+            "*",
+        ],
+        SMTP_PASSWORD,
+    );
+    ok(&dir, &["notification-channel", "set-secret", "--name", "hook"], HMAC_KEY);
+    let bodies = tmp.path().join("bodies.jsonl");
+    let script = tmp.path().join("keep.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ncat >> {}\necho >> {}\n", bodies.display(), bodies.display())).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    ok(
+        &dir,
+        &[
+            "notification-channel",
+            "new",
+            "--name",
+            "keep",
+            "--kind",
+            "script",
+            "--command",
+            script.to_str().unwrap(),
+            "--route-event",
+            "*",
+        ],
+        "",
+    );
+    // A rule-checked read of the canary password: its audit record is routed too.
+    let sid = "S-1-5-21-1000-2000-3000-1104";
+    ok(&dir, &["computer-authorization-rule", "new", "--ams-computer-id", &dev, "--principals-allowed-laps", sid], "");
+    let g = ok(
+        &dir,
+        &[
+            "access",
+            "request",
+            "--computer-name",
+            "canary1",
+            "--access-type",
+            "laps",
+            "--user-sid",
+            sid,
+            "--reason",
+            "canary",
+        ],
+        "",
+    );
+    assert!(leak(g.to_string().as_bytes()).is_some(), "the access request returned the canary password");
     let pfx = tmp.path().join("cert.pfx");
     ok(&dir, &["cert", "export", "--thumbprint", &thumb, "--out", pfx.to_str().unwrap()], PFX_PASSWORD);
     let backup = tmp.path().join("canary.amsbak");
@@ -183,6 +278,19 @@ fn no_canary_escapes_through_any_verb() {
         }
     }
     assert!(runs > 100, "every verb ran ({runs} runs)");
+
+    // Notification bodies and the queue: every routed audit record was delivered to the script
+    // (or tried on the webhook and SMTP channels), and none holds a secret.
+    ok(&dir, &["notify", "run-due"], "");
+    let delivered = std::fs::read(&bodies).unwrap();
+    assert!(delivered.windows(14).any(|w| w == b"access.request"), "the access request was notified");
+    assert_eq!(leak(&delivered), None, "canary in a notification body");
+    let (_, queue, _) = run(&dir, &["notify", "queue", "get", "--limit", "100000"], "");
+    let q = String::from_utf8_lossy(&queue);
+    assert!(q.contains("\"Pending\"") && q.contains("\"Delivered\""), "failed and delivered messages are listed");
+    assert_eq!(leak(&queue), None, "canary in the notification queue");
+    let (_, channels, _) = run(&dir, &["notification-channel", "get", "--output", "text"], "");
+    assert_eq!(leak(&channels), None, "canary in the channel listing");
 
     // Files: the database (with its WAL), the PFX and the diagnostics bundle never hold a canary in
     // plain text.

@@ -347,3 +347,127 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
     );
     assert_eq!(losses, 0, "committed writes were lost");
 }
+
+/// Notifications: `ams` processes that write audited changes (each queues a message in its
+/// audit record's transaction) and `ams notify run-due` processes are killed at random moments,
+/// and one run is killed while its script receiver is in the middle of a delivery (after the
+/// claim's commit, before the outcome's). Afterwards every committed audit record that a channel
+/// routes has its message, and runs past the claim lease deliver every message at least once:
+/// nothing committed is lost, and nothing was sent that was not committed.
+#[test]
+fn sigkill_between_the_audit_commit_and_delivery_loses_no_notification() {
+    let seed = std::env::var("AMS_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+        let t = std::time::SystemTime::UNIX_EPOCH.elapsed().map(|d| d.as_nanos() as u64).unwrap_or(1);
+        t | 1
+    });
+    eprintln!("notify crash harness: seed {seed} (replay with AMS_CRASH_SEED={seed})");
+    let mut rng = Rng(seed);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    run_ok(&dir, &["init"], RECOVERY);
+    // The receiver: writes each delivery to got/<delivery id>.json; while the file `block`
+    // exists it first says `started` and waits (a delivery in progress).
+    let hook = tmp.path().join("hook.sh");
+    std::fs::create_dir(tmp.path().join("got")).unwrap();
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nif [ -e block ]; then : > started; while [ -e block ]; do sleep 0.02; done; fi\n\
+         cat > \"got/$AMS_NOTIFICATION_ID.tmp\" && mv \"got/$AMS_NOTIFICATION_ID.tmp\" \"got/$AMS_NOTIFICATION_ID.json\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    run_ok(
+        &dir,
+        &[
+            "notification-channel",
+            "new",
+            "--name",
+            "hook",
+            "--kind",
+            "script",
+            "--command",
+            hook.to_str().unwrap(),
+            "--route-event",
+            "group",
+        ],
+        "",
+    );
+    let mut kills = 0;
+    for round in 0..6 {
+        // Audited writes, killed part-way.
+        let lines: Vec<Value> = (0..30)
+            .map(|i| serde_json::json!({"verb": "group new", "parameters": {"Name": format!("n-{round}-{i}-{}", rng.next())}}))
+            .collect();
+        let mut child =
+            ams(&dir).arg("batch").stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(body.as_bytes());
+        });
+        let child = kill_after(child, &mut rng, 300);
+        let _ = child.wait_with_output();
+        let _ = writer.join();
+        // A delivery run, killed part-way.
+        let child = ams(&dir).args(["notify", "run-due"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let _ = kill_after(child, &mut rng, 200).wait();
+        kills += 2;
+    }
+    // A run killed while the receiver is in the middle of a delivery.
+    run_ok(&dir, &["group", "new", "--name", "in-flight"], "");
+    std::fs::write(tmp.path().join("block"), "").unwrap();
+    let mut child = ams(&dir).args(["notify", "run-due"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let started = tmp.path().join("started");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !started.exists() {
+        assert!(std::time::Instant::now() < deadline, "the receiver never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    kills += 1;
+    std::fs::remove_file(tmp.path().join("block")).unwrap();
+    let claimed = run_ok(&dir, &["notify", "queue", "get", "--state", "sending"], "");
+    assert!(!claimed.as_array().unwrap().is_empty(), "the killed run left its claim");
+
+    // Runs after the claim lease: everything is delivered.
+    let later = ams_core::clock::format_time(
+        ams_core::clock::parse_time(run_ok(&dir, &["notify", "run-due"], "")["Now"].as_str().unwrap()).unwrap()
+            + time::Duration::hours(1),
+    );
+    for _ in 0..5 {
+        if run_ok(&dir, &["notify", "run-due", "--now", &later], "")["Claimed"] == 0 {
+            break;
+        }
+    }
+    let queue = run_ok(&dir, &["notify", "queue", "get", "--limit", "100000"], "");
+    let queue = queue.as_array().unwrap();
+    let audit = run_ok(&dir, &["audit", "get", "--event", "group.new", "--limit", "100000"], "");
+    let audit_ids: HashSet<String> =
+        audit.as_array().unwrap().iter().map(|a| a["Id"].as_str().unwrap().to_string()).collect();
+    let queued: HashSet<String> = queue.iter().map(|m| m["AuditId"].as_str().unwrap().to_string()).collect();
+    assert_eq!(queued, audit_ids, "every committed group.new record has exactly its message");
+    assert_eq!(queue.len(), audit_ids.len());
+    let mut lost = 0;
+    for m in queue {
+        assert_eq!(m["State"], "Delivered", "{m}");
+        let got = tmp.path().join("got").join(format!("{}.json", m["Id"].as_str().unwrap()));
+        match std::fs::read(&got) {
+            Ok(b) => {
+                let doc: Value = serde_json::from_slice(&b).unwrap();
+                assert_eq!(doc["EventId"], m["AuditId"]);
+            }
+            Err(_) => lost += 1,
+        }
+    }
+    let ids: HashSet<String> = queue.iter().map(|m| m["Id"].as_str().unwrap().to_string()).collect();
+    for e in std::fs::read_dir(tmp.path().join("got")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        if let Some(id) = name.strip_suffix(".json") {
+            assert!(ids.contains(id), "{id} was delivered but is not a committed message");
+        }
+    }
+    eprintln!("notify crash: kills={kills}, messages={}, delivered files checked, lost={lost}", queue.len());
+    assert_eq!(lost, 0);
+    assert!(audit_ids.len() > 1);
+}

@@ -294,3 +294,65 @@ fn server_process_keeps_secrets_out_of_logs_and_answers_and_drains_on_sigterm() 
         "secret in a server answer"
     );
 }
+
+/// `ams server run` delivers queued notifications in the background: a message queued before the
+/// server started (nothing ran `ams notify run-due`) and one queued while it runs both reach the
+/// script receiver, and the queue shows them delivered.
+#[test]
+fn the_server_delivers_notifications_in_the_background() {
+    let i = Instance::new();
+    ok_in(&i.dir, &["host-config", "set", "--agent-access-enabled", "true"], None);
+    let got = i.scratch().join("got");
+    std::fs::create_dir_all(&got).unwrap();
+    let hook = i.scratch().join("hook.sh");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\ncat > {0}/$AMS_NOTIFICATION_ID.tmp && mv {0}/$AMS_NOTIFICATION_ID.tmp {0}/$AMS_NOTIFICATION_ID.json\n", got.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    ok_in(
+        &i.dir,
+        &[
+            "notification-channel",
+            "new",
+            "--name",
+            "hook",
+            "--kind",
+            "script",
+            "--command",
+            hook.to_str().unwrap(),
+            "--route-event",
+            "group",
+        ],
+        None,
+    );
+    ok_in(&i.dir, &["group", "new", "--name", "before"], None);
+    let (_, cert, key) = tls(&i.scratch());
+    let srv = start(&i, &cert, &key, &["--notify-interval-seconds", "1"]);
+    ok_in(&i.dir, &["group", "new", "--name", "during"], None);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let delivered = ok_in(&i.dir, &["notify", "queue", "get", "--state", "delivered"], None);
+        if delivered.as_array().unwrap().len() == 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not delivered: {}",
+            std::fs::read_to_string(&srv.stderr).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, _) = stop(srv);
+    assert_eq!(code, 0);
+    let names: Vec<String> = std::fs::read_dir(&got)
+        .unwrap()
+        .map(|e| {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
+            v["Details"]["Name"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"before".to_string()) && names.contains(&"during".to_string()));
+}

@@ -437,6 +437,17 @@ error_codes! {
     ApprovalRequired = ("AMS-APR-0011", Conflict),
     /// The rule the request was made under was removed, changed, or no longer grants the access.
     ApprovalRuleChanged = ("AMS-APR-0012", Conflict),
+    // Notification channels and delivery (docs/notifications.md).
+    /// No notification channel has that name or id.
+    NotificationChannelNotFound = ("AMS-NTF-0001", NotFound),
+    /// A notification channel with that name already exists.
+    NotificationChannelExists = ("AMS-NTF-0002", Conflict),
+    /// A notification channel setting is not valid (URL, address, command, route, template, retry policy).
+    NotificationChannelInvalid = ("AMS-NTF-0003", InvalidInput),
+    /// The channel kind needs a secret on stdin (a webhook's HMAC key), or the secret given is not valid.
+    NotificationSecretRequired = ("AMS-NTF-0004", InvalidInput),
+    /// A test notification could not be delivered (the receiver is down, refused it, or failed TLS verification).
+    NotificationDeliveryFailed = ("AMS-NTF-0005", Unavailable),
 }
 
 impl ErrorCode {

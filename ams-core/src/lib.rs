@@ -30,6 +30,7 @@ pub mod error;
 pub mod fixtures;
 pub mod instance;
 pub mod lock;
+pub mod notify;
 pub mod secret;
 pub mod service;
 pub mod store;

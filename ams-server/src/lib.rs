@@ -18,6 +18,7 @@ pub mod client;
 pub mod engine;
 pub mod error;
 pub mod logging;
+pub mod notify;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
@@ -50,6 +51,8 @@ pub struct RunOptions {
     pub register_per_minute: u32,
     /// Write the bound address here once listening (for scripts and tests).
     pub address_file: Option<PathBuf>,
+    /// How often queued notifications are delivered in the background (`None`: not at all).
+    pub notify_interval: Option<std::time::Duration>,
 }
 
 /// The default number of database workers: two per core (one can wait on an fsync while the
@@ -81,6 +84,9 @@ pub fn run(opts: RunOptions) -> Result<serde_json::Value> {
     let engine = Arc::new(engine::Engine::open(&opts.open, workers)?);
     rt.block_on(async move {
         let unlocked = engine.unlocked();
+        let (stop_notify, stop_rx) = tokio::sync::watch::channel(false);
+        let notifier =
+            opts.notify_interval.map(|i| tokio::spawn(notify::deliver_in_background(engine.clone(), i, stop_rx)));
         let app = routes::App::new(engine, opts.limits, opts.register_per_minute);
         let server = serve::Server::bind(app, tls, serve::ServeOptions { listen, ..opts.serve.clone() }).await?;
         let addr = server.local_addr()?;
@@ -89,6 +95,10 @@ pub fn run(opts: RunOptions) -> Result<serde_json::Value> {
         }
         tracing::info!(address = %addr, workers, tls = opts.tls.is_some(), recovery_mode = !unlocked, "listening");
         let report = server.run(serve::shutdown_signal()).await;
+        let _ = stop_notify.send(true);
+        if let Some(n) = notifier {
+            let _ = n.await;
+        }
         Ok(serde_json::json!({
             "Address": addr.to_string(),
             "Stopped": true,

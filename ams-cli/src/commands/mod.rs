@@ -16,6 +16,7 @@ pub mod instance;
 pub mod jit;
 pub mod key;
 pub mod meta;
+pub mod notify;
 pub mod policy;
 pub mod regkey;
 pub mod secrets;
@@ -117,5 +118,7 @@ fn dispatch(ctx: &Ctx, command: Command, verbose: bool) -> Result<Value> {
         Command::ActiveDirectoryJitOptions(c) => jit::run_options(ctx, c),
         Command::JitSchedulerJob(c) => jit::run_job(ctx, c),
         Command::Jit(c) => jit::run(ctx, c),
+        Command::NotificationChannel(c) => notify::run_channel(ctx, c),
+        Command::Notify(c) => notify::run(ctx, c),
     }
 }

@@ -69,6 +69,9 @@ pub struct RunArgs {
     /// Write the bound address to this file once listening.
     #[arg(long)]
     pub address_file: Option<PathBuf>,
+    /// Seconds between background deliveries of queued notifications (0: none; run `ams notify run-due` instead).
+    #[arg(long, default_value_t = 15)]
+    pub notify_interval_seconds: u64,
 }
 
 fn read_password_file(p: &std::path::Path) -> Result<zeroize::Zeroizing<String>> {
@@ -145,6 +148,8 @@ pub fn run(ctx: &Ctx, c: ServerCommand, verbose: bool) -> Result<Value> {
                 },
                 register_per_minute: a.register_rate_per_minute,
                 address_file: a.address_file,
+                notify_interval: (a.notify_interval_seconds > 0)
+                    .then(|| Duration::from_secs(a.notify_interval_seconds)),
             })
         }
     }

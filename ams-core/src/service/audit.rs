@@ -132,7 +132,10 @@ pub(crate) fn record_with(ams: &Ams, tx: &Tx<'_>, ev: Event<'_>, keys: Option<&D
         hash: String::new(),
     };
     row.hash = record_hash_with(&row, keys);
-    tx.insert_audit(&row)
+    tx.insert_audit(&row)?;
+    // Notifications are queued in this same transaction: a message exists exactly when its
+    // audit record does (docs/notifications.md).
+    crate::service::notifications::enqueue(tx, &row)
 }
 
 /// An audit record as shown to people.

@@ -17,6 +17,7 @@ pub mod groups;
 pub mod host_config;
 pub mod jit;
 pub mod keys;
+pub mod notifications;
 pub mod regkeys;
 pub mod rule_import;
 pub mod rules;

@@ -520,6 +520,8 @@ pub enum SealedColumn {
     JitBindPassword,
     /// `instance_secrets.sealed_secret`, keyed by `purpose` (the derivation root).
     InstanceSecret,
+    /// `notification_channels.sealed_secret`, keyed by `id` (a webhook's HMAC key or an SMTP password).
+    NotificationChannelSecret,
 }
 
 /// A lookup hash column (registration keys and device credentials are found by a keyed hash of
@@ -534,11 +536,12 @@ pub enum LookupKind {
 
 impl SealedColumn {
     /// Every sealed column. A test checks that every `sealed_*` column of the schema is here.
-    pub const ALL: [SealedColumn; 4] = [
+    pub const ALL: [SealedColumn; 5] = [
         SealedColumn::CertPrivateKey,
         SealedColumn::RegistrationKey,
         SealedColumn::JitBindPassword,
         SealedColumn::InstanceSecret,
+        SealedColumn::NotificationChannelSecret,
     ];
 
     /// The table.
@@ -548,6 +551,7 @@ impl SealedColumn {
             SealedColumn::RegistrationKey => "registration_keys",
             SealedColumn::JitBindPassword => "jit_directory",
             SealedColumn::InstanceSecret => "instance_secrets",
+            SealedColumn::NotificationChannelSecret => "notification_channels",
         }
     }
 
@@ -555,7 +559,9 @@ impl SealedColumn {
     pub const fn id_column(self) -> &'static str {
         match self {
             SealedColumn::CertPrivateKey => "thumbprint",
-            SealedColumn::RegistrationKey | SealedColumn::JitBindPassword => "id",
+            SealedColumn::RegistrationKey | SealedColumn::JitBindPassword | SealedColumn::NotificationChannelSecret => {
+                "id"
+            }
             SealedColumn::InstanceSecret => "purpose",
         }
     }
@@ -566,7 +572,7 @@ impl SealedColumn {
             SealedColumn::CertPrivateKey => "sealed_private_key",
             SealedColumn::RegistrationKey => "sealed_key",
             SealedColumn::JitBindPassword => "sealed_bind_password",
-            SealedColumn::InstanceSecret => "sealed_secret",
+            SealedColumn::InstanceSecret | SealedColumn::NotificationChannelSecret => "sealed_secret",
         }
     }
 }
@@ -741,4 +747,81 @@ pub struct AccessDecision<'a> {
     pub reason: Option<&'a str>,
     /// End of the access window (approvals).
     pub access_until: Option<&'a str>,
+}
+
+/// A notification channel (docs/notifications.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationChannelRow {
+    /// Channel id (UUID).
+    pub id: String,
+    /// Name (unique, case-insensitive); rules name channels by it.
+    pub name: String,
+    /// `Webhook`, `Smtp` or `Script`.
+    pub kind: String,
+    /// Whether messages are queued for it.
+    pub enabled: bool,
+    /// Kind-specific settings (JSON; never a secret).
+    pub settings: String,
+    /// Event prefixes it receives on its own (JSON list).
+    pub route_events: String,
+    /// Outcomes it receives on its own (JSON list).
+    pub route_outcomes: String,
+    /// Subject template (e-mail), if not the default.
+    pub subject_template: Option<String>,
+    /// Body template, if not the default.
+    pub body_template: Option<String>,
+    /// Attempts before a message is dead-lettered.
+    pub max_attempts: i64,
+    /// The first retry's delay in seconds (doubled on each later one).
+    pub retry_seconds: i64,
+    /// The HMAC key or SMTP password, sealed.
+    pub sealed_secret: Option<Vec<u8>>,
+    /// Created at.
+    pub created_at: String,
+    /// Last changed at.
+    pub modified_at: String,
+}
+
+/// One queued notification: an audit record for one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRow {
+    /// Message id (UUID).
+    pub id: String,
+    /// The channel.
+    pub channel_id: String,
+    /// The audit record it reports.
+    pub audit_id: String,
+    /// The audit event name.
+    pub event: String,
+    /// The event's variables (JSON, built from audit fields only).
+    pub payload: String,
+    /// `Pending`, `Sending`, `Delivered` or `DeadLetter`.
+    pub state: String,
+    /// Attempts made (counted when claimed).
+    pub attempts: i64,
+    /// When it is due (for `Sending`: when the claim's lease ends).
+    pub due_at: String,
+    /// The run that claimed it.
+    pub claim_id: Option<String>,
+    /// Last attempt.
+    pub last_attempt_at: Option<String>,
+    /// Last error (no secrets).
+    pub last_error: Option<String>,
+    /// Queued at.
+    pub created_at: String,
+    /// Delivered (or dead-lettered) at.
+    pub delivered_at: Option<String>,
+}
+
+/// Which queued notifications to list.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationFilter<'a> {
+    /// Only this state.
+    pub state: Option<&'a str>,
+    /// Only this channel id.
+    pub channel_id: Option<&'a str>,
+    /// Only about this audit record.
+    pub audit_id: Option<&'a str>,
+    /// At most this many (the newest).
+    pub limit: u32,
 }

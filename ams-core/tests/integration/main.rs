@@ -11,6 +11,7 @@ mod fixture;
 mod fuzz_regressions;
 mod jit;
 mod keys;
+mod notify;
 mod policy;
 mod security;
 mod slapd;

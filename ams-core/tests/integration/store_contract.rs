@@ -90,6 +90,7 @@ contract!(
     agent_policies_targets_word_lists_and_marks,
     keyed_lookups_instance_secrets_and_row_macs,
     approval_requirements_and_requests_move_only_by_conditional_updates,
+    notification_channels_queue_and_claims,
 );
 
 /// A fixed-width RFC 3339 UTC time with microseconds, `n` microseconds after a base.
@@ -1282,5 +1283,127 @@ mod checks {
         let keys = s.read(|tx| tx.bitlocker_keys("d1")).unwrap();
         assert_eq!(keys.len(), 1);
         assert_eq!((keys[0].id.as_str(), keys[0].row_mac.as_deref()), ("b1", Some("k1:again")));
+    }
+
+    pub fn channel(id: &str, name: &str) -> NotificationChannelRow {
+        NotificationChannelRow {
+            id: id.into(),
+            name: name.into(),
+            kind: "Webhook".into(),
+            enabled: true,
+            settings: r#"{"Url":"https://x/"}"#.into(),
+            route_events: r#"["access"]"#.into(),
+            route_outcomes: r#"["success"]"#.into(),
+            subject_template: None,
+            body_template: Some("{{Event}}".into()),
+            max_attempts: 3,
+            retry_seconds: 60,
+            sealed_secret: Some(vec![7; 33]),
+            created_at: t(1),
+            modified_at: t(2),
+        }
+    }
+
+    pub fn message(id: &str, channel: &str, audit: &str, due: u32) -> NotificationRow {
+        NotificationRow {
+            id: id.into(),
+            channel_id: channel.into(),
+            audit_id: audit.into(),
+            event: "access.request".into(),
+            payload: r#"{"Event":"access.request"}"#.into(),
+            state: "Pending".into(),
+            attempts: 0,
+            due_at: t(due),
+            claim_id: None,
+            last_attempt_at: None,
+            last_error: None,
+            created_at: t(due),
+            delivered_at: None,
+        }
+    }
+
+    pub fn notification_channels_queue_and_claims(s: &Store) {
+        assert!(!s.read(|tx| tx.any_notification_channel()).unwrap());
+        s.write(|tx| {
+            tx.insert_notification_channel(&channel("c1", "SecOps"))?;
+            tx.insert_notification_channel(&channel("c2", "Mail"))
+        })
+        .unwrap();
+        unique(s.write(|tx| tx.insert_notification_channel(&channel("c3", "secops"))));
+        assert!(s.read(|tx| tx.any_notification_channel()).unwrap());
+        let names: Vec<String> = s.read(|tx| tx.notification_channels()).unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["Mail", "SecOps"]);
+        assert_eq!(s.read(|tx| tx.notification_channel_by_name("SECOPS")).unwrap().unwrap(), channel("c1", "SecOps"));
+        assert_eq!(s.read(|tx| tx.notification_channel("c2")).unwrap().unwrap(), channel("c2", "Mail"));
+        let changed = NotificationChannelRow {
+            enabled: false,
+            sealed_secret: None,
+            subject_template: Some("s".into()),
+            ..channel("c2", "Mail2")
+        };
+        assert!(s.write(|tx| tx.update_notification_channel(&changed)).unwrap());
+        assert_eq!(s.read(|tx| tx.notification_channel("c2")).unwrap().unwrap(), changed);
+
+        s.write(|tx| {
+            tx.insert_notification(&message("m1", "c1", "a1", 5))?;
+            tx.insert_notification(&message("m2", "c1", "a2", 3))?;
+            tx.insert_notification(&message("m3", "c2", "a1", 9))
+        })
+        .unwrap();
+        unique(s.write(|tx| tx.insert_notification(&message("m4", "c1", "a1", 5))));
+        assert_eq!(
+            violation(s.write(|tx| tx.insert_notification(&message("m5", "nope", "a9", 1))).unwrap_err()),
+            Some(Violation::ForeignKey)
+        );
+        assert_eq!(s.read(|tx| tx.notification("m1")).unwrap().unwrap(), message("m1", "c1", "a1", 5));
+        let due: Vec<String> =
+            s.read(|tx| tx.due_notifications(&t(5), 10)).unwrap().into_iter().map(|m| m.id).collect();
+        assert_eq!(due, ["m2", "m1"], "due ones, oldest due first");
+        assert_eq!(s.read(|tx| tx.due_notifications(&t(9), 1)).unwrap().len(), 1);
+
+        // A claim succeeds once: a second claim from the same read finds the row changed.
+        let seen = s.read(|tx| tx.notification("m2")).unwrap().unwrap();
+        assert!(s.write(|tx| tx.claim_notification(&seen, "run-a", &t(6), &t(100))).unwrap());
+        assert!(!s.write(|tx| tx.claim_notification(&seen, "run-b", &t(6), &t(100))).unwrap());
+        let claimed = s.read(|tx| tx.notification("m2")).unwrap().unwrap();
+        assert_eq!(
+            (claimed.state.as_str(), claimed.attempts, claimed.claim_id.as_deref()),
+            ("Sending", 1, Some("run-a"))
+        );
+        assert_eq!((claimed.due_at.clone(), claimed.last_attempt_at.clone()), (t(100), Some(t(6))));
+        assert!(
+            !s.read(|tx| tx.due_notifications(&t(99), 10)).unwrap().iter().any(|m| m.id == "m2"),
+            "held by its lease"
+        );
+        // After the lease another run may take it over; the first run's outcome is then ignored.
+        let stale = s.read(|tx| tx.due_notifications(&t(100), 10)).unwrap().into_iter().find(|m| m.id == "m2").unwrap();
+        assert!(s.write(|tx| tx.claim_notification(&stale, "run-c", &t(101), &t(200))).unwrap());
+        let done = NotificationRow { state: "Delivered".into(), delivered_at: Some(t(102)), ..claimed.clone() };
+        assert!(!s.write(|tx| tx.finish_notification(&done, "run-a")).unwrap());
+        assert!(s.write(|tx| tx.finish_notification(&done, "run-c")).unwrap());
+        let m2 = s.read(|tx| tx.notification("m2")).unwrap().unwrap();
+        assert_eq!(
+            (m2.state.as_str(), m2.attempts, m2.claim_id.clone(), m2.delivered_at.clone()),
+            ("Delivered", 2, None, Some(t(102)))
+        );
+        assert!(
+            !s.write(|tx| tx.claim_notification(&m2, "run-d", &t(300), &t(400))).unwrap(),
+            "a delivered message is never claimed"
+        );
+
+        let f = |state: Option<&'static str>, channel: Option<&'static str>| {
+            s.read(|tx| tx.notifications(&NotificationFilter { state, channel_id: channel, audit_id: None, limit: 10 }))
+                .unwrap()
+                .into_iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(f(Some("Delivered"), None), ["m2"]);
+        assert_eq!(f(Some("Pending"), Some("c1")), ["m1"]);
+        assert_eq!(f(None, Some("c2")), ["m3"]);
+        // Removing a channel removes its messages.
+        assert!(s.write(|tx| tx.delete_notification_channel("c1")).unwrap());
+        assert!(!s.write(|tx| tx.delete_notification_channel("c1")).unwrap());
+        assert_eq!(f(None, None), ["m3"]);
     }
 }

@@ -18,6 +18,7 @@ mod config;
 mod data_plane;
 mod foundation;
 mod jit;
+mod notify;
 mod policy;
 
 pub use agent_server::{AgentServerRead, AgentServerWrite};
@@ -28,6 +29,7 @@ pub use config::{ConfigRead, ConfigWrite};
 pub use data_plane::{DataPlaneRead, DataPlaneWrite};
 pub use foundation::{FoundationRead, FoundationWrite};
 pub use jit::{JitRead, JitWrite};
+pub use notify::{NotifyRead, NotifyWrite};
 pub use policy::{PolicyRead, PolicyWrite};
 
 /// Everything a read transaction can do: every area's reads.
@@ -41,6 +43,7 @@ pub trait ReadTx:
     + AgentServerRead
     + PolicyRead
     + ApprovalRead
+    + NotifyRead
 {
 }
 
@@ -53,7 +56,8 @@ impl<
         + ConfigRead
         + AgentServerRead
         + PolicyRead
-        + ApprovalRead,
+        + ApprovalRead
+        + NotifyRead,
 > ReadTx for T
 {
 }
@@ -70,6 +74,7 @@ pub trait WriteTx:
     + AgentServerWrite
     + PolicyWrite
     + ApprovalWrite
+    + NotifyWrite
 {
 }
 
@@ -83,7 +88,8 @@ impl<
         + ConfigWrite
         + AgentServerWrite
         + PolicyWrite
-        + ApprovalWrite,
+        + ApprovalWrite
+        + NotifyWrite,
 > WriteTx for T
 {
 }

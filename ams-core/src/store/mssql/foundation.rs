@@ -36,6 +36,7 @@ statements! {
     SEALED_REGKEY_VALUES = "SELECT [id], [sealed_key] FROM [registration_keys] WHERE [sealed_key] IS NOT NULL";
     SEALED_JIT_VALUES = "SELECT [id], [sealed_bind_password] FROM [jit_directory] WHERE [sealed_bind_password] IS NOT NULL";
     SEALED_INSTANCE_SECRET_VALUES = "SELECT [purpose], [sealed_secret] FROM [instance_secrets] WHERE [sealed_secret] IS NOT NULL";
+    SEALED_CHANNEL_VALUES = "SELECT [id], [sealed_secret] FROM [notification_channels] WHERE [sealed_secret] IS NOT NULL";
     INSTANCE_SECRET = "SELECT sealed_secret FROM instance_secrets WHERE purpose = @P1";
     /// SQLite's LIKE ignores ASCII case; the case-insensitive collation says the same here.
     UNKEYED_ROWS = "SELECT (SELECT COUNT_BIG(*) FROM registration_keys WHERE key_hash LIKE N'plain:%' COLLATE Latin1_General_CI_AS)
@@ -72,6 +73,7 @@ statements! {
     UPDATE_SEALED_REGKEY = "UPDATE [registration_keys] SET [sealed_key] = @P1 WHERE [id] = @P2";
     UPDATE_SEALED_JIT = "UPDATE [jit_directory] SET [sealed_bind_password] = @P1 WHERE [id] = @P2";
     UPDATE_SEALED_INSTANCE_SECRET = "UPDATE [instance_secrets] SET [sealed_secret] = @P1 WHERE [purpose] = @P2";
+    UPDATE_SEALED_CHANNEL = "UPDATE [notification_channels] SET [sealed_secret] = @P1 WHERE [id] = @P2";
     SET_PASSWORD_ROW_MAC = "UPDATE device_passwords SET row_mac = @P1 WHERE id = @P2";
     SET_BITLOCKER_ROW_MAC = "UPDATE bitlocker_keys SET row_mac = @P1 WHERE id = @P2";
     INSERT_INSTANCE_SECRET = "INSERT INTO instance_secrets (purpose, sealed_secret, created_at) VALUES (@P1, @P2, @P3)";
@@ -87,6 +89,7 @@ fn sealed_sql(c: SealedColumn) -> (Sql, Sql) {
         SealedColumn::RegistrationKey => (SEALED_REGKEY_VALUES, UPDATE_SEALED_REGKEY),
         SealedColumn::JitBindPassword => (SEALED_JIT_VALUES, UPDATE_SEALED_JIT),
         SealedColumn::InstanceSecret => (SEALED_INSTANCE_SECRET_VALUES, UPDATE_SEALED_INSTANCE_SECRET),
+        SealedColumn::NotificationChannelSecret => (SEALED_CHANNEL_VALUES, UPDATE_SEALED_CHANNEL),
     }
 }
 

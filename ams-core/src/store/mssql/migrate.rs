@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007", "agent_server"),
     migration!(8, "0008", "agent_policies"),
     migration!(9, "0009", "approvals"),
+    migration!(10, "0010", "notifications"),
 ];
 
 statements! {

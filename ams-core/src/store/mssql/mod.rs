@@ -35,6 +35,7 @@ mod error;
 mod foundation;
 mod jit;
 pub(crate) mod migrate;
+mod notify;
 mod policy;
 #[cfg(test)]
 mod schema_check;
@@ -487,7 +488,7 @@ mod tests {
     /// Every statement the engine can send, by file.
     pub(crate) fn all_statements() -> Vec<(&'static str, &'static str, Sql)> {
         let authz = authz::all();
-        let files: [(&str, &[(&str, Sql)]); 12] = [
+        let files: [(&str, &[(&str, Sql)]); 13] = [
             ("mod.rs", STATEMENTS),
             ("agent_server.rs", agent_server::STATEMENTS),
             ("approval.rs", approval::STATEMENTS),
@@ -499,6 +500,7 @@ mod tests {
             ("foundation.rs", foundation::STATEMENTS),
             ("jit.rs", jit::STATEMENTS),
             ("migrate.rs", migrate::STATEMENTS),
+            ("notify.rs", notify::STATEMENTS),
             ("policy.rs", policy::STATEMENTS),
         ];
         files.iter().flat_map(|(f, list)| list.iter().map(move |(n, s)| (*f, *n, *s))).collect()

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007", "agent_server"),
     migration!(8, "0008", "agent_policies"),
     migration!(9, "0009", "approvals"),
+    migration!(10, "0010", "notifications"),
 ];
 
 // NEVER CHANGE THIS DEFINITION: every version of ams reads it to decide what to do.

@@ -14,6 +14,7 @@ mod error;
 mod foundation;
 mod jit;
 pub(crate) mod migrate;
+mod notify;
 mod policy;
 
 pub(crate) use backup::Image;
