@@ -1,6 +1,8 @@
-//! A throw-away OpenLDAP `slapd` for the JIT directory tests: a temp dir with a minimal
-//! slapd.conf (mdb backend, suffix dc=ams,dc=test, core/cosine/nis/inetorgperson schemas), on a
-//! free loopback port, stopped when dropped. The tests fail (never skip) when slapd is missing:
+//! A throw-away OpenLDAP `slapd` for the directory tests: a temp dir with a minimal slapd.conf
+//! (mdb backend, suffix dc=ams,dc=test, core/cosine/nis/inetorgperson schemas), on free loopback
+//! ports, stopped when dropped. It speaks TLS with a CA made for the run by the openssl command
+//! line (StartTLS on the ldap:// port, and an ldaps:// port); `wrong_ca_file` is another CA that
+//! did not issue the server's certificate. The tests fail (never skip) when slapd is missing:
 //! CI installs Debian's `slapd` package.
 
 use std::collections::HashSet;
@@ -37,7 +39,86 @@ fn slapd_binary() -> PathBuf {
 pub struct Slapd {
     dir: tempfile::TempDir,
     pub port: u16,
+    pub ldaps_port: u16,
     child: Option<Child>,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").current_dir(dir).args(args).output().expect("run openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A test CA (ca.pem), a second unrelated CA (wrong-ca.pem) and a server certificate for
+/// 127.0.0.1 and localhost issued by the first (server.pem, server.key).
+fn make_test_pki(dir: &Path) {
+    for ca in ["ca", "wrong-ca"] {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.pem"),
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN=ams {ca}"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+    }
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
 }
 
 impl Slapd {
@@ -53,12 +134,17 @@ impl Slapd {
             Some(p) => format!("modulepath {p}\nmoduleload back_mdb\n"),
             None => String::new(),
         };
+        make_test_pki(dir.path());
         let conf = format!(
             "include /etc/ldap/schema/core.schema\n\
              include /etc/ldap/schema/cosine.schema\n\
              include /etc/ldap/schema/nis.schema\n\
              include /etc/ldap/schema/inetorgperson.schema\n\
+             include {d}/ad-test.schema\n\
              pidfile {d}/slapd.pid\n\
+             TLSCACertificateFile {d}/ca.pem\n\
+             TLSCertificateFile {d}/server.pem\n\
+             TLSCertificateKeyFile {d}/server.key\n\
              {modules}\
              database mdb\n\
              maxsize 10485760\n\
@@ -68,8 +154,15 @@ impl Slapd {
              directory {d}/db\n"
         );
         std::fs::write(dir.path().join("slapd.conf"), conf).unwrap();
+        std::fs::write(dir.path().join("ad-test.schema"), AD_TEST_SCHEMA).unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut s = Slapd { dir, port, child: None };
+        let ldaps_port = loop {
+            let p = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            if p != port {
+                break p;
+            }
+        };
+        let mut s = Slapd { dir, port, ldaps_port, child: None };
         s.launch(&bin);
         s.seed();
         s
@@ -82,7 +175,7 @@ impl Slapd {
             .arg("-f")
             .arg(&conf)
             .arg("-h")
-            .arg(format!("ldap://127.0.0.1:{}/", self.port))
+            .arg(format!("ldap://127.0.0.1:{}/ ldaps://127.0.0.1:{}/", self.port, self.ldaps_port))
             .args(["-d", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -91,7 +184,9 @@ impl Slapd {
             .expect("start slapd");
         self.child = Some(child);
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err()
+            || TcpStream::connect(("127.0.0.1", self.ldaps_port)).is_err()
+        {
             if let Some(c) = self.child.as_mut()
                 && let Ok(Some(status)) = c.try_wait()
             {
@@ -105,6 +200,20 @@ impl Slapd {
 
     pub fn url(&self) -> String {
         format!("ldap://127.0.0.1:{}", self.port)
+    }
+
+    pub fn ldaps_url(&self) -> String {
+        format!("ldaps://127.0.0.1:{}", self.ldaps_port)
+    }
+
+    /// The CA that issued the server's certificate (PEM).
+    pub fn ca_file(&self) -> String {
+        self.dir.path().join("ca.pem").display().to_string()
+    }
+
+    /// A CA that did not issue it.
+    pub fn wrong_ca_file(&self) -> String {
+        self.dir.path().join("wrong-ca.pem").display().to_string()
     }
 
     /// Stops the server (the database stays for a restart).
@@ -221,3 +330,52 @@ impl Drop for Slapd {
         self.stop();
     }
 }
+
+/// Active Directory's attributes and classes that the directory providers read, written for
+/// this test server from Microsoft's published attribute definitions (OIDs, syntaxes:
+/// Unicode String as a directory string, Large Integer as an integer, Octet String and SIDs as
+/// octet strings). `tokenGroups` is constructed by AD; here it is stored, so a test can give a
+/// computer AD-shaped token groups. `computer` and `group` are structural here (in AD they
+/// derive from `user` and `top`).
+pub const AD_TEST_SCHEMA: &str = r#"
+attributetype ( 1.2.840.113556.1.4.146 NAME 'objectSid'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.2 NAME 'objectGUID'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName'
+  EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.619 NAME 'dNSHostName'
+  EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.750 NAME 'groupType'
+  EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.1301 NAME 'tokenGroups'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 )
+attributetype ( 1.2.840.113556.1.2.281 NAME 'nTSecurityDescriptor'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.8000.2554.50051.45980.28112.18903.35903.6685103.1224907.2.1
+  NAME 'ms-Mcs-AdmPwd' EQUALITY caseExactMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.8000.2554.50051.45980.28112.18903.35903.6685103.1224907.2.2
+  NAME 'ms-Mcs-AdmPwdExpirationTime' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.6.44.1.1 NAME 'msLAPS-PasswordExpirationTime'
+  EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.6.44.1.2 NAME 'msLAPS-Password'
+  EQUALITY caseExactMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.6.44.1.3 NAME 'msLAPS-EncryptedPassword'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.6.44.1.4 NAME 'msLAPS-EncryptedPasswordHistory'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 )
+attributetype ( 1.2.840.113556.1.4.1964 NAME 'msFVE-RecoveryPassword'
+  EQUALITY caseExactMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.1965 NAME 'msFVE-RecoveryGuid'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.1998 NAME 'msFVE-VolumeGuid'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+objectclass ( 1.2.840.113556.1.3.30 NAME 'computer' SUP top STRUCTURAL MUST cn
+  MAY ( sAMAccountName $ dNSHostName $ objectSid $ objectGUID $ tokenGroups $ description $
+        ms-Mcs-AdmPwd $ ms-Mcs-AdmPwdExpirationTime $ msLAPS-Password $ msLAPS-PasswordExpirationTime $
+        msLAPS-EncryptedPassword $ msLAPS-EncryptedPasswordHistory ) )
+objectclass ( 1.2.840.113556.1.5.8 NAME 'group' SUP top STRUCTURAL MUST cn
+  MAY ( sAMAccountName $ objectSid $ objectGUID $ member $ groupType $ description ) )
+objectclass ( 1.2.840.113556.1.5.253 NAME 'msFVE-RecoveryInformation' SUP top STRUCTURAL MUST cn
+  MAY ( msFVE-RecoveryPassword $ msFVE-RecoveryGuid $ msFVE-VolumeGuid ) )
+"#;
