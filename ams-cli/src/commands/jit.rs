@@ -218,6 +218,9 @@ pub struct JitDirectorySetArgs {
     /// Allow a simple bind over plain LDAP (--tls none): the bind password then crosses the network in clear.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     pub allow_plain_bind: Option<bool>,
+    /// Read secrets from the directory too: MsLaps, WindowsLaps, BitLocker (comma-separated), all or none (default none).
+    #[arg(long, value_name = "LIST")]
+    pub secret_providers: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -348,6 +351,7 @@ pub fn run(ctx: &Ctx, c: JitCommand) -> Result<Value> {
                 tls: a.tls,
                 ca_file: a.ca_file,
                 allow_plain_bind: a.allow_plain_bind,
+                secret_providers: a.secret_providers,
             };
             to_json(&ams.set_jit_directory(keyring.as_ref(), ch, password)?)
         }

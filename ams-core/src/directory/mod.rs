@@ -9,6 +9,7 @@
 
 pub mod ber;
 pub mod conn;
+pub mod laps;
 pub mod ldap;
 
 use crate::error::{Error, ErrorCode, Result};

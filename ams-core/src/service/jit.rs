@@ -125,6 +125,8 @@ pub struct JitDirectoryInfo {
     pub ca_file: Option<String>,
     /// Whether a simple bind over plain LDAP is allowed.
     pub allow_plain_bind: bool,
+    /// Which directory secret providers the secret reads use: `MsLaps`, `WindowsLaps`, `BitLocker`.
+    pub secret_providers: Vec<String>,
     /// Last change.
     pub modified: Option<String>,
 }
@@ -140,6 +142,42 @@ struct StoredConnection {
     tls: TlsMode,
     ca_file: Option<String>,
     allow_plain_bind: bool,
+    #[serde(default)]
+    secret_providers: Vec<String>,
+}
+
+/// The directory secret providers.
+pub const SECRET_PROVIDERS: [&str; 3] = ["MsLaps", "WindowsLaps", "BitLocker"];
+
+/// Canonical provider list from `MsLaps,WindowsLaps,BitLocker`, `all` or `none`.
+pub fn parse_secret_providers(s: &str) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part.eq_ignore_ascii_case("none") {
+            continue;
+        }
+        if part.eq_ignore_ascii_case("all") {
+            out = SECRET_PROVIDERS.iter().map(|p| (*p).to_string()).collect();
+            continue;
+        }
+        let p = SECRET_PROVIDERS.iter().find(|p| p.eq_ignore_ascii_case(part)).ok_or_else(|| {
+            Error::new(ErrorCode::JitGroupRuleInvalid, format!("Unknown directory secret provider '{part}'."))
+                .hint("Use MsLaps, WindowsLaps and BitLocker separated by commas, all, or none.")
+        })?;
+        if !out.iter().any(|o| o == p) {
+            out.push((*p).to_string());
+        }
+    }
+    out.sort_by_key(|p| SECRET_PROVIDERS.iter().position(|a| a == p));
+    Ok(out)
+}
+
+/// The directory secret providers in force (none without a directory).
+pub(crate) fn secret_providers_in(tx: &(impl ReadTx + ?Sized)) -> Result<Vec<String>> {
+    match tx.jit_directory()? {
+        Some(r) => Ok(stored_connection(tx, &r.url)?.secret_providers),
+        None => Ok(Vec::new()),
+    }
 }
 
 fn stored_connection(tx: &(impl ReadTx + ?Sized), url: &str) -> Result<StoredConnection> {
@@ -149,7 +187,12 @@ fn stored_connection(tx: &(impl ReadTx + ?Sized), url: &str) -> Result<StoredCon
                 .hint("Set them again with `ams jit directory set --tls MODE`.")
         }),
         // Before TLS settings existed: the URL's protected default (StartTLS for ldap://).
-        None => Ok(StoredConnection { tls: TlsMode::default_for(url), ca_file: None, allow_plain_bind: false }),
+        None => Ok(StoredConnection {
+            tls: TlsMode::default_for(url),
+            ca_file: None,
+            allow_plain_bind: false,
+            secret_providers: Vec::new(),
+        }),
     }
 }
 
@@ -170,6 +213,7 @@ impl JitDirectoryInfo {
             self.tls = Some(c.tls.as_str().to_string());
             self.ca_file = c.ca_file.clone();
             self.allow_plain_bind = c.allow_plain_bind;
+            self.secret_providers = c.secret_providers.clone();
         }
         self
     }
@@ -194,6 +238,7 @@ impl From<Option<&JitDirectoryRow>> for JitDirectoryInfo {
             tls: None,
             ca_file: None,
             allow_plain_bind: false,
+            secret_providers: Vec::new(),
             modified: r.map(|r| r.updated_at.clone()),
         }
     }
@@ -231,6 +276,8 @@ pub struct JitDirectoryChanges {
     pub ca_file: Option<String>,
     /// Allow a simple bind over plain LDAP.
     pub allow_plain_bind: Option<bool>,
+    /// Directory secret providers: `MsLaps,WindowsLaps,BitLocker`, `all` or `none`.
+    pub secret_providers: Option<String>,
 }
 
 fn need(v: Option<String>, old: Option<&str>, what: &str) -> Result<String> {
@@ -708,6 +755,10 @@ impl Ams {
                 allow_plain_bind: ch
                     .allow_plain_bind
                     .unwrap_or_else(|| old_conn.as_ref().is_some_and(|c| c.allow_plain_bind)),
+                secret_providers: match &ch.secret_providers {
+                    Some(p) => parse_secret_providers(p)?,
+                    None => old_conn.as_ref().map(|c| c.secret_providers.clone()).unwrap_or_default(),
+                },
             };
             ConnectionSettings {
                 url: url.clone(),
@@ -803,6 +854,7 @@ impl Ams {
                     "GroupTypeAttribute": row.group_type_attribute, "InitialMemberDn": row.initial_member_dn,
                     "BindPasswordChanged": sealed.is_some(),
                     "Tls": conn.tls.as_str(), "CaFile": conn.ca_file, "AllowPlainBind": conn.allow_plain_bind,
+                    "SecretProviders": conn.secret_providers,
                 })),
             )?;
             Ok(JitDirectoryInfo::from(Some(&row)).with_connection(Some(&conn)))

@@ -2,12 +2,21 @@
 //! for the run, a wrong CA refused, plain simple binds refused unless allowed; and AD's data
 //! (binary SIDs, tokenGroups, nested groups, paged searches) through the same client.
 
+use std::collections::HashSet;
+
 use ams_core::ErrorCode;
 use ams_core::directory::conn::{ConnectionSettings, TlsMode};
 use ams_core::directory::ldap::LdapDirectory;
 use ams_core::directory::{Directory, Schema, SidFormat};
+use ams_core::service::devices::DeviceSelector;
+use ams_core::service::jit::JitDirectoryChanges;
+use zeroize::Zeroizing;
 
-use crate::slapd::{DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd};
+use crate::fixture::Fixture;
+use crate::slapd::{
+    AD_ALL_COMPUTERS_SID, AD_BASE, AD_BITLOCKER_PW, AD_DOMAIN_SID, AD_LEGACY_PW, AD_LEGACY_SID, AD_STALE_LEGACY_PW,
+    AD_WINDOWS_PW, AD_WORKSTATIONS_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd,
+};
 
 /// The test server's names (SIDs as text in `ou`, groupOfNames, device).
 fn test_schema() -> Schema {
@@ -70,4 +79,199 @@ fn plain_simple_bind_is_refused_unless_allowed() {
     assert_eq!(connect(&cs).unwrap_err().code(), ErrorCode::DirectoryPlainBindRefused);
     cs.allow_plain_bind = true;
     assert!(connect(&cs).unwrap().computer("PC1").unwrap().is_some());
+}
+
+// ---------------------------------------------------------------------------------------------
+// AD's data: binary SIDs, nested groups, tokenGroups, paged searches
+
+fn ad_directory(s: &Slapd) -> LdapDirectory {
+    let cs = settings(s.url(), TlsMode::StartTls, Some(s.ca_file()));
+    LdapDirectory::connect(&cs, ROOT_DN, ROOT_PW, Schema::active_directory(AD_BASE)).unwrap()
+}
+
+#[test]
+fn active_directory_data_binary_sids_nested_groups_and_token_groups() {
+    let s = Slapd::start();
+    s.seed_ad();
+    let mut d = ad_directory(&s);
+    // Nested membership through the member walk (slapd has no tokenGroups), cycle visited once.
+    let pc = d.computer("PC-LEGACY").unwrap().unwrap();
+    assert_eq!(pc.dn, format!("cn=PC-LEGACY,ou=Workstations,{AD_BASE}"));
+    assert_eq!(pc.group_sids, vec![AD_WORKSTATIONS_SID.to_string(), AD_ALL_COMPUTERS_SID.to_string()]);
+    // tokenGroups, when the entry has it, is used as AD computes it (primary group included).
+    let win = d.computer("PC-WIN").unwrap().unwrap();
+    assert_eq!(win.group_sids, vec![format!("{AD_DOMAIN_SID}-515"), "S-1-5-32-545".to_string()]);
+    // The computer by account name (with or without $ and domain), DNS name or binary SID.
+    for who in ["PC-LEGACY", "PC-LEGACY$", "AMS\\PC-LEGACY", "pc-legacy.ad.ams.test", AD_LEGACY_SID] {
+        let e = d.find_computer(who, &["objectSid"]).unwrap().unwrap_or_else(|| panic!("{who}"));
+        assert_eq!(d.sid_of_entry(&e).as_deref(), Some(AD_LEGACY_SID), "{who}");
+    }
+    assert!(d.find_computer("PC-NONE", &["1.1"]).unwrap().is_none());
+    assert_eq!(
+        d.sid_of(&format!("cn=Workstations,ou=Workstations,{AD_BASE}")).unwrap().as_deref(),
+        Some(AD_WORKSTATIONS_SID)
+    );
+}
+
+#[test]
+fn searches_are_paged_past_the_page_size() {
+    let s = Slapd::start();
+    s.seed_ad();
+    let bulk = format!("ou=Bulk,{AD_BASE}");
+    s.add(&bulk, &[("objectClass", &["organizationalUnit"]), ("ou", &["Bulk"])]);
+    let mut c = s.conn();
+    let n = ams_core::directory::ldap::PAGE_SIZE as usize * 2 + 7;
+    for i in 0..n {
+        let name = format!("BULK{i:04}");
+        let attrs: Vec<(&str, HashSet<&str>)> =
+            vec![("objectClass", HashSet::from(["computer"])), ("cn", HashSet::from([name.as_str()]))];
+        c.add(&format!("cn={name},{bulk}"), attrs).unwrap().success().unwrap();
+    }
+    let mut d = ad_directory(&s);
+    assert_eq!(d.computers_in(&bulk, false).unwrap().len(), 0, "no sAMAccountName: not listed");
+    let all = d.subtree(&bulk, "(objectClass=computer)", &["cn"]).unwrap();
+    assert_eq!(all.len(), n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory secret providers behind the admin reads
+
+fn configure_ad(f: &Fixture, s: &Slapd, providers: &str) {
+    let ch = JitDirectoryChanges {
+        url: Some(s.ldaps_url()),
+        bind_dn: Some(ROOT_DN.into()),
+        base_dn: Some(AD_BASE.into()),
+        tls: Some("ldaps".into()),
+        ca_file: Some(s.ca_file()),
+        secret_providers: Some(providers.into()),
+        ..Default::default()
+    };
+    let info =
+        f.ams.set_jit_directory(Some(&f.keyring), ch, Some(Zeroizing::new(ROOT_PW.as_bytes().to_vec()))).unwrap();
+    assert_eq!(info.tls.as_deref(), Some("Ldaps"));
+}
+
+fn by_name(n: &str) -> DeviceSelector {
+    DeviceSelector::ComputerName(n.into())
+}
+
+#[test]
+fn directory_providers_return_each_kind_of_secret_with_its_source() {
+    let s = Slapd::start();
+    s.seed_ad();
+    let f = Fixture::new();
+    let k = &f.keyring;
+    // Without providers enabled, the reads are the agent database's alone.
+    configure_ad(&f, &s, "none");
+    assert_eq!(
+        f.ams.local_admin_passwords(k, &by_name("PC-LEGACY"), false).unwrap_err().code(),
+        ErrorCode::DeviceNotFound
+    );
+    configure_ad(&f, &s, "all");
+    assert_eq!(f.ams.jit_directory().unwrap().secret_providers, vec!["MsLaps", "WindowsLaps", "BitLocker"]);
+
+    // Legacy LAPS, by name, DNS name and SID.
+    for who in ["PC-LEGACY", "pc-legacy.ad.ams.test", AD_LEGACY_SID] {
+        let p = f.ams.local_admin_passwords(k, &by_name(who), false).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].source.as_str(), p[0].password.expose()), ("MsLaps", AD_LEGACY_PW), "{who}");
+        assert_eq!(p[0].expires.as_deref(), Some("2024-01-15T18:00:00.000000Z"));
+        assert_eq!(p[0].computer_name, "PC-LEGACY");
+        assert_eq!(p[0].device_id, "");
+    }
+    // Windows LAPS (JSON) wins over a stale legacy value; --all-providers gives both.
+    let p = f.ams.local_admin_passwords(k, &by_name("PC-WIN"), false).unwrap();
+    assert_eq!((p[0].source.as_str(), p[0].password.expose()), ("WindowsLaps", AD_WINDOWS_PW));
+    assert_eq!(p[0].account_name, "LocalAdmin");
+    assert_eq!(p[0].created, "2026-11-01T00:00:00.000000Z");
+    let all = f.ams.local_admin_passwords(k, &by_name("PC-WIN"), true).unwrap();
+    let sources: Vec<&str> = all.iter().map(|p| p.source.as_str()).collect();
+    assert_eq!(sources, vec!["WindowsLaps", "MsLaps"]);
+    assert_eq!(all[1].password.expose(), AD_STALE_LEGACY_PW);
+
+    // Encrypted Windows LAPS: a coded error, never an empty answer; listed as unreadable in --all-providers.
+    let e = f.ams.local_admin_passwords(k, &by_name("PC-ENC"), false).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LapsEncryptedPasswordNeedsWindows);
+    assert!(e.hint_text().unwrap_or_default().contains("Windows host with DPAPI-NG"));
+    let all = f.ams.local_admin_passwords(k, &by_name("PC-ENC"), true).unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(all[0].password.is_empty());
+    assert!(all[0].unreadable.as_deref().unwrap().starts_with("AMS-DIR-0005"));
+    let e = f.ams.local_admin_password_history(k, &by_name("PC-ENC")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LapsEncryptedPasswordNeedsWindows);
+    // Legacy LAPS keeps no history.
+    assert!(f.ams.local_admin_password_history(k, &by_name("PC-LEGACY")).unwrap().is_empty());
+
+    // BitLocker from the msFVE-RecoveryInformation child.
+    let keys = f.ams.fve_recovery_keys(k, &by_name("PC-LEGACY")).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].source, "BitLockerAd");
+    assert_eq!(keys[0].key_id, "6c5b2a40-8f1d-4e2b-9c3a-112233445566");
+    assert_eq!(keys[0].recovery_password.expose(), AD_BITLOCKER_PW);
+    assert_eq!(keys[0].created, "2024-01-15T18:00:00.000000Z");
+    assert_eq!(f.ams.fve_recovery_keys(k, &by_name("PC-WIN")).unwrap_err().code(), ErrorCode::NoBitLockerKey);
+    assert_eq!(
+        f.ams.fve_recovery_keys(k, &by_name("PC-NONE")).unwrap_err().code(),
+        ErrorCode::DirectoryComputerNotFound
+    );
+
+    // Every directory read is audited (before the secret is returned), and no secret is in the audit trail.
+    let audit = f.ams.audit_records(None, 1000).unwrap();
+    let reads: Vec<_> = audit.iter().filter(|a| a.target_type.as_deref() == Some("directory_computer")).collect();
+    assert!(reads.iter().any(|a| a.event == "password.read" && a.details["Source"] == "MsLaps"));
+    assert!(reads.iter().any(|a| a.event == "password.read" && a.details["Source"] == "WindowsLaps"));
+    assert!(reads.iter().any(|a| a.event == "bitlocker.read" && a.details["Source"] == "BitLockerAd"));
+    let trail = serde_json::to_string(&audit.iter().map(|a| (&a.event, &a.details)).collect::<Vec<_>>()).unwrap();
+    for canary in [AD_LEGACY_PW, AD_WINDOWS_PW, AD_STALE_LEGACY_PW, AD_BITLOCKER_PW, ROOT_PW] {
+        assert!(!trail.contains(canary), "{canary} in the audit trail");
+        assert!(!format!("{e:?}").contains(canary));
+    }
+}
+
+#[test]
+fn agent_database_and_directory_together() {
+    let s = Slapd::start();
+    s.seed_ad();
+    let f = Fixture::new();
+    let k = &f.keyring;
+    configure_ad(&f, &s, "MsLaps,WindowsLaps,BitLocker");
+    // An agent device with the directory computer's name: both providers hold a password.
+    let id = f.device("PC-LEGACY");
+    f.upload_password(&id, "AgentCanary-55aa").unwrap();
+    // The agent database's dated password wins over legacy LAPS (no date).
+    let p = f.ams.local_admin_passwords(k, &by_name("PC-LEGACY"), false).unwrap();
+    assert_eq!((p[0].source.as_str(), p[0].password.expose()), ("Ams", "AgentCanary-55aa"));
+    let all = f.ams.local_admin_passwords(k, &by_name("PC-LEGACY"), true).unwrap();
+    let sources: Vec<&str> = all.iter().map(|p| p.source.as_str()).collect();
+    assert_eq!(sources, vec!["Ams", "MsLaps"]);
+    assert!(all.iter().all(|p| p.device_id == id));
+    // The directory read is audited against the device.
+    let audit = f.ams.audit_records(Some(&id), 100).unwrap();
+    assert!(audit.iter().any(|a| a.event == "password.read" && a.details["Sources"][0] == "MsLaps"));
+}
+
+#[test]
+fn expire_password_writes_the_directory_expiry_attribute() {
+    let s = Slapd::start();
+    s.seed_ad();
+    let f = Fixture::new();
+    configure_ad(&f, &s, "all");
+    let before = ams_core::directory::laps::time_to_filetime(f.ams.now_time());
+    let w = f.ams.expire_directory_password(&f.keyring, "PC-WIN").unwrap();
+    assert_eq!(w, vec!["ms-Mcs-AdmPwdExpirationTime", "msLAPS-PasswordExpirationTime"]);
+    let dn = format!("cn=PC-WIN,ou=Workstations,{AD_BASE}");
+    let v: i64 = s.attr(&dn, "msLAPS-PasswordExpirationTime")[0].parse().unwrap();
+    assert!(v >= before && v < before + 600 * 10_000_000, "{v} vs {before}");
+    let w = f.ams.expire_directory_password(&f.keyring, "PC-ENC").unwrap();
+    assert_eq!(w, vec!["msLAPS-PasswordExpirationTime"]);
+    assert_eq!(
+        f.ams.expire_directory_password(&f.keyring, "PC-NONE").unwrap_err().code(),
+        ErrorCode::DirectoryComputerNotFound
+    );
+    let audit = f.ams.audit_records(None, 1000).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.event == "device.expire_password" && a.target_type.as_deref() == Some("directory_computer"))
+    );
 }

@@ -32,6 +32,7 @@ fn configure(f: &Fixture, s: &Slapd) {
         tls: Some("starttls".into()),
         ca_file: Some(s.ca_file()),
         allow_plain_bind: None,
+        secret_providers: None,
     };
     let info =
         f.ams.set_jit_directory(Some(&f.keyring), ch, Some(Zeroizing::new(ROOT_PW.as_bytes().to_vec()))).unwrap();

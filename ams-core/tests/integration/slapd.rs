@@ -246,6 +246,119 @@ impl Slapd {
         self.conn().add(dn, attrs).unwrap().success().unwrap();
     }
 
+    /// Adds an entry whose values may be binary.
+    pub fn add_bin(&self, dn: &str, attrs: &[(&str, Vec<Vec<u8>>)]) {
+        let attrs: Vec<(Vec<u8>, HashSet<Vec<u8>>)> =
+            attrs.iter().map(|(a, vs)| (a.as_bytes().to_vec(), vs.iter().cloned().collect())).collect();
+        self.conn().add(dn, attrs).unwrap().success().unwrap();
+    }
+
+    /// An AD-shaped tree under `ou=AD` (AD_TEST_SCHEMA): binary SIDs and GUIDs, nested groups
+    /// with a cycle, a computer with AD-shaped tokenGroups, and computers holding each kind of
+    /// directory secret (see the AD_* constants).
+    pub fn seed_ad(&self) {
+        let t = |v: &str| vec![v.as_bytes().to_vec()];
+        let sid = |s: &str| vec![ams_core::directory::sid_to_bytes(s).unwrap()];
+        for ou in [AD_BASE.to_string(), format!("ou=Workstations,{AD_BASE}"), format!("ou=Servers,{AD_BASE}")] {
+            let name = ou.split(',').next().unwrap().trim_start_matches("ou=").to_string();
+            self.add_bin(
+                &ou,
+                &[
+                    ("objectClass", vec![b"organizationalUnit".to_vec(), b"extensibleObject".to_vec()]),
+                    ("ou", t(&name)),
+                ],
+            );
+        }
+        let legacy = format!("cn=PC-LEGACY,ou=Workstations,{AD_BASE}");
+        let win = format!("cn=PC-WIN,ou=Workstations,{AD_BASE}");
+        let enc = format!("cn=PC-ENC,ou=Servers,{AD_BASE}");
+        self.add_bin(
+            &legacy,
+            &[
+                ("objectClass", t("computer")),
+                ("cn", t("PC-LEGACY")),
+                ("sAMAccountName", t("PC-LEGACY$")),
+                ("dNSHostName", t("pc-legacy.ad.ams.test")),
+                ("objectSid", sid(AD_LEGACY_SID)),
+                ("objectGUID", vec![vec![0x11; 16]]),
+                ("ms-Mcs-AdmPwd", t(AD_LEGACY_PW)),
+                ("ms-Mcs-AdmPwdExpirationTime", t("133498152000000000")),
+            ],
+        );
+        self.add_bin(
+            &format!("cn=2024-01-15T10:00:00-08:00{{6C5B2A40-8F1D-4E2B-9C3A-112233445566}},{legacy}"),
+            &[
+                ("objectClass", t("msFVE-RecoveryInformation")),
+                ("cn", t("2024-01-15T10:00:00-08:00{6C5B2A40-8F1D-4E2B-9C3A-112233445566}")),
+                ("msFVE-RecoveryPassword", t(AD_BITLOCKER_PW)),
+                (
+                    "msFVE-RecoveryGuid",
+                    vec![vec![
+                        0x40, 0x2a, 0x5b, 0x6c, 0x1d, 0x8f, 0x2b, 0x4e, 0x9c, 0x3a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+                    ]],
+                ),
+                ("msFVE-VolumeGuid", vec![vec![0x22; 16]]),
+            ],
+        );
+        let json = format!(r#"{{"n":"LocalAdmin","t":"{:x}","p":"{AD_WINDOWS_PW}"}}"#, AD_WINDOWS_UPDATED_FILETIME);
+        let domain_computers = sid(&format!("{AD_DOMAIN_SID}-515")).remove(0);
+        let builtin_users = sid("S-1-5-32-545").remove(0);
+        self.add_bin(
+            &win,
+            &[
+                ("objectClass", t("computer")),
+                ("cn", t("PC-WIN")),
+                ("sAMAccountName", t("PC-WIN$")),
+                ("dNSHostName", t("pc-win.ad.ams.test")),
+                ("objectSid", sid(AD_WIN_SID)),
+                ("tokenGroups", vec![domain_computers, builtin_users]),
+                ("msLAPS-Password", t(&json)),
+                ("msLAPS-PasswordExpirationTime", t("133498152000000000")),
+                ("ms-Mcs-AdmPwd", t(AD_STALE_LEGACY_PW)),
+            ],
+        );
+        self.add_bin(
+            &enc,
+            &[
+                ("objectClass", t("computer")),
+                ("cn", t("PC-ENC")),
+                ("sAMAccountName", t("PC-ENC$")),
+                ("objectSid", sid(AD_ENC_SID)),
+                ("msLAPS-EncryptedPassword", vec![vec![0x5a; 64]]),
+                ("msLAPS-EncryptedPasswordHistory", vec![vec![0x5b; 64], vec![0x5c; 64]]),
+                ("msLAPS-PasswordExpirationTime", t("133498152000000000")),
+            ],
+        );
+        let workstations = format!("cn=Workstations,ou=Workstations,{AD_BASE}");
+        let all = format!("cn=All Computers,{AD_BASE}");
+        self.add_bin(
+            &workstations,
+            &[
+                ("objectClass", t("group")),
+                ("cn", t("Workstations")),
+                ("sAMAccountName", t("Workstations")),
+                ("objectSid", sid(AD_WORKSTATIONS_SID)),
+                ("member", vec![legacy.into_bytes()]),
+            ],
+        );
+        self.add_bin(
+            &all,
+            &[
+                ("objectClass", t("group")),
+                ("cn", t("All Computers")),
+                ("sAMAccountName", t("All Computers")),
+                ("objectSid", sid(AD_ALL_COMPUTERS_SID)),
+                ("member", vec![workstations.clone().into_bytes()]),
+            ],
+        );
+        // A membership cycle: the walk visits each group once.
+        let mut c = self.conn();
+        c.modify(&workstations, vec![ldap3::Mod::Add("member".to_string(), HashSet::from([all]))])
+            .unwrap()
+            .success()
+            .unwrap();
+    }
+
     /// The member DNs of a group.
     pub fn members(&self, group_dn: &str) -> Vec<String> {
         let (entries, _) =
@@ -324,6 +437,21 @@ pub const ALICE_SID: &str = "S-1-5-21-7-7-7-1104";
 pub const JIT_GROUP_SID: &str = "S-1-5-21-7-7-7-3001";
 pub const DESKTOPS_SID: &str = "S-1-5-21-7-7-7-3002";
 pub const PLACEHOLDER: &str = "cn=placeholder,dc=ams,dc=test";
+
+pub const AD_BASE: &str = "ou=AD,dc=ams,dc=test";
+pub const AD_DOMAIN_SID: &str = "S-1-5-21-1004336348-1177238915-682003330";
+pub const AD_LEGACY_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-2001";
+pub const AD_WIN_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-2002";
+pub const AD_ENC_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-2003";
+pub const AD_WORKSTATIONS_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-1101";
+pub const AD_ALL_COMPUTERS_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-1102";
+/// Canary secrets: tests check that they never show up outside the read that returns them.
+pub const AD_LEGACY_PW: &str = "LegacyCanary-7f3e-d1r";
+pub const AD_STALE_LEGACY_PW: &str = "StaleLegacyCanary-0b2c";
+pub const AD_WINDOWS_PW: &str = "WinLapsCanary-91ab-d1r";
+pub const AD_BITLOCKER_PW: &str = "111111-222222-333333-444444-555555-666666-111111-222222";
+/// 2026-11-01T00:00:00Z as a FILETIME.
+pub const AD_WINDOWS_UPDATED_FILETIME: i64 = 134_379_648_000_000_000;
 
 impl Drop for Slapd {
     fn drop(&mut self) {
