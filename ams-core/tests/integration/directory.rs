@@ -5,17 +5,20 @@
 use std::collections::HashSet;
 
 use ams_core::ErrorCode;
+use ams_core::authz::AccessType;
 use ams_core::directory::conn::{ConnectionSettings, TlsMode};
 use ams_core::directory::ldap::LdapDirectory;
 use ams_core::directory::{Directory, Schema, SidFormat};
+use ams_core::service::access::{AccessQuery, AccessRequest, DirectoryInfo};
 use ams_core::service::devices::DeviceSelector;
 use ams_core::service::jit::JitDirectoryChanges;
+use ams_core::service::rules::{ComputerRuleSettings, NewComputerRule, PrincipalChange, TargetSpec};
 use zeroize::Zeroizing;
 
 use crate::fixture::Fixture;
 use crate::slapd::{
-    AD_ALL_COMPUTERS_SID, AD_BASE, AD_BITLOCKER_PW, AD_DOMAIN_SID, AD_LEGACY_PW, AD_LEGACY_SID, AD_STALE_LEGACY_PW,
-    AD_WINDOWS_PW, AD_WORKSTATIONS_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd,
+    AD_ALL_COMPUTERS_SID, AD_BASE, AD_BITLOCKER_PW, AD_DOMAIN_SID, AD_ENC_SID, AD_LEGACY_PW, AD_LEGACY_SID,
+    AD_STALE_LEGACY_PW, AD_WINDOWS_PW, AD_WORKSTATIONS_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd,
 };
 
 /// The test server's names (SIDs as text in `ou`, groupOfNames, device).
@@ -274,4 +277,96 @@ fn expire_password_writes_the_directory_expiry_attribute() {
             .iter()
             .any(|a| a.event == "device.expire_password" && a.target_type.as_deref() == Some("directory_computer"))
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rule-checked access request over directory secrets
+
+const READER: &str = "S-1-5-21-1004336348-1177238915-682003330-1501";
+const OTHER: &str = "S-1-5-21-1004336348-1177238915-682003330-1502";
+
+fn allow(f: &Fixture, target: TargetSpec, t: AccessType, who: &str, settings: ComputerRuleSettings) {
+    f.ams
+        .computer_rule_new(&NewComputerRule {
+            target,
+            script: None,
+            principals: vec![PrincipalChange {
+                access_type: t,
+                kind: ams_core::authz::AceKind::Allow,
+                principal: who.into(),
+            }],
+            settings,
+        })
+        .unwrap();
+}
+
+fn ask(computer: &str, user: &str, t: AccessType) -> AccessRequest {
+    AccessRequest {
+        query: AccessQuery {
+            computer: by_name(computer),
+            user_sid: user.into(),
+            group_sids: vec![],
+            directory: DirectoryInfo::default(),
+        },
+        access_type: t,
+        reason: None,
+        source_address: None,
+        requested_duration: None,
+    }
+}
+
+#[test]
+fn access_requests_for_directory_secrets_follow_the_rules() {
+    let s = Slapd::start();
+    s.seed_ad();
+    let f = Fixture::new();
+    let k = Some(&f.keyring);
+    configure_ad(&f, &s, "all");
+    // OU rule (DN from the directory), nested AD group rule (All Computers, through the walk),
+    // and an AD computer rule (binary objectSid).
+    let laps = ComputerRuleSettings {
+        laps_default: Some(Some(time::Duration::hours(2))),
+        laps_allow_extension: Some(true),
+        ..Default::default()
+    };
+    allow(&f, TargetSpec::AdContainer(format!("ou=Workstations,{AD_BASE}")), AccessType::Laps, READER, laps);
+    allow(&f, TargetSpec::AdGroup(AD_ALL_COMPUTERS_SID.into()), AccessType::BitLocker, READER, Default::default());
+    allow(&f, TargetSpec::AdComputer(AD_ENC_SID.into()), AccessType::Laps, READER, Default::default());
+
+    let g = f.ams.access_request(k, &ask("PC-WIN", READER, AccessType::Laps)).unwrap();
+    let p = g.password.as_ref().unwrap();
+    assert_eq!((p.source.as_str(), p.password.expose()), ("WindowsLaps", AD_WINDOWS_PW));
+    // Expire after access: the rule's two hours are written to msLAPS-PasswordExpirationTime.
+    let at = g.access_expiry.clone().unwrap();
+    let want = ams_core::directory::laps::time_to_filetime(f.ams.now_time() + time::Duration::hours(2));
+    let dn = format!("cn=PC-WIN,ou=Workstations,{AD_BASE}");
+    assert_eq!(s.attr(&dn, "msLAPS-PasswordExpirationTime"), vec![want.to_string()], "{at}");
+
+    let g = f.ams.access_request(k, &ask("pc-legacy.ad.ams.test", READER, AccessType::BitLocker)).unwrap();
+    assert_eq!(g.bit_locker_keys.as_ref().unwrap()[0].recovery_password.expose(), AD_BITLOCKER_PW);
+    // Denied: another user, and a type no rule grants.
+    let e = f.ams.access_request(k, &ask("PC-WIN", OTHER, AccessType::Laps)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AccessDenied);
+    let e = f.ams.access_request(k, &ask("PC-WIN", READER, AccessType::BitLocker)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AccessDenied, "PC-WIN's tokenGroups do not hold All Computers");
+    // Allowed but encrypted: the coded error, audited as a failure.
+    let e = f.ams.access_request(k, &ask("PC-ENC", READER, AccessType::Laps)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LapsEncryptedPasswordNeedsWindows);
+
+    let audit = f.ams.audit_records(None, 1000).unwrap();
+    let req: Vec<_> = audit.iter().filter(|a| a.event == "access.request").collect();
+    assert!(req.iter().any(|a| a.outcome == "success"
+        && a.target_id.as_deref() == Some(dn.as_str())
+        && a.details["Source"] == "WindowsLaps"));
+    assert!(req.iter().any(|a| a.outcome == "denied" && a.details["UserSid"] == OTHER));
+    assert!(req.iter().any(|a| a.outcome == "failure" && a.details["Error"] == "AMS-DIR-0005"));
+    let trail = serde_json::to_string(&audit.iter().map(|a| &a.details).collect::<Vec<_>>()).unwrap();
+    assert!(!trail.contains(AD_WINDOWS_PW) && !trail.contains(AD_BITLOCKER_PW));
+
+    // Rate limits count directory requests like any other.
+    f.ams.set_int_setting(&ams_core::service::settings::RATE_LIMIT_PER_USER_PER_MINUTE, 1).unwrap();
+    f.clock.advance(time::Duration::minutes(2));
+    f.ams.access_request(k, &ask("PC-WIN", READER, AccessType::Laps)).unwrap();
+    let e = f.ams.access_request(k, &ask("PC-WIN", READER, AccessType::Laps)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited);
 }
