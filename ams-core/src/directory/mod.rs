@@ -11,6 +11,7 @@ pub mod ber;
 pub mod conn;
 pub mod laps;
 pub mod ldap;
+pub mod sd;
 
 use crate::error::{Error, ErrorCode, Result};
 

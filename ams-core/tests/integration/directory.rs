@@ -17,8 +17,9 @@ use zeroize::Zeroizing;
 
 use crate::fixture::Fixture;
 use crate::slapd::{
-    AD_ALL_COMPUTERS_SID, AD_BASE, AD_BITLOCKER_PW, AD_DOMAIN_SID, AD_ENC_SID, AD_LEGACY_PW, AD_LEGACY_SID,
-    AD_STALE_LEGACY_PW, AD_WINDOWS_PW, AD_WORKSTATIONS_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd,
+    AD_ALL_COMPUTERS_SID, AD_BASE, AD_BITLOCKER_PW, AD_DOMAIN_SID, AD_ENC_SID, AD_HELPDESK_SID, AD_LAPS_READERS_SID,
+    AD_LEGACY_PW, AD_LEGACY_SID, AD_SCHEMA_DN, AD_SERVER_ADMINS_SID, AD_STALE_LEGACY_PW, AD_WINDOWS_PW,
+    AD_WORKSTATIONS_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd,
 };
 
 /// The test server's names (SIDs as text in `ou`, groupOfNames, device).
@@ -369,4 +370,63 @@ fn access_requests_for_directory_secrets_follow_the_rules() {
     f.ams.access_request(k, &ask("PC-WIN", READER, AccessType::Laps)).unwrap();
     let e = f.ams.access_request(k, &ask("PC-WIN", READER, AccessType::Laps)).unwrap_err();
     assert_eq!(e.code(), ErrorCode::RateLimited);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Importing the LAPS permissions of OUs
+
+#[test]
+fn laps_permissions_are_imported_from_ou_security_descriptors() {
+    use ams_core::service::directory_import::DirectoryImportOptions;
+    use ams_core::service::rule_import::ImportOptions;
+    let s = Slapd::start();
+    s.seed_ad();
+    let f = Fixture::new();
+    configure_ad(&f, &s, "all");
+    let from = DirectoryImportOptions { schema_dn: Some(AD_SCHEMA_DN.into()), ..Default::default() };
+    // Dry run first: findings and proposed rules, nothing written.
+    let dry = f.ams.computer_rule_import_from_directory(&f.keyring, &from, &ImportOptions::default()).unwrap();
+    assert!(!dry.import.applied);
+    let ws = format!("ou=Workstations,{AD_BASE}");
+    let sv = format!("ou=Servers,{AD_BASE}");
+    let found: Vec<(&str, &str, Vec<&str>)> = dry
+        .findings
+        .iter()
+        .map(|f| {
+            (f.distinguished_name.as_str(), f.principal.as_str(), f.attributes.iter().map(String::as_str).collect())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (ws.as_str(), AD_LAPS_READERS_SID, vec!["ms-Mcs-AdmPwd"]),
+            (ws.as_str(), AD_HELPDESK_SID, vec!["msLAPS-Password"]),
+            // Full control reads every attribute; the denied LAPS Readers are left out on Servers.
+            (sv.as_str(), AD_SERVER_ADMINS_SID, vec!["ms-Mcs-AdmPwd", "msLAPS-Password"]),
+        ]
+    );
+    assert_eq!(dry.import.rules_created, 2);
+    assert!(f.ams.computer_rules(None).unwrap().is_empty());
+    // Ignoring a principal leaves it out.
+    let ignoring = DirectoryImportOptions { ignore_principals: vec![AD_HELPDESK_SID.into()], ..from.clone() };
+    let r = f.ams.computer_rule_import_from_directory(&f.keyring, &ignoring, &ImportOptions::default()).unwrap();
+    assert_eq!(r.findings.len(), 2);
+    // Applied: AD container rules, and they decide access requests.
+    let applied = f
+        .ams
+        .computer_rule_import_from_directory(&f.keyring, &from, &ImportOptions { apply: true, ..Default::default() })
+        .unwrap();
+    assert!(applied.import.applied);
+    assert_eq!(f.ams.computer_rules(None).unwrap().len(), 2);
+    let g = f.ams.access_request(Some(&f.keyring), &ask("PC-WIN", AD_HELPDESK_SID, AccessType::Laps)).unwrap();
+    assert_eq!(g.password.unwrap().source, "WindowsLaps");
+    let audit = f.ams.audit_records(None, 1000).unwrap();
+    assert!(audit.iter().any(|a| a.event == "computer_rule.import" && a.details["Source"] == "directory-import"));
+    // A malformed descriptor is a coded error naming the OU, and nothing is written.
+    let mut c = s.conn();
+    let m = ldap3::Mod::Replace(b"nTSecurityDescriptor".to_vec(), HashSet::from([vec![1u8, 0, 4, 0x80, 9, 9]]));
+    c.modify(&sv, vec![m]).unwrap().success().unwrap();
+    let e = f.ams.computer_rule_import_from_directory(&f.keyring, &from, &ImportOptions::default()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::SecurityDescriptorInvalid);
+    assert_eq!(e.context()["dn"], sv);
 }

@@ -269,6 +269,7 @@ impl Slapd {
                 ],
             );
         }
+        self.seed_ad_schema_and_permissions();
         let legacy = format!("cn=PC-LEGACY,ou=Workstations,{AD_BASE}");
         let win = format!("cn=PC-WIN,ou=Workstations,{AD_BASE}");
         let enc = format!("cn=PC-ENC,ou=Servers,{AD_BASE}");
@@ -357,6 +358,79 @@ impl Slapd {
             .unwrap()
             .success()
             .unwrap();
+    }
+
+    /// A schema container with the LAPS attributes' schemaIDGUIDs (forest-specific test values for
+    /// ms-Mcs-AdmPwd and msLAPS-Password; the computer class's fixed one), and OU security
+    /// descriptors delegating LAPS reads (AD-shaped: inherit-only object ACEs for computers).
+    fn seed_ad_schema_and_permissions(&self) {
+        use ams_core::directory::sd::{self, Ace};
+        let t = |v: &str| vec![v.as_bytes().to_vec()];
+        let guid = |g: &str| vec![uuid::Uuid::parse_str(g).unwrap().to_bytes_le().to_vec()];
+        for dn in [format!("cn=Configuration,{SUFFIX}"), AD_SCHEMA_DN.to_string()] {
+            let cn = dn.split(',').next().unwrap().trim_start_matches("cn=").to_string();
+            self.add_bin(&dn, &[("objectClass", t("applicationProcess")), ("cn", t(&cn))]);
+        }
+        for (cn, name, class, g) in [
+            ("ms-Mcs-AdmPwd", "ms-Mcs-AdmPwd", "attributeSchema", AD_ADMPWD_GUID),
+            ("ms-LAPS-Password", "msLAPS-Password", "attributeSchema", AD_MSLAPS_PASSWORD_GUID),
+            ("Computer", "computer", "classSchema", AD_COMPUTER_CLASS_GUID),
+        ] {
+            self.add_bin(
+                &format!("cn={cn},{AD_SCHEMA_DN}"),
+                &[("objectClass", t(class)), ("cn", t(cn)), ("lDAPDisplayName", t(name)), ("schemaIDGUID", guid(g))],
+            );
+        }
+        let g = |s: &str| uuid::Uuid::parse_str(s).unwrap();
+        let rw = sd::ADS_RIGHT_DS_READ_PROP | sd::ADS_RIGHT_DS_CONTROL_ACCESS;
+        let ci_io = sd::CONTAINER_INHERIT_ACE | sd::INHERIT_ONLY_ACE;
+        let object = |sid: &str, attr: &str| Ace {
+            ace_type: sd::ACCESS_ALLOWED_OBJECT_ACE_TYPE,
+            flags: ci_io,
+            mask: rw,
+            object_type: Some(g(attr)),
+            inherited_object_type: Some(g(AD_COMPUTER_CLASS_GUID)),
+            sid: sid.into(),
+        };
+        let full = |sid: &str, flags: u8| Ace {
+            ace_type: sd::ACCESS_ALLOWED_ACE_TYPE,
+            flags,
+            mask: 0x000f_01ff,
+            object_type: None,
+            inherited_object_type: None,
+            sid: sid.into(),
+        };
+        let workstations = sd::build(
+            &format!("{AD_DOMAIN_SID}-512"),
+            &[
+                object(AD_LAPS_READERS_SID, AD_ADMPWD_GUID),
+                object(AD_HELPDESK_SID, AD_MSLAPS_PASSWORD_GUID),
+                full("S-1-5-18", sd::CONTAINER_INHERIT_ACE),
+                full(&format!("{AD_DOMAIN_SID}-519"), sd::CONTAINER_INHERIT_ACE | sd::INHERITED_ACE),
+            ],
+        )
+        .unwrap();
+        let servers = sd::build(
+            &format!("{AD_DOMAIN_SID}-512"),
+            &[
+                full(AD_SERVER_ADMINS_SID, sd::CONTAINER_INHERIT_ACE),
+                object(AD_LAPS_READERS_SID, AD_ADMPWD_GUID),
+                Ace {
+                    ace_type: sd::ACCESS_DENIED_OBJECT_ACE_TYPE,
+                    flags: ci_io,
+                    mask: sd::ADS_RIGHT_DS_CONTROL_ACCESS,
+                    object_type: Some(g(AD_ADMPWD_GUID)),
+                    inherited_object_type: None,
+                    sid: AD_LAPS_READERS_SID.into(),
+                },
+            ],
+        )
+        .unwrap();
+        let mut c = self.conn();
+        for (ou, sdv) in [("Workstations", workstations), ("Servers", servers)] {
+            let m = ldap3::Mod::Replace(b"nTSecurityDescriptor".to_vec(), HashSet::from([sdv]));
+            c.modify(&format!("ou={ou},{AD_BASE}"), vec![m]).unwrap().success().unwrap();
+        }
     }
 
     /// The member DNs of a group.
@@ -450,6 +524,13 @@ pub const AD_LEGACY_PW: &str = "LegacyCanary-7f3e-d1r";
 pub const AD_STALE_LEGACY_PW: &str = "StaleLegacyCanary-0b2c";
 pub const AD_WINDOWS_PW: &str = "WinLapsCanary-91ab-d1r";
 pub const AD_BITLOCKER_PW: &str = "111111-222222-333333-444444-555555-666666-111111-222222";
+pub const AD_SCHEMA_DN: &str = "cn=Schema,cn=Configuration,dc=ams,dc=test";
+pub const AD_ADMPWD_GUID: &str = "4a6b5c3d-1e2f-4a5b-8c9d-0e1f2a3b4c5d";
+pub const AD_MSLAPS_PASSWORD_GUID: &str = "7e2d4c1b-9a8f-4e3d-b2c1-a0f9e8d7c6b5";
+pub const AD_COMPUTER_CLASS_GUID: &str = "bf967a86-0de6-11d0-a285-00aa003049e2";
+pub const AD_LAPS_READERS_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-1601";
+pub const AD_HELPDESK_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-1602";
+pub const AD_SERVER_ADMINS_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-1603";
 /// 2026-11-01T00:00:00Z as a FILETIME.
 pub const AD_WINDOWS_UPDATED_FILETIME: i64 = 134_379_648_000_000_000;
 
@@ -498,6 +579,12 @@ attributetype ( 1.2.840.113556.1.4.1965 NAME 'msFVE-RecoveryGuid'
   EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
 attributetype ( 1.2.840.113556.1.4.1998 NAME 'msFVE-VolumeGuid'
   EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.460 NAME 'lDAPDisplayName'
+  EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.148 NAME 'schemaIDGUID'
+  EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+objectclass ( 1.2.840.113556.1.3.14 NAME 'attributeSchema' SUP top STRUCTURAL MUST ( cn $ lDAPDisplayName $ schemaIDGUID ) )
+objectclass ( 1.2.840.113556.1.3.13 NAME 'classSchema' SUP top STRUCTURAL MUST ( cn $ lDAPDisplayName $ schemaIDGUID ) )
 objectclass ( 1.2.840.113556.1.3.30 NAME 'computer' SUP top STRUCTURAL MUST cn
   MAY ( sAMAccountName $ dNSHostName $ objectSid $ objectGUID $ tokenGroups $ description $
         ms-Mcs-AdmPwd $ ms-Mcs-AdmPwdExpirationTime $ msLAPS-Password $ msLAPS-PasswordExpirationTime $
