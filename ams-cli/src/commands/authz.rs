@@ -37,7 +37,7 @@ pub enum ComputerRuleCommand {
     /// Delete a computer authorization rule (an enabled rule needs --force).
     Remove(RuleRemoveArgs),
     /// Import rules from a CSV file of computer,principal lines, or from the LAPS permissions of OUs in the directory (a dry run unless --apply).
-    Import(ComputerRuleImportArgs),
+    Import(Box<ComputerRuleImportArgs>),
 }
 
 /// A rule's target: one of these (Entra groups and devices also need the tenant). `new` requires

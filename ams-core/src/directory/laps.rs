@@ -130,11 +130,9 @@ pub fn computer_laps(e: &SearchEntry) -> Result<ComputerLaps> {
         p.expires = out.windows_expires.clone();
         out.windows = Some(p);
     }
-    let has = |a: &str| {
-        e.bin_attrs.get(a).is_some_and(|v| v.iter().any(|b| !b.is_empty()))
-            || e.attrs.get(a).is_some_and(|v| v.iter().any(|b| !b.is_empty()))
-    };
-    out.encrypted = has(MSLAPS_ENCRYPTED_PASSWORD);
+    let a = MSLAPS_ENCRYPTED_PASSWORD;
+    out.encrypted = e.bin_attrs.get(a).is_some_and(|v| v.iter().any(|b| !b.is_empty()))
+        || e.attrs.get(a).is_some_and(|v| v.iter().any(|b| !b.is_empty()));
     out.encrypted_history = e.bin_attrs.get(MSLAPS_ENCRYPTED_PASSWORD_HISTORY).map_or(0, Vec::len)
         + e.attrs.get(MSLAPS_ENCRYPTED_PASSWORD_HISTORY).map_or(0, Vec::len);
     Ok(out)

@@ -685,6 +685,9 @@ impl SecretRead {
 
 /// What one [`SecretRead`] returns.
 #[derive(Debug, Clone)]
+// One result per read, moved once into the caller's list: boxing the password would cost an
+// allocation per read for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SecretReadResult {
     /// The current password.
     Password(PasswordInfo),
