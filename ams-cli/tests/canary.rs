@@ -27,6 +27,7 @@ const SECRET_VERBS: &[&str] = &[
     "local-admin-password-history get",
     "fve-recovery-key get",
     "access request",
+    "access get",
     "device-registration-key new",
     "device-registration-key get",
     "device-registration-key set",
@@ -125,6 +126,57 @@ fn leak(hay: &[u8]) -> Option<String> {
         .map(|c| String::from_utf8_lossy(c).into_owned())
 }
 
+fn approvals_show_the_secret_once(dir: &Path, dev: &str) {
+    const REQUESTER: &str = "S-1-5-21-1000-2000-3000-1104";
+    const APPROVER: &str = "S-1-5-21-1000-2000-3000-1105";
+    let rule = ok(
+        dir,
+        &[
+            "computer-authorization-rule",
+            "new",
+            "--ams-computer-id",
+            dev,
+            "--principals-allowed-laps",
+            REQUESTER,
+            "--approval-required",
+            "--approvers",
+            APPROVER,
+            "--description",
+            "canary approvals",
+        ],
+        "",
+    );
+    let mut secret_outputs = 0;
+    let mut check = |args: &[&str], may_hold: bool| -> Value {
+        let (good, out, err) = run(dir, args, &format!("{PASSWORD}\n"));
+        assert_eq!(leak(&err), None, "canary in stderr of ams {args:?}");
+        match leak(&out) {
+            Some(_) if may_hold => secret_outputs += 1,
+            Some(c) => panic!("canary {c} in stdout of ams {args:?}"),
+            None => {}
+        }
+        if good { serde_json::from_slice(&out).unwrap_or(Value::Null) } else { Value::Null }
+    };
+    let p = check(
+        &["access", "request", "--computer-name", "canary1", "--access-type", "laps", "--user-sid", REQUESTER],
+        false,
+    );
+    let id = p["RequestId"].as_str().expect("a pending request").to_string();
+    check(&["access", "approve", "--request-id", &id, "--approver-sid", REQUESTER], false);
+    check(&["access", "approve", "--request-id", &id, "--approver-sid", APPROVER, "--reason", "ok"], false);
+    check(&["access", "requests", "get"], false);
+    check(&["access", "requests", "get", "--id", &id, "--output", "text"], false);
+    check(&["access", "get", "--request-id", &id, "--user-sid", APPROVER], false);
+    let g = check(&["access", "get", "--request-id", &id, "--user-sid", REQUESTER], true);
+    assert_eq!(g["Password"]["Password"], PASSWORD);
+    check(&["access", "get", "--request-id", &id, "--user-sid", REQUESTER], false);
+    check(&["access", "get", "--request-id", &id, "--user-sid", REQUESTER, "--output", "text"], false);
+    check(&["audit", "get", "--limit", "1000"], false);
+    assert_eq!(secret_outputs, 1, "exactly one response holds the secret");
+    // The rule stays (disabled) so the verb loop below lists rules with approval settings.
+    ok(dir, &["computer-authorization-rule", "set", "--id", rule["Id"].as_str().unwrap(), "--enabled", "false"], "");
+}
+
 #[test]
 fn no_canary_escapes_through_any_verb() {
     let tmp = tempfile::tempdir().unwrap();
@@ -154,6 +206,10 @@ fn no_canary_escapes_through_any_verb() {
     // The secret verbs do show the secret (the canary search would be vacuous otherwise).
     let (good, out, _) = run(&dir, &["local-admin-password", "get", "--computer-name", "canary1"], "");
     assert!(good && leak(&out).is_some(), "the search finds a canary where one belongs");
+
+    // Approvals: the secret appears in the one `access get` response, never in the pending
+    // request, the decision, the listing, the audit trail or a refused second fetch.
+    approvals_show_the_secret_once(&dir, &dev);
 
     // They would take the canary on stdin as a new secret: covered by their own tests.
     let runs = sweep(&dir, Some(&dev), &["canary1"], &["key recovery-password set", "key rotate", "init"]);

@@ -411,6 +411,33 @@ error_codes! {
     WordListBuiltIn = ("AMS-POL-0011", Conflict),
     /// The word list is used by an agent policy, so it cannot be removed.
     WordListInUse = ("AMS-POL-0012", Conflict),
+
+    // Approvals (docs/approvals.md).
+    /// No access request has that id.
+    AccessRequestNotFound = ("AMS-APR-0001", NotFound),
+    /// The approver is not named as an approver by the rule the request was made under.
+    NotAnApprover = ("AMS-APR-0002", PermissionDenied),
+    /// The requester cannot approve or deny their own request.
+    SelfApproval = ("AMS-APR-0003", PermissionDenied),
+    /// The request expired: it waited longer than the rule allows, or its access window closed.
+    AccessRequestExpired = ("AMS-APR-0004", Conflict),
+    /// The request was denied by an approver.
+    AccessRequestDenied = ("AMS-APR-0005", Conflict),
+    /// The approved access was already handed out once.
+    AccessRequestUsed = ("AMS-APR-0006", Conflict),
+    /// The request still waits for an approver.
+    AccessRequestPending = ("AMS-APR-0007", Conflict),
+    /// The request was already approved or denied.
+    AccessRequestDecided = ("AMS-APR-0008", Conflict),
+    /// Only the requester can fetch the access an approval gave.
+    NotTheRequester = ("AMS-APR-0009", PermissionDenied),
+    /// An approval setting is not valid: approval required without approvers, a wait or window out of range.
+    ApprovalSettingInvalid = ("AMS-APR-0010", InvalidInput),
+    /// The rule requires approval: a request was made and waits for an approver (callers that only take a granted access).
+    ApprovalRequired = ("AMS-APR-0011", Conflict),
+    /// The rule the request was made under was removed, changed, or no longer grants the access.
+    ApprovalRuleChanged = ("AMS-APR-0012", Conflict),
+
     // Directory providers (docs/directory.md): TLS LDAP, LAPS and BitLocker read from the directory, permission import.
     /// The TLS connection to the directory failed: the certificate did not verify against the trusted CAs, or the server does not speak TLS (StartTLS refused).
     DirectoryTlsFailed = ("AMS-DIR-0001", Unavailable),

@@ -217,6 +217,40 @@ Describe 'AccessManager against the real ams' -Tag 'Integration' -Skip:$script:N
         @($result.CompletionMatches.CompletionText) | Should -Be @('PIPE1', 'PIPE2')
     }
 
+    It 'asks for approval, refuses self-approval and hands the password out once' {
+        $alice = 'S-1-5-21-1000-2000-3000-1104'
+        $bob = 'S-1-5-21-1000-2000-3000-1105'
+        $key = New-AmsDeviceRegistrationKey -Name 'Pester approvals key'
+        $registered = Invoke-RawAms -Arguments 'agent', 'register', '--name', 'PESTERAPR', '--os', 'linux' -InputText $key.Key
+        $null = Invoke-RawAms -Arguments 'agent', 'submit-password', '--device-id', $registered.DeviceId -InputText 'Pester-Apr-Pa55word!'
+        $device = Get-AmsDevice -Name 'PESTERAPR'
+        $rule = New-AmsComputerAuthorizationRule -AmsComputerId $device.Id -PrincipalsAllowedLaps $alice -ApprovalRequired -Approvers "$bob=CORP\bob" -ApprovalAccessWindow ([timespan]::FromMinutes(30)) -Confirm:$false
+        $rule.ApprovalRequired | Should -BeTrue
+        $pending = Invoke-RawAms -Arguments 'access', 'request', '--computer-name', 'PESTERAPR', '--access-type', 'laps', '--user-sid', $alice -InputText ''
+        $pending.Status | Should -BeExactly 'Pending'
+        $listed = @(Get-AmsAccessRequest -State Pending -ComputerName 'PESTERAPR')
+        $listed.Count | Should -Be 1
+        $listed[0].PSTypeNames[0] | Should -BeExactly 'Ams.AccessRequest'
+
+        $listed[0] | Approve-AmsAccessRequest -ApproverSid $alice -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failures
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'AMS-APR-0003*'
+        $approved = $listed[0] | Approve-AmsAccessRequest -ApproverSid $bob -Reason 'Pester' -Confirm:$false
+        $approved.State | Should -BeExactly 'Approved'
+
+        $grant = Get-AmsApprovedAccess -RequestId $pending.RequestId -UserSid $alice
+        $grant.Password.Password | Should -BeOfType ([System.Security.SecureString])
+        ConvertFrom-AmsTestSecureString $grant.Password.Password | Should -BeExactly 'Pester-Apr-Pa55word!'
+        Get-AmsApprovedAccess -RequestId $pending.RequestId -UserSid $alice -ErrorAction SilentlyContinue -ErrorVariable again
+        $again.Count | Should -Be 1
+        $again[0].FullyQualifiedErrorId | Should -BeLike 'AMS-APR-0006*'
+        (Get-AmsAccessRequest -Id $pending.RequestId).State | Should -BeExactly 'Used'
+
+        $denied = Invoke-RawAms -Arguments 'access', 'request', '--computer-name', 'PESTERAPR', '--access-type', 'laps', '--user-sid', $alice -InputText ''
+        (Deny-AmsAccessRequest -RequestId $denied.RequestId -ApproverSid $bob -Confirm:$false).State | Should -BeExactly 'Denied'
+        $rule | Remove-AmsComputerAuthorizationRule -Force -Confirm:$false
+    }
+
     It 'manages agent policies and word lists and resolves a device' {
         $key = New-AmsDeviceRegistrationKey -Name 'Pester policy key'
         $registered = Invoke-RawAms -Arguments 'agent', 'register', '--name', 'PESTERPOL', '--os', 'linux' -InputText $key.Key

@@ -39,4 +39,12 @@ Describe 'New-AmsComputerAuthorizationRule' {
         New-AmsComputerAuthorizationRule -AmsGroupId 'g-1' -WhatIf
         @(Get-AmsStubCall).Count | Should -Be 0
     }
+
+    It 'sends the approval settings, the switch as true' {
+        $null = New-AmsComputerAuthorizationRule -AmsGroupId 'S-1-4096-2-1' -ApprovalRequired -Approvers 'S-1-5-21-1-2-3-1105=CORP\bob', 'S-1-5-21-1-2-3-1106' -ApprovalWaitDuration ([timespan]::FromHours(4)) -ApprovalAccessWindow ([timespan]::FromMinutes(30)) -Confirm:$false
+        $argv = (Get-AmsStubCall).Argv -join '|'
+        $argv | Should -BeLike '*|--approval-required|true|--approvers|S-1-5-21-1-2-3-1105=CORP\bob|--approvers|S-1-5-21-1-2-3-1106|*'
+        $argv | Should -BeLike '*--approval-wait-duration|04:00:00|--approval-access-window|00:30:00*'
+    }
+
 }

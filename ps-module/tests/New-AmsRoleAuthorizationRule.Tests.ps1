@@ -31,4 +31,10 @@ Describe 'New-AmsRoleAuthorizationRule' {
         New-AmsRoleAuthorizationRule -Name 'x' -GroupName 'g' -MaximumAccessDuration ([timespan]'1:00:00') -PrincipalsAllowedJit 'S-1-1-0' -WhatIf
         @(Get-AmsStubCall).Count | Should -Be 0
     }
+
+    It 'sends the approval settings' {
+        $null = New-AmsRoleAuthorizationRule -Name 'Admins' -PrincipalsAllowedJit 'S-1-5-21-1-2-3-1104' -GroupName 'CORP\Admins' -MaximumAccessDuration ([timespan]::FromHours(2)) -ApprovalRequired -Approvers 'S-1-5-21-1-2-3-1105' -Confirm:$false
+        (Get-AmsStubCall).Argv -join '|' | Should -BeLike '*|--approval-required|true|--approvers|S-1-5-21-1-2-3-1105*'
+    }
+
 }

@@ -38,4 +38,13 @@ Describe 'Set-AmsComputerAuthorizationRule' {
         Set-AmsComputerAuthorizationRule -Id 'r-1' -Disable -WhatIf
         @(Get-AmsStubCall).Count | Should -Be 0
     }
+
+    It 'adds and removes approvers and turns approval off with -ApprovalRequired:$false' {
+        $null = Set-AmsComputerAuthorizationRule -Id 'r-1' -AddApprovers 'S-1-5-21-1-2-3-1105' -RemoveApprovers 'S-1-5-21-1-2-3-1106' -Confirm:$false
+        (Get-AmsStubCall).Argv -join '|' | Should -BeExactly 'computer-authorization-rule|set|--id|r-1|--add-approvers|S-1-5-21-1-2-3-1105|--remove-approvers|S-1-5-21-1-2-3-1106'
+        Reset-AmsStubLog
+        $null = Set-AmsComputerAuthorizationRule -Id 'r-1' -ApprovalRequired:$false -Confirm:$false
+        (Get-AmsStubCall).Argv -join '|' | Should -BeExactly 'computer-authorization-rule|set|--id|r-1|--approval-required|false'
+    }
+
 }

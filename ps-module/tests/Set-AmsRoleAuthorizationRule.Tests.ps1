@@ -31,4 +31,10 @@ Describe 'Set-AmsRoleAuthorizationRule' {
         Set-AmsRoleAuthorizationRule -Id 'r-1' -Name 'x' -WhatIf
         @(Get-AmsStubCall).Count | Should -Be 0
     }
+
+    It 'changes the approval settings' {
+        $null = Set-AmsRoleAuthorizationRule -Id 'r-1' -ApprovalRequired -AddApprovers 'S-1-5-21-1-2-3-1105' -ApprovalAccessWindow ([timespan]::FromMinutes(10)) -Confirm:$false
+        (Get-AmsStubCall).Argv -join '|' | Should -BeExactly 'role-authorization-rule|set|--id|r-1|--approval-required|true|--add-approvers|S-1-5-21-1-2-3-1105|--approval-access-window|00:10:00'
+    }
+
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use ams_core::authz::duration::{parse_date, parse_duration};
 use ams_core::authz::{AccessType, AceKind, ReasonRequirement};
 use ams_core::service::access::{AccessQuery, AccessRequest, DirectoryInfo};
+use ams_core::service::approvals::{AccessRequestQuery, ApprovalChanges, DecisionRequest, RequestState};
 use ams_core::service::devices::DeviceSelector;
 use ams_core::service::directory_import::DirectoryImportOptions;
 use ams_core::service::rule_import::ImportOptions;
@@ -226,6 +227,68 @@ pub struct RuleSettingArgs {
     pub site_name: Option<String>,
 }
 
+/// Approval settings of a new rule (docs/approvals.md).
+#[derive(Debug, Args)]
+pub struct ApprovalArgs {
+    /// true makes requests under the rule wait for an approver (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub approval_required: Option<bool>,
+    /// Who may approve or deny requests: a SID, optionally =NAME (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub approvers: Vec<String>,
+    /// How long a request may wait for a decision (default 1 day; 1 minute to 30 days).
+    #[arg(long, value_name = "DURATION")]
+    pub approval_wait_duration: Option<String>,
+    /// How long after approval the requester may fetch the access, once (default 1 hour; 1 minute to 7 days).
+    #[arg(long, value_name = "DURATION")]
+    pub approval_access_window: Option<String>,
+}
+
+impl ApprovalArgs {
+    fn changes(&self) -> Result<ApprovalChanges> {
+        Ok(ApprovalChanges {
+            required: self.approval_required,
+            add_approvers: self.approvers.clone(),
+            remove_approvers: Vec::new(),
+            wait: self.approval_wait_duration.as_deref().map(parse_duration).transpose()?,
+            access_window: self.approval_access_window.as_deref().map(parse_duration).transpose()?,
+        })
+    }
+}
+
+/// Changes to a rule's approval settings (docs/approvals.md).
+#[derive(Debug, Args)]
+pub struct ApprovalChangeArgs {
+    /// true makes requests under the rule wait for an approver; false removes the requirement and
+    /// its approvers (bare flag: true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub approval_required: Option<bool>,
+    /// Add an approver: a SID, optionally =NAME (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub add_approvers: Vec<String>,
+    /// Remove an approver, by SID (repeat for several).
+    #[arg(long, num_args = 1)]
+    pub remove_approvers: Vec<String>,
+    /// How long a request may wait for a decision (1 minute to 30 days).
+    #[arg(long, value_name = "DURATION")]
+    pub approval_wait_duration: Option<String>,
+    /// How long after approval the requester may fetch the access, once (1 minute to 7 days).
+    #[arg(long, value_name = "DURATION")]
+    pub approval_access_window: Option<String>,
+}
+
+impl ApprovalChangeArgs {
+    fn changes(&self) -> Result<ApprovalChanges> {
+        Ok(ApprovalChanges {
+            required: self.approval_required,
+            add_approvers: self.add_approvers.clone(),
+            remove_approvers: self.remove_approvers.clone(),
+            wait: self.approval_wait_duration.as_deref().map(parse_duration).transpose()?,
+            access_window: self.approval_access_window.as_deref().map(parse_duration).transpose()?,
+        })
+    }
+}
+
 fn duration_opt(v: &Option<String>) -> Result<Option<Option<Duration>>> {
     match v.as_deref().map(str::trim) {
         None => Ok(None),
@@ -274,6 +337,7 @@ impl RuleSettingArgs {
             reason_requirement: reason_opt(&self.user_request_reason_requirement)?,
             notify_success: list_opt(&self.notification_channels_success),
             notify_failure: list_opt(&self.notification_channels_failure),
+            approval: ApprovalChanges::default(),
         })
     }
 }
@@ -306,6 +370,8 @@ pub struct ComputerRuleNewArgs {
     pub principals: PrincipalArgs,
     #[command(flatten)]
     pub settings: RuleSettingArgs,
+    #[command(flatten)]
+    pub approval: ApprovalArgs,
     /// false creates the rule disabled (default: true, enabled).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     pub enabled: Option<bool>,
@@ -460,6 +526,8 @@ pub struct ComputerRuleSetArgs {
     pub principals: PrincipalChangeArgs,
     #[command(flatten)]
     pub settings: RuleSettingArgs,
+    #[command(flatten)]
+    pub approval: ApprovalChangeArgs,
     /// true enables the rule, false disables it (bare flag: true).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     pub enabled: Option<bool>,
@@ -526,6 +594,7 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
         ComputerRuleCommand::New(a) => {
             let mut settings = a.settings.settings()?;
             settings.disabled = Some(!a.enabled.unwrap_or(true));
+            settings.approval = a.approval.changes()?;
             let req = NewComputerRule {
                 target: a.target.spec()?,
                 script: a.authorization_script_path.as_ref().map(read_script).transpose()?,
@@ -538,6 +607,7 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
         ComputerRuleCommand::Set(a) => {
             let mut settings = a.settings.settings()?;
             settings.disabled = a.enabled.map(|enabled| !enabled);
+            settings.approval = a.approval.changes()?;
             let ch = ComputerRuleChanges {
                 target: a.target.given(),
                 script: a.authorization_script_path.as_ref().map(read_script).transpose()?,
@@ -611,6 +681,8 @@ pub struct RoleRuleNewArgs {
     /// Role name shown to users (unique).
     #[arg(long)]
     pub name: String,
+    #[command(flatten)]
+    pub approval: ApprovalArgs,
     /// Principals (SIDs, optionally =NAME) allowed to request the role (repeat for several).
     #[arg(long, num_args = 1, required = true)]
     pub principals_allowed_jit: Vec<String>,
@@ -673,6 +745,8 @@ pub struct RoleRuleSetArgs {
     /// Rule id.
     #[arg(long)]
     pub id: String,
+    #[command(flatten)]
+    pub approval: ApprovalChangeArgs,
     /// New role name.
     #[arg(long)]
     pub name: Option<String>,
@@ -750,6 +824,7 @@ pub fn run_role(ctx: &Ctx, c: RoleRuleCommand) -> Result<Value> {
                 notify_failure: a.notification_channels_failure.clone(),
                 site_name: a.site_name.clone(),
                 domain_controller_name: a.domain_controller_name.clone(),
+                approval: a.approval.changes()?,
             };
             to_json(&ams.role_rule_new(&req)?)
         }
@@ -774,6 +849,7 @@ pub fn run_role(ctx: &Ctx, c: RoleRuleCommand) -> Result<Value> {
                 notify_failure: list_opt(&a.notification_channels_failure),
                 site_name: text_opt(&a.site_name),
                 domain_controller_name: text_opt(&a.domain_controller_name),
+                approval: a.approval.changes()?,
             };
             to_json(&ams.role_rule_set(&a.id, &ch)?)
         }
@@ -836,6 +912,62 @@ pub enum AccessCommand {
     /// applies the rate limits, audits the outcome and, when granted, returns the secret (or, for
     /// jit, the group and duration; the membership change belongs to the JIT engine).
     Request(AccessRequestArgs),
+    /// Approve a pending access request (a named approver other than the requester); an approved
+    /// JIT request gets its group membership at once.
+    Approve(AccessDecideArgs),
+    /// Deny a pending access request (a named approver other than the requester).
+    Deny(AccessDecideArgs),
+    /// Fetch the access an approved request gave: once, by the requester, within the rule's
+    /// access window.
+    Get(AccessGetArgs),
+    /// Access requests waiting for, or holding, an approval.
+    #[command(subcommand)]
+    Requests(AccessRequestsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessRequestsCommand {
+    /// List access requests, newest first (filters by id, state, requester and computer).
+    Get(AccessRequestsGetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccessDecideArgs {
+    /// The request id (from `ams access request`).
+    #[arg(long)]
+    pub request_id: String,
+    /// The approver's SID (must be named by the rule, and not be the requester).
+    #[arg(long)]
+    pub approver_sid: String,
+    /// Why (recorded with the request and in the audit trail).
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessGetArgs {
+    /// The request id (from `ams access request`).
+    #[arg(long)]
+    pub request_id: String,
+    /// The requester's SID (only the requester can fetch it).
+    #[arg(long)]
+    pub user_sid: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessRequestsGetArgs {
+    /// One request by id.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Only requests in this state.
+    #[arg(long, value_parser = ["Pending", "Approved", "Denied", "Used", "Expired"], ignore_case = true)]
+    pub state: Option<String>,
+    /// Only requests made by this SID.
+    #[arg(long)]
+    pub requester_sid: Option<String>,
+    /// Only requests for this computer: PC1, pc1.example.com or AUTHORITY\PC1.
+    #[arg(long)]
+    pub computer_name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -880,7 +1012,35 @@ pub fn run_access(ctx: &Ctx, c: AccessCommand) -> Result<Value> {
             } else {
                 Some(ams.unlock()?)
             };
-            to_json(&ams.access_request(keyring.as_ref(), &req)?)
+            to_json(&ams.access_request_or_pending(keyring.as_ref(), &req)?)
+        }
+        AccessCommand::Approve(a) => decide(&ams, &a, true),
+        AccessCommand::Deny(a) => decide(&ams, &a, false),
+        AccessCommand::Get(a) => {
+            let keyring = ams.unlock()?;
+            to_json(&ams.access_request_fetch(Some(&keyring), &a.request_id, &a.user_sid)?)
+        }
+        AccessCommand::Requests(AccessRequestsCommand::Get(a)) => {
+            let q = AccessRequestQuery {
+                id: a.id.clone(),
+                state: a.state.as_deref().map(RequestState::parse).transpose()?,
+                requester_sid: a.requester_sid.clone(),
+                computer: a.computer_name.clone().map(DeviceSelector::ComputerName),
+            };
+            to_json(&ams.access_requests(&q)?)
         }
     }
+}
+
+/// `ams access approve|deny`.
+fn decide(ams: &ams_core::Ams, a: &AccessDecideArgs, approve: bool) -> Result<Value> {
+    let req = DecisionRequest {
+        request_id: a.request_id.clone(),
+        approver_sid: a.approver_sid.clone(),
+        approve,
+        reason: a.reason.clone(),
+    };
+    // Only an approved JIT request does directory work (with the bind password).
+    let keyring = if approve && ams.jit_directory_configured()? { Some(ams.unlock()?) } else { None };
+    to_json(&ams.access_request_decide(keyring.as_ref(), &req)?)
 }

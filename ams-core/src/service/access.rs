@@ -18,6 +18,7 @@ use crate::authz::{AccessType, AceKind, ReasonRequirement, TargetType};
 use crate::clock::{format_time, parse_time};
 use crate::directory::Directory;
 use crate::error::{Error, ErrorCode, Result};
+use crate::service::approvals::AccessOutcome;
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::directory_secrets::{
@@ -303,7 +304,7 @@ fn computer_of(tx: &(impl ReadTx + ?Sized), d: &DeviceRow, dir: &DirectoryInfo) 
     })
 }
 
-fn check_reason(r: Option<&str>) -> Result<Option<String>> {
+pub(crate) fn check_reason(r: Option<&str>) -> Result<Option<String>> {
     let Some(t) = r.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
     if t.chars().count() > MAX_REASON_CHARS || t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(Error::invalid(format!(
@@ -518,21 +519,43 @@ impl Ams {
     /// (or, for JIT, names the group and duration), expires the password at the end of the
     /// access where the rule says so, and writes one `access.request` audit record for every
     /// outcome, all in one transaction. Refusals are errors: [`ErrorCode::AccessDenied`],
-    /// [`ErrorCode::ReasonRequired`], [`ErrorCode::RateLimited`].
+    /// [`ErrorCode::ReasonRequired`], [`ErrorCode::RateLimited`]. A request under a rule that
+    /// requires approval is refused with [`ErrorCode::ApprovalRequired`] (the request is made and
+    /// its id is in the error's context); [`Ams::access_request_or_pending`] returns it instead.
     pub fn access_request(&self, keyring: Option<&Keyring>, req: &AccessRequest) -> Result<AccessGrant> {
+        match self.access_request_or_pending(keyring, req)? {
+            AccessOutcome::Granted(g) => Ok(*g),
+            AccessOutcome::Pending(p) => Err(Error::new(
+                ErrorCode::ApprovalRequired,
+                "The rule that grants this access requires approval: the request waits for an approver.",
+            )
+            .hint("An approver runs `ams access approve --request-id ID`; then fetch it with `ams access get`.")
+            .with("request_id", &p.request_id)),
+        }
+    }
+
+    /// [`Ams::access_request`], except that a request under a rule that requires approval
+    /// returns [`AccessOutcome::Pending`] with the stored request (docs/approvals.md).
+    pub fn access_request_or_pending(&self, keyring: Option<&Keyring>, req: &AccessRequest) -> Result<AccessOutcome> {
         let mut c = self.access_check(keyring, req)?;
         self.access_enforce_rate_limits(&c)?;
         self.access_directory_facts(&mut c)?;
-        let grant = self.store.write(|tx| {
+        let outcome = self.store.write(|tx| {
             let Some(decided) = self.access_decide(tx, &c)? else { return Ok(Err(c.refused.take_or_internal())) };
-            Ok(self.access_fulfil(tx, &c, decided))
+            if let Some(p) = self.approval_pending(tx, &c, &decided)? {
+                return Ok(Ok(AccessOutcome::Pending(Box::new(p))));
+            }
+            Ok(self.access_fulfil(tx, &c, decided).map(|g| AccessOutcome::Granted(Box::new(g))))
         })??;
-        self.access_fulfil_in_directory(&c, grant)
+        match outcome {
+            AccessOutcome::Granted(g) => Ok(AccessOutcome::Granted(Box::new(self.access_fulfil_in_directory(&c, *g)?))),
+            p => Ok(p),
+        }
     }
 
     /// Step 1, no I/O but one settings read: the request's form, and the keyring each access
     /// type needs.
-    fn access_check<'r>(&self, keyring: Option<&'r Keyring>, req: &'r AccessRequest) -> Result<Checked<'r>> {
+    pub(crate) fn access_check<'r>(&self, keyring: Option<&'r Keyring>, req: &'r AccessRequest) -> Result<Checked<'r>> {
         let (caller, dir) = check_query(&req.query)?;
         let reason = check_reason(req.reason.as_deref())?;
         let source = req.source_address.as_deref().map(parse_source_address).transpose()?;
@@ -621,7 +644,7 @@ impl Ams {
     /// Step 3: when the front end passed no directory facts for a JIT request, ask the directory
     /// for the computer's DN and groups (an unknown computer keeps the facts empty; the rules
     /// then decide).
-    fn access_directory_facts(&self, c: &mut Checked<'_>) -> Result<()> {
+    pub(crate) fn access_directory_facts(&self, c: &mut Checked<'_>) -> Result<()> {
         // Secrets with a directory provider: the computer's facts and secrets from the directory
         // (service/directory_secrets.rs).
         if let Some(k) = c.keyring
@@ -657,7 +680,7 @@ impl Ams {
 
     /// Step 4a, decide: the device, the rules' decision, and the conditions of the deciding rule
     /// (a reason where required). A refusal is audited here and left in `c.refused`; `None` then.
-    fn access_decide(&self, tx: &Tx<'_>, c: &Checked<'_>) -> Result<Option<Decided>> {
+    pub(crate) fn access_decide(&self, tx: &Tx<'_>, c: &Checked<'_>) -> Result<Option<Decided>> {
         let t = c.access_type;
         let d = match resolve(tx, &c.req.query.computer) {
             Ok(d) => d,
@@ -718,14 +741,14 @@ impl Ams {
             );
             return Ok(None);
         }
-        Ok(Some(Decided { device: d, decision, rule_desc, details }))
+        Ok(Some(Decided { device: d, decision, rule_desc, details, event: "access.request" }))
     }
 
     /// Step 4b, fulfil: read the secret (or name the JIT group and duration), expire the
     /// password at the end of the access where the rule says so, and audit the outcome, in the
     /// transaction of the decision. A failure to read is audited as a failure and returned.
-    fn access_fulfil(&self, tx: &Tx<'_>, c: &Checked<'_>, decided: Decided) -> Result<AccessGrant> {
-        let Decided { device: d, decision, rule_desc, mut details } = decided;
+    pub(crate) fn access_fulfil(&self, tx: &Tx<'_>, c: &Checked<'_>, decided: Decided) -> Result<AccessGrant> {
+        let Decided { device: d, decision, rule_desc, mut details, event } = decided;
         let t = c.access_type;
         let now_t = c.now;
         let mut grant = AccessGrant {
@@ -815,17 +838,17 @@ impl Ams {
         let target = RequestTarget::of_device(&d, c);
         if let Err(e) = read {
             details["Error"] = e.code().as_str().into();
-            target.audit(self, tx, Outcome::Failure, details)?;
+            target.audit_event(self, tx, event, Outcome::Failure, details)?;
             return Err(e);
         }
         details["AccessDuration"] = grant.access_duration.clone().into();
-        target.audit(self, tx, Outcome::Success, details)?;
+        target.audit_event(self, tx, event, Outcome::Success, details)?;
         Ok(grant)
     }
 
     /// Step 5, for JIT with a directory: make the membership change (after the decision's
     /// commit; the scheduler job it creates removes it when it expires).
-    fn access_fulfil_in_directory(&self, c: &Checked<'_>, mut grant: AccessGrant) -> Result<AccessGrant> {
+    pub(crate) fn access_fulfil_in_directory(&self, c: &Checked<'_>, mut grant: AccessGrant) -> Result<AccessGrant> {
         // A password from the directory under a rule with an access duration: write its expiry.
         if let (Some(dc), Some(k), Some(p), Some(at)) =
             (&c.dir_computer, c.keyring, &grant.password, &grant.access_expiry)
@@ -864,44 +887,47 @@ impl Ams {
 }
 
 /// An access request after step 1, carried through the other steps.
-struct Checked<'r> {
-    req: &'r AccessRequest,
-    caller: Caller,
-    dir: DirectoryInfo,
-    reason: Option<String>,
-    source: Option<String>,
-    access_type: AccessType,
+pub(crate) struct Checked<'r> {
+    pub(crate) req: &'r AccessRequest,
+    pub(crate) caller: Caller,
+    pub(crate) dir: DirectoryInfo,
+    pub(crate) reason: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) access_type: AccessType,
     /// A JIT request with a JIT directory configured.
     directory: bool,
     keyring: Option<&'r Keyring>,
-    now: OffsetDateTime,
+    pub(crate) now: OffsetDateTime,
     /// A refusal found inside the decision's transaction: audited there, returned after its
     /// commit (so the audit record is durable).
-    refused: Refusal,
+    pub(crate) refused: Refusal,
     /// The computer as the directory secret providers found it (secret requests only).
-    dir_computer: Option<DirectoryComputer>,
+    pub(crate) dir_computer: Option<DirectoryComputer>,
 }
 
 /// A refusal set inside a transaction closure.
 #[derive(Default)]
-struct Refusal(std::cell::RefCell<Option<Error>>);
+pub(crate) struct Refusal(std::cell::RefCell<Option<Error>>);
 
 impl Refusal {
     fn set(&self, e: Error) {
         *self.0.borrow_mut() = Some(e);
     }
 
-    fn take_or_internal(&self) -> Error {
+    pub(crate) fn take_or_internal(&self) -> Error {
         self.0.borrow_mut().take().unwrap_or_else(|| Error::internal("access refusal"))
     }
 }
 
 /// What step 4a decided for an allowed request.
-struct Decided {
-    device: DeviceRow,
-    decision: engine::Decision,
-    rule_desc: Option<String>,
-    details: serde_json::Value,
+pub(crate) struct Decided {
+    pub(crate) device: DeviceRow,
+    pub(crate) decision: engine::Decision,
+    pub(crate) rule_desc: Option<String>,
+    pub(crate) details: serde_json::Value,
+    /// The event of the fulfilment's audit record: `access.request`, or `access_request.use`
+    /// when an approved request is fetched.
+    pub(crate) event: &'static str,
 }
 
 /// The target of an `access.request` audit record: always of type `device`, by id when the
@@ -931,7 +957,18 @@ impl RequestTarget {
         }
     }
 
-    fn audit(&self, ams: &Ams, tx: &Tx<'_>, outcome: Outcome, mut details: serde_json::Value) -> Result<()> {
+    fn audit(&self, ams: &Ams, tx: &Tx<'_>, outcome: Outcome, details: serde_json::Value) -> Result<()> {
+        self.audit_event(ams, tx, "access.request", outcome, details)
+    }
+
+    fn audit_event(
+        &self,
+        ams: &Ams,
+        tx: &Tx<'_>,
+        event: &str,
+        outcome: Outcome,
+        mut details: serde_json::Value,
+    ) -> Result<()> {
         let (target_type, id) = match self {
             RequestTarget::Device(id) => ("device", Some(id.as_str())),
             RequestTarget::Unknown(name) => {
@@ -940,11 +977,7 @@ impl RequestTarget {
             }
             RequestTarget::Directory(dn) => ("directory_computer", Some(dn.as_str())),
         };
-        audit::record(
-            ams,
-            tx,
-            Event { event: "access.request", outcome, target_type: Some(target_type), target_id: id, details },
-        )
+        audit::record(ams, tx, Event { event, outcome, target_type: Some(target_type), target_id: id, details })
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod agent;
 pub mod agent_policy;
+pub mod approvals;
 pub mod audit;
 pub mod backup;
 pub mod certs;

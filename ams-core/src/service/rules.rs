@@ -14,6 +14,7 @@ use crate::authz::{AccessType, AceKind, ReasonRequirement, TargetType};
 use crate::clock::format_time;
 use crate::crypto::seal::new_id;
 use crate::error::{Error, ErrorCode, Result};
+use crate::service::approvals::{self, ApprovalChanges, RuleApprovalInfo, RuleKind};
 use crate::service::audit::{self, Event};
 use crate::service::devices::{DeviceSelector, resolve};
 use crate::service::groups::find_group_in;
@@ -127,6 +128,8 @@ pub struct ComputerRuleSettings {
     pub notify_success: Option<Vec<String>>,
     /// Channels told on failure (ids or names).
     pub notify_failure: Option<Vec<String>>,
+    /// Approval: required, approvers, wait and access window (docs/approvals.md).
+    pub approval: ApprovalChanges,
 }
 
 /// A new computer rule.
@@ -219,6 +222,9 @@ pub struct ComputerRuleInfo {
     pub created_by: String,
     pub modified: String,
     pub modified_by: String,
+    /// ApprovalRequired, Approvers, ApprovalWaitDuration, ApprovalAccessWindow.
+    #[serde(flatten)]
+    pub approval: RuleApprovalInfo,
 }
 
 /// A new role rule.
@@ -256,6 +262,8 @@ pub struct NewRoleRule {
     pub site_name: Option<String>,
     /// DC targeting: DC.
     pub domain_controller_name: Option<String>,
+    /// Approval: required, approvers, wait and access window (docs/approvals.md).
+    pub approval: ApprovalChanges,
 }
 
 /// Changes to a role rule (`None` leaves a setting as it is).
@@ -282,6 +290,8 @@ pub struct RoleRuleChanges {
     pub notify_failure: Option<Vec<String>>,
     pub site_name: Option<Option<String>>,
     pub domain_controller_name: Option<Option<String>>,
+    /// Approval: required, approvers, wait and access window (docs/approvals.md).
+    pub approval: ApprovalChanges,
 }
 
 /// A role rule as shown to people.
@@ -310,6 +320,9 @@ pub struct RoleRuleInfo {
     pub created_by: String,
     pub modified: String,
     pub modified_by: String,
+    /// ApprovalRequired, Approvers, ApprovalWaitDuration, ApprovalAccessWindow.
+    #[serde(flatten)]
+    pub approval: RuleApprovalInfo,
 }
 
 // ---- validation helpers ----
@@ -787,6 +800,7 @@ pub fn computer_rule_info(r: &ComputerRuleRow, principals: &[RulePrincipalRow]) 
         created_by: r.created_by.clone(),
         modified: r.modified_at.clone(),
         modified_by: r.modified_by.clone(),
+        approval: RuleApprovalInfo::default(),
     })
 }
 
@@ -813,6 +827,7 @@ fn role_rule_info(r: &RoleRuleRow, principals: &[RulePrincipalRow]) -> RoleRuleI
         created_by: r.created_by.clone(),
         modified: r.modified_at.clone(),
         modified_by: r.modified_by.clone(),
+        approval: RuleApprovalInfo::default(),
     }
 }
 
@@ -908,7 +923,12 @@ impl Ams {
             let mut principals = principal_rows(&id, &req.principals, &now)?;
             dedup_principals(&mut principals);
             insert_computer_rule_in(self, tx, &row, &principals, "cli")?;
-            computer_rule_info(&row, &principals)
+            if !approvals::apply_approval(tx, &id, RuleKind::Computer, &req.settings.approval, &now)?.is_empty() {
+                audit_approval(self, tx, "computer_rule.set", "computer_rule", &id)?;
+            }
+            let mut info = computer_rule_info(&row, &principals)?;
+            info.approval = approvals::approval_info(tx, &id)?;
+            Ok(info)
         })
     }
 
@@ -925,8 +945,13 @@ impl Ams {
             for p in &principals {
                 by_rule.entry(p.rule_id.as_str()).or_default().push(p.clone());
             }
+            let mut approval = approvals::approval_infos(tx)?;
             rows.iter()
-                .map(|r| computer_rule_info(r, by_rule.get(r.id.as_str()).map(Vec::as_slice).unwrap_or(&[])))
+                .map(|r| {
+                    let mut info = computer_rule_info(r, by_rule.get(r.id.as_str()).map(Vec::as_slice).unwrap_or(&[]))?;
+                    info.approval = approval.remove(&r.id).unwrap_or_default();
+                    Ok(info)
+                })
                 .collect()
         })
     }
@@ -966,6 +991,7 @@ impl Ams {
                 changed.push("AutoDcLocator");
             }
             changed.extend(apply_settings(&mut row, &ch.settings, now_t)?);
+            changed.extend(approvals::apply_approval(tx, &row.id, RuleKind::Computer, &ch.settings.approval, &now)?);
             if (!ch.add.is_empty() || !ch.remove.is_empty()) && row.authorization_mode == "PowershellScript" {
                 return Err(not_applicable("A script rule has no principals: its script decides.")
                     .hint("Change the script, or create an ACL rule for these principals."));
@@ -984,7 +1010,9 @@ impl Ams {
                     "PrincipalsDroppedForScript": dropped, "TargetType": row.target_type, "Target": row.target_id,
                 })),
             )?;
-            computer_rule_info(&row, &principals)
+            let mut info = computer_rule_info(&row, &principals)?;
+            info.approval = approvals::approval_info(tx, &row.id)?;
+            Ok(info)
         })
     }
 
@@ -995,6 +1023,7 @@ impl Ams {
             let row = require_computer_rule(tx, id)?;
             check_remove(row.disabled, force, "rule", "who may access secrets", &row.id)?;
             tx.delete_computer_rule(&row.id)?;
+            approvals::remove_approval(tx, &row.id)?;
             audit::record(
                 self,
                 tx,
@@ -1054,7 +1083,12 @@ impl Ams {
                     "MaximumAccessDuration": format_duration(Duration::seconds(row.max_seconds)),
                 })),
             )?;
-            Ok(role_rule_info(&row, &principals))
+            if !approvals::apply_approval(tx, &row.id, RuleKind::Role, &req.approval, &now)?.is_empty() {
+                audit_approval(self, tx, "role_rule.set", "role_rule", &row.id)?;
+            }
+            let mut info = role_rule_info(&row, &principals);
+            info.approval = approvals::approval_info(tx, &row.id)?;
+            Ok(info)
         })
     }
 
@@ -1063,12 +1097,15 @@ impl Ams {
         self.store.read(|tx| {
             let rows = tx.role_rules(id.map(str::trim), name.map(str::trim))?;
             let principals = tx.rule_principals(PrincipalTable::Role, None)?;
+            let mut approval = approvals::approval_infos(tx)?;
             Ok(rows
                 .iter()
                 .map(|r| {
                     let mine: Vec<RulePrincipalRow> =
                         principals.iter().filter(|p| p.rule_id == r.id).cloned().collect();
-                    role_rule_info(r, &mine)
+                    let mut info = role_rule_info(r, &mine);
+                    info.approval = approval.remove(&r.id).unwrap_or_default();
+                    info
                 })
                 .collect())
         })
@@ -1132,6 +1169,7 @@ impl Ams {
             let mut remove = jit_changes(&ch.remove_allowed, AceKind::Allow);
             remove.extend(jit_changes(&ch.remove_denied, AceKind::Deny));
             let (added, removed) = change_principals(tx, PrincipalTable::Role, &row.id, &add, &remove, &now)?;
+            changed.extend(approvals::apply_approval(tx, &row.id, RuleKind::Role, &ch.approval, &now)?);
             row.modified_at = now.clone();
             row.modified_by = self.actor().to_string();
             let name = row.name.clone();
@@ -1144,7 +1182,9 @@ impl Ams {
                 })),
             )?;
             let principals = tx.rule_principals(PrincipalTable::Role, Some(&row.id))?;
-            Ok(role_rule_info(&row, &principals))
+            let mut info = role_rule_info(&row, &principals);
+            info.approval = approvals::approval_info(tx, &row.id)?;
+            Ok(info)
         })
     }
 
@@ -1154,6 +1194,7 @@ impl Ams {
             let row = require_role_rule(tx, id)?;
             check_remove(row.disabled, force, "role rule", "who may request the role", &row.id)?;
             tx.delete_role_rule(&row.id)?;
+            approvals::remove_approval(tx, &row.id)?;
             audit::record(
                 self,
                 tx,
@@ -1162,6 +1203,22 @@ impl Ams {
             )
         })
     }
+}
+
+/// Audits the approval settings a new rule was created with (the rule's own record says what the
+/// rule is; this one names the approval settings and approvers).
+fn audit_approval(ams: &Ams, tx: &Tx<'_>, event: &str, target_type: &str, id: &str) -> Result<()> {
+    let info = approvals::approval_info(tx, id)?;
+    audit::record(
+        ams,
+        tx,
+        Event::success(event, target_type, id).details(serde_json::json!({
+            "Changed": ["ApprovalRequired", "Approvers"],
+            "Approvers": info.approvers.iter().map(|a| a.sid.clone()).collect::<Vec<_>>(),
+            "ApprovalWaitDuration": info.approval_wait_duration,
+            "ApprovalAccessWindow": info.approval_access_window,
+        })),
+    )
 }
 
 /// Drops repeated (access type, kind, SID) entries, keeping the first (and its name).

@@ -653,3 +653,92 @@ pub struct RotationMarkRow {
     /// When it was marked.
     pub marked_at: String,
 }
+
+/// A rule's approval requirement (one row per computer or role rule that requires approval).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleApprovalRow {
+    /// The rule's id.
+    pub rule_id: String,
+    /// `Computer` or `Role`.
+    pub rule_kind: String,
+    /// Approvers: a JSON array of `{"Sid", "Name"}`.
+    pub approvers: String,
+    /// How long a request may wait for a decision.
+    pub wait_seconds: i64,
+    /// How long after approval the requester may fetch the access, once.
+    pub access_window_seconds: i64,
+    /// Last change.
+    pub modified_at: String,
+}
+
+/// An access request under a rule that requires approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRequestRow {
+    /// Request id.
+    pub id: String,
+    /// The deciding rule.
+    pub rule_id: String,
+    /// `Computer` or `Role`.
+    pub rule_kind: String,
+    /// The computer.
+    pub device_id: String,
+    /// `Laps`, `LapsHistory`, `BitLocker` or `Jit`.
+    pub access_type: String,
+    /// The requester's SID.
+    pub requester_sid: String,
+    /// The requester's facts (group SIDs, directory facts) as JSON.
+    pub query: String,
+    /// The requester's reason.
+    pub reason: Option<String>,
+    /// The requester's address.
+    pub source_address: Option<String>,
+    /// Duration asked for.
+    pub requested_seconds: Option<i64>,
+    /// `Pending`, `Approved`, `Denied` or `Used`.
+    pub state: String,
+    /// When it was made.
+    pub requested_at: String,
+    /// A pending request expires then.
+    pub wait_until: String,
+    /// The access window the rule gave when the request was made.
+    pub access_window_seconds: i64,
+    /// The approver who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
+    /// The approver's reason.
+    pub decision_reason: Option<String>,
+    /// An approved request may be fetched until then.
+    pub access_until: Option<String>,
+    /// When the requester fetched it.
+    pub used_at: Option<String>,
+}
+
+/// Filters for listing access requests (`None`: any).
+#[derive(Debug, Clone, Default)]
+pub struct AccessRequestFilter {
+    /// Stored state.
+    pub state: Option<String>,
+    /// Requester SID.
+    pub requester_sid: Option<String>,
+    /// Device id.
+    pub device_id: Option<String>,
+}
+
+/// A decision on a pending request (see
+/// [`ApprovalWrite::decide_access_request`](crate::store::ApprovalWrite::decide_access_request)).
+#[derive(Debug, Clone)]
+pub struct AccessDecision<'a> {
+    /// Request id.
+    pub id: &'a str,
+    /// `Approved` or `Denied`.
+    pub state: &'a str,
+    /// The approver's SID.
+    pub decided_by: &'a str,
+    /// When (also the deadline check: the request must still be waiting then).
+    pub decided_at: &'a str,
+    /// The approver's reason.
+    pub reason: Option<&'a str>,
+    /// End of the access window (approvals).
+    pub access_until: Option<&'a str>,
+}

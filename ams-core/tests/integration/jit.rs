@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 use crate::fixture::Fixture;
 use crate::slapd::{ALICE_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd};
 
-fn configure(f: &Fixture, s: &Slapd) {
+pub(crate) fn configure(f: &Fixture, s: &Slapd) {
     let ch = JitDirectoryChanges {
         url: Some(s.url()),
         bind_dn: Some(ROOT_DN.into()),
@@ -39,11 +39,11 @@ fn configure(f: &Fixture, s: &Slapd) {
     assert!(info.bind_password_set);
 }
 
-fn alice_dn() -> String {
+pub(crate) fn alice_dn() -> String {
     format!("uid=alice,ou=People,{SUFFIX}")
 }
 
-fn jit_group_dn() -> String {
+pub(crate) fn jit_group_dn() -> String {
     format!("cn=JIT-PC1,ou=Groups,{SUFFIX}")
 }
 

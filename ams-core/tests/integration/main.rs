@@ -1,5 +1,6 @@
 //! Core integration tests: one binary, one module per area.
 
+mod approvals;
 mod audit;
 mod authz;
 mod backup;

@@ -89,6 +89,7 @@ contract!(
     a_failed_write_changes_nothing,
     agent_policies_targets_word_lists_and_marks,
     keyed_lookups_instance_secrets_and_row_macs,
+    approval_requirements_and_requests_move_only_by_conditional_updates,
 );
 
 /// A fixed-width RFC 3339 UTC time with microseconds, `n` microseconds after a base.
@@ -303,6 +304,7 @@ mod checks {
             "bitlocker_keys",
             "certificates",
             "agent_policies",
+            "access_requests",
             "agent_policy_targets",
             "computer_authorization_rules",
             "computer_rule_principals",
@@ -322,6 +324,7 @@ mod checks {
             "registration_keys",
             "role_authorization_rules",
             "role_rule_principals",
+            "rule_approval_policies",
             "schema_migrations",
             "service_settings",
             "word_list_words",
@@ -802,6 +805,114 @@ mod checks {
         assert!(s.read(|tx| tx.rule_principals(table, None)).unwrap().is_empty(), "principals go with their rule");
         assert_eq!(s.write(|tx| tx.delete_role_rule("r1")).unwrap(), 1);
         assert!(s.read(|tx| tx.rule_principals(PrincipalTable::Role, None)).unwrap().is_empty());
+    }
+
+    fn access_request(id: &str, device: &str, requester: &str, at: u32) -> AccessRequestRow {
+        AccessRequestRow {
+            id: id.into(),
+            rule_id: "rule-1".into(),
+            rule_kind: "Computer".into(),
+            device_id: device.into(),
+            access_type: "Laps".into(),
+            requester_sid: requester.into(),
+            query: "{\"GroupSids\":[]}".into(),
+            reason: Some("ticket ünï 1".into()),
+            source_address: None,
+            requested_seconds: None,
+            state: "Pending".into(),
+            requested_at: t(at),
+            wait_until: t(at + 100),
+            access_window_seconds: 600,
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+            access_until: None,
+            used_at: None,
+        }
+    }
+
+    pub fn approval_requirements_and_requests_move_only_by_conditional_updates(s: &Store) {
+        let mut p = RuleApprovalRow {
+            rule_id: "rule-1".into(),
+            rule_kind: "Computer".into(),
+            approvers: "[{\"Sid\":\"S-1-5-21-1\",\"Name\":null}]".into(),
+            wait_seconds: 3600,
+            access_window_seconds: 600,
+            modified_at: t(1),
+        };
+        s.write(|tx| tx.put_rule_approval(&p)).unwrap();
+        p.wait_seconds = 7200;
+        s.write(|tx| tx.put_rule_approval(&p)).unwrap();
+        assert_eq!(s.read(|tx| tx.rule_approval("rule-1")).unwrap(), Some(p.clone()), "upserted");
+        assert_eq!(s.read(|tx| tx.rule_approvals()).unwrap(), vec![p.clone()]);
+        assert!(s.write(|tx| tx.delete_rule_approval("rule-1")).unwrap());
+        assert!(!s.write(|tx| tx.delete_rule_approval("rule-1")).unwrap());
+        let bad = RuleApprovalRow { wait_seconds: 0, ..p.clone() };
+        assert_eq!(violation(s.write(|tx| tx.put_rule_approval(&bad)).unwrap_err()), Some(Violation::Other));
+
+        s.write(|tx| {
+            tx.insert_device(&device("d1", "pc1"))?;
+            tx.insert_device(&device("d2", "pc2"))
+        })
+        .unwrap();
+        let a = access_request("r-a", "d1", "S-1-5-21-7", 10);
+        s.write(|tx| {
+            tx.insert_access_request(&a)?;
+            tx.insert_access_request(&access_request("r-b", "d2", "S-1-5-21-7", 20))?;
+            tx.insert_access_request(&access_request("r-c", "d1", "S-1-5-21-8", 30))
+        })
+        .unwrap();
+        assert_eq!(s.read(|tx| tx.access_request("r-a")).unwrap(), Some(a.clone()), "round trip");
+        unique(s.write(|tx| tx.insert_access_request(&a)));
+        let orphan = access_request("r-x", "nope", "S-1-5-21-7", 1);
+        assert_eq!(
+            violation(s.write(|tx| tx.insert_access_request(&orphan)).unwrap_err()),
+            Some(Violation::ForeignKey)
+        );
+        let ids = |f: AccessRequestFilter| -> Vec<String> {
+            s.read(|tx| tx.access_requests(&f)).unwrap().into_iter().map(|r| r.id).collect()
+        };
+        assert_eq!(ids(AccessRequestFilter::default()), ["r-c", "r-b", "r-a"], "newest first");
+        let by = |st: Option<&str>, req: Option<&str>, dev: Option<&str>| AccessRequestFilter {
+            state: st.map(Into::into),
+            requester_sid: req.map(Into::into),
+            device_id: dev.map(Into::into),
+        };
+        assert_eq!(ids(by(None, Some("S-1-5-21-7"), None)), ["r-b", "r-a"]);
+        assert_eq!(ids(by(None, Some("S-1-5-21-7"), Some("d1"))), ["r-a"]);
+        assert_eq!(ids(by(Some("Approved"), None, None)), Vec::<String>::new());
+
+        // A decision after the wait changes nothing; one in time wins once.
+        let decision = |at: u32| {
+            let at = t(at);
+            let until = t(500);
+            s.write(move |tx| {
+                tx.decide_access_request(&AccessDecision {
+                    id: "r-a",
+                    state: "Approved",
+                    decided_by: "S-1-5-21-1",
+                    decided_at: &at,
+                    reason: None,
+                    access_until: Some(&until),
+                })
+            })
+            .unwrap()
+        };
+        assert_eq!(decision(110), 0, "at the deadline");
+        assert_eq!(decision(50), 1);
+        assert_eq!(decision(60), 0, "already decided");
+        let r = s.read(|tx| tx.access_request("r-a")).unwrap().unwrap();
+        assert_eq!((r.state.as_str(), r.decided_at, r.access_until), ("Approved", Some(t(50)), Some(t(500))));
+        assert_eq!(ids(by(Some("Approved"), None, None)), ["r-a"]);
+        // Used once, only inside the window.
+        assert_eq!(s.write(|tx| tx.use_access_request("r-a", &t(500))).unwrap(), 0, "window closed");
+        assert_eq!(s.write(|tx| tx.use_access_request("r-b", &t(60))).unwrap(), 0, "not approved");
+        assert_eq!(s.write(|tx| tx.use_access_request("r-a", &t(70))).unwrap(), 1);
+        assert_eq!(s.write(|tx| tx.use_access_request("r-a", &t(71))).unwrap(), 0, "used once");
+        assert_eq!(s.read(|tx| tx.access_request("r-a")).unwrap().unwrap().used_at, Some(t(70)));
+        // The request goes with its device.
+        s.write(|tx| tx.delete_device("d2").map(|_| ())).unwrap();
+        assert!(s.read(|tx| tx.access_request("r-b")).unwrap().is_none());
     }
 
     pub fn rate_limit_events(s: &Store) {

@@ -145,6 +145,21 @@ function New-AmsComputerAuthorizationRule {
     .OUTPUTS
     Ams.ComputerAuthorizationRule
 
+    .PARAMETER ApprovalRequired
+    Requests under the rule wait for one of -Approvers before anything is handed out (see
+    docs/approvals.md). -ApprovalRequired:$false leaves it off.
+
+    .PARAMETER Approvers
+    SIDs of the principals who may approve or deny requests, optionally with a name for display
+    ('S-1-5-21-...-1105=CORP\user2'). The requester never approves their own request.
+
+    .PARAMETER ApprovalWaitDuration
+    How long a request may wait for a decision (default 1 day; 1 minute to 30 days).
+
+    .PARAMETER ApprovalAccessWindow
+    How long after approval the requester may fetch the access, once (default 1 hour; 1 minute to
+    7 days).
+
     .EXAMPLE
     $group = Get-AmsGroup -Name 'My devices'
     New-AmsComputerAuthorizationRule -AmsGroupId $group.Id -PrincipalsAllowedLaps 'S-1-5-21-1004336348-1177238915-682003330-2105' -LapsMaximumAccessDuration 1:00:00
@@ -265,7 +280,14 @@ function New-AmsComputerAuthorizationRule {
 
         [string] $SiteName,
 
-        [switch] $Disabled
+        [switch] $Disabled,
+        [switch] $ApprovalRequired,
+
+        [object[]] $Approvers,
+
+        [timespan] $ApprovalWaitDuration,
+
+        [timespan] $ApprovalAccessWindow
     )
 
     if (-not $PSCmdlet.ShouldProcess("computer authorization rule ($($PSCmdlet.ParameterSetName) target)", 'Create')) {
@@ -281,10 +303,11 @@ function New-AmsComputerAuthorizationRule {
             'JitGroupName', 'JitMaximumAccessDuration', 'JitDefaultAccessDuration', 'JitAllowExtension',
             'Description', 'RuleExpiryDate', 'Notes', 'UserRequestReasonRequirement',
             'NotificationChannelsSuccess', 'NotificationChannelsFailure', 'DomainControllerName', 'DoNotUseRemoteDcLocator',
-            'SiteName', 'Disabled'
+            'SiteName', 'Disabled', 'ApprovalRequired', 'Approvers',
+            'ApprovalWaitDuration', 'ApprovalAccessWindow'
     )
     $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
-    ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator' -Setting 'Enabled' -OffSwitch 'Disabled'
+    ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator', 'ApprovalRequired' -Setting 'Enabled' -OffSwitch 'Disabled'
     if ($parameters.Contains('RuleExpiryDate')) {
         # ams reads RFC 3339; a DateTime is local time unless it says otherwise.
         $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)

@@ -71,6 +71,21 @@ function New-AmsRoleAuthorizationRule {
     .OUTPUTS
     Ams.RoleAuthorizationRule
 
+    .PARAMETER ApprovalRequired
+    Requests under the rule wait for one of -Approvers before anything is handed out (see
+    docs/approvals.md). -ApprovalRequired:$false leaves it off.
+
+    .PARAMETER Approvers
+    SIDs of the principals who may approve or deny requests, optionally with a name for display
+    ('S-1-5-21-...-1105=CORP\user2'). The requester never approves their own request.
+
+    .PARAMETER ApprovalWaitDuration
+    How long a request may wait for a decision (default 1 day; 1 minute to 30 days).
+
+    .PARAMETER ApprovalAccessWindow
+    How long after approval the requester may fetch the access, once (default 1 hour; 1 minute to
+    7 days).
+
     .EXAMPLE
     New-AmsRoleAuthorizationRule -Name 'Rocketship production admin' -GroupName 'CORP\Rocketship-Prod-Admins' -MaximumAccessDuration 8:30:00 -PrincipalsAllowedJit 'S-1-5-21-1004336348-1177238915-682003330-2106'
 
@@ -124,14 +139,21 @@ function New-AmsRoleAuthorizationRule {
 
         [string] $SiteName,
 
-        [string] $DomainControllerName
+        [string] $DomainControllerName,
+        [switch] $ApprovalRequired,
+
+        [object[]] $Approvers,
+
+        [timespan] $ApprovalWaitDuration,
+
+        [timespan] $ApprovalAccessWindow
     )
 
     if (-not $PSCmdlet.ShouldProcess("role authorization rule '$Name'", 'Create')) {
         return
     }
-    $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Name', 'PrincipalsAllowedJit', 'PrincipalsDeniedJit', 'GroupName', 'MaximumAccessDuration', 'DefaultAccessDuration', 'AllowExtension', 'Description', 'RuleExpiryDate', 'Disabled', 'Notes', 'UserRequestReasonRequirement', 'NotificationChannelsSuccess', 'NotificationChannelsFailure', 'SiteName', 'DomainControllerName'
-    ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'AllowExtension' -Setting 'Enabled' -OffSwitch 'Disabled'
+    $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Name', 'PrincipalsAllowedJit', 'PrincipalsDeniedJit', 'GroupName', 'MaximumAccessDuration', 'DefaultAccessDuration', 'AllowExtension', 'Description', 'RuleExpiryDate', 'Disabled', 'Notes', 'UserRequestReasonRequirement', 'NotificationChannelsSuccess', 'NotificationChannelsFailure', 'SiteName', 'DomainControllerName', 'ApprovalRequired', 'Approvers', 'ApprovalWaitDuration', 'ApprovalAccessWindow'
+    ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'AllowExtension', 'ApprovalRequired' -Setting 'Enabled' -OffSwitch 'Disabled'
     if ($parameters.Contains('RuleExpiryDate')) {
         # ams reads RFC 3339; a DateTime is local time unless it says otherwise.
         $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)

@@ -193,6 +193,22 @@ function Set-AmsComputerAuthorizationRule {
     .OUTPUTS
     Ams.ComputerAuthorizationRule. The rule as it is after the change.
 
+    .PARAMETER ApprovalRequired
+    Requests under the rule wait for an approver before anything is handed out (see
+    docs/approvals.md). -ApprovalRequired:$false removes the requirement and its approvers.
+
+    .PARAMETER AddApprovers
+    SIDs to add to the approvers, optionally with a name for display.
+
+    .PARAMETER RemoveApprovers
+    SIDs to remove from the approvers.
+
+    .PARAMETER ApprovalWaitDuration
+    How long a request may wait for a decision (1 minute to 30 days).
+
+    .PARAMETER ApprovalAccessWindow
+    How long after approval the requester may fetch the access, once (1 minute to 7 days).
+
     .EXAMPLE
     Set-AmsComputerAuthorizationRule -Id '8a2ac32c-3fe8-478f-9550-9e6630d8f07a' -AddPrincipalsAllowedJit 'S-1-5-21-1004336348-1177238915-682003330-1104'
 
@@ -334,7 +350,16 @@ function Set-AmsComputerAuthorizationRule {
 
         [switch] $Enable,
 
-        [switch] $AutoDcLocator
+        [switch] $AutoDcLocator,
+        [switch] $ApprovalRequired,
+
+        [object[]] $AddApprovers,
+
+        [object[]] $RemoveApprovers,
+
+        [timespan] $ApprovalWaitDuration,
+
+        [timespan] $ApprovalAccessWindow
     )
 
     begin {
@@ -353,7 +378,8 @@ function Set-AmsComputerAuthorizationRule {
             'JitAllowExtension', 'Description', 'RuleExpiryDate', 'Notes',
             'UserRequestReasonRequirement', 'NotificationChannelsSuccess', 'NotificationChannelsFailure', 'DomainControllerName',
             'DoNotUseRemoteDcLocator', 'SiteName', 'Disable', 'Enable',
-            'AutoDcLocator'
+            'AutoDcLocator', 'ApprovalRequired', 'AddApprovers', 'RemoveApprovers',
+            'ApprovalWaitDuration', 'ApprovalAccessWindow'
         )
     }
 
@@ -362,7 +388,7 @@ function Set-AmsComputerAuthorizationRule {
             return
         }
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
-        ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator' -Setting 'Enabled' -OnSwitch 'Enable' -OffSwitch 'Disable'
+        ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator', 'ApprovalRequired' -Setting 'Enabled' -OnSwitch 'Enable' -OffSwitch 'Disable'
         if ($parameters.Contains('RuleExpiryDate')) {
             $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
         }

@@ -84,6 +84,22 @@ function Set-AmsRoleAuthorizationRule {
     .OUTPUTS
     Ams.RoleAuthorizationRule. The rule as it is after the change.
 
+    .PARAMETER ApprovalRequired
+    Requests under the rule wait for an approver before anything is handed out (see
+    docs/approvals.md). -ApprovalRequired:$false removes the requirement and its approvers.
+
+    .PARAMETER AddApprovers
+    SIDs to add to the approvers, optionally with a name for display.
+
+    .PARAMETER RemoveApprovers
+    SIDs to remove from the approvers.
+
+    .PARAMETER ApprovalWaitDuration
+    How long a request may wait for a decision (1 minute to 30 days).
+
+    .PARAMETER ApprovalAccessWindow
+    How long after approval the requester may fetch the access, once (1 minute to 7 days).
+
     .EXAMPLE
     Set-AmsRoleAuthorizationRule -Id 'a984d40c-8b22-4009-83ac-f38b7b341cc4' -Name 'My new role name'
 
@@ -149,7 +165,16 @@ function Set-AmsRoleAuthorizationRule {
         [string] $SiteName,
 
         [AllowEmptyString()]
-        [string] $DomainControllerName
+        [string] $DomainControllerName,
+        [switch] $ApprovalRequired,
+
+        [object[]] $AddApprovers,
+
+        [object[]] $RemoveApprovers,
+
+        [timespan] $ApprovalWaitDuration,
+
+        [timespan] $ApprovalAccessWindow
     )
 
     begin {
@@ -158,7 +183,8 @@ function Set-AmsRoleAuthorizationRule {
             'Id', 'Name', 'AddPrincipalsAllowedJit', 'RemovePrincipalsAllowedJit', 'AddPrincipalsDeniedJit',
             'RemovePrincipalsDeniedJit', 'GroupName', 'MaximumAccessDuration', 'DefaultAccessDuration',
             'AllowExtension', 'Description', 'RuleExpiryDate', 'Enabled', 'Notes', 'UserRequestReasonRequirement',
-            'NotificationChannelsSuccess', 'NotificationChannelsFailure', 'SiteName', 'DomainControllerName'
+            'NotificationChannelsSuccess', 'NotificationChannelsFailure', 'SiteName', 'DomainControllerName',
+            'ApprovalRequired', 'AddApprovers', 'RemoveApprovers', 'ApprovalWaitDuration', 'ApprovalAccessWindow'
         )
     }
 
@@ -168,7 +194,7 @@ function Set-AmsRoleAuthorizationRule {
         }
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
         # ams takes these as the words true and false; a bare flag would mean nothing.
-        foreach ($flag in @('AllowExtension', 'Enabled')) {
+        foreach ($flag in @('AllowExtension', 'Enabled', 'ApprovalRequired')) {
             if ($parameters.Contains($flag)) {
                 $parameters[$flag] = ([bool]$parameters[$flag]).ToString().ToLowerInvariant()
             }

@@ -91,6 +91,13 @@ function New-StubPassword([string] $Password, [string] $Retired) {
         Created = '2026-01-01T00:00:00Z'; Expires = $null; Retired = $Retired; Source = 'Ams'
     }
 }
+function New-StubAccessRequest([string] $State) {
+    [ordered]@{
+        Id = 'a-1'; State = $State; AccessType = 'LocalAdminPassword'; ComputerName = 'PC1'; DeviceId = 'd-1'
+        RequesterSid = 'S-1-5-21-1-2-3-1104'; RuleId = 'r-1'; RuleKind = 'Computer'; RequestedAt = '2026-01-01T00:00:00Z'
+        WaitUntil = '2026-01-02T00:00:00Z'; Approvers = @([ordered]@{ Sid = 'S-1-5-21-1-2-3-1105'; Name = 'CORP\bob' })
+    }
+}
 function New-StubPolicy {
     [ordered]@{ Id = 'p-1'; Name = 'Linux servers'; OperatingSystem = 'Linux'; Order = 1; Enabled = $true; IsDefault = $false; Targets = @(); EntropyBits = 93.7 }
 }
@@ -117,6 +124,15 @@ function Get-CannedResult([string] $Verb, [string[]] $Arguments) {
         'device-registration-key get' { return , @((New-StubKey 'k-1' 'Key one')) }
         'device-registration-key set' { return New-StubKey 'k-1' 'Key one' }
         'local-admin-password get' { return New-StubPassword 'Stub-Pa55word!' $null }
+        'access requests get' { return , @((New-StubAccessRequest 'Pending')) }
+        'access approve' { return New-StubAccessRequest 'Approved' }
+        'access deny' { return New-StubAccessRequest 'Denied' }
+        'access get' {
+            return [ordered]@{
+                Allowed = $true; AccessType = 'LocalAdminPassword'; ComputerName = 'PC1'; DeviceId = 'd-1'
+                UserSid = 'S-1-5-21-1-2-3-1104'; MatchedRule = 'r-1'; Password = (New-StubPassword 'Stub-Pa55word!' $null)
+            }
+        }
         'local-admin-password-history get' {
             return , @((New-StubPassword 'Old-Pa55word-1' '2026-01-02T00:00:00Z'), (New-StubPassword 'Old-Pa55word-2' '2026-01-03T00:00:00Z'))
         }

@@ -11,6 +11,7 @@
 //! both. A helper that only reads and is called from both takes `&(impl ReadTx + ?Sized)`.
 
 mod agent_server;
+mod approval;
 mod authz;
 mod cert_recovery;
 mod config;
@@ -20,6 +21,7 @@ mod jit;
 mod policy;
 
 pub use agent_server::{AgentServerRead, AgentServerWrite};
+pub use approval::{ApprovalRead, ApprovalWrite};
 pub use authz::{AuthzRead, AuthzWrite};
 pub use cert_recovery::{CertRecoveryRead, CertRecoveryWrite};
 pub use config::{ConfigRead, ConfigWrite};
@@ -30,12 +32,28 @@ pub use policy::{PolicyRead, PolicyWrite};
 
 /// Everything a read transaction can do: every area's reads.
 pub trait ReadTx:
-    FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead
+    FoundationRead
+    + DataPlaneRead
+    + AuthzRead
+    + JitRead
+    + CertRecoveryRead
+    + ConfigRead
+    + AgentServerRead
+    + PolicyRead
+    + ApprovalRead
 {
 }
 
 impl<
-    T: FoundationRead + DataPlaneRead + AuthzRead + JitRead + CertRecoveryRead + ConfigRead + AgentServerRead + PolicyRead,
+    T: FoundationRead
+        + DataPlaneRead
+        + AuthzRead
+        + JitRead
+        + CertRecoveryRead
+        + ConfigRead
+        + AgentServerRead
+        + PolicyRead
+        + ApprovalRead,
 > ReadTx for T
 {
 }
@@ -51,6 +69,7 @@ pub trait WriteTx:
     + ConfigWrite
     + AgentServerWrite
     + PolicyWrite
+    + ApprovalWrite
 {
 }
 
@@ -63,7 +82,8 @@ impl<
         + CertRecoveryWrite
         + ConfigWrite
         + AgentServerWrite
-        + PolicyWrite,
+        + PolicyWrite
+        + ApprovalWrite,
 > WriteTx for T
 {
 }

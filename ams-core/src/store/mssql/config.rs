@@ -15,7 +15,7 @@ statements! {
     USER_TABLES = "SELECT COUNT_BIG(*) FROM sys.tables WHERE is_ms_shipped = 0";
     DELETE_SETTING = "DELETE FROM service_settings WHERE [key] = @P1";
     /// Tests only ([`wipe_for_tests`]): every ams table, children before parents.
-    WIPE = "DROP TABLE IF EXISTS dbo.instance_secrets, dbo.word_list_words, dbo.word_lists,
+    WIPE = "DROP TABLE IF EXISTS dbo.access_requests, dbo.rule_approval_policies, dbo.instance_secrets, dbo.word_list_words, dbo.word_lists,
         dbo.agent_policy_targets, dbo.agent_policies, dbo.device_rotation_marks, dbo.agent_token_ids,
         dbo.device_keys, dbo.jit_scheduler_jobs, dbo.jit_group_creation_rules, dbo.jit_directory,
         dbo.rate_limit_events, dbo.role_rule_principals, dbo.role_authorization_rules,

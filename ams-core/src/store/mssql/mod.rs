@@ -24,6 +24,7 @@
 //!   says how to turn it on); otherwise READ COMMITTED, where a read may wait for a writer.
 
 mod agent_server;
+mod approval;
 mod authz;
 mod backup;
 mod cert_recovery;
@@ -486,9 +487,10 @@ mod tests {
     /// Every statement the engine can send, by file.
     pub(crate) fn all_statements() -> Vec<(&'static str, &'static str, Sql)> {
         let authz = authz::all();
-        let files: [(&str, &[(&str, Sql)]); 11] = [
+        let files: [(&str, &[(&str, Sql)]); 12] = [
             ("mod.rs", STATEMENTS),
             ("agent_server.rs", agent_server::STATEMENTS),
+            ("approval.rs", approval::STATEMENTS),
             ("authz.rs", &authz),
             ("backup.rs", backup::STATEMENTS),
             ("cert_recovery.rs", cert_recovery::STATEMENTS),

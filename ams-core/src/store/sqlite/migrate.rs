@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006", "keyed_lookups"),
     migration!(7, "0007", "agent_server"),
     migration!(8, "0008", "agent_policies"),
+    migration!(9, "0009", "approvals"),
 ];
 
 // NEVER CHANGE THIS DEFINITION: every version of ams reads it to decide what to do.

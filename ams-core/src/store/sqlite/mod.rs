@@ -4,6 +4,7 @@
 //! as in `store/contract/`).
 
 mod agent_server;
+mod approval;
 mod authz;
 pub(crate) mod backup;
 mod cert_recovery;

@@ -1,0 +1,71 @@
+function Approve-AmsAccessRequest {
+    <#
+    .SYNOPSIS
+    Approves a pending access request.
+
+    .DESCRIPTION
+    Approves an access request made under a rule that requires approval (see docs/approvals.md).
+    Only an approver the rule names may decide, and never the requester. An approved JIT request gets its group membership at once (the result's Jit property). The decision, and
+    every refused attempt, is an audit record.
+
+    Request ids can come from the pipeline (the RequestId of Request output, or the Id of
+    Get-AmsAccessRequest output).
+
+    Runs `ams access approve`.
+
+    .PARAMETER RequestId
+    The request id. Binds from the RequestId or Id property of piped objects.
+
+    .PARAMETER ApproverSid
+    The approver's SID.
+
+    .PARAMETER Reason
+    Why (kept with the request and in the audit trail).
+
+    .PARAMETER WhatIf
+    Shows what would be decided without running ams.
+
+    .PARAMETER Confirm
+    Asks before each decision.
+
+    .INPUTS
+    System.String. Any object with a RequestId or Id property.
+
+    .OUTPUTS
+    Ams.AccessRequest. The request after the decision.
+
+    .EXAMPLE
+    Get-AmsAccessRequest -State Pending -ComputerName 'PC1' | Approve-AmsAccessRequest -ApproverSid 'S-1-5-21-1004336348-1177238915-682003330-1105' -Reason 'change 42'
+
+    Approves every pending request for PC1.
+
+    .NOTES
+    A module addition (no upstream cmdlet). Wraps `ams access approve`.
+
+    .LINK
+    Get-AmsAccessRequest
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('Ams.AccessRequest')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Alias('Id')]
+        [ValidateNotNullOrEmpty()]
+        [string] $RequestId,
+
+        [Parameter(Mandatory)]
+        [ValidateNotNullOrEmpty()]
+        [string] $ApproverSid,
+
+        [string] $Reason
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess("access request $RequestId", 'Approve')) {
+            return
+        }
+        $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'RequestId', 'ApproverSid', 'Reason'
+        Invoke-AmsVerb -Caller $PSCmdlet -Verb 'access approve' -Parameters $parameters -TargetObject $RequestId |
+            Add-AmsTypeName -TypeName 'Ams.AccessRequest' -NestedTypeName @{ 'Approvers' = 'Ams.Principal' }
+    }
+}
