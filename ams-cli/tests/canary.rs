@@ -2,13 +2,19 @@
 //! key, the recovery password, a PFX password), then EVERY verb listed by `ams commands --json` is
 //! run, failing or not, with JSON and text output and a canary on stdin. No canary may appear in the
 //! stdout of non-secret verbs, in any stderr, in the database file, in a backup file, in an exported
-//! PFX or diagnostics bundle (as plain text), or in the argv of a running `ams`.
+//! PFX or diagnostics bundle (as plain text), or in the argv of a running `ams`. The same sweep
+//! runs with directory secret providers reading LAPS and BitLocker secrets from a throw-away
+//! slapd (canary values in ms-Mcs-AdmPwd, msLAPS-Password and msFVE-RecoveryPassword).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
+
+#[path = "../../ams-core/tests/integration/slapd.rs"]
+#[allow(dead_code)]
+mod slapd;
 
 const RECOVERY: &str = "Canary-Recovery-5e1d-passphrase";
 const PASSWORD: &str = "Canary-LAPS-9b7c";
@@ -60,7 +66,61 @@ fn canaries() -> Vec<&'static [u8]> {
         HMAC_KEY.as_bytes(),
         SMTP_PASSWORD.as_bytes(),
         b"Canary-",
+        slapd::AD_LEGACY_PW.as_bytes(),
+        slapd::AD_WINDOWS_PW.as_bytes(),
+        slapd::AD_STALE_LEGACY_PW.as_bytes(),
+        slapd::AD_BITLOCKER_PW.as_bytes(),
+        slapd::ROOT_PW.as_bytes(),
     ]
+}
+
+/// Runs every verb of `ams commands --json`, bare, with `--id ID` where it takes one and with
+/// `--computer-name NAME` for each name where it takes one, in JSON and text, with a canary on
+/// stdin; panics when a canary shows in any stderr or in the stdout of a non-secret verb.
+/// Returns the number of runs.
+fn sweep(dir: &Path, id: Option<&str>, names: &[&str], skip: &[&str]) -> usize {
+    let catalogue = ok(dir, &["commands", "--json"], "");
+    let mut runs = 0;
+    for c in catalogue["commands"].as_array().unwrap() {
+        let verb = c["verb"].as_str().unwrap();
+        if skip.contains(&verb) {
+            continue;
+        }
+        let words: Vec<&str> = verb.split_whitespace().collect();
+        let params = c["parameters"].as_array().unwrap();
+        for output in ["json", "text"] {
+            // Without flags most verbs fail (usage or validation); with the device's id many succeed.
+            let mut variants: Vec<Vec<&str>> = vec![words.clone()];
+            if let Some(id) = id
+                && params.iter().any(|p| p["name"] == "--id")
+            {
+                let mut with_id = words.clone();
+                with_id.extend(["--id", id]);
+                variants.push(with_id);
+            }
+            if params.iter().any(|p| p["name"] == "--computer-name") {
+                for n in names {
+                    let mut v = words.clone();
+                    v.extend(["--computer-name", n]);
+                    variants.push(v);
+                }
+            }
+            for mut args in variants {
+                args.extend(["--output", output]);
+                let (_, out, err) = run(dir, &args, &format!("{PASSWORD}\n"));
+                runs += 1;
+                if let Some(c) = leak(&err) {
+                    panic!("canary {c} in stderr of ams {args:?}: {}", String::from_utf8_lossy(&err));
+                }
+                if !SECRET_VERBS.contains(&verb)
+                    && let Some(c) = leak(&out)
+                {
+                    panic!("canary {c} in stdout of non-secret verb ams {args:?}");
+                }
+            }
+        }
+    }
+    runs
 }
 
 fn leak(hay: &[u8]) -> Option<String> {
@@ -240,43 +300,8 @@ fn no_canary_escapes_through_any_verb() {
     // request, the decision, the listing, the audit trail or a refused second fetch.
     approvals_show_the_secret_once(&dir, &dev);
 
-    let catalogue = ok(&dir, &["commands", "--json"], "");
-    let mut runs = 0;
-    for c in catalogue["commands"].as_array().unwrap() {
-        let verb = c["verb"].as_str().unwrap();
-        let words: Vec<&str> = verb.split_whitespace().collect();
-        for output in ["json", "text"] {
-            // Without flags most verbs fail (usage or validation); with the device's id many succeed.
-            let mut variants: Vec<Vec<&str>> = vec![words.clone()];
-            let mut with_id = words.clone();
-            if c["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "--id") {
-                with_id.extend(["--id", dev.as_str()]);
-                variants.push(with_id);
-            }
-            if c["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "--computer-name") {
-                let mut v = words.clone();
-                v.extend(["--computer-name", "canary1"]);
-                variants.push(v);
-            }
-            for mut args in variants {
-                if verb == "key recovery-password set" || verb == "key rotate" || verb == "init" {
-                    // They would take the canary on stdin as a new secret: covered by their own tests.
-                    continue;
-                }
-                args.extend(["--output", output]);
-                let (_, out, err) = run(&dir, &args, &format!("{PASSWORD}\n"));
-                runs += 1;
-                if let Some(c) = leak(&err) {
-                    panic!("canary {c} in stderr of ams {args:?}: {}", String::from_utf8_lossy(&err));
-                }
-                if !SECRET_VERBS.contains(&verb)
-                    && let Some(c) = leak(&out)
-                {
-                    panic!("canary {c} in stdout of non-secret verb ams {args:?}");
-                }
-            }
-        }
-    }
+    // They would take the canary on stdin as a new secret: covered by their own tests.
+    let runs = sweep(&dir, Some(&dev), &["canary1"], &["key recovery-password set", "key rotate", "init"]);
     assert!(runs > 100, "every verb ran ({runs} runs)");
 
     // Notification bodies and the queue: every routed audit record was delivered to the script
@@ -320,4 +345,59 @@ fn no_canary_escapes_through_any_verb() {
         child.stdin.take().unwrap().write_all(RECOVERY.as_bytes()).unwrap();
         assert!(child.wait().unwrap().success());
     }
+}
+
+#[test]
+fn no_directory_canary_escapes_through_any_verb() {
+    let s = slapd::Slapd::start();
+    s.seed_ad();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("data");
+    ok(&dir, &["init"], RECOVERY);
+    let url = s.ldaps_url();
+    let ca = s.ca_file();
+    ok(
+        &dir,
+        &[
+            "jit",
+            "directory",
+            "set",
+            "--url",
+            &url,
+            "--bind-dn",
+            slapd::ROOT_DN,
+            "--base-dn",
+            slapd::AD_BASE,
+            "--tls",
+            "ldaps",
+            "--ca-file",
+            &ca,
+            "--secret-providers",
+            "all",
+            "--bind-password-stdin",
+        ],
+        &format!("{}\n", slapd::ROOT_PW),
+    );
+    // The secret verbs do read the directory (the search would be vacuous otherwise).
+    let (good, out, _) = run(&dir, &["local-admin-password", "get", "--computer-name", "PC-WIN"], "");
+    assert!(good && leak(&out).is_some(), "the search finds a directory canary where one belongs");
+    let (good, out, _) = run(&dir, &["fve-recovery-key", "get", "--computer-name", "PC-LEGACY"], "");
+    assert!(good && leak(&out).is_some());
+    let zip = tmp.path().join("diag.zip");
+    ok(&dir, &["server-diagnostics", "export", "--file", zip.to_str().unwrap()], "");
+    // Leave the directory settings in place (clearing or replacing them would end the sweep's
+    // directory reads early).
+    let runs = sweep(
+        &dir,
+        None,
+        &["PC-WIN", "PC-LEGACY", "PC-ENC", "PC-NONE"],
+        &["key recovery-password set", "key rotate", "init", "jit directory clear", "jit directory set"],
+    );
+    assert!(runs > 100, "every verb ran ({runs} runs)");
+    for f in ["ams.db", "ams.db-wal", "host.toml", "host.key"] {
+        if let Ok(bytes) = std::fs::read(dir.join(f)) {
+            assert_eq!(leak(&bytes), None, "canary in {f}");
+        }
+    }
+    assert_eq!(leak(&std::fs::read(&zip).unwrap()), None, "canary in the diagnostics bundle");
 }

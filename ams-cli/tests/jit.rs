@@ -147,12 +147,17 @@ fn configure(i: &Instance, s: &Slapd) {
             "",
             "--initial-member-dn",
             PLACEHOLDER,
+            "--tls",
+            "starttls",
+            "--ca-file",
+            &s.ca_file(),
             "--bind-password-stdin",
         ],
         Some(&format!("{ROOT_PW}\n")),
     );
     assert_eq!(d["Configured"], true);
     assert_eq!(d["BindPasswordSet"], true);
+    assert_eq!(d["Tls"], "StartTls");
     assert!(!d.to_string().contains(ROOT_PW));
 }
 

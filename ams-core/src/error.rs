@@ -448,6 +448,24 @@ error_codes! {
     NotificationSecretRequired = ("AMS-NTF-0004", InvalidInput),
     /// A test notification could not be delivered (the receiver is down, refused it, or failed TLS verification).
     NotificationDeliveryFailed = ("AMS-NTF-0005", Unavailable),
+
+    // Directory providers (docs/directory.md): TLS LDAP, LAPS and BitLocker read from the directory, permission import.
+    /// The TLS connection to the directory failed: the certificate did not verify against the trusted CAs, or the server does not speak TLS (StartTLS refused).
+    DirectoryTlsFailed = ("AMS-DIR-0001", Unavailable),
+    /// A simple bind over plain LDAP was refused: the bind password would cross the network in clear. Use StartTLS or ldaps://, or allow it explicitly.
+    DirectoryPlainBindRefused = ("AMS-DIR-0002", Config),
+    /// The directory's TLS settings are not valid: an unknown TLS mode, a mode that contradicts the URL, or a CA file that cannot be read or holds no certificate.
+    DirectoryTlsConfigInvalid = ("AMS-DIR-0003", InvalidInput),
+    /// The directory answered with a referral to another server; referrals are not followed. Point the directory URL or base DN at a server that holds the naming context.
+    DirectoryReferral = ("AMS-DIR-0004", Unavailable),
+    /// The computer's Windows LAPS password is encrypted (msLAPS-EncryptedPassword, DPAPI-NG): it can only be decrypted on a Windows host with DPAPI-NG access as an authorized password decryptor.
+    LapsEncryptedPasswordNeedsWindows = ("AMS-DIR-0005", Unavailable),
+    /// A LAPS or BitLocker attribute in the directory is not in the documented form (for example msLAPS-Password is not the expected JSON).
+    DirectorySecretMalformed = ("AMS-DIR-0006", Integrity),
+    /// No computer with that name, DNS name or SID is in the directory, and none in the ams database.
+    DirectoryComputerNotFound = ("AMS-DIR-0007", NotFound),
+    /// A security descriptor read from the directory is not a valid self-relative security descriptor.
+    SecurityDescriptorInvalid = ("AMS-DIR-0008", Integrity),
 }
 
 impl ErrorCode {

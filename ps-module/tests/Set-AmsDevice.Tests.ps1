@@ -19,7 +19,7 @@ Describe 'Set-AmsDevice' {
 
     It 'has one parameter set per action, each action mandatory in its set' {
         $command = Get-Command -Name Set-AmsDevice -Module AccessManager
-        ($command.ParameterSets.Name | Sort-Object) -join ',' | Should -BeExactly 'Approve,Disable,Enable,ExpirePassword,Reject'
+        ($command.ParameterSets.Name | Sort-Object) -join ',' | Should -BeExactly 'Approve,DirectoryExpirePassword,Disable,Enable,ExpirePassword,Reject'
         foreach ($action in 'Approve', 'Reject', 'Enable', 'Disable', 'ExpirePassword') {
             (Get-AmsParameterSet Set-AmsDevice $action $action).IsMandatory | Should -BeTrue
         }
@@ -54,6 +54,16 @@ Describe 'Set-AmsDevice' {
         Set-AmsDevice -Id 'd-1' -Reject -Force -WhatIf
         Set-AmsDevice -Id 'd-1' -Approve -WhatIf
         @(Get-AmsStubCall).Count | Should -Be 0
+    }
+
+    It 'expires a directory computer''s LAPS password by name' {
+        (Get-AmsParameterSet Set-AmsDevice ComputerName DirectoryExpirePassword).IsMandatory | Should -BeTrue
+        (Get-AmsParameterSet Set-AmsDevice ExpirePassword DirectoryExpirePassword).IsMandatory | Should -BeTrue
+        $result = Set-AmsDevice -ComputerName 'PC7' -ExpirePassword
+        (Get-AmsStubCall).Line | Should -BeExactly 'device set --computer-name PC7 --expire-password'
+        $result.PSTypeNames[0] | Should -BeExactly 'Ams.DirectoryPasswordExpiry'
+        Set-AmsDevice -ComputerName 'PC7' -ExpirePassword -WhatIf
+        @(Get-AmsStubCall).Count | Should -Be 1
     }
 
     It 'needs an action' {

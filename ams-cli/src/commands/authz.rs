@@ -9,6 +9,7 @@ use ams_core::authz::{AccessType, AceKind, ReasonRequirement};
 use ams_core::service::access::{AccessQuery, AccessRequest, DirectoryInfo};
 use ams_core::service::approvals::{AccessRequestQuery, ApprovalChanges, DecisionRequest, RequestState};
 use ams_core::service::devices::DeviceSelector;
+use ams_core::service::directory_import::DirectoryImportOptions;
 use ams_core::service::rule_import::ImportOptions;
 use ams_core::service::rules::{
     ComputerRuleChanges, ComputerRuleSettings, NewComputerRule, NewRoleRule, PrincipalChange, RoleRuleChanges,
@@ -36,8 +37,8 @@ pub enum ComputerRuleCommand {
     Set(Box<ComputerRuleSetArgs>),
     /// Delete a computer authorization rule (an enabled rule needs --force).
     Remove(RuleRemoveArgs),
-    /// Import rules from a CSV file of computer,principal lines (a dry run unless --apply).
-    Import(ComputerRuleImportArgs),
+    /// Import rules from a CSV file of computer,principal lines, or from the LAPS permissions of OUs in the directory (a dry run unless --apply).
+    Import(Box<ComputerRuleImportArgs>),
 }
 
 /// A rule's target: one of these (Entra groups and devices also need the tenant). `new` requires
@@ -537,11 +538,24 @@ pub struct ComputerRuleSetArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["csv", "from_directory"])))]
 pub struct ComputerRuleImportArgs {
     /// The CSV file: computer,principal per line (an optional Computer,Principal header; extra
-    /// columns ignored). Computers are ams device names or AD computer SIDs; principals are SIDs.
+    /// columns ignored). Computers are ams device names, AD computer SIDs or OU DNs; principals are SIDs.
     #[arg(long, value_name = "FILE")]
-    pub csv: PathBuf,
+    pub csv: Option<PathBuf>,
+    /// Read who may read LAPS passwords from the security descriptors of the OUs in the directory (`ams jit directory set`) and propose one rule per OU.
+    #[arg(long)]
+    pub from_directory: bool,
+    /// With --from-directory: the subtree whose OUs are read (default: the directory's base DN).
+    #[arg(long, value_name = "DN", requires = "from_directory")]
+    pub base_dn: Option<String>,
+    /// With --from-directory: the schema naming context (default: the directory's schemaNamingContext).
+    #[arg(long, value_name = "DN", requires = "from_directory")]
+    pub schema_dn: Option<String>,
+    /// With --from-directory: a principal (SID) to leave out, such as the ams service account (repeat for several).
+    #[arg(long, value_name = "SID", num_args = 1, requires = "from_directory")]
+    pub ignore_principal: Vec<String>,
     /// Write the rules (without it, only report what would be written).
     #[arg(long)]
     pub apply: bool,
@@ -609,7 +623,6 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
             Ok(json!({}))
         }
         ComputerRuleCommand::Import(a) => {
-            let bytes = std::fs::read(&a.csv).map_err(|e| Error::from(e).with("path", a.csv.display()))?;
             let access_types = if a.access_type.is_empty() {
                 vec![AccessType::Laps]
             } else {
@@ -630,6 +643,20 @@ pub fn run_computer(ctx: &Ctx, c: ComputerRuleCommand) -> Result<Value> {
                 apply: a.apply,
                 skip_bad_lines: a.skip_bad_lines,
             };
+            if a.from_directory {
+                let keyring = ams.unlock()?;
+                let from = DirectoryImportOptions {
+                    base_dn: a.base_dn.clone(),
+                    schema_dn: a.schema_dn.clone(),
+                    ignore_principals: a.ignore_principal.clone(),
+                };
+                return to_json(&ams.computer_rule_import_from_directory(&keyring, &from, &opts)?);
+            }
+            let path = a
+                .csv
+                .as_ref()
+                .ok_or_else(|| Error::new(ams_core::ErrorCode::UsageError, "Give --csv FILE or --from-directory."))?;
+            let bytes = std::fs::read(path).map_err(|e| Error::from(e).with("path", path.display()))?;
             to_json(&ams.computer_rule_import_csv(&bytes, &opts)?)
         }
     }

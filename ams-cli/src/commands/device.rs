@@ -1,7 +1,7 @@
 //! `ams device ...` (Get/Set/Remove-AmsDevice).
 
-use ams_core::Result;
 use ams_core::service::devices::DeviceAction;
+use ams_core::{Error, Result};
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::{Value, json};
 
@@ -34,10 +34,14 @@ pub struct DeviceGetArgs {
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("action").required(true).args(["approve", "reject", "enable", "disable", "expire_password"])))]
+#[command(group(ArgGroup::new("which").required(true).args(["id", "computer_name"])))]
 pub struct DeviceSetArgs {
     /// Device id.
     #[arg(long)]
-    pub id: String,
+    pub id: Option<String>,
+    /// A computer in the directory (name, DNS name or SID), with --expire-password: writes its LAPS expiry attribute so LAPS rotates the password.
+    #[arg(long, value_name = "NAME", requires = "expire_password")]
+    pub computer_name: Option<String>,
     /// Approve the device's registration.
     #[arg(long)]
     pub approve: bool,
@@ -82,6 +86,14 @@ pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
             to_json(&ams.devices(a.id.as_deref(), a.name.as_deref(), a.approval_state.as_deref())?)
         }
         DeviceCommand::Set(a) => {
+            if let Some(name) = &a.computer_name {
+                let keyring = ams.unlock()?;
+                let written = ams.expire_directory_password(&keyring, name)?;
+                return Ok(json!({ "ComputerName": name, "ExpiryAttributesWritten": written }));
+            }
+            let id =
+                a.id.clone()
+                    .ok_or_else(|| Error::new(ams_core::ErrorCode::UsageError, "Give --id or --computer-name."))?;
             let action = if a.approve {
                 DeviceAction::Approve
             } else if a.reject {
@@ -93,7 +105,7 @@ pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
             } else {
                 DeviceAction::ExpirePassword
             };
-            to_json(&ams.set_device(&a.id, action, a.force)?)
+            to_json(&ams.set_device(&id, action, a.force)?)
         }
         DeviceCommand::Remove(a) => {
             ams.remove_device(&a.id, a.force)?;

@@ -173,7 +173,7 @@ pub enum JitDirectoryCommand {
 
 #[derive(Debug, Args)]
 pub struct JitDirectorySetArgs {
-    /// LDAP URL, ldap://HOST:PORT (plain LDAP only in this build).
+    /// Directory URL: ldap://HOST[:PORT] (StartTLS by default) or ldaps://HOST[:PORT].
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
     /// DN to bind as.
@@ -209,6 +209,18 @@ pub struct JitDirectorySetArgs {
     /// A member every created group gets (for schemas that need one; empty: none).
     #[arg(long, value_name = "DN")]
     pub initial_member_dn: Option<String>,
+    /// How the connection is protected: starttls (default for ldap://), ldaps (for ldaps://) or none.
+    #[arg(long, value_name = "MODE", value_parser = ["starttls", "ldaps", "none"], ignore_case = true)]
+    pub tls: Option<String>,
+    /// PEM file with the CA certificates trusted for the directory's certificate (empty: the system's roots).
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// Allow a simple bind over plain LDAP (--tls none): the bind password then crosses the network in clear.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub allow_plain_bind: Option<bool>,
+    /// Read secrets from the directory too: MsLaps, WindowsLaps, BitLocker (comma-separated), all or none (default none).
+    #[arg(long, value_name = "LIST")]
+    pub secret_providers: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -336,6 +348,10 @@ pub fn run(ctx: &Ctx, c: JitCommand) -> Result<Value> {
                 computer_object_class: a.computer_object_class,
                 group_type_attribute: a.group_type_attribute,
                 initial_member_dn: a.initial_member_dn,
+                tls: a.tls,
+                ca_file: a.ca_file,
+                allow_plain_bind: a.allow_plain_bind,
+                secret_providers: a.secret_providers,
             };
             to_json(&ams.set_jit_directory(keyring.as_ref(), ch, password)?)
         }

@@ -1,5 +1,7 @@
 //! The admin reads: `ams local-admin-password get`, `ams local-admin-password-history get`,
-//! `ams fve-recovery-key get`. These are the only verbs that print secrets.
+//! `ams fve-recovery-key get`. These are the only verbs that print secrets. With directory
+//! secret providers enabled (`ams jit directory set --secret-providers`), they read the
+//! directory too (ams-core/src/service/directory_secrets.rs).
 
 use ams_core::service::devices::DeviceSelector;
 use ams_core::{Error, Result};
@@ -59,7 +61,7 @@ pub enum LocalAdminPasswordCommand {
 pub struct PasswordGetArgs {
     #[command(flatten)]
     pub device: DeviceSelectorArgs,
-    /// Return the current password from every provider (this build has one: the ams database).
+    /// Return the current password from every provider that holds one (the ams database, and MsLaps and WindowsLaps in the directory when enabled) instead of only the newest.
     #[arg(long)]
     pub all_providers: bool,
 }
@@ -87,9 +89,12 @@ pub fn run_password(ctx: &Ctx, c: LocalAdminPasswordCommand) -> Result<Value> {
     let keyring = ams.unlock()?;
     match c {
         LocalAdminPasswordCommand::Get(a) => {
-            let p = ams.password_current(&keyring, &a.device.selector()?)?;
-            // Only one provider exists in this build, so --all-providers returns a list of one.
-            if a.all_providers { to_json(&[p]) } else { to_json(&p) }
+            let mut p = ams.local_admin_passwords(&keyring, &a.device.selector()?, a.all_providers)?;
+            if a.all_providers {
+                to_json(&p)
+            } else {
+                to_json(&p.pop().ok_or_else(|| Error::internal("no password returned"))?)
+            }
         }
     }
 }
@@ -98,7 +103,7 @@ pub fn run_history(ctx: &Ctx, c: PasswordHistoryCommand) -> Result<Value> {
     let ams = ctx.open()?;
     let keyring = ams.unlock()?;
     match c {
-        PasswordHistoryCommand::Get(a) => to_json(&ams.password_history(&keyring, &a.device.selector()?)?),
+        PasswordHistoryCommand::Get(a) => to_json(&ams.local_admin_password_history(&keyring, &a.device.selector()?)?),
     }
 }
 
@@ -106,6 +111,6 @@ pub fn run_fve(ctx: &Ctx, c: FveRecoveryKeyCommand) -> Result<Value> {
     let ams = ctx.open()?;
     let keyring = ams.unlock()?;
     match c {
-        FveRecoveryKeyCommand::Get(a) => to_json(&ams.bitlocker_keys(&keyring, &a.device.selector()?)?),
+        FveRecoveryKeyCommand::Get(a) => to_json(&ams.fve_recovery_keys(&keyring, &a.device.selector()?)?),
     }
 }

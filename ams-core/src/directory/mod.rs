@@ -7,7 +7,11 @@
 //! same code talks to Active Directory (`objectSid`, `group`, `member`, `groupType`) and to an
 //! OpenLDAP test server (`groupOfNames`, `member`, SIDs as text in a standard attribute).
 
+pub mod ber;
+pub mod conn;
+pub mod laps;
 pub mod ldap;
+pub mod sd;
 
 use crate::error::{Error, ErrorCode, Result};
 

@@ -21,6 +21,10 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::service::approvals::AccessOutcome;
 use crate::service::audit::{self, Event, Outcome};
 use crate::service::devices::{DeviceSelector, resolve};
+use crate::service::directory_secrets::{
+    DirectoryComputer, access_bitlocker, access_history, access_password, directory_expiry_after_access,
+    directory_only_device,
+};
 use crate::service::groups::device_group_sids_in;
 use crate::service::jit::JitGrantRequest;
 use crate::service::keys::Keyring;
@@ -583,6 +587,7 @@ impl Ams {
             keyring,
             now: self.now_time(),
             refused: Refusal::default(),
+            dir_computer: None,
         })
     }
 
@@ -640,6 +645,22 @@ impl Ams {
     /// for the computer's DN and groups (an unknown computer keeps the facts empty; the rules
     /// then decide).
     pub(crate) fn access_directory_facts(&self, c: &mut Checked<'_>) -> Result<()> {
+        // Secrets with a directory provider: the computer's facts and secrets from the directory
+        // (service/directory_secrets.rs).
+        if let Some(k) = c.keyring
+            && let Some(dc) = self.access_directory_computer(k, &c.req.query.computer, c.access_type)?
+        {
+            if c.dir.distinguished_name.is_none() {
+                c.dir.distinguished_name = Some(dc.dn.clone());
+            }
+            for sid in &dc.group_sids {
+                if !c.dir.ad_group_sids.contains(sid) {
+                    c.dir.ad_group_sids.push(sid.clone());
+                }
+            }
+            c.dir_computer = Some(dc);
+            return Ok(());
+        }
         if !c.directory || c.dir.distinguished_name.is_some() {
             return Ok(());
         }
@@ -663,6 +684,10 @@ impl Ams {
         let t = c.access_type;
         let d = match resolve(tx, &c.req.query.computer) {
             Ok(d) => d,
+            // A computer only the directory knows is decided by the same rules.
+            Err(e) if e.code() == ErrorCode::DeviceNotFound && c.dir_computer.is_some() => {
+                directory_only_device(c.dir_computer.as_ref().ok_or_else(|| Error::internal("directory computer"))?)
+            }
             Err(e) if matches!(e.code(), ErrorCode::DeviceNotFound | ErrorCode::DeviceAmbiguous) => {
                 let details = serde_json::json!({
                     "UserSid": c.caller.user_sid, "AccessType": t.audit_name(), "Error": e.code().as_str(),
@@ -693,7 +718,7 @@ impl Ams {
             "SourceAddress": c.source,
             "RequestedDuration": c.req.requested_duration.map(format_duration),
         });
-        let target = RequestTarget::Device(d.id.clone());
+        let target = RequestTarget::of_device(&d, c);
         if !decision.allowed {
             target.audit(self, tx, Outcome::Denied, details)?;
             let mut e = Error::new(ErrorCode::AccessDenied, decision.message.clone())
@@ -745,6 +770,25 @@ impl Ams {
         let keyring = || c.keyring.ok_or_else(|| Error::internal("keyring"));
         let read: Result<()> = match t {
             AccessType::Laps => keyring().and_then(|k| {
+                if let Some(dc) = &c.dir_computer {
+                    let db_created =
+                        if d.id.is_empty() { None } else { tx.current_password(&d.id)?.map(|r| r.created_at) };
+                    if let Some(info) = access_password(db_created.as_deref(), dc, &d)? {
+                        details["Source"] = info.source.clone().into();
+                        if let Some(g) = decision.duration {
+                            let at = directory_expiry_after_access(
+                                info.expires.as_deref(),
+                                now_t,
+                                g,
+                                decision.allow_extension,
+                            )?;
+                            details["PasswordExpiry"] = at.clone().into();
+                            grant.access_expiry = Some(at);
+                        }
+                        grant.password = Some(info);
+                        return Ok(());
+                    }
+                }
                 let (pid, info) = self.read_current_password(tx, k, &d)?;
                 details["PasswordId"] = pid.into();
                 if let Some(g) = decision.duration {
@@ -756,13 +800,29 @@ impl Ams {
                 Ok(())
             }),
             AccessType::LapsHistory => keyring().and_then(|k| {
-                let h = self.read_password_history(tx, k, &d)?;
+                let h = if d.id.is_empty() { Vec::new() } else { self.read_password_history(tx, k, &d)? };
+                let h = match &c.dir_computer {
+                    Some(dc) => access_history(dc, &d, h)?,
+                    None => h,
+                };
                 details["Entries"] = h.len().into();
                 grant.password_history = Some(h);
                 Ok(())
             }),
             AccessType::BitLocker => keyring().and_then(|k| {
-                let b = self.read_bitlocker_keys(tx, k, &d)?;
+                let b = match &c.dir_computer {
+                    Some(dc) => {
+                        let db = match d.id.is_empty() {
+                            true => Vec::new(),
+                            false => match self.read_bitlocker_keys(tx, k, &d) {
+                                Err(e) if e.code() == ErrorCode::NoBitLockerKey => Vec::new(),
+                                other => other?,
+                            },
+                        };
+                        access_bitlocker(dc, &d, db)?
+                    }
+                    None => self.read_bitlocker_keys(tx, k, &d)?,
+                };
                 details["Keys"] = b.len().into();
                 grant.bit_locker_keys = Some(b);
                 Ok(())
@@ -775,7 +835,7 @@ impl Ams {
             }),
             AccessType::RapidLapsLogin | AccessType::RapidLapsElevation => Ok(()),
         };
-        let target = RequestTarget::Device(d.id.clone());
+        let target = RequestTarget::of_device(&d, c);
         if let Err(e) = read {
             details["Error"] = e.code().as_str().into();
             target.audit_event(self, tx, event, Outcome::Failure, details)?;
@@ -789,6 +849,14 @@ impl Ams {
     /// Step 5, for JIT with a directory: make the membership change (after the decision's
     /// commit; the scheduler job it creates removes it when it expires).
     pub(crate) fn access_fulfil_in_directory(&self, c: &Checked<'_>, mut grant: AccessGrant) -> Result<AccessGrant> {
+        // A password from the directory under a rule with an access duration: write its expiry.
+        if let (Some(dc), Some(k), Some(p), Some(at)) =
+            (&c.dir_computer, c.keyring, &grant.password, &grant.access_expiry)
+            && p.source != "Ams"
+            && p.expires.as_deref() != Some(at.as_str())
+        {
+            self.access_expire_in_directory(k, dc, &p.source, at)?;
+        }
         if !c.directory {
             return Ok(grant);
         }
@@ -833,6 +901,8 @@ pub(crate) struct Checked<'r> {
     /// A refusal found inside the decision's transaction: audited there, returned after its
     /// commit (so the audit record is durable).
     pub(crate) refused: Refusal,
+    /// The computer as the directory secret providers found it (secret requests only).
+    pub(crate) dir_computer: Option<DirectoryComputer>,
 }
 
 /// A refusal set inside a transaction closure.
@@ -865,9 +935,18 @@ pub(crate) struct Decided {
 enum RequestTarget {
     Device(String),
     Unknown(String),
+    /// A computer only the directory knows, by DN.
+    Directory(String),
 }
 
 impl RequestTarget {
+    fn of_device(d: &DeviceRow, c: &Checked<'_>) -> RequestTarget {
+        match (&c.dir_computer, d.id.is_empty()) {
+            (Some(dc), true) => RequestTarget::Directory(dc.dn.clone()),
+            _ => RequestTarget::Device(d.id.clone()),
+        }
+    }
+
     fn of(tx: &Tx<'_>, sel: &DeviceSelector) -> RequestTarget {
         match resolve(tx, sel) {
             Ok(d) => RequestTarget::Device(d.id),
@@ -890,14 +969,15 @@ impl RequestTarget {
         outcome: Outcome,
         mut details: serde_json::Value,
     ) -> Result<()> {
-        let id = match self {
-            RequestTarget::Device(id) => Some(id.as_str()),
+        let (target_type, id) = match self {
+            RequestTarget::Device(id) => ("device", Some(id.as_str())),
             RequestTarget::Unknown(name) => {
                 details["Computer"] = name.clone().into();
-                None
+                ("device", None)
             }
+            RequestTarget::Directory(dn) => ("directory_computer", Some(dn.as_str())),
         };
-        audit::record(ams, tx, Event { event, outcome, target_type: Some("device"), target_id: id, details })
+        audit::record(ams, tx, Event { event, outcome, target_type: Some(target_type), target_id: id, details })
     }
 }
 

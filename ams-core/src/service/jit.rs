@@ -16,6 +16,7 @@ use crate::authz::duration::format_duration;
 use crate::authz::sid::parse_sid;
 use crate::clock::{format_time, parse_time};
 use crate::crypto::seal::{Binding, new_id};
+use crate::directory::conn::{ConnectionSettings, TlsMode};
 use crate::directory::ldap::LdapDirectory;
 use crate::directory::{Directory, NewGroup, Schema, SidFormat};
 use crate::error::{Error, ErrorCode, Result};
@@ -118,8 +119,104 @@ pub struct JitDirectoryInfo {
     pub initial_member_dn: Option<String>,
     /// Whether a bind password is stored (sealed).
     pub bind_password_set: bool,
+    /// `StartTls`, `Ldaps` or `None` (plain LDAP).
+    pub tls: Option<String>,
+    /// PEM file of the CA trusted for the server's certificate (none: the system's roots).
+    pub ca_file: Option<String>,
+    /// Whether a simple bind over plain LDAP is allowed.
+    pub allow_plain_bind: bool,
+    /// Which directory secret providers the secret reads use: `MsLaps`, `WindowsLaps`, `BitLocker`.
+    pub secret_providers: Vec<String>,
     /// Last change.
     pub modified: Option<String>,
+}
+
+/// The setting (JSON) holding the directory connection's TLS options: kept beside the
+/// `jit_directory` row, so the store needs no new column (ADR 0011).
+pub const DIRECTORY_CONNECTION_SETTING: &str = "DirectoryConnection";
+
+/// The TLS options as stored.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+struct StoredConnection {
+    tls: TlsMode,
+    ca_file: Option<String>,
+    allow_plain_bind: bool,
+    #[serde(default)]
+    secret_providers: Vec<String>,
+}
+
+/// The directory secret providers.
+pub const SECRET_PROVIDERS: [&str; 3] = ["MsLaps", "WindowsLaps", "BitLocker"];
+
+/// Canonical provider list from `MsLaps,WindowsLaps,BitLocker`, `all` or `none`.
+pub fn parse_secret_providers(s: &str) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part.eq_ignore_ascii_case("none") {
+            continue;
+        }
+        if part.eq_ignore_ascii_case("all") {
+            out = SECRET_PROVIDERS.iter().map(|p| (*p).to_string()).collect();
+            continue;
+        }
+        let p = SECRET_PROVIDERS.iter().find(|p| p.eq_ignore_ascii_case(part)).ok_or_else(|| {
+            Error::new(ErrorCode::JitGroupRuleInvalid, format!("Unknown directory secret provider '{part}'."))
+                .hint("Use MsLaps, WindowsLaps and BitLocker separated by commas, all, or none.")
+        })?;
+        if !out.iter().any(|o| o == p) {
+            out.push((*p).to_string());
+        }
+    }
+    out.sort_by_key(|p| SECRET_PROVIDERS.iter().position(|a| a == p));
+    Ok(out)
+}
+
+/// The directory secret providers in force (none without a directory).
+pub(crate) fn secret_providers_in(tx: &(impl ReadTx + ?Sized)) -> Result<Vec<String>> {
+    match tx.jit_directory()? {
+        Some(r) => Ok(stored_connection(tx, &r.url)?.secret_providers),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn stored_connection(tx: &(impl ReadTx + ?Sized), url: &str) -> Result<StoredConnection> {
+    match tx.setting(DIRECTORY_CONNECTION_SETTING)? {
+        Some(v) => serde_json::from_str(&v).map_err(|_| {
+            Error::new(ErrorCode::DirectoryTlsConfigInvalid, "The stored directory TLS settings cannot be read.")
+                .hint("Set them again with `ams jit directory set --tls MODE`.")
+        }),
+        // Before TLS settings existed: the URL's protected default (StartTLS for ldap://).
+        None => Ok(StoredConnection {
+            tls: TlsMode::default_for(url),
+            ca_file: None,
+            allow_plain_bind: false,
+            secret_providers: Vec::new(),
+        }),
+    }
+}
+
+/// The connection settings of the configured directory.
+pub(crate) fn connection_settings(tx: &(impl ReadTx + ?Sized), row: &JitDirectoryRow) -> Result<ConnectionSettings> {
+    let c = stored_connection(tx, &row.url)?;
+    Ok(ConnectionSettings {
+        url: row.url.clone(),
+        tls: c.tls,
+        ca_file: c.ca_file,
+        allow_plain_bind: c.allow_plain_bind,
+    })
+}
+
+impl JitDirectoryInfo {
+    fn with_connection(mut self, c: Option<&StoredConnection>) -> Self {
+        if let Some(c) = c {
+            self.tls = Some(c.tls.as_str().to_string());
+            self.ca_file = c.ca_file.clone();
+            self.allow_plain_bind = c.allow_plain_bind;
+            self.secret_providers = c.secret_providers.clone();
+        }
+        self
+    }
 }
 
 impl From<Option<&JitDirectoryRow>> for JitDirectoryInfo {
@@ -138,6 +235,10 @@ impl From<Option<&JitDirectoryRow>> for JitDirectoryInfo {
             group_type_attribute: r.map(|r| r.group_type_attribute.clone()),
             initial_member_dn: r.and_then(|r| r.initial_member_dn.clone()),
             bind_password_set: r.is_some_and(|r| r.sealed_bind_password.is_some()),
+            tls: None,
+            ca_file: None,
+            allow_plain_bind: false,
+            secret_providers: Vec::new(),
             modified: r.map(|r| r.updated_at.clone()),
         }
     }
@@ -169,6 +270,14 @@ pub struct JitDirectoryChanges {
     pub group_type_attribute: Option<String>,
     /// Member added to new groups (empty: none).
     pub initial_member_dn: Option<String>,
+    /// `starttls`, `ldaps` or `none` (default: what the URL implies).
+    pub tls: Option<String>,
+    /// PEM file of trusted CAs (empty: the system's roots).
+    pub ca_file: Option<String>,
+    /// Allow a simple bind over plain LDAP.
+    pub allow_plain_bind: Option<bool>,
+    /// Directory secret providers: `MsLaps,WindowsLaps,BitLocker`, `all` or `none`.
+    pub secret_providers: Option<String>,
 }
 
 fn need(v: Option<String>, old: Option<&str>, what: &str) -> Result<String> {
@@ -599,7 +708,11 @@ impl Ams {
 
     /// The directory settings.
     pub fn jit_directory(&self) -> Result<JitDirectoryInfo> {
-        self.store.read(|tx| Ok(JitDirectoryInfo::from(tx.jit_directory()?.as_ref())))
+        self.store.read(|tx| {
+            let row = tx.jit_directory()?;
+            let c = row.as_ref().map(|r| stored_connection(tx, &r.url)).transpose()?;
+            Ok(JitDirectoryInfo::from(row.as_ref()).with_connection(c.as_ref()))
+        })
     }
 
     /// Whether a JIT directory is configured.
@@ -625,10 +738,35 @@ impl Ams {
             let o = old.as_ref();
             let ad = Schema::active_directory("");
             let url = need(ch.url.clone(), o.map(|o| o.url.as_str()), "URL (--url)")?;
-            if !url.to_ascii_lowercase().starts_with("ldap://") {
-                return Err(Error::new(ErrorCode::JitGroupRuleInvalid, format!("'{url}' is not an ldap:// URL."))
-                    .hint("This build speaks plain LDAP only (no ldaps:// or StartTLS); see docs/jit.md."));
+            let old_conn = o.map(|o| stored_connection(tx, &o.url)).transpose()?;
+            let tls = match (&ch.tls, &old_conn) {
+                (Some(t), _) => TlsMode::parse(t)?,
+                // A new URL of the other scheme takes that scheme's mode.
+                (None, Some(c)) if (c.tls == TlsMode::Ldaps) == (TlsMode::default_for(&url) == TlsMode::Ldaps) => c.tls,
+                _ => TlsMode::default_for(&url),
+            };
+            let conn = StoredConnection {
+                tls,
+                ca_file: match &ch.ca_file {
+                    Some(f) if f.trim().is_empty() => None,
+                    Some(f) => Some(f.trim().to_string()),
+                    None => old_conn.as_ref().and_then(|c| c.ca_file.clone()),
+                },
+                allow_plain_bind: ch
+                    .allow_plain_bind
+                    .unwrap_or_else(|| old_conn.as_ref().is_some_and(|c| c.allow_plain_bind)),
+                secret_providers: match &ch.secret_providers {
+                    Some(p) => parse_secret_providers(p)?,
+                    None => old_conn.as_ref().map(|c| c.secret_providers.clone()).unwrap_or_default(),
+                },
+            };
+            ConnectionSettings {
+                url: url.clone(),
+                tls: conn.tls,
+                ca_file: conn.ca_file.clone(),
+                allow_plain_bind: conn.allow_plain_bind,
             }
+            .check()?;
             let sid_format = SidFormat::parse(&need(
                 ch.sid_format.clone(),
                 Some(o.map_or(ad.sid_format.as_str(), |o| o.sid_format.as_str())),
@@ -702,6 +840,9 @@ impl Ams {
                 _ => None,
             };
             tx.put_jit_directory(&row)?;
+            let conn_json = serde_json::to_string(&conn)
+                .map_err(|_| Error::internal("Could not serialise the directory TLS settings."))?;
+            tx.put_setting(DIRECTORY_CONNECTION_SETTING, &conn_json, &now)?;
             audit::record(
                 self,
                 tx,
@@ -712,9 +853,11 @@ impl Ams {
                     "GroupObjectClass": row.group_object_class, "ComputerObjectClass": row.computer_object_class,
                     "GroupTypeAttribute": row.group_type_attribute, "InitialMemberDn": row.initial_member_dn,
                     "BindPasswordChanged": sealed.is_some(),
+                    "Tls": conn.tls.as_str(), "CaFile": conn.ca_file, "AllowPlainBind": conn.allow_plain_bind,
+                    "SecretProviders": conn.secret_providers,
                 })),
             )?;
-            Ok(JitDirectoryInfo::from(Some(&row)))
+            Ok(JitDirectoryInfo::from(Some(&row)).with_connection(Some(&conn)))
         })
     }
 
@@ -722,6 +865,7 @@ impl Ams {
     pub fn clear_jit_directory(&self) -> Result<bool> {
         self.store.write(|tx| {
             let removed = tx.delete_jit_directory()?;
+            tx.delete_setting(DIRECTORY_CONNECTION_SETTING)?;
             if removed {
                 audit::record(self, tx, Event::success("jit.directory.clear", "jit_directory", "default"))?;
             }
@@ -731,7 +875,12 @@ impl Ams {
 
     /// Opens the configured directory.
     pub fn open_jit_directory(&self, keyring: &Keyring) -> Result<LdapDirectory> {
-        let row = self.store.read(|tx| tx.jit_directory())?.ok_or_else(|| {
+        let (row, settings) = self.store.read(|tx| {
+            let Some(row) = tx.jit_directory()? else { return Ok((None, None)) };
+            let settings = connection_settings(tx, &row)?;
+            Ok((Some(row), Some(settings)))
+        })?;
+        let row = row.ok_or_else(|| {
             Error::new(ErrorCode::JitDirectoryNotConfigured, "No JIT directory is configured.")
                 .hint("Configure one with `ams jit directory set --url ldap://HOST --bind-dn DN --base-dn DN --bind-password-stdin`.")
         })?;
@@ -739,7 +888,8 @@ impl Ams {
             Some(s) => open_bind_password(keyring, s, &row.url, &row.bind_dn)?,
             None => Zeroizing::new(String::new()),
         };
-        LdapDirectory::connect(&row.url, &row.bind_dn, &password, schema_of(&row)?)
+        let settings = settings.ok_or_else(|| Error::internal("directory settings"))?;
+        LdapDirectory::connect(&settings, &row.bind_dn, &password, schema_of(&row)?)
     }
 
     /// What the directory says about a computer (DN and group SIDs, for rule evaluation).

@@ -13,6 +13,8 @@ pub(crate) mod derived;
 pub mod device_auth;
 pub mod devices;
 pub mod diagnostics;
+pub mod directory_import;
+pub mod directory_secrets;
 pub mod groups;
 pub mod host_config;
 pub mod jit;

@@ -111,6 +111,31 @@ pub struct ImportReport {
     pub rules_merged: usize,
 }
 
+/// Where imported pairs come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ImportSource {
+    /// A CSV file.
+    Csv,
+    /// OU security descriptors read from the directory.
+    Directory,
+}
+
+impl ImportSource {
+    fn audit_name(self) -> &'static str {
+        match self {
+            ImportSource::Csv => "csv-import",
+            ImportSource::Directory => "directory-import",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            ImportSource::Csv => "a CSV file",
+            ImportSource::Directory => "the directory's LAPS permissions",
+        }
+    }
+}
+
 struct Planned {
     target: ResolvedTarget,
     merge_into: Option<String>,
@@ -131,6 +156,10 @@ fn bad(line: u64, computer: &str, principal: &str, e: &Error) -> BadLine {
 fn resolve_computer(tx: &(impl ReadTx + ?Sized), computer: &str) -> Result<ResolvedTarget> {
     if looks_like_sid(computer) {
         return resolve_target(tx, &TargetSpec::AdComputer(computer.to_string()));
+    }
+    // An OU or container by DN (what `--from-directory` proposes).
+    if computer.contains('=') && crate::authz::engine::dn_components(computer).is_some() {
+        return resolve_target(tx, &TargetSpec::AdContainer(computer.to_string()));
     }
     let name = computer.strip_suffix('$').unwrap_or(computer);
     if name.is_empty() {
@@ -305,6 +334,16 @@ impl Ams {
     /// with `apply` and bad lines (and no `skip_bad_lines`) fails with
     /// [`ErrorCode::ImportBadLines`] and writes nothing.
     pub fn computer_rule_import_csv(&self, csv_bytes: &[u8], opts: &ImportOptions) -> Result<ImportReport> {
+        self.computer_rule_import(csv_bytes, opts, ImportSource::Csv)
+    }
+
+    /// The import of (target, principal) pairs in CSV form, from a file or from the directory.
+    pub(crate) fn computer_rule_import(
+        &self,
+        csv_bytes: &[u8],
+        opts: &ImportOptions,
+        source: ImportSource,
+    ) -> Result<ImportReport> {
         if opts.access_types.is_empty() {
             return Err(Error::invalid("Name at least one access type to grant."));
         }
@@ -355,7 +394,7 @@ impl Ams {
                             self,
                             tx,
                             Event::success("computer_rule.set", "computer_rule", rule_id).details(serde_json::json!({
-                                "Changed": [], "PrincipalsAdded": added, "PrincipalsRemoved": 0, "Source": "csv-import",
+                                "Changed": [], "PrincipalsAdded": added, "PrincipalsRemoved": 0, "Source": source.audit_name(),
                             })),
                         )?;
                     }
@@ -364,10 +403,10 @@ impl Ams {
                         let mut row = blank_computer_rule(&id, &pl.target, self.actor(), &now);
                         apply_settings(&mut row, &opts.settings, now_t)?;
                         if opts.settings.notes.is_none() {
-                            row.notes = format!("Imported from a CSV file by {} at {now}.", self.actor());
+                            row.notes = format!("Imported from {} by {} at {now}.", source.description(), self.actor());
                         }
                         let principals = principal_rows(&id, pl, &opts.access_types, &now);
-                        insert_computer_rule_in(self, tx, &row, &principals, "csv-import")?;
+                        insert_computer_rule_in(self, tx, &row, &principals, source.audit_name())?;
                         out.rule_id = Some(id);
                     }
                 }
@@ -378,7 +417,7 @@ impl Ams {
                 tx,
                 Event::success("computer_rule.import", "import", &import_id).details(serde_json::json!({
                     "Lines": report.lines, "BadLines": report.bad_lines.len(), "RulesCreated": report.rules_created,
-                    "RulesMerged": report.rules_merged,
+                    "RulesMerged": report.rules_merged, "Source": source.audit_name(),
                 })),
             )?;
             report.applied = true;

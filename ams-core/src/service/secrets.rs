@@ -145,6 +145,9 @@ pub struct PasswordInfo {
     /// key is gone); `Password` is then empty. Absent when the entry opened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// The computer's DN, for a password read from the directory (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distinguished_name: Option<String>,
 }
 
 /// A BitLocker recovery key as returned by the admin read.
@@ -167,6 +170,9 @@ pub struct FveRecoveryKeyInfo {
     pub created: String,
     /// Where it came from.
     pub source: String,
+    /// The computer's DN, for a key read from the directory (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distinguished_name: Option<String>,
 }
 
 /// Checks that a device may upload.
@@ -463,6 +469,7 @@ impl Ams {
                     retired: p.retired_at.clone(),
                     source: "Ams".into(),
                     unreadable,
+                    distinguished_name: None,
                 })
             })
             .collect()
@@ -650,6 +657,7 @@ impl Ams {
                 recovery_password: SecretString::new(String::from_utf8_lossy(&plain).into_owned()),
                 created: k.created_at.clone(),
                 source: "Ams".into(),
+                distinguished_name: None,
             });
         }
         Ok(out)
@@ -677,6 +685,9 @@ impl SecretRead {
 
 /// What one [`SecretRead`] returns.
 #[derive(Debug, Clone)]
+// One result per read, moved once into the caller's list: boxing the password would cost an
+// allocation per read for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SecretReadResult {
     /// The current password.
     Password(PasswordInfo),

@@ -28,6 +28,11 @@ pub(crate) fn configure(f: &Fixture, s: &Slapd) {
         computer_object_class: Some("device".into()),
         group_type_attribute: Some(String::new()),
         initial_member_dn: Some(PLACEHOLDER.into()),
+        // The JIT engine talks to slapd over StartTLS, verified against the run's test CA.
+        tls: Some("starttls".into()),
+        ca_file: Some(s.ca_file()),
+        allow_plain_bind: None,
+        secret_providers: None,
     };
     let info =
         f.ams.set_jit_directory(Some(&f.keyring), ch, Some(Zeroizing::new(ROOT_PW.as_bytes().to_vec()))).unwrap();
@@ -191,16 +196,21 @@ fn directory_errors_are_reported() {
     );
     let audit = f.ams.audit_records(None, 1000).unwrap();
     assert!(audit.iter().filter(|a| a.event == "jit.grant").count() >= 4);
-    // ldaps is refused up front.
+    // A TLS mode that contradicts the URL is refused and changes nothing.
     let e = f
         .ams
         .set_jit_directory(
             None,
-            JitDirectoryChanges { url: Some("ldaps://127.0.0.1:636".into()), ..Default::default() },
+            JitDirectoryChanges {
+                url: Some("ldaps://127.0.0.1:636".into()),
+                tls: Some("starttls".into()),
+                ..Default::default()
+            },
             None,
         )
         .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::JitGroupRuleInvalid);
+    assert_eq!(e.code(), ErrorCode::DirectoryTlsConfigInvalid);
+    assert_eq!(f.ams.jit_directory().unwrap().tls.as_deref(), Some("StartTls"));
 }
 
 #[test]

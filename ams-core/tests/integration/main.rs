@@ -7,6 +7,7 @@ mod backup;
 mod cert_backup;
 mod config;
 mod data_plane;
+mod directory;
 mod fixture;
 mod fuzz_regressions;
 mod jit;

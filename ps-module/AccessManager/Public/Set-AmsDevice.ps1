@@ -9,7 +9,9 @@ function Set-AmsDevice {
     -Approve lets a pending device finish registering. -Reject turns a device away: it stops
     contacting ams. -Disable blocks a device from signing in until -Enable is used. -ExpirePassword
     marks the current local administrator password as expired, so the agent replaces it at its
-    next check-in.
+    next check-in. With -ComputerName instead of -Id, -ExpirePassword expires the LAPS password of
+    a computer in the directory (`ams jit directory set --secret-providers`): ams writes its
+    ms-Mcs-AdmPwdExpirationTime and/or msLAPS-PasswordExpirationTime, so LAPS rotates it.
 
     Rejecting asks for confirmation unless -Force is given. Every change honours -WhatIf and
     -Confirm. Device ids can come from the pipeline (for example from Get-AmsDevice); many devices
@@ -19,6 +21,10 @@ function Set-AmsDevice {
 
     .PARAMETER Id
     The id of the device. Binds from the Id property of piped objects.
+
+    .PARAMETER ComputerName
+    With -ExpirePassword: a computer in the directory (name, DNS name or SID) whose LAPS expiry
+    attributes are written.
 
     .PARAMETER Approve
     Approve a pending device.
@@ -49,6 +55,7 @@ function Set-AmsDevice {
 
     .OUTPUTS
     Ams.Device. The device as it is after the change.
+    Ams.DirectoryPasswordExpiry. With -ComputerName: the computer and the attributes written.
 
     .EXAMPLE
     Get-AmsDevice -ApprovalState Pending | Set-AmsDevice -Approve
@@ -64,6 +71,12 @@ function Set-AmsDevice {
     Get-AmsDevice -Name 'PC1' | Set-AmsDevice -ExpirePassword
 
     Makes PC1 replace its local administrator password at its next check-in.
+
+    .EXAMPLE
+    Set-AmsDevice -ComputerName 'PC7' -ExpirePassword
+
+    Makes LAPS rotate PC7's password at its next policy check, by writing its expiry attribute in
+    the directory.
 
     .NOTES
     Part of the 43 upstream cmdlets. Adds -WhatIf and -Confirm. Wraps `ams device set`.
@@ -94,7 +107,12 @@ function Set-AmsDevice {
         [Parameter(Mandatory, ParameterSetName = 'Disable')]
         [switch] $Disable,
 
+        [Parameter(Mandatory, ParameterSetName = 'DirectoryExpirePassword')]
+        [ValidateNotNullOrEmpty()]
+        [string] $ComputerName,
+
         [Parameter(Mandatory, ParameterSetName = 'ExpirePassword')]
+        [Parameter(Mandatory, ParameterSetName = 'DirectoryExpirePassword')]
         [switch] $ExpirePassword,
 
         [Parameter(ParameterSetName = 'Reject')]
@@ -116,6 +134,15 @@ function Set-AmsDevice {
 
     process {
         $setName = $PSCmdlet.ParameterSetName
+        if ($setName -eq 'DirectoryExpirePassword') {
+            if ($PSCmdlet.ShouldProcess("directory computer $ComputerName", 'Expire the LAPS password of')) {
+                $request = New-AmsRequest -Verb 'device set' -Parameters ([ordered]@{ ComputerName = $ComputerName; ExpirePassword = $true }) -Target $ComputerName
+                $single = [System.Collections.Generic.List[object]]::new()
+                $single.Add($request)
+                Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $single | Add-AmsTypeName -TypeName 'Ams.DirectoryPasswordExpiry'
+            }
+            return
+        }
         if (-not $PSCmdlet.ShouldProcess("device $Id", $actions[$setName])) {
             return
         }
