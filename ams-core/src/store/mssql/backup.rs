@@ -94,7 +94,9 @@ impl MssqlTx<'_> {
     /// Every row of a generated `select_all` statement, as SQLite values.
     fn cells(&self, sql: String) -> Result<Vec<Vec<Value>>> {
         self.check_alive()?;
-        let rows = self.guarded(self.engine.run(async |c| c.simple_query(sql).await?.into_first_result().await))?;
+        let rows = self.guarded(
+            self.engine.run_sql(&sql.clone(), async |c| c.simple_query(sql).await?.into_first_result().await),
+        )?;
         rows.into_iter().map(|r| r.into_iter().map(|v| to_sqlite(&v)).collect()).collect()
     }
 }
@@ -234,13 +236,14 @@ impl MssqlTx<'_> {
     /// sp_executesql it would end with the call).
     fn session_batch(&self, q: super::Sql) -> Result<()> {
         self.check_alive()?;
-        self.guarded(self.engine.run(async |c| c.simple_query(q.text()).await?.into_results().await))?;
+        self.guarded(self.engine.run_sql(q.text(), async |c| c.simple_query(q.text()).await?.into_results().await))?;
         Ok(())
     }
 
     fn exec_text(&self, sql: String, p: &[&dyn tiberius::ToSql]) -> Result<()> {
         self.check_alive()?;
-        self.guarded(self.engine.run(async |c| c.execute(sql, p).await))?;
+        let (text, p) = super::inline_nulls(&sql, p);
+        self.guarded(self.engine.run_sql(&text, async |c| c.execute(text.as_ref(), &p).await))?;
         Ok(())
     }
 }

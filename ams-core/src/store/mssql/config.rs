@@ -23,14 +23,73 @@ statements! {
         dbo.device_passwords, dbo.device_group_members, dbo.devices, dbo.registration_key_groups,
         dbo.device_groups, dbo.registration_keys, dbo.certificates, dbo.audit_log, dbo.service_settings,
         dbo.key_protectors, dbo.master_keys, dbo.instance, dbo.schema_migrations";
+    /// Tests only ([`TestLock`]): the suites that share one database take turns, across
+    /// processes (nextest runs each test in its own) and hosts. Owned by the session, so it
+    /// ends with the connection even when the test process dies.
+    TEST_LOCK = "EXEC sp_getapplock @Resource = 'ams.tests', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 900000; \
+                 SELECT APPLOCK_MODE('public', 'ams.tests', 'Session')";
+    /// Tests only ([`create_test_database`]): a new database for one CLI test instance. The
+    /// name is a parameter, quoted by QUOTENAME (CREATE DATABASE takes no variable).
+    CREATE_TEST_DATABASE = "DECLARE @q nvarchar(max) = N'CREATE DATABASE ' + QUOTENAME(@P1); EXEC (@q)";
+    DROP_TEST_DATABASE = "DECLARE @q nvarchar(max) = N'DROP DATABASE IF EXISTS ' + QUOTENAME(@P1); EXEC (@q)";
+}
+
+/// Refuses unless `AMS_TEST_MSSQL_URL` is set, so no product path can reach the test helpers.
+fn tests_only() -> Result<()> {
+    if std::env::var_os("AMS_TEST_MSSQL_URL").is_none() {
+        return Err(Error::new(ErrorCode::Internal, "This is for the test suites only."));
+    }
+    Ok(())
+}
+
+/// Held by a test that uses the shared test database: other tests (in any process) wait for it.
+pub(crate) struct TestLock {
+    _engine: MssqlEngine,
+}
+
+/// Takes the test suites' lock on the database (waiting up to 15 minutes).
+pub(crate) fn lock_for_tests(c: &MssqlConn) -> Result<TestLock> {
+    tests_only()?;
+    let engine = MssqlEngine::open(c)?;
+    let mode = engine.run(async |k| k.query(TEST_LOCK.text(), &[]).await?.into_first_result().await)?;
+    let granted = mode.first().and_then(|r| r.try_get::<&str, _>(0).ok().flatten()) == Some("Exclusive");
+    if !granted {
+        return Err(Error::new(ErrorCode::DbBusy, "Another test held the test database for 15 minutes."));
+    }
+    Ok(TestLock { _engine: engine })
+}
+
+/// A test database name: ASCII letters, digits and `_`, starting with a letter, at most 100.
+fn test_database_name(name: &str) -> Result<&str> {
+    let ok = name.len() <= 100
+        && name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok { Ok(name) } else { Err(Error::internal("a test database name must be plain")) }
+}
+
+/// Creates database `name` on the server of `c` (tests only: one database per CLI test
+/// instance). CREATE DATABASE runs outside any transaction.
+pub(crate) fn create_test_database(c: &MssqlConn, name: &str) -> Result<()> {
+    tests_only()?;
+    let name = test_database_name(name)?.to_string();
+    let engine = MssqlEngine::open(c)?;
+    engine.run(async |k| k.execute(CREATE_TEST_DATABASE.text(), &[&name]).await)?;
+    Ok(())
+}
+
+/// Drops database `name` if it exists (tests only).
+pub(crate) fn drop_test_database(c: &MssqlConn, name: &str) -> Result<()> {
+    tests_only()?;
+    let name = test_database_name(name)?.to_string();
+    let engine = MssqlEngine::open(c)?;
+    engine.run(async |k| k.execute(DROP_TEST_DATABASE.text(), &[&name]).await)?;
+    Ok(())
 }
 
 /// Drops every ams table of the database (the contract suite's fresh database per check).
 /// Refused unless `AMS_TEST_MSSQL_URL` is set, so no product path can reach it by accident.
 pub(crate) fn wipe_for_tests(c: &MssqlConn) -> Result<()> {
-    if std::env::var_os("AMS_TEST_MSSQL_URL").is_none() {
-        return Err(Error::new(ErrorCode::Internal, "Wiping a database is for the test suites only."));
-    }
+    tests_only()?;
     let engine = MssqlEngine::open(c)?;
     let tx = engine.begin(true)?;
     tx.exec(WIPE, &[])?;
