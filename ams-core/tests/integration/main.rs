@@ -10,6 +10,7 @@ mod fixture;
 mod fuzz_regressions;
 mod jit;
 mod keys;
+mod multi_host;
 mod policy;
 mod security;
 mod slapd;
