@@ -4,6 +4,8 @@
 //! stdout of non-secret verbs, in any stderr, in the database file, in a backup file, in an exported
 //! PFX or diagnostics bundle (as plain text), or in the argv of a running `ams`.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -63,6 +65,7 @@ fn leak(hay: &[u8]) -> Option<String> {
 fn no_canary_escapes_through_any_verb() {
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().join("data");
+    let _server_db = common::prepare_data_dir(&dir);
     ok(&dir, &["init"], RECOVERY);
     let cert = ok(&dir, &["cert", "new", "--key-size", "3072"], "");
     let thumb = cert["Thumbprint"].as_str().unwrap().to_string();

@@ -152,9 +152,18 @@ impl Instance {
 
     /// A new instance with the given recovery password.
     pub fn with_recovery(recovery: &str) -> Instance {
+        Instance::make(recovery, on_sql_server())
+    }
+
+    /// A new instance on SQLite, whatever engine the run puts the others on.
+    pub fn sqlite() -> Instance {
+        Instance::make(DEFAULT_RECOVERY, false)
+    }
+
+    fn make(recovery: &str, server: bool) -> Instance {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("data");
-        let server_db = prepare_data_dir(&dir);
+        let server_db = if server { prepare_data_dir(&dir) } else { None };
         let out = run_in(&dir, &["init"], Some(&format!("{recovery}\n")));
         assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
         Instance { tmp, dir, server_db }

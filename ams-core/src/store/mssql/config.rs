@@ -7,11 +7,14 @@ use crate::store::migrate::{self, MigrationStatus};
 use crate::store::{ConfigRead, ConfigWrite};
 
 statements! {
-    /// Row counts from the partition metadata (kept by the server as rows change; names come
-    /// from the catalog, never from input).
-    TABLE_COUNTS = "SELECT t.name, CAST(SUM(p.rows) AS bigint) FROM sys.tables AS t
-        JOIN sys.partitions AS p ON p.object_id = t.object_id AND p.index_id IN (0, 1)
-        WHERE t.is_ms_shipped = 0 GROUP BY t.name ORDER BY t.name COLLATE Latin1_General_100_BIN2";
+    /// The ams tables (names from the catalog, never from input), ordered as SQLite orders
+    /// them (by code point).
+    TABLE_NAMES = "SELECT name FROM sys.tables WHERE is_ms_shipped = 0 AND schema_id = SCHEMA_ID(N'dbo')
+        ORDER BY name COLLATE Latin1_General_100_BIN2";
+    /// One table's exact row count. The partition metadata (`sys.partitions.rows`) is only
+    /// approximate on SQL Server and -1 on Babelfish before a table is first analysed; the name
+    /// comes from TABLE_NAMES and is quoted by QUOTENAME.
+    TABLE_COUNT = "DECLARE @q nvarchar(max) = N'SELECT COUNT_BIG(*) FROM dbo.' + QUOTENAME(@P1); EXEC sp_executesql @q";
     USER_TABLES = "SELECT COUNT_BIG(*) FROM sys.tables WHERE is_ms_shipped = 0";
     DELETE_SETTING = "DELETE FROM service_settings WHERE [key] = @P1";
     /// Tests only ([`wipe_for_tests`]): every ams table, children before parents.
@@ -98,7 +101,13 @@ pub(crate) fn wipe_for_tests(c: &MssqlConn) -> Result<()> {
 
 impl ConfigRead for MssqlTx<'_> {
     fn table_counts(&self) -> Result<Vec<(String, i64)>> {
-        self.rows(TABLE_COUNTS, &[], |r| Ok((r.s()?, r.i()?)))
+        let names = self.rows(TABLE_NAMES, &[], |r| r.s())?;
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let n = self.count(TABLE_COUNT, &[&name])?;
+            out.push((name, n));
+        }
+        Ok(out)
     }
 }
 
