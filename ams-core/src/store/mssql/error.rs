@@ -90,8 +90,10 @@ fn redact(message: &str, sql: &str) -> String {
 pub(crate) fn violation(code: u32, message: &str) -> Option<Violation> {
     match code {
         2627 | 2601 => Some(Violation::Unique),
-        // 547 is both a reference and a CHECK failure; the (English, see SESSION) text tells.
-        547 if message.contains("FOREIGN KEY") || message.contains("REFERENCE") => Some(Violation::ForeignKey),
+        // 547 is both a reference and a CHECK failure; the (English, see SESSION) text tells:
+        // "conflicted with the FOREIGN KEY constraint" / "the REFERENCE constraint" on SQL Server,
+        // "violates foreign key constraint" on Babelfish.
+        547 if is_reference_failure(message) => Some(Violation::ForeignKey),
         547 => Some(Violation::Other),
         515 => Some(Violation::NotNull),
         // Too long for the column: the SQLite schema has no lengths, so this is the engines'
@@ -102,6 +104,11 @@ pub(crate) fn violation(code: u32, message: &str) -> Option<Violation> {
         50001 | 50002 => Some(Violation::Other),
         _ => None,
     }
+}
+
+fn is_reference_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("foreign key") || m.contains("reference constraint")
 }
 
 /// A failure to open the TCP connection.
@@ -201,6 +208,15 @@ mod tests {
         );
         assert_eq!(
             violation(547, "The INSERT statement conflicted with the CHECK constraint \"CK__x\"."),
+            Some(Violation::Other)
+        );
+        // Babelfish's texts (PostgreSQL's) for the same failures.
+        assert_eq!(
+            violation(547, "insert or update on table \"k\" violates foreign key constraint \"k_fkey\""),
+            Some(Violation::ForeignKey)
+        );
+        assert_eq!(
+            violation(547, "new row for relation \"m\" violates check constraint \"m_state_check\""),
             Some(Violation::Other)
         );
         assert_eq!(violation(515, "Cannot insert the value NULL into column 'name'"), Some(Violation::NotNull));
