@@ -84,6 +84,16 @@ pub fn on_sql_server() -> bool {
     }
 }
 
+/// For a test that looks inside the SQLite file: true (and says so on stderr) when this run puts
+/// instances on SQL Server, where there is no such file.
+pub fn skipped_on_sql_server(why: &str) -> bool {
+    let skip = on_sql_server();
+    if skip {
+        eprintln!("skipped on SQL Server (AMS_TEST_ENGINE=mssql): {why}");
+    }
+    skip
+}
+
 /// A database of one test instance on the SQL Server of `AMS_TEST_MSSQL_URL`.
 pub struct ServerDb {
     /// The connection string to it (with the password: tests pass it on stdin only).

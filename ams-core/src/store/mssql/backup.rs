@@ -315,7 +315,12 @@ pub(crate) fn replace(
     tx.finish(true)?;
     // The image was loaded (on SQLite it would have become the database file).
     let _ = std::fs::remove_file(image);
-    Ok(if had_instance { Replaced::Swapped } else { Replaced::Installed })
+    // As on SQLite: content written while other processes have the instance open is Forced.
+    Ok(match (had_instance, exclusive) {
+        (false, _) => Replaced::Installed,
+        (true, true) => Replaced::Swapped,
+        (true, false) => Replaced::Forced,
+    })
 }
 
 /// `SELECT "c1", ... FROM "table"` on the image.
