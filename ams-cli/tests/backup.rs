@@ -202,6 +202,9 @@ fn a_backup_taken_while_another_process_writes_verifies_and_restores() {
 
 #[test]
 fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
+    if skipped_on_sql_server("it reads and edits the SQLite database file") {
+        return;
+    }
     let i = Instance::with_recovery(RECOVERY);
     let dev = i.device("pc1");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Refuse-1"));
@@ -373,6 +376,9 @@ fn restore_is_refused_while_another_process_holds_the_instance_unless_forced() {
 
 #[test]
 fn an_older_schema_backup_is_migrated_forward_on_restore() {
+    if skipped_on_sql_server("it reads and edits the SQLite database file") {
+        return;
+    }
     let i = Instance::with_recovery(RECOVERY);
     let old_dir = i.path("v1-instance");
     std::fs::create_dir(&old_dir).unwrap();

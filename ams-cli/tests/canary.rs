@@ -6,6 +6,8 @@
 //! runs with directory secret providers reading LAPS and BitLocker secrets from a throw-away
 //! slapd (canary values in ms-Mcs-AdmPwd, msLAPS-Password and msFVE-RecoveryPassword).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -185,6 +187,7 @@ fn approvals_show_the_secret_once(dir: &Path, dev: &str) {
 fn no_canary_escapes_through_any_verb() {
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().join("data");
+    let _server_db = common::prepare_data_dir(&dir);
     ok(&dir, &["init"], RECOVERY);
     let cert = ok(&dir, &["cert", "new", "--key-size", "3072"], "");
     let thumb = cert["Thumbprint"].as_str().unwrap().to_string();

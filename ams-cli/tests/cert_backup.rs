@@ -83,6 +83,9 @@ fn thumbprint_of(cert_pem: &Path) -> String {
 
 #[test]
 fn export_is_read_by_openssl_and_restores_a_lost_key() {
+    if skipped_on_sql_server("it reads and edits the SQLite database file") {
+        return;
+    }
     let i = Instance::new();
     let made = i.ok(&["cert", "new", "--key-size", "3072"], None);
     let t = made["Thumbprint"].as_str().unwrap().to_string();
@@ -450,6 +453,9 @@ fn fuzzed_pfx_files_never_crash_the_binary() {
 
 #[test]
 fn lost_key_recovery_through_the_cli() {
+    if skipped_on_sql_server("it reads and edits the SQLite database file") {
+        return;
+    }
     let i = Instance::new();
     let lost = i.ok(&["cert", "new", "--key-size", "3072"], None)["Thumbprint"].as_str().unwrap().to_string();
     let pc1 = i.device("pc1");

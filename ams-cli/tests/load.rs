@@ -5,6 +5,8 @@
 //! Short form (part of `cargo test`): 3 seconds. Long form:
 //! `AMS_LOAD_SECS=60 cargo test -p ams-cli --test load -- --nocapture`.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,6 +47,7 @@ fn eight_processes_mixed_reads_and_writes_without_failures() {
     let secs: u64 = std::env::var("AMS_LOAD_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().join("data");
+    let _server_db = common::prepare_data_dir(&dir);
     run(&dir, &["init"], "load test recovery passphrase").unwrap();
     run(&dir, &["cert", "new", "--key-size", "3072"], "").unwrap();
     let key = run(&dir, &["device-registration-key", "new", "--name", "load"], "").unwrap()["Key"]

@@ -162,3 +162,27 @@ pub fn wipe_mssql_for_tests(url: &DbUrl) -> Result<()> {
 pub(crate) fn on_unique(e: Error, make: impl FnOnce() -> Error) -> Error {
     if e.code() == ErrorCode::DbConstraint && e.violation() == Some(Violation::Unique) { make() } else { e }
 }
+
+/// Takes the lock that the suites sharing the `AMS_TEST_MSSQL_URL` database hold while they use
+/// it (an application lock owned by its own session: it works across processes and ends with the
+/// process); dropping the returned value releases it. Refused when that variable is not set.
+#[cfg(feature = "mssql")]
+#[doc(hidden)]
+pub fn lock_mssql_for_tests(url: &DbUrl) -> Result<Box<dyn std::any::Any>> {
+    match url {
+        DbUrl::Mssql(c) => Ok(Box::new(mssql::lock_for_tests(c)?)),
+        _ => Err(Error::new(ErrorCode::Internal, "Not a SQL Server connection string.")),
+    }
+}
+
+/// Creates (`create`) or drops a database on the server `url` names, for the CLI suite run on
+/// SQL Server (one database per test instance). Refused when `AMS_TEST_MSSQL_URL` is not set.
+#[cfg(feature = "mssql")]
+#[doc(hidden)]
+pub fn mssql_test_database(url: &DbUrl, name: &str, create: bool) -> Result<()> {
+    match url {
+        DbUrl::Mssql(c) if create => mssql::create_test_database(c, name),
+        DbUrl::Mssql(c) => mssql::drop_test_database(c, name),
+        _ => Err(Error::new(ErrorCode::Internal, "Not a SQL Server connection string.")),
+    }
+}

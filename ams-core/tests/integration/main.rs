@@ -13,6 +13,7 @@ mod fuzz_regressions;
 mod jit;
 mod keys;
 mod notify;
+mod multi_host;
 mod policy;
 mod security;
 mod slapd;

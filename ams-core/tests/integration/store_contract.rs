@@ -26,7 +26,9 @@ fn sqlite() -> Db {
 }
 
 /// The SQL Server database named by `AMS_TEST_MSSQL_URL` (an ADO.NET connection string),
-/// emptied and migrated. The checks share it, so they take turns.
+/// emptied and migrated. The checks share it, so they take turns: a lock inside this process
+/// (cargo test runs checks on threads) and the server's test lock across processes (nextest
+/// runs each check in its own).
 #[cfg(feature = "mssql")]
 fn mssql() -> Db {
     static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -34,10 +36,12 @@ fn mssql() -> Db {
     let cs = std::env::var("AMS_TEST_MSSQL_URL").unwrap();
     let url = DbUrl::parse(&cs, std::path::Path::new("/")).unwrap();
     assert_eq!(url.engine(), EngineKind::Mssql, "AMS_TEST_MSSQL_URL must be a SQL Server connection string");
+    let server_turn = lock_mssql_for_tests(&url).unwrap();
     wipe_mssql_for_tests(&url).unwrap();
     let store = Store::open(&url, true).unwrap();
     migrate::migrate(&store, &t(0)).unwrap();
-    Db { store, _keep: Box::new(turn) }
+    // Dropped in field order: the store's connection closes before the turns end.
+    Db { store, _keep: Box::new((server_turn, turn)) }
 }
 
 /// Makes a migrated, empty database on one engine.
@@ -51,6 +55,8 @@ fn engines() -> Vec<(&'static str, MakeDb)> {
     #[cfg(feature = "mssql")]
     if std::env::var_os("AMS_TEST_MSSQL_URL").is_some() {
         list.push(("mssql", mssql));
+    } else {
+        eprintln!("store contract: SQL Server skipped (AMS_TEST_MSSQL_URL is not set)");
     }
     list
 }

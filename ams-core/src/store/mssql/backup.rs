@@ -17,9 +17,11 @@ use crate::error::{Error, ErrorCode, Result};
 statements! {
     APPLIED_AT = "SELECT version, name, applied_at FROM schema_migrations ORDER BY version";
     HAS_INSTANCE = "SELECT COUNT_BIG(*) FROM instance";
-    /// The audit trail's delete guard is off only inside the restore's transaction.
-    AUDIT_DELETE_GUARD_OFF = "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete";
-    AUDIT_DELETE_GUARD_ON = "ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_delete";
+    /// The restore empties the audit trail with TRUNCATE, which fires no DELETE trigger, so the
+    /// delete guard stays in force (inside the restore's transaction; needs ALTER on the table).
+    /// Disabling the guard and deleting also works on SQL Server, but on Babelfish a DELETE
+    /// after DISABLE TRIGGER reports the rows as deleted and keeps them.
+    AUDIT_EMPTY = "TRUNCATE TABLE audit_log";
     /// Sent as plain batches (see `session_batch`).
     IDENTITY_INSERT_ON = "SET IDENTITY_INSERT rate_limit_events ON";
     IDENTITY_INSERT_OFF = "SET IDENTITY_INSERT rate_limit_events OFF";
@@ -94,7 +96,9 @@ impl MssqlTx<'_> {
     /// Every row of a generated `select_all` statement, as SQLite values.
     fn cells(&self, sql: String) -> Result<Vec<Vec<Value>>> {
         self.check_alive()?;
-        let rows = self.guarded(self.engine.run(async |c| c.simple_query(sql).await?.into_first_result().await))?;
+        let rows = self.guarded(
+            self.engine.run_sql(&sql.clone(), async |c| c.simple_query(sql).await?.into_first_result().await),
+        )?;
         rows.into_iter().map(|r| r.into_iter().map(|v| to_sqlite(&v)).collect()).collect()
     }
 }
@@ -234,13 +238,14 @@ impl MssqlTx<'_> {
     /// sp_executesql it would end with the call).
     fn session_batch(&self, q: super::Sql) -> Result<()> {
         self.check_alive()?;
-        self.guarded(self.engine.run(async |c| c.simple_query(q.text()).await?.into_results().await))?;
+        self.guarded(self.engine.run_sql(q.text(), async |c| c.simple_query(q.text()).await?.into_results().await))?;
         Ok(())
     }
 
     fn exec_text(&self, sql: String, p: &[&dyn tiberius::ToSql]) -> Result<()> {
         self.check_alive()?;
-        self.guarded(self.engine.run(async |c| c.execute(sql, p).await))?;
+        let (text, p) = super::inline_nulls(&sql, p);
+        self.guarded(self.engine.run_sql(&text, async |c| c.execute(text.as_ref(), &p).await))?;
         Ok(())
     }
 }
@@ -275,11 +280,13 @@ pub(crate) fn replace(
     let tables = image_tables(&img)?;
     let order = parents_first(&img, &tables)?;
     let tx = engine.begin(true)?;
-    tx.exec(AUDIT_DELETE_GUARD_OFF, &[])?;
     for t in order.iter().rev() {
-        tx.exec_text(delete_all(t)?, &[])?;
+        if t == "audit_log" {
+            tx.exec(AUDIT_EMPTY, &[])?;
+        } else {
+            tx.exec_text(delete_all(t)?, &[])?;
+        }
     }
-    tx.exec(AUDIT_DELETE_GUARD_ON, &[])?;
     for t in &order {
         let cols = &tables.iter().find(|(n, _)| n == t).ok_or_else(|| Error::internal("table list"))?.1;
         let types: Vec<String> = {
@@ -308,7 +315,12 @@ pub(crate) fn replace(
     tx.finish(true)?;
     // The image was loaded (on SQLite it would have become the database file).
     let _ = std::fs::remove_file(image);
-    Ok(if had_instance { Replaced::Swapped } else { Replaced::Installed })
+    // As on SQLite: content written while other processes have the instance open is Forced.
+    Ok(match (had_instance, exclusive) {
+        (false, _) => Replaced::Installed,
+        (true, true) => Replaced::Swapped,
+        (true, false) => Replaced::Forced,
+    })
 }
 
 /// `SELECT "c1", ... FROM "table"` on the image.

@@ -10,12 +10,90 @@ use crate::error::{Error, ErrorCode, Violation};
 const MESSAGE_SAFE: &[u32] =
     &[102, 156, 207, 208, 515, 547, 1205, 1222, 2714, 3701, 3726, 4060, 229, 230, 262, 297, 916, 8009];
 
+/// Babelfish's number for an error raised by PostgreSQL underneath that has no SQL Server
+/// number (SQL Server itself does not use it).
+const BABELFISH_GENERIC: u32 = 33557097;
+
+/// The server's message for an error whose number alone does not say what failed (Babelfish's
+/// generic one), with every quoted part that could be a value replaced by `…`: a quoted part is
+/// kept only when it is a plain name that occurs in the statement's own text (a constant: the
+/// engine never writes values into statements, only parameters and literal NULLs). `None` for
+/// other errors, whose number says enough or whose text is passed on whole (`MESSAGE_SAFE`).
+pub(crate) fn server_message(e: &tiberius::error::Error, sql: &str) -> Option<String> {
+    match e {
+        tiberius::error::Error::Server(t) => message_for(t.code(), t.message(), sql),
+        _ => None,
+    }
+}
+
+fn message_for(code: u32, message: &str, sql: &str) -> Option<String> {
+    (code == BABELFISH_GENERIC).then(|| redact(message, sql))
+}
+
+/// `message` with its quoted parts replaced by `…` unless they are names that occur in `sql`.
+fn redact(message: &str, sql: &str) -> String {
+    let lower_sql = sql.to_ascii_lowercase();
+    let name_in_sql = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 128
+            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            && part.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && lower_sql.contains(&part.to_ascii_lowercase())
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(['"', '\'']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=start]);
+        let after = &rest[start + 1..];
+        match after.find(quote) {
+            Some(end) => {
+                let part = &after[..end];
+                out.push_str(if name_in_sql(part) { part } else { "…" });
+                out.push(quote);
+                rest = &after[end + 1..];
+            }
+            None => {
+                // An unterminated quote: nothing after it is shown.
+                out.push('…');
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    // Parenthesised lists can hold values too (`Key (name)=(value)`): only names are kept.
+    let mut clean = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find('(') {
+        clean.push_str(&rest[..=start]);
+        let after = &rest[start + 1..];
+        match after.find(')') {
+            Some(end) => {
+                let part = &after[..end];
+                let names =
+                    part.split(',').all(|p| name_in_sql(p.trim()) || p.trim().bytes().all(|b| b.is_ascii_digit()));
+                clean.push_str(if names { part } else { "…" });
+                clean.push(')');
+                rest = &after[end + 1..];
+            }
+            None => {
+                clean.push('…');
+                rest = "";
+            }
+        }
+    }
+    clean.push_str(rest);
+    clean
+}
+
 /// The kind of constraint behind a server error number (`None`: not a constraint failure).
 pub(crate) fn violation(code: u32, message: &str) -> Option<Violation> {
     match code {
         2627 | 2601 => Some(Violation::Unique),
-        // 547 is both a reference and a CHECK failure; the (English, see SESSION) text tells.
-        547 if message.contains("FOREIGN KEY") || message.contains("REFERENCE") => Some(Violation::ForeignKey),
+        // 547 is both a reference and a CHECK failure; the (English, see SESSION) text tells:
+        // "conflicted with the FOREIGN KEY constraint" / "the REFERENCE constraint" on SQL Server,
+        // "violates foreign key constraint" on Babelfish.
+        547 if is_reference_failure(message) => Some(Violation::ForeignKey),
         547 => Some(Violation::Other),
         515 => Some(Violation::NotNull),
         // Too long for the column: the SQLite schema has no lengths, so this is the engines'
@@ -26,6 +104,11 @@ pub(crate) fn violation(code: u32, message: &str) -> Option<Violation> {
         50001 | 50002 => Some(Violation::Other),
         _ => None,
     }
+}
+
+fn is_reference_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("foreign key") || m.contains("reference constraint")
 }
 
 /// A failure to open the TCP connection.
@@ -127,10 +210,38 @@ mod tests {
             violation(547, "The INSERT statement conflicted with the CHECK constraint \"CK__x\"."),
             Some(Violation::Other)
         );
+        // Babelfish's texts (PostgreSQL's) for the same failures.
+        assert_eq!(
+            violation(547, "insert or update on table \"k\" violates foreign key constraint \"k_fkey\""),
+            Some(Violation::ForeignKey)
+        );
+        assert_eq!(
+            violation(547, "new row for relation \"m\" violates check constraint \"m_state_check\""),
+            Some(Violation::Other)
+        );
         assert_eq!(violation(515, "Cannot insert the value NULL into column 'name'"), Some(Violation::NotNull));
         assert_eq!(violation(50001, "audit records cannot be changed"), Some(Violation::Other));
         assert_eq!(violation(208, "Invalid object name 'x'."), None);
         assert_eq!(violation(1205, "deadlock"), None);
+    }
+
+    #[test]
+    fn generic_messages_keep_names_of_the_statement_and_hide_everything_else() {
+        let sql = "UPDATE c SET state = @P1 FROM jit_scheduler_jobs AS c WHERE id = @P2";
+        assert_eq!(redact("relation \"c\" does not exist", sql), "relation \"c\" does not exist");
+        assert_eq!(
+            redact("invalid input syntax for type bigint: \"Canary-7\"", sql),
+            "invalid input syntax for type bigint: \"…\""
+        );
+        assert_eq!(redact("Key (state)=(hunter2) already exists.", sql), "Key (state)=(…) already exists.");
+        assert_eq!(redact("value 'jit_scheduler_jobs' and 'secretvalue", sql), "value 'jit_scheduler_jobs' and '…");
+        assert_eq!(redact("varchar(64) is too short", sql), "varchar(64) is too short");
+        assert_eq!(redact("no quotes here", sql), "no quotes here");
+        assert_eq!(
+            message_for(BABELFISH_GENERIC, "column \"hunter2\" does not exist", sql).as_deref(),
+            Some("column \"…\" does not exist")
+        );
+        assert_eq!(message_for(2627, "The duplicate key value is (hunter2).", sql), None);
     }
 
     #[test]

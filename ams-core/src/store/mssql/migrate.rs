@@ -126,9 +126,10 @@ impl MigrationScope for MigrationTx<'_> {
     fn apply(&self, m: &Migration, checksum: &str, now: &str) -> Result<()> {
         for batch in batches(m.sql) {
             // The embedded scripts are constants too (and parsed by the migration tests).
-            let batch = batch.to_string();
             self.tx.check_alive()?;
-            self.tx.guarded(self.tx.engine.run(async |c| c.simple_query(batch).await?.into_results().await))?;
+            self.tx.guarded(
+                self.tx.engine.run_sql(batch, async |c| c.simple_query(batch.to_string()).await?.into_results().await),
+            )?;
         }
         let version = i64::from(m.version);
         self.tx.exec(RECORD, &[&version, &m.name, &checksum, &now])?;

@@ -40,7 +40,7 @@ mod policy;
 #[cfg(test)]
 mod schema_check;
 
-pub(crate) use config::{probe, wipe_for_tests};
+pub(crate) use config::{create_test_database, drop_test_database, lock_for_tests, probe, wipe_for_tests};
 pub use conn::{MssqlAuth, MssqlConn, MssqlEncrypt};
 
 use std::cell::{Cell, RefCell};
@@ -191,6 +191,33 @@ impl MssqlEngine {
     /// Runs `f` on the connection, blocking on the private runtime. A failure of the
     /// connection itself (not an error the server reported) drops it.
     fn run<T>(&self, f: impl AsyncFnOnce(&mut Conn) -> std::result::Result<T, tiberius::error::Error>) -> Result<T> {
+        Ok(self.run_raw(f)??)
+    }
+
+    /// [`run`](Self::run) for one statement (or batch) `sql`: a server error's message is passed
+    /// on where it cannot quote a value (`error::server_message`).
+    fn run_sql<T>(
+        &self,
+        sql: &str,
+        f: impl AsyncFnOnce(&mut Conn) -> std::result::Result<T, tiberius::error::Error>,
+    ) -> Result<T> {
+        match self.run_raw(f)? {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let message = error::server_message(&e, sql);
+                let out = Error::from(e);
+                Err(match message {
+                    Some(m) => out.with("server_message", m),
+                    None => out,
+                })
+            }
+        }
+    }
+
+    fn run_raw<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Conn) -> std::result::Result<T, tiberius::error::Error>,
+    ) -> Result<std::result::Result<T, tiberius::error::Error>> {
         if tokio::runtime::Handle::try_current().is_ok() {
             // Blocking here would stall (or panic) the caller's runtime: call the core from a
             // blocking thread instead (docs/adr/0009-sql-server-engine.md).
@@ -205,7 +232,7 @@ impl MssqlEngine {
         {
             *slot = None;
         }
-        Ok(r?)
+        Ok(r)
     }
 
     /// Replaces a lost connection. Called only when a transaction begins, never inside one.
@@ -291,8 +318,9 @@ impl MssqlTx<'_> {
     fn rows<T>(&self, q: Sql, p: &[&dyn ToSql], f: impl Fn(&Cols<'_>) -> Result<T>) -> Result<Vec<T>> {
         self.check_alive()?;
         let (text, p) = inline_nulls(q.text(), p);
-        let rows =
-            self.guarded(self.engine.run(async |c| c.query(text.as_ref(), &p).await?.into_first_result().await))?;
+        let rows = self.guarded(
+            self.engine.run_sql(&text, async |c| c.query(text.as_ref(), &p).await?.into_first_result().await),
+        )?;
         rows.iter().map(|r| f(&Cols::new(r))).collect()
     }
 
@@ -300,8 +328,9 @@ impl MssqlTx<'_> {
     fn one<T>(&self, q: Sql, p: &[&dyn ToSql], f: impl Fn(&Cols<'_>) -> Result<T>) -> Result<Option<T>> {
         self.check_alive()?;
         let (text, p) = inline_nulls(q.text(), p);
-        let rows =
-            self.guarded(self.engine.run(async |c| c.query(text.as_ref(), &p).await?.into_first_result().await))?;
+        let rows = self.guarded(
+            self.engine.run_sql(&text, async |c| c.query(text.as_ref(), &p).await?.into_first_result().await),
+        )?;
         rows.first().map(|r| f(&Cols::new(r))).transpose()
     }
 
@@ -309,7 +338,7 @@ impl MssqlTx<'_> {
     fn exec(&self, q: Sql, p: &[&dyn ToSql]) -> Result<usize> {
         self.check_alive()?;
         let (text, p) = inline_nulls(q.text(), p);
-        let r = self.guarded(self.engine.run(async |c| c.execute(text.as_ref(), &p).await))?;
+        let r = self.guarded(self.engine.run_sql(&text, async |c| c.execute(text.as_ref(), &p).await))?;
         Ok(to_usize(r.total()))
     }
 
