@@ -93,7 +93,7 @@ fn stream_all(ams: &Ams, approval_state: Option<&str>) -> Result<Value> {
     let mut io_error: Option<std::io::Error> = None;
     let mut first = true;
     let mut one = |d: &DeviceInfo| -> Result<()> {
-        let mut put = |out: &mut std::io::BufWriter<_>| -> std::io::Result<()> {
+        let put = |out: &mut std::io::BufWriter<_>| -> std::io::Result<()> {
             out.write_all(if first { b"[\n" } else { b",\n" })?;
             if pretty {
                 let text = serde_json::to_string_pretty(d).map_err(std::io::Error::other)?;

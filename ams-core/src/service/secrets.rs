@@ -422,6 +422,37 @@ impl Ams {
     ) -> Result<Vec<PasswordInfo>> {
         let mut keys: HashMap<String, Result<Zeroizing<Vec<u8>>>> = HashMap::new();
         let derived = self.derived_keys_tx(tx, keyring)?;
+        // Several entries (a history) are opened on every core first, after their integrity
+        // checks; the loop below then takes the opened values in order.
+        let opened: Opened;
+        let parallel: Opener<'_>;
+        let opener = match opener {
+            Opener::Now if rows.len() > 1 => {
+                let mut jobs = Vec::with_capacity(rows.len());
+                for p in rows {
+                    if !DerivedKeys::row_mac_ok(&derived.password_row_mac(p), p.row_mac.as_deref()) {
+                        return Err(row_unbound("password", &p.id, &d.id));
+                    }
+                    let key = keys.entry(p.cert_thumbprint.clone()).or_insert_with(|| {
+                        crate::service::certs::require_cert(tx, &p.cert_thumbprint)
+                            .and_then(|cert| private_key(keyring, &cert))
+                    });
+                    if let Ok(key) = key {
+                        jobs.push(OpenJob {
+                            key: key.clone(),
+                            blob: p.blob.clone(),
+                            kind: SecretKind::LapsPassword,
+                            device_id: d.id.clone(),
+                            subject: Some(p.account_name.clone()),
+                        });
+                    }
+                }
+                opened = open_in_parallel(jobs);
+                parallel = Opener::Opened(&opened);
+                &parallel
+            }
+            other => other,
+        };
         rows.iter()
             .map(|p| {
                 if !DerivedKeys::row_mac_ok(&derived.password_row_mac(p), p.row_mac.as_deref()) {
