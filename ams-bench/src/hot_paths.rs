@@ -70,7 +70,9 @@ fn parse_args() -> Args {
             "--uploads" => a.uploads = num().max(1),
             "--scale" => {
                 let v = value();
-                scale = Some(v.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().unwrap_or_else(|_| usage())).collect())
+                scale = Some(
+                    v.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().unwrap_or_else(|_| usage())).collect(),
+                )
             }
             "--dir" => a.dir = Some(PathBuf::from(value())),
             _ => usage(),
@@ -312,7 +314,8 @@ fn main() {
     let a = parse_args();
     let ams_bin = sibling(if cfg!(windows) { "ams.exe" } else { "ams" });
     let keep = a.dir.is_some();
-    let root = a.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("ams-hot-paths-{}", std::process::id())));
+    let root =
+        a.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("ams-hot-paths-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).expect("bench folder");
     let total = Instant::now();
@@ -332,7 +335,8 @@ fn main() {
     let extra = a.history_entries.saturating_sub(a.history);
     let deep_id = fixtures::add_history(&ams, &deep, extra, OaepHash::Sha512).expect("history");
     let key_file = root.join("private-key.der");
-    std::fs::write(&key_file, fixtures::active_private_key_der(&ams).expect("private key").as_slice()).expect("key file");
+    std::fs::write(&key_file, fixtures::active_private_key_der(&ams).expect("private key").as_slice())
+        .expect("key file");
     // Every measured process is the only one with the database open, as at an admin's prompt: the
     // benchmark's own handle closes first, and the WAL the fixture wrote is checkpointed away.
     drop(ams);
@@ -355,7 +359,11 @@ fn main() {
     lines.push(Line {
         path: format!("cold `ams local-admin-password get` (with its audit record), mean of {}", a.reads),
         ams: format!("{:.1} ms (min {:.1})", mean_ms(&r_ams), min_ms(&r_ams)),
-        baseline: format!("{:.1} ms (min {:.1}): `sqlite3` row \\| `openssl pkeyutl -decrypt`", mean_ms(&r_base), min_ms(&r_base)),
+        baseline: format!(
+            "{:.1} ms (min {:.1}): `sqlite3` row \\| `openssl pkeyutl -decrypt`",
+            mean_ms(&r_base),
+            min_ms(&r_base)
+        ),
         ratio: mean_ms(&r_ams) / mean_ms(&r_base),
         goal: ("<=", 0.6),
         note: String::new(),
@@ -366,7 +374,13 @@ fn main() {
     let (mut l_ams, mut l_base) = (Vec::new(), Vec::new());
     for _ in 0..a.runs {
         l_ams.push(run(ams_cmd(&data).args(["device", "get"]), None));
-        l_base.push(run(Command::new("sqlite3").args(["-readonly", "-json"]).arg(&db).arg("SELECT * FROM devices ORDER BY name, id"), None));
+        l_base.push(run(
+            Command::new("sqlite3")
+                .args(["-readonly", "-json"])
+                .arg(&db)
+                .arg("SELECT * FROM devices ORDER BY name, id"),
+            None,
+        ));
     }
     lines.push(Line {
         path: format!("`ams device get`, {} devices as JSON to a pipe, mean of {}", a.devices, a.runs),
@@ -402,7 +416,10 @@ fn main() {
         let f_ams = root.join(format!("run{n}.amsbak"));
         let f_sql = root.join(format!("run{n}.sqlite3-backup"));
         b_ams.push(run(ams_cmd(&data).args(["db", "backup", "--out"]).arg(&f_ams), None));
-        b_base.push(run(Command::new("sqlite3").arg("-readonly").arg(&db).arg(format!(".backup '{}'", f_sql.display())), None));
+        b_base.push(run(
+            Command::new("sqlite3").arg("-readonly").arg(&db).arg(format!(".backup '{}'", f_sql.display())),
+            None,
+        ));
         // This host holds the backup's master key: the seal is checked with it.
         v_ams.push(run(ams_cmd(&data).args(["db", "verify"]).arg(&f_ams), None));
         v_base.push(run(Command::new("sqlite3").arg(&f_sql).arg("PRAGMA integrity_check;"), None));
@@ -425,8 +442,20 @@ fn main() {
     for (what, x, y, base, goal) in [
         ("`ams db backup`", &b_ams, &b_base, "`sqlite3 .backup`", 1.2),
         ("`ams db verify`", &v_ams, &v_base, "`PRAGMA integrity_check`", 1.1),
-        ("`ams db restore` into a new data directory (recovery password)", &rs_ams, &rs_base, "`sqlite3 .restore`", 1.2),
-        ("the same restore without authentication (`--insecure-skip-authentication`)", &rs_skip, &rs_base, "`sqlite3 .restore`", 1.2),
+        (
+            "`ams db restore` into a new data directory (recovery password)",
+            &rs_ams,
+            &rs_base,
+            "`sqlite3 .restore`",
+            1.2,
+        ),
+        (
+            "the same restore without authentication (`--insecure-skip-authentication`)",
+            &rs_skip,
+            &rs_base,
+            "`sqlite3 .restore`",
+            1.2,
+        ),
     ] {
         lines.push(Line {
             path: format!("{what}, {db_mib:.0} MiB database, mean of {}", a.runs),
@@ -442,8 +471,15 @@ fn main() {
     eprintln!("uploads ...");
     let ams = Ams::open(&OpenOptions::new(&data)).expect("open");
     let cert = ams.active_certificate_der().expect("certificate");
-    let ids: Vec<String> =
-        ams.devices(None, None, None).expect("devices").into_iter().take(REAL_DEVICES).map(|d| d.id).collect();
+    // Not the device with the long history: an upload applies the retention policy to it.
+    let ids: Vec<String> = ams
+        .devices(None, None, None)
+        .expect("devices")
+        .into_iter()
+        .filter(|d| d.id != deep_id)
+        .take(REAL_DEVICES)
+        .map(|d| d.id)
+        .collect();
     let blobs: Vec<(String, Vec<u8>)> = (0..a.uploads)
         .map(|i| {
             let id = ids[i % ids.len()].clone();
@@ -481,7 +517,13 @@ fn main() {
     let start = Instant::now();
     for _ in 0..50 {
         ams.store()
-            .write(|tx| ams_core::service::audit::record(&ams, tx, ams_core::service::audit::Event::success("bench.commit", "device", &ids[0])))
+            .write(|tx| {
+                ams_core::service::audit::record(
+                    &ams,
+                    tx,
+                    ams_core::service::audit::Event::success("bench.commit", "device", &ids[0]),
+                )
+            })
             .expect("commit");
     }
     let commit_ms = ms(start.elapsed()) / 50.0;
@@ -555,7 +597,10 @@ fn main() {
         checkpoint(&dir.join("ams.db"));
         let list = run(ams_cmd(&dir).args(["device", "get"]), None);
         let list_base = run(
-            Command::new("sqlite3").args(["-readonly", "-json"]).arg(dir.join("ams.db")).arg("SELECT * FROM devices ORDER BY name, id"),
+            Command::new("sqlite3")
+                .args(["-readonly", "-json"])
+                .arg(dir.join("ams.db"))
+                .arg("SELECT * FROM devices ORDER BY name, id"),
             None,
         );
         let out = root.join(format!("scale{n}.amsbak"));
@@ -590,7 +635,9 @@ fn main() {
     }
     if !growth.is_empty() {
         println!("\nGrowth (one current password per device; one run each):\n");
-        println!("| devices | `ams device get` | per 1,000 devices | `sqlite3 -json` | peak RSS ams / sqlite3 | `ams db backup` | backup file | per MiB |");
+        println!(
+            "| devices | `ams device get` | per 1,000 devices | `sqlite3 -json` | peak RSS ams / sqlite3 | `ams db backup` | backup file | per MiB |"
+        );
         println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
         for (n, list, base, backup, size) in &growth {
             println!(
@@ -616,14 +663,21 @@ fn main() {
 /// processes the module starts. Returns (processes, seconds).
 fn module_processes(ams_bin: &Path, root: &Path) -> Option<(usize, f64)> {
     let pwsh = std::env::var_os("AMS_BENCH_PWSH").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("pwsh"));
-    Command::new(&pwsh).args(["-NoLogo", "-NoProfile", "-Command", "exit 0"]).output().ok().filter(|o| o.status.success())?;
+    Command::new(&pwsh)
+        .args(["-NoLogo", "-NoProfile", "-Command", "exit 0"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
     let dir = root.join("module");
     drop(build(&dir, 1000, 0, REAL_DEVICES));
     checkpoint(&dir.join("ams.db"));
     let log = root.join("module-calls.log");
     let wrapper = root.join("ams-counting");
-    std::fs::write(&wrapper, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), ams_bin.display()))
-        .ok()?;
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), ams_bin.display()),
+    )
+    .ok()?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -118,7 +118,8 @@ pub fn add_history(ams: &Ams, name: &str, entries: usize, oaep: OaepHash) -> Res
         .ok_or_else(|| crate::error::Error::invalid(format!("no device {name}")))?;
     let mut rows = Vec::with_capacity(entries);
     for h in 0..entries {
-        let ctx = EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &device.id, subject: Some("Administrator") };
+        let ctx =
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &device.id, subject: Some("Administrator") };
         let blob = envelope::seal(&cert, oaep, &ctx, format!("History-{h}-Pw!").as_bytes())?;
         // Seconds before 2026-01-01 (the rows `populate` writes), newest first by index.
         let at = time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1_767_225_600 - 60 - h as i64 * 60);

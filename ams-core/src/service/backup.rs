@@ -999,7 +999,9 @@ pub fn db_restore(
     let mut early_stage = None;
     if !config_exists && !live_exists {
         let beside = if data_dir.is_dir() { Some(data_dir.clone()) } else { data_dir.parent().map(Path::to_path_buf) };
-        match beside.filter(|d| d.is_dir() && url.local_file() == Some(data_dir.join(instance::DEFAULT_DB_FILE).as_path())) {
+        match beside
+            .filter(|d| d.is_dir() && url.local_file() == Some(data_dir.join(instance::DEFAULT_DB_FILE).as_path()))
+        {
             Some(dir) => {
                 let staged = TempPath::create(&dir, instance::DEFAULT_DB_FILE, "restore")?;
                 let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
