@@ -605,7 +605,7 @@ fn main() {
         );
         let out = root.join(format!("scale{n}.amsbak"));
         let backup = run(ams_cmd(&dir).args(["db", "backup", "--out"]).arg(&out), None);
-        let size = file_mib(&[out.clone()]);
+        let size = file_mib(std::slice::from_ref(&out));
         let _ = std::fs::remove_file(&out);
         let _ = std::fs::remove_dir_all(&dir);
         growth.push((n, list, list_base, backup, size));
