@@ -15,9 +15,9 @@ fn main() -> ExitCode {
     };
     let format = parsed.output;
     let verb = output::verb_of(&args);
-    let streams = matches!(parsed.command, cli::Command::Batch);
-    match commands::run(parsed) {
-        // A batch has already written its NDJSON results.
+    let streams = commands::streams(&parsed);
+    match commands::run_top(parsed, streams) {
+        // A batch has already written its NDJSON results, a streamed listing its JSON array.
         Ok(_) if streams => ExitCode::SUCCESS,
         Ok(value) => output::print_success(&value, format, &verb),
         Err(e) => output::print_error(&e, format),

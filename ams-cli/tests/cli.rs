@@ -763,3 +763,32 @@ fn rotation_replaces_the_host_key_and_prune_replaced_removes_what_it_kept() {
     assert_ne!(set["PreviousMasterKeyId"], set["MasterKeyId"]);
     i.ok(&["key", "rotate"], Some("another recovery passphrase"));
 }
+
+/// `ams device get` streams the listing (ADR 0014): to a pipe it is one compact JSON array with
+/// one device per line, holding exactly the devices the per-name lookups return, in name order;
+/// `--approval-state` filters it and a `--name` lookup is unchanged.
+#[test]
+fn the_device_listing_streams_one_device_per_line() {
+    let i = Instance::new();
+    let names = ["charlie", "Alpha", "bravo"];
+    let ids: Vec<String> = names.iter().map(|n| i.device(n)).collect();
+    let out = i.run(&["device", "get"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), names.len() + 2, "[, a line per device, ]: {text}");
+    assert_eq!((lines[0], lines[lines.len() - 1]), ("[", "]"));
+    let all: Value = serde_json::from_str(&text).unwrap();
+    let listed: Vec<&str> = all.as_array().unwrap().iter().map(|d| d["Name"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["Alpha", "bravo", "charlie"], "name order, any case");
+    for (n, id) in names.iter().zip(&ids) {
+        let one = i.ok(&["device", "get", "--name", n], None);
+        let same = all.as_array().unwrap().iter().find(|d| d["Id"] == id.as_str()).unwrap();
+        assert_eq!(&one[0], same, "the streamed device is the looked-up one");
+    }
+    assert_eq!(i.ok(&["device", "get", "--approval-state", "Pending"], None), serde_json::json!([]));
+    let approved = i.ok(&["device", "get", "--approval-state", "approved"], None);
+    assert_eq!(approved.as_array().unwrap().len(), names.len());
+    let text_out = i.run(&["device", "get", "--output", "text"], None);
+    assert!(String::from_utf8_lossy(&text_out.stdout).contains("charlie"), "text output is not streamed JSON");
+}

@@ -103,3 +103,51 @@ pub fn populate(ams: &Ams, p: &Populate) -> Result<usize> {
     })?;
     Ok(rows)
 }
+
+/// Adds `entries` retired passwords to the device named `name`, each with an envelope of its own
+/// sealed to the active certificate (so a history read opens every one for real), older than
+/// the rows [`populate`] writes. Returns the device id.
+pub fn add_history(ams: &Ams, name: &str, entries: usize, oaep: OaepHash) -> Result<String> {
+    let cert = ams.active_certificate_der()?;
+    let thumbprint = ams.store().read(|tx| tx.active_cert())?.map(|c| c.thumbprint).unwrap_or_default();
+    let derived = ams.derived_keys(&ams.unlock()?)?;
+    let device = ams
+        .store()
+        .read(|tx| tx.devices(None, Some(name), None))?
+        .pop()
+        .ok_or_else(|| crate::error::Error::invalid(format!("no device {name}")))?;
+    let mut rows = Vec::with_capacity(entries);
+    for h in 0..entries {
+        let ctx =
+            EnvelopeContext { kind: SecretKind::LapsPassword, device_id: &device.id, subject: Some("Administrator") };
+        let blob = envelope::seal(&cert, oaep, &ctx, format!("History-{h}-Pw!").as_bytes())?;
+        // Seconds before 2026-01-01 (the rows `populate` writes), newest first by index.
+        let at = time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1_767_225_600 - 60 - h as i64 * 60);
+        let mut row = PasswordRow {
+            id: new_id()?.to_string(),
+            device_id: device.id.clone(),
+            account_name: "Administrator".into(),
+            blob,
+            cert_thumbprint: thumbprint.clone(),
+            created_at: crate::clock::format_time(at - time::Duration::seconds(30)),
+            expires_at: Some("2099-01-01T00:00:00.000000Z".into()),
+            retired_at: Some(crate::clock::format_time(at)),
+            row_mac: None,
+        };
+        row.row_mac = Some(derived.password_row_mac(&row));
+        rows.push(row);
+    }
+    ams.store().write(|tx| rows.iter().try_for_each(|r| tx.insert_password(r)))?;
+    Ok(device.id)
+}
+
+/// The PKCS#8 (DER) private key of the active certificate, for baselines that decrypt with the
+/// `openssl` command line. Benchmarks only: it is the instance's secret.
+pub fn active_private_key_der(ams: &Ams) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let keyring = ams.unlock()?;
+    let cert = ams
+        .store()
+        .read(|tx| tx.active_cert())?
+        .ok_or_else(|| crate::error::Error::invalid("no active certificate"))?;
+    crate::service::certs::private_key(&keyring, &cert)
+}

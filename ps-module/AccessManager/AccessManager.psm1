@@ -3,8 +3,10 @@
 # Only the functions listed in FunctionsToExport (AccessManager.psd1) are visible to callers.
 #
 
-# How many pipeline records go to one `ams batch` run.
-$script:AmsBatchSize = 500
+# How many pipeline records go to one `ams batch` run: 1,000 piped objects (Get-AmsDevice |
+# Set-AmsDevice) start ams once for the whole pipeline (issue 14); the bound keeps the requests a
+# batch holds in memory, and the wait for its first result, in proportion.
+$script:AmsBatchSize = 5000
 
 $publicNames = [System.Collections.Generic.List[string]]::new()
 foreach ($folder in @('Private', 'Public')) {

@@ -265,18 +265,25 @@ Describe 'Batching piped objects' {
         Clear-AmsStubResponse
     }
 
-    It 'sends 1,000 piped devices through two batch runs of 500' {
+    It 'sends 1,000 piped devices through one batch run' {
         1..1000 | ForEach-Object { [pscustomobject]@{ Id = "d-$_" } } | Remove-AmsDevice -Force
         $calls = @(Get-AmsStubCall)
-        $calls.Count | Should -Be 2
-        $calls | ForEach-Object { $_.Line | Should -BeExactly 'batch' }
-        $calls[0].StdinLines.Count | Should -Be 500
-        $calls[1].StdinLines.Count | Should -Be 500
+        $calls.Count | Should -Be 1
+        $calls[0].Line | Should -BeExactly 'batch'
+        $calls[0].StdinLines.Count | Should -Be 1000
         $first = $calls[0].StdinLines[0] | ConvertFrom-Json
         $first.verb | Should -BeExactly 'device remove'
         $first.parameters.Id | Should -BeExactly 'd-1'
         $first.parameters.Force | Should -BeTrue
-        ($calls[1].StdinLines[-1] | ConvertFrom-Json).parameters.Id | Should -BeExactly 'd-1000'
+        ($calls[0].StdinLines[-1] | ConvertFrom-Json).parameters.Id | Should -BeExactly 'd-1000'
+    }
+
+    It 'splits a longer pipeline into batch runs of 5,000' {
+        1..5001 | ForEach-Object { [pscustomobject]@{ Id = "d-$_" } } | Set-AmsDevice -Disable
+        $calls = @(Get-AmsStubCall)
+        $calls.Count | Should -Be 2
+        $calls[0].StdinLines.Count | Should -Be 5000
+        $calls[1].Line | Should -BeExactly 'device set --id d-5001 --disable'
     }
 
     It 'runs a single piped object as a plain command line' {

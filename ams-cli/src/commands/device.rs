@@ -1,7 +1,9 @@
 //! `ams device ...` (Get/Set/Remove-AmsDevice).
 
-use ams_core::service::devices::DeviceAction;
-use ams_core::{Error, Result};
+use std::io::{IsTerminal, Write};
+
+use ams_core::service::devices::{DeviceAction, DeviceInfo};
+use ams_core::{Ams, Error, Result};
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::{Value, json};
 
@@ -79,9 +81,62 @@ pub struct DeviceExpirePasswordArgs {
     pub unreadable: bool,
 }
 
+/// Whether the command lists every device (no id or name), which streams in JSON (ADR 0014).
+pub fn lists_all(c: &DeviceCommand) -> bool {
+    matches!(c, DeviceCommand::Get(a) if a.id.is_none() && a.name.is_none())
+}
+
+/// Writes every device to stdout as one JSON array, page by page as the store reads them (ADR
+/// 0014): bounded memory, and the first devices are out before the last are read. On a terminal
+/// the array is pretty-printed exactly as any other result; otherwise it is compact, one device per
+/// line. A closed stdout (`| head`) ends the listing without an error.
+fn stream_all(ams: &Ams, approval_state: Option<&str>) -> Result<Value> {
+    let stdout = std::io::stdout();
+    let pretty = stdout.is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut io_error: Option<std::io::Error> = None;
+    let mut first = true;
+    let mut one = |d: &DeviceInfo| -> Result<()> {
+        let put = |out: &mut std::io::BufWriter<_>| -> std::io::Result<()> {
+            out.write_all(if first { b"[\n" } else { b",\n" })?;
+            if pretty {
+                let text = serde_json::to_string_pretty(d).map_err(std::io::Error::other)?;
+                for (n, line) in text.lines().enumerate() {
+                    out.write_all(if n == 0 { b"  " } else { b"\n  " })?;
+                    out.write_all(line.as_bytes())?;
+                }
+                Ok(())
+            } else {
+                serde_json::to_writer(&mut *out, d).map_err(std::io::Error::other)
+            }
+        };
+        put(&mut out).map_err(|e| {
+            io_error = Some(e);
+            ams_core::Error::internal("The listing could not be written.")
+        })?;
+        first = false;
+        Ok(())
+    };
+    let listed = ams.for_each_device(approval_state, &mut one);
+    let end: &[u8] = if first { b"[]\n" } else { b"\n]\n" };
+    let written = match (&listed, io_error) {
+        (_, Some(e)) => Err(e),
+        (Ok(()), None) => out.write_all(end).and_then(|()| out.flush()),
+        (Err(_), None) => out.flush(),
+    };
+    match written {
+        Ok(()) => listed.map(|()| Value::Null),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Value::Null),
+        Err(e) => Err(ams_core::Error::from(e)),
+    }
+}
+
 pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
     let ams = ctx.open()?;
     match c {
+        DeviceCommand::Get(a) if ctx.streams && a.id.is_none() && a.name.is_none() => {
+            stream_all(&ams, a.approval_state.as_deref())
+        }
         DeviceCommand::Get(a) => {
             to_json(&ams.devices(a.id.as_deref(), a.name.as_deref(), a.approval_state.as_deref())?)
         }

@@ -32,6 +32,8 @@ use crate::cli::{Command, Parsed};
 /// What every verb gets: where the instance is.
 pub struct Ctx {
     pub data_dir: Option<PathBuf>,
+    /// The verb writes its JSON result to stdout itself, as it goes (see [`streams`]).
+    pub streams: bool,
 }
 
 impl Ctx {
@@ -52,9 +54,25 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<Value> {
     serde_json::to_value(v).map_err(|_| ams_core::Error::internal("Could not serialise the result."))
 }
 
-/// Runs a parsed command.
+/// Whether the command writes its own output to stdout as it goes, so that nothing is left to
+/// print when it returns: `ams batch` (NDJSON) and the unfiltered `ams device get` listing in
+/// JSON, which streams (ADR 0014).
+pub fn streams(p: &Parsed) -> bool {
+    match &p.command {
+        Command::Batch => true,
+        Command::Device(c) => p.output == crate::output::Format::Json && device::lists_all(c),
+        _ => false,
+    }
+}
+
+/// Runs a parsed command (inside a batch: whatever it returns is printed by the caller).
 pub fn run(p: Parsed) -> Result<Value> {
-    let ctx = Ctx { data_dir: p.data_dir };
+    run_top(p, false)
+}
+
+/// Runs the process's command; `streams` is [`streams`] of it.
+pub fn run_top(p: Parsed, streams: bool) -> Result<Value> {
+    let ctx = Ctx { data_dir: p.data_dir, streams };
     if p.verbose && !matches!(p.command, Command::Server(_)) {
         ams_server::logging::init(&ams_server::logging::LogOptions {
             stderr: Some(tracing::level_filters::LevelFilter::DEBUG),

@@ -493,50 +493,69 @@ impl Ams {
             return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while the backup was taken.")
                 .hint("Run the backup again."));
         }
-        let (image_bytes, image_sha256) = format::hash_file(&image.path, &mut reporter(progress, Phase::Checksum))?;
-
-        let manifest = Manifest {
-            format: format::FORMAT_NAME.into(),
-            format_version: format::FORMAT_VERSION,
-            engine: "sqlite".into(),
-            backup_id: backup_id.clone(),
-            instance_id: instance_id.clone(),
-            created_at: created_at.clone(),
-            ams_version: env!("CARGO_PKG_VERSION").into(),
-            schema_version: status.schema_version,
-            master_key_id: master_key_id.clone(),
-            scheduled,
-            host_key_protector_included: false,
-            image_bytes,
-            image_sha256: image_sha256.clone(),
-            row_counts: row_counts.clone(),
-            audit_head_seq: audit_head.as_ref().map(|h| h.0),
-            audit_head: audit_head.map(|h| h.1),
+        let image_bytes = fs::metadata(&image.path)?.len();
+        // One pass over the image (issue 14): a second thread hashes it while it is copied into the
+        // backup file (in the kernel: copy_file_range); the header goes first with a placeholder
+        // checksum of the same length and is rewritten in place once the hash is known.
+        let hashing = {
+            let path = image.path.clone();
+            std::thread::spawn(move || format::hash_file(&path, &mut |_, _| {}))
         };
-        let manifest_line =
-            serde_json::to_vec(&manifest).map_err(|_| Error::internal("Could not serialise the backup manifest."))?;
-        let seal = match &keyring {
-            Some(k) => Some(k.seal(&format::seal_binding(&backup_id), &format::manifest_digest(&manifest_line))?),
-            None => None,
+        let header_for = |image_sha256: &str| -> Result<(Manifest, Option<Vec<u8>>, Vec<u8>)> {
+            let manifest = Manifest {
+                format: format::FORMAT_NAME.into(),
+                format_version: format::FORMAT_VERSION,
+                engine: "sqlite".into(),
+                backup_id: backup_id.clone(),
+                instance_id: instance_id.clone(),
+                created_at: created_at.clone(),
+                ams_version: env!("CARGO_PKG_VERSION").into(),
+                schema_version: status.schema_version,
+                master_key_id: master_key_id.clone(),
+                scheduled,
+                host_key_protector_included: false,
+                image_bytes,
+                image_sha256: image_sha256.to_string(),
+                row_counts: row_counts.clone(),
+                audit_head_seq: audit_head.as_ref().map(|h| h.0),
+                audit_head: audit_head.as_ref().map(|h| h.1.clone()),
+            };
+            let manifest_line = serde_json::to_vec(&manifest)
+                .map_err(|_| Error::internal("Could not serialise the backup manifest."))?;
+            let seal = match &keyring {
+                Some(k) => Some(k.seal(&format::seal_binding(&backup_id), &format::manifest_digest(&manifest_line))?),
+                None => None,
+            };
+            let header = format::encode_header(&manifest_line, seal.as_deref());
+            Ok((manifest, seal, header))
         };
-        let header = format::encode_header(&manifest_line, seal.as_deref());
+        let (_, _, placeholder) = header_for(&"0".repeat(64))?;
 
         let partial = TempPath::create(&dir, &name, "partial")?;
-        {
-            let mut f = fs::OpenOptions::new().write(true).open(&partial.path)?;
-            f.write_all(&header)?;
-            let mut src = File::open(&image.path)?;
-            let mut done = 0u64;
-            loop {
-                let n = std::io::copy(&mut std::io::Read::take(&mut src, format::CHUNK as u64), &mut f)?;
-                if n == 0 {
-                    break;
-                }
-                done += n;
-                progress(Progress { phase: Phase::Write, done, total: image_bytes });
+        let mut f = fs::OpenOptions::new().write(true).open(&partial.path)?;
+        f.write_all(&placeholder)?;
+        let mut src = File::open(&image.path)?;
+        let mut done = 0u64;
+        loop {
+            let n = std::io::copy(&mut std::io::Read::take(&mut src, format::CHUNK as u64), &mut f)?;
+            if n == 0 {
+                break;
             }
+            done += n;
+            progress(Progress { phase: Phase::Write, done, total: image_bytes });
+        }
+        let (hashed, image_sha256) = hashing.join().map_err(|_| Error::internal("The image checksum failed."))??;
+        let (_, seal, header) = header_for(&image_sha256)?;
+        if hashed != image_bytes || done != image_bytes || header.len() != placeholder.len() {
+            return Err(Error::internal("The backup image changed while it was written."));
+        }
+        {
+            use std::io::{Seek, SeekFrom};
+            f.seek(SeekFrom::Start(0))?;
+            f.write_all(&header)?;
             f.sync_all()?;
         }
+        drop(f);
         publish_new(&partial.path, out)?;
         drop(image);
         let bytes = fs::metadata(out)?.len();
@@ -821,7 +840,8 @@ pub fn db_verify(
     instance::write_new_private(&image, b"")?;
     {
         let mut f = fs::OpenOptions::new().write(true).open(&image)?;
-        format::copy_image(file, &header, Some(&mut f), &mut reporter(progress, Phase::Read))?;
+        // A throw-away copy: no fsync.
+        format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
     }
     let status = inspect_image(&image, file, m, true)?;
     let mut report = VerifyReport {
@@ -972,9 +992,24 @@ pub fn db_restore(
         // before anything is created. (The recovery password needs the image: step 3.)
         authenticate(&header, key.as_ref(), auth, file, &mut warnings)?;
     }
+    // Nothing is created for a damaged backup. A new instance's image is staged beside its data
+    // directory (or in it, when it exists and is empty), where it is hashed as it is copied and
+    // removed if it does not match, before the directory is created: one pass over the image
+    // (issue 14). Where there is no such place, the whole image is checked first.
+    let mut early_stage = None;
     if !config_exists && !live_exists {
-        // Nothing is created for a damaged backup: check the whole image first.
-        format::copy_image(file, &header, None, &mut reporter(progress, Phase::Read))?;
+        let beside = if data_dir.is_dir() { Some(data_dir.clone()) } else { data_dir.parent().map(Path::to_path_buf) };
+        match beside
+            .filter(|d| d.is_dir() && url.local_file() == Some(data_dir.join(instance::DEFAULT_DB_FILE).as_path()))
+        {
+            Some(dir) => {
+                let staged = TempPath::create(&dir, instance::DEFAULT_DB_FILE, "restore")?;
+                let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
+                format::copy_image(file, &header, Some(&mut f), true, &mut reporter(progress, Phase::Read))?;
+                early_stage = Some(staged);
+            }
+            None => format::copy_image(file, &header, None, false, &mut reporter(progress, Phase::Read))?,
+        }
     }
     let mut created = Created { dirs: Vec::new(), files: Vec::new(), keep: false };
     created.dir(data_dir)?;
@@ -997,11 +1032,15 @@ pub fn db_restore(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| instance::DEFAULT_DB_FILE.into());
-    let mut staged = TempPath::create(&db_dir, &db_name, "restore")?;
-    {
-        let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
-        format::copy_image(file, &header, Some(&mut f), &mut reporter(progress, Phase::Read))?;
-    }
+    let mut staged = match early_stage {
+        Some(staged) => staged,
+        None => {
+            let staged = TempPath::create(&db_dir, &db_name, "restore")?;
+            let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
+            format::copy_image(file, &header, Some(&mut f), true, &mut reporter(progress, Phase::Read))?;
+            staged
+        }
+    };
     let status = inspect_image(&staged.path, file, &m, false)?;
 
     // 3. No key of this host: the recovery password unwraps the image's master key, which must be

@@ -100,6 +100,9 @@ pub enum DeviceSelector {
     },
 }
 
+/// Devices per page of a streamed listing ([`Ams::for_each_device`]): about 1 MiB of rows.
+pub const DEVICE_PAGE: usize = 1000;
+
 /// Valid approval states.
 pub const APPROVAL_STATES: [&str; 3] = ["Pending", "Approved", "Rejected"];
 
@@ -185,6 +188,34 @@ impl Ams {
             .filter(|d| id.is_none_or(|i| d.id == i))
             .map(DeviceInfo::from)
             .collect())
+    }
+
+    /// Every device (optionally only those in one approval state) in the order of
+    /// [`Ams::devices`], handed to `f` one at a time. The devices are read [`DEVICE_PAGE`] at a time
+    /// in one read transaction (one consistent snapshot; ADR 0014), so memory stays bounded
+    /// whatever the number of devices. Stops at the first error of `f` and returns it.
+    pub fn for_each_device(
+        &self,
+        approval_state: Option<&str>,
+        f: &mut dyn FnMut(&DeviceInfo) -> Result<()>,
+    ) -> Result<()> {
+        if let Some(s) = approval_state {
+            check_approval_state(s)?;
+        }
+        self.store.read(|tx| {
+            let mut after: Option<(String, String)> = None;
+            loop {
+                let page = tx.devices_page(after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())), DEVICE_PAGE)?;
+                for d in page.iter().filter(|d| approval_state.is_none_or(|s| d.approval_state.eq_ignore_ascii_case(s)))
+                {
+                    f(&DeviceInfo::from(d))?;
+                }
+                match page.last() {
+                    Some(last) if page.len() == DEVICE_PAGE => after = Some((last.name.clone(), last.id.clone())),
+                    _ => return Ok(()),
+                }
+            }
+        })
     }
 
     /// Applies one action to a device. Rejecting an approved device needs `force`.

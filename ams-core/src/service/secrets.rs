@@ -428,6 +428,37 @@ impl Ams {
     ) -> Result<Vec<PasswordInfo>> {
         let mut keys: HashMap<String, Result<Zeroizing<Vec<u8>>>> = HashMap::new();
         let derived = self.derived_keys_tx(tx, keyring)?;
+        // Several entries (a history) are opened on every core first, after their integrity
+        // checks; the loop below then takes the opened values in order.
+        let opened: Opened;
+        let parallel: Opener<'_>;
+        let opener = match opener {
+            Opener::Now if rows.len() > 1 => {
+                let mut jobs = Vec::with_capacity(rows.len());
+                for p in rows {
+                    if !DerivedKeys::row_mac_ok(&derived.password_row_mac(p), p.row_mac.as_deref()) {
+                        return Err(row_unbound("password", &p.id, &d.id));
+                    }
+                    let key = keys.entry(p.cert_thumbprint.clone()).or_insert_with(|| {
+                        crate::service::certs::require_cert(tx, &p.cert_thumbprint)
+                            .and_then(|cert| private_key(keyring, &cert))
+                    });
+                    if let Ok(key) = key {
+                        jobs.push(OpenJob {
+                            key: key.clone(),
+                            blob: p.blob.clone(),
+                            kind: SecretKind::LapsPassword,
+                            device_id: d.id.clone(),
+                            subject: Some(p.account_name.clone()),
+                        });
+                    }
+                }
+                opened = open_in_parallel(jobs);
+                parallel = Opener::Opened(&opened);
+                &parallel
+            }
+            other => other,
+        };
         rows.iter()
             .map(|p| {
                 if !DerivedKeys::row_mac_ok(&derived.password_row_mac(p), p.row_mac.as_deref()) {
@@ -502,10 +533,59 @@ impl Ams {
     /// One admin read in one write transaction: the audit record commits with the read, so it is
     /// durable before the secret leaves.
     fn read_secret_audited(&self, keyring: &Keyring, read: &SecretRead) -> Result<SecretReadResult> {
+        if let SecretRead::Password(_) = read {
+            return self.read_password_overlapped(keyring, read);
+        }
         self.store.write(|tx| {
             let (out, audit) = self.read_secret(tx, keyring, read, &Opener::Now)?;
             audit.record(self, tx)?;
             Ok(out)
+        })
+    }
+
+    /// One current-password read whose RSA open runs on a second core while this one commits the
+    /// audit record (its fsync): the two slowest steps of a cold read overlap (issue 14). The
+    /// password is returned only once its record is durable, as always. The record commits before
+    /// the envelope is known to open; when it then fails, a failure record for the same device
+    /// follows and the read fails (ADR 0014).
+    fn read_password_overlapped(&self, keyring: &Keyring, read: &SecretRead) -> Result<SecretReadResult> {
+        std::thread::scope(|scope| {
+            let mut opening = None;
+            let (out, device_id) = self.store.write(|tx| {
+                let jobs = RefCell::new(Vec::new());
+                let (out, audit) = self.read_secret(tx, keyring, read, &Opener::Record(&jobs))?;
+                let jobs = jobs.into_inner();
+                opening = Some(scope.spawn(move || open_in_parallel(jobs)));
+                audit.record(self, tx)?;
+                Ok((out, audit.device_id))
+            })?;
+            let opened = opening
+                .and_then(|h| h.join().ok())
+                .and_then(|o| o.into_values().next())
+                .unwrap_or_else(|| Err(Error::internal("The password could not be opened.")));
+            match (out, opened) {
+                (SecretReadResult::Password(mut p), Ok(plain)) => {
+                    p.password = SecretString::new(String::from_utf8_lossy(&plain).into_owned());
+                    Ok(SecretReadResult::Password(p))
+                }
+                (_, Err(e)) => {
+                    let _ = self.store.write(|tx| {
+                        audit::record(
+                            self,
+                            tx,
+                            Event {
+                                event: "password.read",
+                                outcome: Outcome::Failure,
+                                target_type: Some("device"),
+                                target_id: Some(&device_id),
+                                details: serde_json::json!({"Error": e.code().as_str()}),
+                            },
+                        )
+                    });
+                    Err(e)
+                }
+                _ => Err(Error::internal("secret read kind")),
+            }
         })
     }
 

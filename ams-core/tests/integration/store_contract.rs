@@ -83,6 +83,7 @@ contract!(
     audit_records_keep_their_order_and_filters,
     one_active_certificate,
     devices_round_trip_and_are_found_by_name,
+    device_pages_walk_the_listing_in_order,
     groups_members_and_key_groups,
     registration_keys,
     passwords_one_current_and_history,
@@ -557,6 +558,45 @@ mod checks {
         assert_eq!(s.write(|tx| tx.delete_device("d2")).unwrap(), 0);
         assert_eq!(s.read(|tx| tx.device_secret_counts("d2")).unwrap(), (0, 0));
         assert_eq!(s.read(|tx| tx.group_usage("g1")).unwrap(), (0, 0));
+    }
+
+    /// Pages (ADR 0014) give the unfiltered listing's devices in its order, each once, whatever
+    /// the page size: names equal in any case are ordered by id across a page boundary.
+    pub fn device_pages_walk_the_listing_in_order(s: &Store) {
+        let rows = [
+            device("d5", "pc1"),
+            device("d2", "PC1"),
+            device("d9", "Pc1"),
+            device("d1", "alpha"),
+            device("d7", "Zulu"),
+            device("d3", "beta"),
+            device("d4", "BETA"),
+            device("d8", "Ünïcødé-ПК"),
+        ];
+        s.write(|tx| rows.iter().try_for_each(|d| tx.insert_device(d))).unwrap();
+        let ids = |v: &[DeviceRow]| v.iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        let all = s.read(|tx| tx.devices(None, None, None)).unwrap();
+        assert_eq!(ids(&all)[..7], ["d1", "d3", "d4", "d2", "d5", "d9", "d7"], "the listing's order");
+        for limit in [1, 2, 3, 7, 8, 100] {
+            let paged = s
+                .read(|tx| {
+                    let mut out: Vec<DeviceRow> = Vec::new();
+                    loop {
+                        let after = out.last().map(|d| (d.name.clone(), d.id.clone()));
+                        let page = tx.devices_page(after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())), limit)?;
+                        assert!(page.len() <= limit, "a page holds at most its limit");
+                        let done = page.len() < limit;
+                        out.extend(page);
+                        if done {
+                            return Ok(out);
+                        }
+                    }
+                })
+                .unwrap();
+            assert_eq!(paged, all, "pages of {limit}");
+        }
+        let last = all.last().unwrap();
+        assert!(s.read(|tx| tx.devices_page(Some((&last.name, &last.id)), 10)).unwrap().is_empty(), "past the end");
     }
 
     fn bitlocker(id: &str, device_id: &str, key_id: &str, at: u32) -> BitLockerRow {

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use base64::Engine;
@@ -220,18 +220,54 @@ fn raw_prefix(path: &Path, len: u64) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Reads the image, hashing it, and optionally writes it to `out`. Fails with
-/// [`ErrorCode::BackupCorrupt`] when the hash differs from the manifest's.
+/// Reads the image, hashing it, and optionally writes it to `out` (fsynced when `durable`). Fails
+/// with [`ErrorCode::BackupCorrupt`] when the hash differs from the manifest's; `out` must not be
+/// used then. With `out`, the image is read once for both (issue 14): it is copied in the kernel
+/// (copy_file_range) while a second thread hashes the same bytes from the page cache.
 pub(crate) fn copy_image(
     path: &Path,
     header: &Header,
-    mut out: Option<&mut File>,
+    out: Option<&mut File>,
+    durable: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<()> {
-    let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
-    f.seek(SeekFrom::Start(header.len))?;
     let total = header.manifest.image_bytes;
-    let mut left = total;
+    let sha = match out {
+        None => hash_range(path, header.len, total, progress)?,
+        Some(o) => {
+            let hashing = {
+                let (path, start) = (path.to_path_buf(), header.len);
+                std::thread::spawn(move || hash_range(&path, start, total, &mut |_, _| {}))
+            };
+            let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+            f.seek(SeekFrom::Start(header.len))?;
+            let mut left = total;
+            while left > 0 {
+                let n = std::io::copy(&mut (&mut f).take(left.min(CHUNK as u64)), o)?;
+                if n == 0 {
+                    return Err(truncated(path, "the image is shorter than its stated size"));
+                }
+                left -= n;
+                progress(total - left, total);
+            }
+            let sha = hashing.join().map_err(|_| Error::internal("The image checksum failed."))??;
+            if sha == header.manifest.image_sha256 && durable {
+                o.sync_all()?;
+            }
+            sha
+        }
+    };
+    if sha != header.manifest.image_sha256 {
+        return Err(corrupt(path, "the database image does not match the checksum in the manifest"));
+    }
+    Ok(())
+}
+
+/// SHA-256 (hex) of the `len` bytes of `path` from `start`.
+fn hash_range(path: &Path, start: u64, len: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<String> {
+    let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    f.seek(SeekFrom::Start(start))?;
+    let mut left = len;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
     while left > 0 {
@@ -239,19 +275,10 @@ pub(crate) fn copy_image(
         let chunk = buf.get_mut(..want).ok_or_else(|| Error::internal("chunk size"))?;
         f.read_exact(chunk).map_err(|_| truncated(path, "the image is shorter than its stated size"))?;
         h.update(&*chunk);
-        if let Some(o) = out.as_deref_mut() {
-            o.write_all(chunk)?;
-        }
         left -= want as u64;
-        progress(total - left, total);
+        progress(len - left, len);
     }
-    if hex(&h.finalize()) != header.manifest.image_sha256 {
-        return Err(corrupt(path, "the database image does not match the checksum in the manifest"));
-    }
-    if let Some(o) = out {
-        o.sync_all()?;
-    }
-    Ok(())
+    Ok(hex(&h.finalize()))
 }
 
 /// SHA-256 and length of a file.
@@ -315,13 +342,13 @@ mod tests {
         let h = read_header(&good).unwrap();
         assert_eq!(h.seal.as_deref(), Some(&b"sealed"[..]));
         assert_eq!(h.manifest_line, line);
-        copy_image(&good, &h, None, &mut |_, _| {}).unwrap();
+        copy_image(&good, &h, None, false, &mut |_, _| {}).unwrap();
 
         let code = |bytes: &[u8]| {
             let p = write(d.path(), "x", bytes);
             match read_header(&p) {
                 Err(e) => e.code(),
-                Ok(h) => copy_image(&p, &h, None, &mut |_, _| {}).unwrap_err().code(),
+                Ok(h) => copy_image(&p, &h, None, false, &mut |_, _| {}).unwrap_err().code(),
             }
         };
         assert_eq!(code(&file[..file.len() - 1]), ErrorCode::BackupTruncated);

@@ -22,6 +22,13 @@ pub trait DataPlaneRead {
     /// lookup has its own statement so that it uses its index.
     fn devices(&self, id: Option<&str>, name: Option<&str>, approval_state: Option<&str>) -> Result<Vec<DeviceRow>>;
 
+    /// One page of every device, in the order of an unfiltered [`DataPlaneRead::devices`] (name,
+    /// case-insensitively, then id): at most `limit` devices that sort after `after`, the name and
+    /// id of the last device of the previous page (`None`: the first page). One statement per
+    /// page, so a listing of any size streams in bounded memory (ADR 0014); read every page in one
+    /// read transaction for one consistent snapshot.
+    fn devices_page(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<DeviceRow>>;
+
     /// One device by id.
     fn device(&self, id: &str) -> Result<Option<DeviceRow>>;
 

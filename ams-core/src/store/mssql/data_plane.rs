@@ -50,6 +50,12 @@ statements! {
     /// SQLite's NOCASE sorts them: lower-cased, then by code point (not linguistically).
     DEVICES_BY_NAME = concat!("SELECT ", device_cols!(), " FROM devices WHERE name = @P1 OR dns_name = @P1 ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
     DEVICES = concat!("SELECT ", device_cols!(), " FROM devices ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
+    /// Pages of [`DEVICES`]: the first, then the ones after a (name, id) cursor, in the same order.
+    DEVICES_FIRST_PAGE = concat!("SELECT TOP (@P1) ", device_cols!(), " FROM devices ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
+    DEVICES_PAGE_AFTER = concat!("SELECT TOP (@P3) ", device_cols!(), " FROM devices
+        WHERE LOWER(name) COLLATE Latin1_General_100_BIN2 > LOWER(@P1) COLLATE Latin1_General_100_BIN2
+           OR (LOWER(name) COLLATE Latin1_General_100_BIN2 = LOWER(@P1) COLLATE Latin1_General_100_BIN2 AND id > @P2)
+        ORDER BY LOWER(name) COLLATE Latin1_General_100_BIN2, id");
     DEVICE = concat!("SELECT ", device_cols!(), " FROM devices WHERE id = @P1");
     DEVICE_BY_AUTHORITY = concat!("SELECT ", device_cols!(), " FROM devices WHERE authority_type = @P1
         AND authority_id = @P2 COLLATE Latin1_General_CI_AS AND authority_device_id = @P3 COLLATE Latin1_General_CI_AS");
@@ -230,6 +236,14 @@ impl DataPlaneRead for MssqlTx<'_> {
             rows.retain(|d| d.approval_state.eq_ignore_ascii_case(s));
         }
         Ok(rows)
+    }
+
+    fn devices_page(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<DeviceRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match after {
+            None => self.rows(DEVICES_FIRST_PAGE, &[&limit], map_device),
+            Some((name, id)) => self.rows(DEVICES_PAGE_AFTER, &[&name, &id, &limit], map_device),
+        }
     }
 
     fn device(&self, id: &str) -> Result<Option<DeviceRow>> {

@@ -165,6 +165,22 @@ impl DataPlaneRead for SqliteTx<'_> {
         Ok(rows)
     }
 
+    fn devices_page(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<DeviceRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match after {
+            None => self.rows(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY name, id LIMIT ?1"), [limit], map_device),
+            // `name >= ?1` bounds the index range; the OR picks up after the cursor (NOCASE, as the
+            // column sorts).
+            Some((name, id)) => self.rows(
+                &format!(
+                    "SELECT {DEVICE_COLS} FROM devices WHERE name >= ?1 AND (name > ?1 OR id > ?2) ORDER BY name, id LIMIT ?3"
+                ),
+                params![name, id, limit],
+                map_device,
+            ),
+        }
+    }
+
     fn device(&self, id: &str) -> Result<Option<DeviceRow>> {
         self.one(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"), [id], map_device)
     }
