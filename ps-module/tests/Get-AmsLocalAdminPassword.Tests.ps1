@@ -48,7 +48,7 @@ Describe 'Get-AmsLocalAdminPassword' {
         (Get-AmsStubCall).Line | Should -BeExactly 'local-admin-password get --authority-device-id d-1 --authority-id a-1 --authority-type Ams'
     }
 
-    It 'reads 1,000 piped devices in two batch runs' {
+    It 'reads 1,000 piped devices in one batch run' {
         $devices = 1..1000 | ForEach-Object {
             [pscustomobject]@{ AuthorityType = 'Ams'; AuthorityId = 'a-1'; AuthorityDeviceId = "d-$_" }
         }
@@ -56,8 +56,8 @@ Describe 'Get-AmsLocalAdminPassword' {
         $results.Count | Should -Be 1000
         $results[999].Password | Should -BeOfType ([System.Security.SecureString])
         $calls = @(Get-AmsStubCall)
-        $calls.Count | Should -Be 2
-        $calls | ForEach-Object { $_.Line | Should -BeExactly 'batch' }
+        $calls.Count | Should -Be 1
+        $calls[0].Line | Should -BeExactly 'batch'
     }
     It 'binds piped computer names' {
         $null = 'PC1', 'DEV\PC2' | Get-AmsLocalAdminPassword
