@@ -119,6 +119,26 @@ impl NotifyRead for SqliteTx<'_> {
     }
 }
 
+/// A channel row's values in `CHANNEL_COLS` order (`?1`..`?14`), for the insert and the update.
+fn channel_params(c: &NotificationChannelRow) -> [&dyn rusqlite::ToSql; 14] {
+    [
+        &c.id,
+        &c.name,
+        &c.kind,
+        &c.enabled,
+        &c.settings,
+        &c.route_events,
+        &c.route_outcomes,
+        &c.subject_template,
+        &c.body_template,
+        &c.max_attempts,
+        &c.retry_seconds,
+        &c.sealed_secret,
+        &c.created_at,
+        &c.modified_at,
+    ]
+}
+
 impl NotifyWrite for SqliteTx<'_> {
     fn insert_notification_channel(&self, c: &NotificationChannelRow) -> Result<()> {
         self.tx.execute(
@@ -126,22 +146,7 @@ impl NotifyWrite for SqliteTx<'_> {
                 "INSERT INTO notification_channels ({CHANNEL_COLS})
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             ),
-            params![
-                c.id,
-                c.name,
-                c.kind,
-                c.enabled,
-                c.settings,
-                c.route_events,
-                c.route_outcomes,
-                c.subject_template,
-                c.body_template,
-                c.max_attempts,
-                c.retry_seconds,
-                c.sealed_secret,
-                c.created_at,
-                c.modified_at
-            ],
+            channel_params(c).as_slice(),
         )?;
         Ok(())
     }
@@ -152,22 +157,7 @@ impl NotifyWrite for SqliteTx<'_> {
                 route_outcomes = ?7, subject_template = ?8, body_template = ?9, max_attempts = ?10,
                 retry_seconds = ?11, sealed_secret = ?12, created_at = ?13, modified_at = ?14
              WHERE id = ?1",
-            params![
-                c.id,
-                c.name,
-                c.kind,
-                c.enabled,
-                c.settings,
-                c.route_events,
-                c.route_outcomes,
-                c.subject_template,
-                c.body_template,
-                c.max_attempts,
-                c.retry_seconds,
-                c.sealed_secret,
-                c.created_at,
-                c.modified_at
-            ],
+            channel_params(c).as_slice(),
         )? > 0)
     }
 
