@@ -1,6 +1,6 @@
 //! SQL for authorization rules, their principals and rate-limit events.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, ToSql, params};
 
 use super::SqliteTx;
 use crate::error::Result;
@@ -181,6 +181,70 @@ impl AuthzRead for SqliteTx<'_> {
     }
 }
 
+/// A computer rule's values in `COMPUTER_RULE_COLS` order, for the insert (`?1`..`?29`) and the
+/// update (`?1`..`?27`, which leaves out `created_at` and `created_by`).
+fn computer_rule_values(r: &ComputerRuleRow, with_created: bool) -> Vec<&dyn ToSql> {
+    let mut v: Vec<&dyn ToSql> = vec![
+        &r.id,
+        &r.target_type,
+        &r.target_id,
+        &r.target_authority_id,
+        &r.target_name,
+        &r.authorization_mode,
+        &r.script,
+        &r.script_path,
+        &r.laps_default_seconds,
+        &r.laps_max_seconds,
+        &r.laps_allow_extension,
+        &r.jit_group_name,
+        &r.jit_default_seconds,
+        &r.jit_max_seconds,
+        &r.jit_allow_extension,
+        &r.do_not_use_remote_dc_locator,
+        &r.site_name,
+        &r.domain_controller_name,
+        &r.description,
+        &r.notes,
+        &r.rule_expiry,
+        &r.disabled,
+        &r.reason_requirement,
+        &r.notify_success,
+        &r.notify_failure,
+    ];
+    if with_created {
+        v.extend([&r.created_at as &dyn ToSql, &r.created_by]);
+    }
+    v.extend([&r.modified_at as &dyn ToSql, &r.modified_by]);
+    v
+}
+
+/// A role rule's values in `ROLE_RULE_COLS` order, for the insert (`?1`..`?19`) and the update
+/// (`?1`..`?17`, which leaves out `created_at` and `created_by`).
+fn role_rule_values(r: &RoleRuleRow, with_created: bool) -> Vec<&dyn ToSql> {
+    let mut v: Vec<&dyn ToSql> = vec![
+        &r.id,
+        &r.name,
+        &r.description,
+        &r.group_name,
+        &r.default_seconds,
+        &r.max_seconds,
+        &r.allow_extension,
+        &r.site_name,
+        &r.domain_controller_name,
+        &r.notes,
+        &r.rule_expiry,
+        &r.disabled,
+        &r.reason_requirement,
+        &r.notify_success,
+        &r.notify_failure,
+    ];
+    if with_created {
+        v.extend([&r.created_at as &dyn ToSql, &r.created_by]);
+    }
+    v.extend([&r.modified_at as &dyn ToSql, &r.modified_by]);
+    v
+}
+
 impl AuthzWrite for SqliteTx<'_> {
     fn insert_computer_rule(&self, r: &ComputerRuleRow) -> Result<()> {
         self.authz_exec(
@@ -188,14 +252,7 @@ impl AuthzWrite for SqliteTx<'_> {
                 "INSERT INTO computer_authorization_rules ({COMPUTER_RULE_COLS}) VALUES
                  (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
             ),
-            params![
-                r.id, r.target_type, r.target_id, r.target_authority_id, r.target_name, r.authorization_mode, r.script,
-                r.script_path, r.laps_default_seconds, r.laps_max_seconds, r.laps_allow_extension, r.jit_group_name,
-                r.jit_default_seconds, r.jit_max_seconds, r.jit_allow_extension, r.do_not_use_remote_dc_locator,
-                r.site_name, r.domain_controller_name, r.description, r.notes, r.rule_expiry, r.disabled,
-                r.reason_requirement, r.notify_success, r.notify_failure, r.created_at, r.created_by, r.modified_at,
-                r.modified_by
-            ],
+            computer_rule_values(r, true).as_slice(),
         )?;
         Ok(())
     }
@@ -209,13 +266,7 @@ impl AuthzWrite for SqliteTx<'_> {
                domain_controller_name = ?18, description = ?19, notes = ?20, rule_expiry = ?21, disabled = ?22,
                reason_requirement = ?23, notify_success = ?24, notify_failure = ?25, modified_at = ?26, modified_by = ?27
              WHERE id = ?1",
-            params![
-                r.id, r.target_type, r.target_id, r.target_authority_id, r.target_name, r.authorization_mode, r.script,
-                r.script_path, r.laps_default_seconds, r.laps_max_seconds, r.laps_allow_extension, r.jit_group_name,
-                r.jit_default_seconds, r.jit_max_seconds, r.jit_allow_extension, r.do_not_use_remote_dc_locator,
-                r.site_name, r.domain_controller_name, r.description, r.notes, r.rule_expiry, r.disabled,
-                r.reason_requirement, r.notify_success, r.notify_failure, r.modified_at, r.modified_by
-            ],
+            computer_rule_values(r, false).as_slice(),
         )
     }
 
@@ -229,27 +280,7 @@ impl AuthzWrite for SqliteTx<'_> {
                 "INSERT INTO role_authorization_rules ({ROLE_RULE_COLS}) VALUES
                  (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
             ),
-            params![
-                r.id,
-                r.name,
-                r.description,
-                r.group_name,
-                r.default_seconds,
-                r.max_seconds,
-                r.allow_extension,
-                r.site_name,
-                r.domain_controller_name,
-                r.notes,
-                r.rule_expiry,
-                r.disabled,
-                r.reason_requirement,
-                r.notify_success,
-                r.notify_failure,
-                r.created_at,
-                r.created_by,
-                r.modified_at,
-                r.modified_by
-            ],
+            role_rule_values(r, true).as_slice(),
         )?;
         Ok(())
     }
@@ -261,25 +292,7 @@ impl AuthzWrite for SqliteTx<'_> {
                rule_expiry = ?11, disabled = ?12, reason_requirement = ?13, notify_success = ?14, notify_failure = ?15,
                modified_at = ?16, modified_by = ?17
              WHERE id = ?1",
-            params![
-                r.id,
-                r.name,
-                r.description,
-                r.group_name,
-                r.default_seconds,
-                r.max_seconds,
-                r.allow_extension,
-                r.site_name,
-                r.domain_controller_name,
-                r.notes,
-                r.rule_expiry,
-                r.disabled,
-                r.reason_requirement,
-                r.notify_success,
-                r.notify_failure,
-                r.modified_at,
-                r.modified_by
-            ],
+            role_rule_values(r, false).as_slice(),
         )
     }
 
