@@ -1,5 +1,7 @@
 //! T-SQL for authorization rules, their principals and rate-limit events.
 
+use tiberius::ToSql;
+
 use super::{Cols, MssqlTx, Sql, statements};
 use crate::error::Result;
 use crate::store::{AuthzRead, AuthzWrite, ComputerRuleRow, PrincipalTable, RoleRuleRow, RulePrincipalRow};
@@ -195,78 +197,78 @@ impl AuthzRead for MssqlTx<'_> {
     }
 }
 
+/// A computer rule's values in column order, for the insert (`@P1`..`@P29`) and the update
+/// (`@P1`..`@P27`, which leaves out `created_at` and `created_by`).
+fn computer_rule_values(r: &ComputerRuleRow, with_created: bool) -> Vec<&dyn ToSql> {
+    let mut v: Vec<&dyn ToSql> = vec![
+        &r.id,
+        &r.target_type,
+        &r.target_id,
+        &r.target_authority_id,
+        &r.target_name,
+        &r.authorization_mode,
+        &r.script,
+        &r.script_path,
+        &r.laps_default_seconds,
+        &r.laps_max_seconds,
+        &r.laps_allow_extension,
+        &r.jit_group_name,
+        &r.jit_default_seconds,
+        &r.jit_max_seconds,
+        &r.jit_allow_extension,
+        &r.do_not_use_remote_dc_locator,
+        &r.site_name,
+        &r.domain_controller_name,
+        &r.description,
+        &r.notes,
+        &r.rule_expiry,
+        &r.disabled,
+        &r.reason_requirement,
+        &r.notify_success,
+        &r.notify_failure,
+    ];
+    if with_created {
+        v.extend([&r.created_at as &dyn ToSql, &r.created_by]);
+    }
+    v.extend([&r.modified_at as &dyn ToSql, &r.modified_by]);
+    v
+}
+
+/// A role rule's values in column order, for the insert (`@P1`..`@P19`) and the update
+/// (`@P1`..`@P17`, which leaves out `created_at` and `created_by`).
+fn role_rule_values(r: &RoleRuleRow, with_created: bool) -> Vec<&dyn ToSql> {
+    let mut v: Vec<&dyn ToSql> = vec![
+        &r.id,
+        &r.name,
+        &r.description,
+        &r.group_name,
+        &r.default_seconds,
+        &r.max_seconds,
+        &r.allow_extension,
+        &r.site_name,
+        &r.domain_controller_name,
+        &r.notes,
+        &r.rule_expiry,
+        &r.disabled,
+        &r.reason_requirement,
+        &r.notify_success,
+        &r.notify_failure,
+    ];
+    if with_created {
+        v.extend([&r.created_at as &dyn ToSql, &r.created_by]);
+    }
+    v.extend([&r.modified_at as &dyn ToSql, &r.modified_by]);
+    v
+}
+
 impl AuthzWrite for MssqlTx<'_> {
     fn insert_computer_rule(&self, r: &ComputerRuleRow) -> Result<()> {
-        self.exec(
-            INSERT_COMPUTER_RULE,
-            &[
-                &r.id,
-                &r.target_type,
-                &r.target_id,
-                &r.target_authority_id,
-                &r.target_name,
-                &r.authorization_mode,
-                &r.script,
-                &r.script_path,
-                &r.laps_default_seconds,
-                &r.laps_max_seconds,
-                &r.laps_allow_extension,
-                &r.jit_group_name,
-                &r.jit_default_seconds,
-                &r.jit_max_seconds,
-                &r.jit_allow_extension,
-                &r.do_not_use_remote_dc_locator,
-                &r.site_name,
-                &r.domain_controller_name,
-                &r.description,
-                &r.notes,
-                &r.rule_expiry,
-                &r.disabled,
-                &r.reason_requirement,
-                &r.notify_success,
-                &r.notify_failure,
-                &r.created_at,
-                &r.created_by,
-                &r.modified_at,
-                &r.modified_by,
-            ],
-        )?;
+        self.exec(INSERT_COMPUTER_RULE, &computer_rule_values(r, true))?;
         Ok(())
     }
 
     fn update_computer_rule(&self, r: &ComputerRuleRow) -> Result<usize> {
-        self.exec(
-            UPDATE_COMPUTER_RULE,
-            &[
-                &r.id,
-                &r.target_type,
-                &r.target_id,
-                &r.target_authority_id,
-                &r.target_name,
-                &r.authorization_mode,
-                &r.script,
-                &r.script_path,
-                &r.laps_default_seconds,
-                &r.laps_max_seconds,
-                &r.laps_allow_extension,
-                &r.jit_group_name,
-                &r.jit_default_seconds,
-                &r.jit_max_seconds,
-                &r.jit_allow_extension,
-                &r.do_not_use_remote_dc_locator,
-                &r.site_name,
-                &r.domain_controller_name,
-                &r.description,
-                &r.notes,
-                &r.rule_expiry,
-                &r.disabled,
-                &r.reason_requirement,
-                &r.notify_success,
-                &r.notify_failure,
-                &r.modified_at,
-                &r.modified_by,
-            ],
-        )
+        self.exec(UPDATE_COMPUTER_RULE, &computer_rule_values(r, false))
     }
 
     fn delete_computer_rule(&self, id: &str) -> Result<usize> {
@@ -274,56 +276,12 @@ impl AuthzWrite for MssqlTx<'_> {
     }
 
     fn insert_role_rule(&self, r: &RoleRuleRow) -> Result<()> {
-        self.exec(
-            INSERT_ROLE_RULE,
-            &[
-                &r.id,
-                &r.name,
-                &r.description,
-                &r.group_name,
-                &r.default_seconds,
-                &r.max_seconds,
-                &r.allow_extension,
-                &r.site_name,
-                &r.domain_controller_name,
-                &r.notes,
-                &r.rule_expiry,
-                &r.disabled,
-                &r.reason_requirement,
-                &r.notify_success,
-                &r.notify_failure,
-                &r.created_at,
-                &r.created_by,
-                &r.modified_at,
-                &r.modified_by,
-            ],
-        )?;
+        self.exec(INSERT_ROLE_RULE, &role_rule_values(r, true))?;
         Ok(())
     }
 
     fn update_role_rule(&self, r: &RoleRuleRow) -> Result<usize> {
-        self.exec(
-            UPDATE_ROLE_RULE,
-            &[
-                &r.id,
-                &r.name,
-                &r.description,
-                &r.group_name,
-                &r.default_seconds,
-                &r.max_seconds,
-                &r.allow_extension,
-                &r.site_name,
-                &r.domain_controller_name,
-                &r.notes,
-                &r.rule_expiry,
-                &r.disabled,
-                &r.reason_requirement,
-                &r.notify_success,
-                &r.notify_failure,
-                &r.modified_at,
-                &r.modified_by,
-            ],
-        )
+        self.exec(UPDATE_ROLE_RULE, &role_rule_values(r, false))
     }
 
     fn delete_role_rule(&self, id: &str) -> Result<usize> {
