@@ -120,50 +120,34 @@ impl NotifyRead for MssqlTx<'_> {
     }
 }
 
+/// A channel row's values in column order (`@P1`..`@P14`), for the insert and the update.
+fn channel_values(c: &NotificationChannelRow) -> [&dyn tiberius::ToSql; 14] {
+    [
+        &c.id,
+        &c.name,
+        &c.kind,
+        &c.enabled,
+        &c.settings,
+        &c.route_events,
+        &c.route_outcomes,
+        &c.subject_template,
+        &c.body_template,
+        &c.max_attempts,
+        &c.retry_seconds,
+        &c.sealed_secret,
+        &c.created_at,
+        &c.modified_at,
+    ]
+}
+
 impl NotifyWrite for MssqlTx<'_> {
     fn insert_notification_channel(&self, c: &NotificationChannelRow) -> Result<()> {
-        self.exec(
-            INSERT_CHANNEL,
-            &[
-                &c.id,
-                &c.name,
-                &c.kind,
-                &c.enabled,
-                &c.settings,
-                &c.route_events,
-                &c.route_outcomes,
-                &c.subject_template,
-                &c.body_template,
-                &c.max_attempts,
-                &c.retry_seconds,
-                &c.sealed_secret,
-                &c.created_at,
-                &c.modified_at,
-            ],
-        )?;
+        self.exec(INSERT_CHANNEL, &channel_values(c))?;
         Ok(())
     }
 
     fn update_notification_channel(&self, c: &NotificationChannelRow) -> Result<bool> {
-        Ok(self.exec(
-            UPDATE_CHANNEL,
-            &[
-                &c.id,
-                &c.name,
-                &c.kind,
-                &c.enabled,
-                &c.settings,
-                &c.route_events,
-                &c.route_outcomes,
-                &c.subject_template,
-                &c.body_template,
-                &c.max_attempts,
-                &c.retry_seconds,
-                &c.sealed_secret,
-                &c.created_at,
-                &c.modified_at,
-            ],
-        )? > 0)
+        Ok(self.exec(UPDATE_CHANNEL, &channel_values(c))? > 0)
     }
 
     fn delete_notification_channel(&self, id: &str) -> Result<bool> {
