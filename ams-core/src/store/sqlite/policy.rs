@@ -94,22 +94,23 @@ impl PolicyRead for SqliteTx<'_> {
     }
 }
 
+/// A policy row's values in `POLICY_COLS` order, for the insert (`?1`..`?10`) and the update
+/// (`?1`..`?9`, which leaves out `created_at`).
+fn policy_values(p: &AgentPolicyRow, with_created: bool) -> Vec<&dyn rusqlite::ToSql> {
+    let mut v: Vec<&dyn rusqlite::ToSql> =
+        vec![&p.id, &p.name, &p.description, &p.os_type, &p.position, &p.enabled, &p.is_default, &p.settings];
+    if with_created {
+        v.push(&p.created_at);
+    }
+    v.push(&p.modified_at);
+    v
+}
+
 impl PolicyWrite for SqliteTx<'_> {
     fn insert_agent_policy(&self, p: &AgentPolicyRow) -> Result<()> {
         self.tx.execute(
             &format!("INSERT INTO agent_policies ({POLICY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-            params![
-                p.id,
-                p.name,
-                p.description,
-                p.os_type,
-                p.position,
-                p.enabled,
-                p.is_default,
-                p.settings,
-                p.created_at,
-                p.modified_at
-            ],
+            policy_values(p, true).as_slice(),
         )?;
         Ok(())
     }
@@ -118,17 +119,7 @@ impl PolicyWrite for SqliteTx<'_> {
         Ok(self.tx.execute(
             "UPDATE agent_policies SET name = ?2, description = ?3, os_type = ?4, position = ?5, enabled = ?6,
                is_default = ?7, settings = ?8, modified_at = ?9 WHERE id = ?1",
-            params![
-                p.id,
-                p.name,
-                p.description,
-                p.os_type,
-                p.position,
-                p.enabled,
-                p.is_default,
-                p.settings,
-                p.modified_at
-            ],
+            policy_values(p, false).as_slice(),
         )?)
     }
 
