@@ -119,41 +119,26 @@ impl PolicyRead for MssqlTx<'_> {
     }
 }
 
+/// A policy row's values in column order, for the insert (`@P1`..`@P10`) and the update
+/// (`@P1`..`@P9`, which leaves out `created_at`).
+fn policy_values(p: &AgentPolicyRow, with_created: bool) -> Vec<&dyn tiberius::ToSql> {
+    let mut v: Vec<&dyn tiberius::ToSql> =
+        vec![&p.id, &p.name, &p.description, &p.os_type, &p.position, &p.enabled, &p.is_default, &p.settings];
+    if with_created {
+        v.push(&p.created_at);
+    }
+    v.push(&p.modified_at);
+    v
+}
+
 impl PolicyWrite for MssqlTx<'_> {
     fn insert_agent_policy(&self, p: &AgentPolicyRow) -> Result<()> {
-        self.exec(
-            INSERT_AGENT_POLICY,
-            &[
-                &p.id,
-                &p.name,
-                &p.description,
-                &p.os_type,
-                &p.position,
-                &p.enabled,
-                &p.is_default,
-                &p.settings,
-                &p.created_at,
-                &p.modified_at,
-            ],
-        )?;
+        self.exec(INSERT_AGENT_POLICY, &policy_values(p, true))?;
         Ok(())
     }
 
     fn update_agent_policy(&self, p: &AgentPolicyRow) -> Result<usize> {
-        self.exec(
-            UPDATE_AGENT_POLICY,
-            &[
-                &p.id,
-                &p.name,
-                &p.description,
-                &p.os_type,
-                &p.position,
-                &p.enabled,
-                &p.is_default,
-                &p.settings,
-                &p.modified_at,
-            ],
-        )
+        self.exec(UPDATE_AGENT_POLICY, &policy_values(p, false))
     }
 
     fn delete_agent_policy(&self, id: &str) -> Result<usize> {
