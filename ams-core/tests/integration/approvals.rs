@@ -13,7 +13,6 @@ use ams_core::service::rules::{
     ComputerRuleChanges, ComputerRuleSettings, NewComputerRule, NewRoleRule, PrincipalChange, RoleRuleChanges,
     TargetSpec,
 };
-use ams_core::store::DeviceRow;
 use proptest::prelude::*;
 use time::Duration;
 
@@ -342,28 +341,7 @@ fn jit_membership_is_made_on_approval() {
     use crate::slapd::{ALICE_SID, SUFFIX, Slapd};
     let s = Slapd::start();
     let f = Fixture::new();
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = f.ams.now();
-    let row = DeviceRow {
-        id: id.clone(),
-        name: "PC1".into(),
-        dns_name: None,
-        authority_type: "ActiveDirectory".into(),
-        authority_id: "AMS".into(),
-        authority_device_id: "S-1-5-21-7-7-7-5001".into(),
-        sid: "S-1-5-21-7-7-7-5001".into(),
-        os_type: "Windows".into(),
-        os_family: None,
-        os_version: None,
-        agent_version: None,
-        approval_state: "Approved".into(),
-        disabled: false,
-        registration_key_id: None,
-        credential_hash: None,
-        created_at: now.clone(),
-        modified_at: now,
-    };
-    f.ams.store().write(|tx| tx.insert_device(&row)).unwrap();
+    f.ad_device("PC1", "S-1-5-21-7-7-7-5001", "AMS", None);
     f.ams
         .computer_rule_new(&NewComputerRule {
             target: TargetSpec::AdContainer(format!("ou=Computers,{SUFFIX}")),

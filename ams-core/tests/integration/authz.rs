@@ -13,7 +13,6 @@ use ams_core::service::rules::{
 };
 use ams_core::service::secrets::Upload;
 use ams_core::service::settings::{RATE_LIMIT_PER_IP_PER_MINUTE, RATE_LIMIT_PER_USER_PER_MINUTE};
-use ams_core::store::DeviceRow;
 use time::Duration;
 
 use crate::fixture::Fixture;
@@ -56,33 +55,6 @@ fn request(computer: &str, user: &str, groups: &[&str], t: AccessType) -> Access
 
 fn audit_for(f: &Fixture, device: &str) -> Vec<ams_core::service::audit::AuditRecord> {
     f.ams.audit_records(Some(device), 1000).unwrap().into_iter().filter(|r| r.event == "access.request").collect()
-}
-
-/// Inserts an AD-joined device directly (the agent registers ams devices only).
-fn ad_device(f: &Fixture, name: &str, sid: &str) -> String {
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = f.ams.now();
-    let row = DeviceRow {
-        id: id.clone(),
-        name: name.into(),
-        dns_name: Some(format!("{name}.corp.example")),
-        authority_type: "ActiveDirectory".into(),
-        authority_id: "CORP".into(),
-        authority_device_id: sid.into(),
-        sid: sid.into(),
-        os_type: "Windows".into(),
-        os_family: None,
-        os_version: None,
-        agent_version: None,
-        approval_state: "Approved".into(),
-        disabled: false,
-        registration_key_id: None,
-        credential_hash: None,
-        created_at: now.clone(),
-        modified_at: now,
-    };
-    f.ams.store().write(|tx| tx.insert_device(&row)).unwrap();
-    id
 }
 
 #[test]
@@ -439,7 +411,7 @@ fn every_access_type_through_a_request() {
     assert_eq!(e.context()["code"], "NoMatchingRuleForUser");
 
     // JIT on an AD computer, matched through its container.
-    let ad = ad_device(&f, "PC9", "S-1-5-21-9-9-9-5001");
+    let ad = f.ad_device("PC9", "S-1-5-21-9-9-9-5001", "CORP", Some("PC9.corp.example".into()));
     let mut jit =
         rule(TargetSpec::AdContainer("OU=Desktops,DC=corp,DC=example".into()), vec![allow(AccessType::Jit, ALICE)]);
     jit.settings.jit_group_name = Some(Some("%computerDomain%\\JIT-%computerName%".into()));

@@ -9,6 +9,7 @@ use ams_core::service::agent::Registration;
 use ams_core::service::certs::NewCertOptions;
 use ams_core::service::keys::Keyring;
 use ams_core::service::secrets::Upload;
+use ams_core::store::DeviceRow;
 use ams_core::{Ams, OpenOptions};
 
 pub const RECOVERY: &[u8] = b"fixture recovery passphrase";
@@ -66,6 +67,34 @@ impl Fixture {
             agent_version: None,
         };
         self.ams.agent_register(&key.key, &reg).unwrap().device_id
+    }
+
+    /// Inserts an approved AD-joined device directly (the agent registers ams devices only) and
+    /// returns its id.
+    pub fn ad_device(&self, name: &str, sid: &str, authority_id: &str, dns_name: Option<String>) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = self.ams.now();
+        let row = DeviceRow {
+            id: id.clone(),
+            name: name.into(),
+            dns_name,
+            authority_type: "ActiveDirectory".into(),
+            authority_id: authority_id.into(),
+            authority_device_id: sid.into(),
+            sid: sid.into(),
+            os_type: "Windows".into(),
+            os_family: None,
+            os_version: None,
+            agent_version: None,
+            approval_state: "Approved".into(),
+            disabled: false,
+            registration_key_id: None,
+            credential_hash: None,
+            created_at: now.clone(),
+            modified_at: now,
+        };
+        self.ams.store().write(|tx| tx.insert_device(&row)).unwrap();
+        id
     }
 
     pub fn upload_password(

@@ -8,7 +8,6 @@ use ams_core::service::access::{AccessQuery, AccessRequest, DirectoryInfo};
 use ams_core::service::devices::DeviceSelector;
 use ams_core::service::jit::{JitDirectoryChanges, JitGrantRequest, JitGroupRuleChanges, JitOptionsChanges};
 use ams_core::service::rules::{ComputerRuleSettings, NewComputerRule, PrincipalChange, TargetSpec};
-use ams_core::store::DeviceRow;
 use time::Duration;
 use zeroize::Zeroizing;
 
@@ -285,28 +284,7 @@ fn access_request_performs_the_membership_change() {
     let s = Slapd::start();
     let f = Fixture::new();
     // An AD computer PC1 and a JIT rule on its container.
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = f.ams.now();
-    let row = DeviceRow {
-        id: id.clone(),
-        name: "PC1".into(),
-        dns_name: None,
-        authority_type: "ActiveDirectory".into(),
-        authority_id: "AMS".into(),
-        authority_device_id: "S-1-5-21-7-7-7-5001".into(),
-        sid: "S-1-5-21-7-7-7-5001".into(),
-        os_type: "Windows".into(),
-        os_family: None,
-        os_version: None,
-        agent_version: None,
-        approval_state: "Approved".into(),
-        disabled: false,
-        registration_key_id: None,
-        credential_hash: None,
-        created_at: now.clone(),
-        modified_at: now,
-    };
-    f.ams.store().write(|tx| tx.insert_device(&row)).unwrap();
+    let id = f.ad_device("PC1", "S-1-5-21-7-7-7-5001", "AMS", None);
     let settings = ComputerRuleSettings {
         jit_group_name: Some(Some("%computerDomain%\\JIT-%computerName%".into())),
         jit_default: Some(Some(Duration::hours(1))),
