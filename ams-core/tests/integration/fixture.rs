@@ -125,3 +125,50 @@ impl Fixture {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A directory for the JIT scheduler tests, which only removes members: each removal is handed
+/// to the closure (group DN, member DN) and succeeds; nothing else is looked up or changed.
+pub struct RemovalDirectory<F>(pub F);
+
+impl<F: FnMut(&str, &str)> ams_core::directory::Directory for RemovalDirectory<F> {
+    fn user_dn(&mut self, _: &str) -> ams_core::Result<String> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn group(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::Entry>> {
+        Ok(None)
+    }
+    fn add_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn remove_member(&mut self, group_dn: &str, member_dn: &str) -> ams_core::Result<bool> {
+        (self.0)(group_dn, member_dn);
+        Ok(true)
+    }
+    fn is_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
+        Ok(true)
+    }
+    fn computer(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::ComputerInfo>> {
+        Ok(None)
+    }
+    fn computers_in(&mut self, _: &str, _: bool) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
+        Ok(Vec::new())
+    }
+    fn groups_in(&mut self, _: &str) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
+        Ok(Vec::new())
+    }
+    fn create_group(&mut self, _: &ams_core::directory::NewGroup) -> ams_core::Result<String> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn delete(&mut self, _: &str) -> ams_core::Result<()> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn sid_of(&mut self, _: &str) -> ams_core::Result<Option<String>> {
+        Ok(None)
+    }
+    fn set_attribute(&mut self, _: &str, _: &str, _: &[String]) -> ams_core::Result<()> {
+        Err(ams_core::Error::invalid("not used"))
+    }
+    fn attribute(&mut self, _: &str, _: &str) -> ams_core::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+}

@@ -11,7 +11,7 @@ use ams_core::service::rules::{ComputerRuleSettings, NewComputerRule, PrincipalC
 use time::Duration;
 use zeroize::Zeroizing;
 
-use crate::fixture::Fixture;
+use crate::fixture::{Fixture, RemovalDirectory};
 use crate::slapd::{ALICE_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd};
 
 pub(crate) fn configure(f: &Fixture, s: &Slapd) {
@@ -380,109 +380,6 @@ fn options_defaults_and_validation() {
     assert_eq!(f.ams.jit_options().unwrap().full_sync_interval_minutes, 60, "nothing written on a refusal");
 }
 
-/// A directory whose removals run another `jit run-due` (on a second handle to the same
-/// instance) while the first run is working on the job.
-struct RacingDirectory {
-    other: ams_core::Ams,
-    now: time::OffsetDateTime,
-    removals: usize,
-    other_due: Vec<usize>,
-    other_removals: usize,
-}
-
-impl ams_core::directory::Directory for RacingDirectory {
-    fn user_dn(&mut self, _: &str) -> ams_core::Result<String> {
-        Err(ams_core::Error::invalid("not used"))
-    }
-    fn group(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::Entry>> {
-        Ok(None)
-    }
-    fn add_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-        Ok(true)
-    }
-    fn remove_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-        self.removals += 1;
-        let mut inner = CountingDirectory(0);
-        let r = self.other.jit_run_due_with(Some(&mut inner), self.now).unwrap();
-        self.other_due.push(r.due);
-        self.other_removals += inner.0;
-        Ok(true)
-    }
-    fn is_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-        Ok(true)
-    }
-    fn computer(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::ComputerInfo>> {
-        Ok(None)
-    }
-    fn computers_in(&mut self, _: &str, _: bool) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
-        Ok(Vec::new())
-    }
-    fn groups_in(&mut self, _: &str) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
-        Ok(Vec::new())
-    }
-    fn create_group(&mut self, _: &ams_core::directory::NewGroup) -> ams_core::Result<String> {
-        Err(ams_core::Error::invalid("not used"))
-    }
-    fn delete(&mut self, _: &str) -> ams_core::Result<()> {
-        Ok(())
-    }
-    fn sid_of(&mut self, _: &str) -> ams_core::Result<Option<String>> {
-        Ok(None)
-    }
-    fn set_attribute(&mut self, _: &str, _: &str, _: &[String]) -> ams_core::Result<()> {
-        Ok(())
-    }
-    fn attribute(&mut self, _: &str, _: &str) -> ams_core::Result<Vec<String>> {
-        Ok(Vec::new())
-    }
-}
-
-/// A directory that counts removals.
-struct CountingDirectory(usize);
-
-impl ams_core::directory::Directory for CountingDirectory {
-    fn user_dn(&mut self, _: &str) -> ams_core::Result<String> {
-        Err(ams_core::Error::invalid("not used"))
-    }
-    fn group(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::Entry>> {
-        Ok(None)
-    }
-    fn add_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-        Ok(true)
-    }
-    fn remove_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-        self.0 += 1;
-        Ok(true)
-    }
-    fn is_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-        Ok(true)
-    }
-    fn computer(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::ComputerInfo>> {
-        Ok(None)
-    }
-    fn computers_in(&mut self, _: &str, _: bool) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
-        Ok(Vec::new())
-    }
-    fn groups_in(&mut self, _: &str) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
-        Ok(Vec::new())
-    }
-    fn create_group(&mut self, _: &ams_core::directory::NewGroup) -> ams_core::Result<String> {
-        Err(ams_core::Error::invalid("not used"))
-    }
-    fn delete(&mut self, _: &str) -> ams_core::Result<()> {
-        Ok(())
-    }
-    fn sid_of(&mut self, _: &str) -> ams_core::Result<Option<String>> {
-        Ok(None)
-    }
-    fn set_attribute(&mut self, _: &str, _: &str, _: &[String]) -> ams_core::Result<()> {
-        Ok(())
-    }
-    fn attribute(&mut self, _: &str, _: &str) -> ams_core::Result<Vec<String>> {
-        Ok(Vec::new())
-    }
-}
-
 #[test]
 fn two_runs_at_once_never_process_one_job_twice() {
     let f = Fixture::bare();
@@ -514,10 +411,21 @@ fn two_runs_at_once_never_process_one_job_twice() {
         .unwrap();
     // While the first run removes j1, a second run starts: j1 is claimed, so it takes only j2;
     // when the first run reaches j2, it finds j2 done and skips it.
-    let mut d = RacingDirectory { other: f.reopen(), now, removals: 0, other_due: Vec::new(), other_removals: 0 };
+    // The directory's removals run another `jit run-due` (on a second handle to the same
+    // instance) while the first run is working on the job.
+    let other = f.reopen();
+    let (mut removals, mut other_due, mut other_removals) = (0, Vec::new(), 0);
+    let mut d = RemovalDirectory(|_: &str, _: &str| {
+        removals += 1;
+        let mut inner = 0;
+        let r = other.jit_run_due_with(Some(&mut RemovalDirectory(|_: &str, _: &str| inner += 1)), now).unwrap();
+        other_due.push(r.due);
+        other_removals += inner;
+    });
     let first = f.ams.jit_run_due_with(Some(&mut d), now).unwrap();
-    assert_eq!(d.other_due, vec![1], "the second run saw only the job not yet claimed");
-    assert_eq!((d.removals, d.other_removals), (1, 1), "each run removed one membership");
+    drop(d);
+    assert_eq!(other_due, vec![1], "the second run saw only the job not yet claimed");
+    assert_eq!((removals, other_removals), (1, 1), "each run removed one membership");
     assert_eq!((first.due, first.done), (1, 1), "{first:?}");
     for id in ["j1", "j2"] {
         let j = f.ams.jit_job(id).unwrap();

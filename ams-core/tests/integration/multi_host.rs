@@ -19,7 +19,7 @@ use ams_core::service::keys::Keyring;
 use ams_core::service::secrets::Upload;
 use ams_core::{Ams, ErrorCode, OpenOptions};
 
-use crate::fixture::{RECOVERY, cheap_kdf};
+use crate::fixture::{RECOVERY, RemovalDirectory, cheap_kdf};
 
 /// One host: its handle and its unlocked keys.
 pub struct Host {
@@ -372,7 +372,10 @@ mod checks {
         let removed = Mutex::new(Vec::new());
         let now = h.clock.now();
         let reports = h.race(|host, _| {
-            let mut d = RecordingDirectory(&removed);
+            // Records each removal (the race under test is the database's job claim, not the
+            // directory's).
+            let mut d =
+                RemovalDirectory(|_: &str, member_dn: &str| removed.lock().unwrap().push(member_dn.to_string()));
             host.ams.jit_run_due_with(Some(&mut d), now).unwrap()
         });
         let mut removed = removed.into_inner().unwrap();
@@ -384,53 +387,6 @@ mod checks {
         for n in 0..JOBS {
             let j = h.a().ams.jit_job(&format!("job-{n}")).unwrap();
             assert_eq!((j.state.as_str(), j.attempts), ("Done", 1), "job-{n}: processed once");
-        }
-    }
-
-    /// A directory that records each removal (the race under test is the database's job claim,
-    /// not the directory's).
-    struct RecordingDirectory<'a>(&'a Mutex<Vec<String>>);
-
-    impl ams_core::directory::Directory for RecordingDirectory<'_> {
-        fn user_dn(&mut self, _: &str) -> ams_core::Result<String> {
-            Err(ams_core::Error::invalid("not used"))
-        }
-        fn group(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::Entry>> {
-            Ok(None)
-        }
-        fn add_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-            Err(ams_core::Error::invalid("not used"))
-        }
-        fn remove_member(&mut self, _: &str, member_dn: &str) -> ams_core::Result<bool> {
-            self.0.lock().unwrap().push(member_dn.to_string());
-            Ok(true)
-        }
-        fn is_member(&mut self, _: &str, _: &str) -> ams_core::Result<bool> {
-            Ok(true)
-        }
-        fn computer(&mut self, _: &str) -> ams_core::Result<Option<ams_core::directory::ComputerInfo>> {
-            Ok(None)
-        }
-        fn computers_in(&mut self, _: &str, _: bool) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
-            Ok(Vec::new())
-        }
-        fn groups_in(&mut self, _: &str) -> ams_core::Result<Vec<ams_core::directory::Entry>> {
-            Ok(Vec::new())
-        }
-        fn create_group(&mut self, _: &ams_core::directory::NewGroup) -> ams_core::Result<String> {
-            Err(ams_core::Error::invalid("not used"))
-        }
-        fn delete(&mut self, _: &str) -> ams_core::Result<()> {
-            Err(ams_core::Error::invalid("not used"))
-        }
-        fn sid_of(&mut self, _: &str) -> ams_core::Result<Option<String>> {
-            Ok(None)
-        }
-        fn set_attribute(&mut self, _: &str, _: &str, _: &[String]) -> ams_core::Result<()> {
-            Err(ams_core::Error::invalid("not used"))
-        }
-        fn attribute(&mut self, _: &str, _: &str) -> ams_core::Result<Vec<String>> {
-            Ok(Vec::new())
         }
     }
 }
