@@ -435,10 +435,7 @@ impl Slapd {
 
     /// The member DNs of a group.
     pub fn members(&self, group_dn: &str) -> Vec<String> {
-        let (entries, _) =
-            self.conn().search(group_dn, Scope::Base, "(objectClass=*)", vec!["member"]).unwrap().success().unwrap();
-        let mut e = SearchEntry::construct(entries.into_iter().next().unwrap());
-        let mut m = e.attrs.remove("member").unwrap_or_default();
+        let mut m = self.attr(group_dn, "member");
         m.sort();
         m
     }
