@@ -397,6 +397,27 @@ fn sha256_hex(b: &[u8]) -> String {
     hex(&Sha256::digest(b))
 }
 
+/// Puts an instance back to the state before V0006: unkeyed SHA-256 hashes of one registration
+/// key and one device credential, no instance_secrets, no row MACs, V0006 not applied.
+fn before_v0006(db: &std::path::Path, key_id: &str, key: &str, device_id: &str, credential: &str) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(
+        "DROP TABLE instance_secrets; DELETE FROM schema_migrations WHERE version = 6;
+         ALTER TABLE device_passwords DROP COLUMN row_mac; ALTER TABLE bitlocker_keys DROP COLUMN row_mac;",
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE registration_keys SET key_hash = ?1 WHERE id = ?2",
+        rusqlite::params![sha256_hex(key.as_bytes()), key_id],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE devices SET credential_hash = ?1 WHERE id = ?2",
+        rusqlite::params![sha256_hex(credential.as_bytes()), device_id],
+    )
+    .unwrap();
+}
+
 fn registration(name: &str) -> ams_core::service::agent::Registration {
     ams_core::service::agent::Registration {
         name: name.into(),
@@ -503,24 +524,7 @@ fn migrating_to_v0006_rekeys_existing_lookup_hashes_so_existing_keys_and_credent
     let with_pw = f.device("with-password");
     f.upload_password(&with_pw, "Old-Password-1").unwrap();
     f.upload_password(&with_pw, "Old-Password-2").unwrap();
-    // Back to the state before V0006: unkeyed SHA-256 hashes, no instance_secrets, V0006 not applied.
-    let c = rusqlite::Connection::open(&db).unwrap();
-    c.execute_batch(
-        "DROP TABLE instance_secrets; DELETE FROM schema_migrations WHERE version = 6;
-         ALTER TABLE device_passwords DROP COLUMN row_mac; ALTER TABLE bitlocker_keys DROP COLUMN row_mac;",
-    )
-    .unwrap();
-    c.execute(
-        "UPDATE registration_keys SET key_hash = ?1 WHERE id = ?2",
-        rusqlite::params![sha256_hex(key.key.as_bytes()), key.id],
-    )
-    .unwrap();
-    c.execute(
-        "UPDATE devices SET credential_hash = ?1 WHERE id = ?2",
-        rusqlite::params![sha256_hex(reg.device_credential.as_bytes()), reg.device_id],
-    )
-    .unwrap();
-    drop(c);
+    before_v0006(&db, &key.id, &key.key, &reg.device_id, &reg.device_credential);
     let ams = ams_core::Ams::open_unchecked(&f.options()).unwrap();
     let report = ams.db_migrate().unwrap();
     assert_eq!(report.applied, vec![6]);
@@ -906,23 +910,7 @@ fn a_migration_to_v0006_in_recovery_mode_leaves_old_rows_unkeyed_and_key_status_
     let reg = f.ams.agent_register(&key.key, &registration("old")).unwrap();
     let with_pw = f.device("with-password");
     f.upload_password(&with_pw, "Old-Password-1").unwrap();
-    let c = rusqlite::Connection::open(&db).unwrap();
-    c.execute_batch(
-        "DROP TABLE instance_secrets; DELETE FROM schema_migrations WHERE version = 6;
-         ALTER TABLE device_passwords DROP COLUMN row_mac; ALTER TABLE bitlocker_keys DROP COLUMN row_mac;",
-    )
-    .unwrap();
-    c.execute(
-        "UPDATE registration_keys SET key_hash = ?1 WHERE id = ?2",
-        rusqlite::params![sha256_hex(key.key.as_bytes()), key.id],
-    )
-    .unwrap();
-    c.execute(
-        "UPDATE devices SET credential_hash = ?1 WHERE id = ?2",
-        rusqlite::params![sha256_hex(reg.device_credential.as_bytes()), reg.device_id],
-    )
-    .unwrap();
-    drop(c);
+    before_v0006(&db, &key.id, &key.key, &reg.device_id, &reg.device_credential);
     std::fs::rename(data.join("host.key"), f.dir.path().join("host.key.away")).unwrap();
     let report = ams_core::Ams::open_unchecked(&f.options()).unwrap().db_migrate().unwrap();
     assert_eq!(report.applied, vec![6]);
