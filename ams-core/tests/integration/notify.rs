@@ -16,7 +16,7 @@ use ams_core::ErrorCode;
 use ams_core::authz::{AccessType, AceKind};
 use ams_core::service::access::{AccessQuery, AccessRequest, DirectoryInfo};
 use ams_core::service::devices::DeviceSelector;
-use ams_core::service::notifications::ChannelChanges;
+use ams_core::service::notifications::{ChannelChanges, ChannelInfo};
 use ams_core::service::rules::{ComputerRuleSettings, NewComputerRule, PrincipalChange, TargetSpec};
 use hmac::{KeyInit, Mac};
 use rustls_pki_types::pem::PemObject;
@@ -239,6 +239,17 @@ fn webhook(name: &str, url: &str, ca: Option<&Path>, events: &[&str]) -> Channel
     }
 }
 
+/// The channel `hook`: a webhook to the receiver for `group` events, signed with HMAC_KEY.
+fn signed_hook(f: &Fixture, rx: &Receiver, ca: &TestCa) -> ChannelInfo {
+    f.ams
+        .notification_channel_new(
+            Some(&f.keyring),
+            &webhook("hook", &rx.url(), Some(&ca.ca), &["group"]),
+            Some(HMAC_KEY),
+        )
+        .unwrap()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -250,14 +261,7 @@ fn webhook_is_signed_sent_over_verified_tls_and_queued_with_the_audit_record() {
     let ca = TestCa::new();
     let rx = Receiver::start(&ca, 0);
     let f = Fixture::bare();
-    let ch = f
-        .ams
-        .notification_channel_new(
-            Some(&f.keyring),
-            &webhook("hook", &rx.url(), Some(&ca.ca), &["group"]),
-            Some(HMAC_KEY),
-        )
-        .unwrap();
+    let ch = signed_hook(&f, &rx, &ca);
     assert!(ch.secret_set);
     let g = f.ams.group_new("lab-group", None).unwrap();
 
@@ -391,13 +395,7 @@ fn two_runs_at_once_send_each_message_once() {
     let ca = TestCa::new();
     let rx = Receiver::start(&ca, 0);
     let f = Fixture::bare();
-    f.ams
-        .notification_channel_new(
-            Some(&f.keyring),
-            &webhook("hook", &rx.url(), Some(&ca.ca), &["group"]),
-            Some(HMAC_KEY),
-        )
-        .unwrap();
+    signed_hook(&f, &rx, &ca);
     for i in 0..12 {
         f.ams.group_new(&format!("g{i}"), None).unwrap();
     }
@@ -564,13 +562,7 @@ fn the_channel_secret_is_resealed_by_a_master_key_rotation() {
     let ca = TestCa::new();
     let rx = Receiver::start(&ca, 0);
     let f = Fixture::bare();
-    f.ams
-        .notification_channel_new(
-            Some(&f.keyring),
-            &webhook("hook", &rx.url(), Some(&ca.ca), &["group"]),
-            Some(HMAC_KEY),
-        )
-        .unwrap();
+    signed_hook(&f, &rx, &ca);
     let k0 = f.ams.unlock().unwrap();
     f.ams.rotate_master_key(k0, crate::fixture::RECOVERY, crate::fixture::cheap_kdf()).unwrap();
     let ams = f.reopen();
