@@ -353,19 +353,6 @@ impl Ams {
     /// Audit records, newest last, optionally about one target.
     pub fn audit_records(&self, target_id: Option<&str>, limit: u32) -> Result<Vec<AuditRecord>> {
         let rows = self.store.read(|tx| tx.audit(target_id, limit))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditRecord {
-                seq: r.seq,
-                id: r.id,
-                time: r.at,
-                actor: r.actor,
-                event: r.event,
-                outcome: r.outcome,
-                target_type: r.target_type,
-                target_id: r.target_id,
-                details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
-            })
-            .collect())
+        Ok(rows.into_iter().map(to_record).collect())
     }
 }
