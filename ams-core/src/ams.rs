@@ -101,20 +101,12 @@ impl Ams {
         }
         let lock = InstanceLock::shared(&opts.data_dir)?;
         let store = Store::open(&url, false)?;
-        Ok(Ams {
-            data_dir: opts.data_dir.clone(),
-            config,
-            store,
-            clock: opts.clock.clone(),
-            actor: opts.actor.clone(),
-            _lock: lock,
-            derived: std::sync::Mutex::new(None),
-        })
+        Ok(Ams::over_store(opts, config, store, lock))
     }
 
-    /// An instance handle over a store opened by the caller: a backup image being checked or
-    /// restored, or the live database while a restore holds the instance lock. `data_dir` is
-    /// where the host key file is looked for.
+    /// An instance handle over a store opened by the caller: the instance's own database (`open`,
+    /// `create`), a backup image being checked or restored, or the live database while a restore
+    /// holds the instance lock. `data_dir` is where the host key file is looked for.
     pub(crate) fn over_store(opts: &OpenOptions, config: HostConfig, store: Store, lock: Option<InstanceLock>) -> Ams {
         Ams {
             data_dir: opts.data_dir.clone(),
@@ -138,15 +130,7 @@ impl Ams {
         let url = DbUrl::parse(&config.database, &opts.data_dir)?;
         let lock = InstanceLock::shared(&opts.data_dir)?;
         let store = Store::open(&url, true)?;
-        let ams = Ams {
-            data_dir: opts.data_dir.clone(),
-            config,
-            store,
-            clock: opts.clock.clone(),
-            actor: opts.actor.clone(),
-            _lock: lock,
-            derived: std::sync::Mutex::new(None),
-        };
+        let ams = Ams::over_store(opts, config, store, lock);
         migrate::migrate(&ams.store, &ams.now())?;
         Ok(ams)
     }
