@@ -83,6 +83,30 @@ pub(crate) fn cert_key_binding(thumbprint: &str) -> Binding<'_> {
 }
 
 /// Looks a certificate up, or fails with [`ErrorCode::CertNotFound`].
+/// A new certificate's row, not yet active: what `cert::parse` read from `der`, with its sealed
+/// private key and where it came from (`generated` or `imported`).
+fn retained_cert_row(
+    info: &cert::CertInfo,
+    der: &[u8],
+    sealed_private_key: Vec<u8>,
+    source: &str,
+    now: &str,
+) -> CertRow {
+    CertRow {
+        thumbprint: info.thumbprint.clone(),
+        subject: info.subject.clone(),
+        not_before: format_time(info.not_before),
+        not_after: format_time(info.not_after),
+        key_bits: i64::try_from(info.key_bits).unwrap_or(0),
+        state: "retained".into(),
+        der: der.to_vec(),
+        sealed_private_key: Some(sealed_private_key),
+        source: source.into(),
+        created_at: now.to_string(),
+        activated_at: None,
+    }
+}
+
 pub(crate) fn require_cert(tx: &(impl ReadTx + ?Sized), thumbprint: &str) -> Result<CertRow> {
     tx.cert(&thumbprint.to_ascii_uppercase())?.ok_or_else(|| {
         Error::new(ErrorCode::CertNotFound, "No encryption certificate has that thumbprint.")
@@ -113,19 +137,8 @@ impl Ams {
         })?;
         let info = cert::parse(&generated.certificate_der)?;
         let now = self.now();
-        let row = CertRow {
-            thumbprint: info.thumbprint.clone(),
-            subject: info.subject.clone(),
-            not_before: format_time(info.not_before),
-            not_after: format_time(info.not_after),
-            key_bits: i64::try_from(info.key_bits).unwrap_or(0),
-            state: "retained".into(),
-            der: generated.certificate_der.clone(),
-            sealed_private_key: Some(keyring.seal(&cert_key_binding(&info.thumbprint), &generated.private_key_pkcs8)?),
-            source: "generated".into(),
-            created_at: now.clone(),
-            activated_at: None,
-        };
+        let sealed = keyring.seal(&cert_key_binding(&info.thumbprint), &generated.private_key_pkcs8)?;
+        let row = retained_cert_row(&info, &generated.certificate_der, sealed, "generated", &now);
         self.store.write(|tx| {
             let activate = opts.activate || tx.active_cert()?.is_none();
             tx.insert_cert(&row)?;
@@ -472,19 +485,13 @@ impl Ams {
                     true
                 }
                 None => {
-                    tx.insert_cert(&CertRow {
-                        thumbprint: info.thumbprint.clone(),
-                        subject: info.subject.clone(),
-                        not_before: format_time(info.not_before),
-                        not_after: format_time(info.not_after),
-                        key_bits: i64::try_from(info.key_bits).unwrap_or(0),
-                        state: "retained".into(),
-                        der: contents.certificate_der.clone(),
-                        sealed_private_key: Some(sealed.clone()),
-                        source: "imported".into(),
-                        created_at: now.clone(),
-                        activated_at: None,
-                    })?;
+                    tx.insert_cert(&retained_cert_row(
+                        &info,
+                        &contents.certificate_der,
+                        sealed.clone(),
+                        "imported",
+                        &now,
+                    ))?;
                     false
                 }
             };
