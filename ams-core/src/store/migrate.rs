@@ -178,6 +178,28 @@ pub fn require_current(store: &Store) -> Result<MigrationStatus> {
     Ok(st)
 }
 
+/// For the engines' tests: `embedded` holds exactly the scripts of `migrations/<engine>/`, byte
+/// for byte, named `V<NNNN>__<name>.sql`, in rising versions.
+#[cfg(test)]
+pub(crate) fn assert_embeds_folder(engine: &str, embedded: &[Migration]) {
+    let dir = format!("{}/../migrations/{engine}", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let names: Vec<String> = embedded.iter().map(|m| format!("V{:04}__{}.sql", m.version, m.name)).collect();
+    assert_eq!(files, names);
+    for m in embedded {
+        let text = std::fs::read_to_string(format!("{dir}/V{:04}__{}.sql", m.version, m.name)).unwrap();
+        assert_eq!(text, m.sql, "V{:04} embeds another file", m.version);
+    }
+    for w in embedded.windows(2) {
+        assert!(w[1].version > w[0].version, "versions must increase");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,19 +147,7 @@ mod tests {
 
     #[test]
     fn embedded_list_matches_the_folder_and_the_sqlite_versions() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/mssql");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
-        files.sort();
-        let embedded: Vec<String> = MIGRATIONS.iter().map(|m| format!("V{:04}__{}.sql", m.version, m.name)).collect();
-        assert_eq!(files, embedded);
-        for m in MIGRATIONS {
-            let text = std::fs::read_to_string(format!("{dir}/V{:04}__{}.sql", m.version, m.name)).unwrap();
-            assert_eq!(text, m.sql, "V{:04} embeds another file", m.version);
-        }
+        crate::store::migrate::assert_embeds_folder("mssql", MIGRATIONS);
         // The same versions and names as SQLite, so one schema version means one schema.
         let sqlite: Vec<(u32, &str)> =
             crate::store::sqlite::migrate::MIGRATIONS.iter().map(|m| (m.version, m.name)).collect();

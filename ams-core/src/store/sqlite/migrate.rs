@@ -127,22 +127,7 @@ mod tests {
 
     #[test]
     fn embedded_list_matches_the_migrations_folder() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
-        files.sort();
-        let embedded: Vec<String> = MIGRATIONS.iter().map(|m| format!("V{:04}__{}.sql", m.version, m.name)).collect();
-        assert_eq!(files, embedded);
-        for m in MIGRATIONS {
-            let text = std::fs::read_to_string(format!("{dir}/V{:04}__{}.sql", m.version, m.name)).unwrap();
-            assert_eq!(text, m.sql, "V{:04} embeds another file", m.version);
-        }
-        for w in MIGRATIONS.windows(2) {
-            assert!(w[1].version > w[0].version, "versions must increase");
-        }
+        migrate::assert_embeds_folder("sqlite", MIGRATIONS);
     }
 
     #[test]
