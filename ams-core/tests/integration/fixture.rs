@@ -126,6 +126,29 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// A pending JIT removal job for the scheduler tests: `member_dn` (the user `user_sid`) leaves
+/// the group JIT-PC1 at `group_dn`, due 2026-03-01 11:00 UTC (an hour before the fixed clock).
+pub fn pending_removal(id: &str, user_sid: &str, member_dn: &str, group_dn: &str) -> ams_core::store::JitJobRow {
+    ams_core::store::JitJobRow {
+        id: id.into(),
+        job_type: "ActiveDirectoryGroupRemoval".into(),
+        user_sid: user_sid.into(),
+        member_dn: member_dn.into(),
+        group_dn: group_dn.into(),
+        group_name: "JIT-PC1".into(),
+        device_id: None,
+        computer_name: Some("PC1".into()),
+        rule_id: None,
+        due_at: "2026-03-01T11:00:00.000000Z".into(),
+        attempts: 0,
+        last_attempt_at: None,
+        last_error: None,
+        state: "pending".into(),
+        created_at: "2026-03-01T10:00:00.000000Z".into(),
+        completed_at: None,
+    }
+}
+
 /// A directory for the JIT scheduler tests, which only removes members: each removal is handed
 /// to the closure (group DN, member DN) and succeeds; nothing else is looked up or changed.
 pub struct RemovalDirectory<F>(pub F);

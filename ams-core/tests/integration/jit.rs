@@ -11,7 +11,7 @@ use ams_core::service::rules::{ComputerRuleSettings, NewComputerRule, PrincipalC
 use time::Duration;
 use zeroize::Zeroizing;
 
-use crate::fixture::{Fixture, RemovalDirectory};
+use crate::fixture::{Fixture, RemovalDirectory, pending_removal};
 use crate::slapd::{ALICE_SID, DESKTOPS_SID, PLACEHOLDER, ROOT_DN, ROOT_PW, SUFFIX, Slapd};
 
 pub(crate) fn configure(f: &Fixture, s: &Slapd) {
@@ -384,24 +384,7 @@ fn options_defaults_and_validation() {
 fn two_runs_at_once_never_process_one_job_twice() {
     let f = Fixture::bare();
     let now = time::macros::datetime!(2026-03-01 12:00 UTC);
-    let job = |id: &str| ams_core::store::JitJobRow {
-        id: id.into(),
-        job_type: "ActiveDirectoryGroupRemoval".into(),
-        user_sid: ALICE_SID.into(),
-        member_dn: alice_dn(),
-        group_dn: jit_group_dn(),
-        group_name: "JIT-PC1".into(),
-        device_id: None,
-        computer_name: Some("PC1".into()),
-        rule_id: None,
-        due_at: "2026-03-01T11:00:00.000000Z".into(),
-        attempts: 0,
-        last_attempt_at: None,
-        last_error: None,
-        state: "pending".into(),
-        created_at: "2026-03-01T10:00:00.000000Z".into(),
-        completed_at: None,
-    };
+    let job = |id: &str| pending_removal(id, ALICE_SID, &alice_dn(), &jit_group_dn());
     f.ams
         .store()
         .write(|tx| {

@@ -19,7 +19,7 @@ use ams_core::service::keys::Keyring;
 use ams_core::service::secrets::Upload;
 use ams_core::{Ams, ErrorCode, OpenOptions};
 
-use crate::fixture::{RECOVERY, RemovalDirectory, cheap_kdf};
+use crate::fixture::{RECOVERY, RemovalDirectory, cheap_kdf, pending_removal};
 
 /// One host: its handle and its unlocked keys.
 pub struct Host {
@@ -341,23 +341,13 @@ mod checks {
     /// run reports only the jobs it processed.
     pub fn two_hosts_running_due_jit_jobs_process_each_once(h: &mut Hosts) {
         const JOBS: usize = 8;
-        let job = |n: usize| ams_core::store::JitJobRow {
-            id: format!("job-{n}"),
-            job_type: "ActiveDirectoryGroupRemoval".into(),
-            user_sid: format!("S-1-5-21-1-2-3-{}", 1000 + n),
-            member_dn: format!("uid=user{n},ou=People,dc=example,dc=test"),
-            group_dn: "cn=JIT-PC1,ou=Groups,dc=example,dc=test".into(),
-            group_name: "JIT-PC1".into(),
-            device_id: None,
-            computer_name: Some("PC1".into()),
-            rule_id: None,
-            due_at: "2026-03-01T11:00:00.000000Z".into(),
-            attempts: 0,
-            last_attempt_at: None,
-            last_error: None,
-            state: "pending".into(),
-            created_at: "2026-03-01T10:00:00.000000Z".into(),
-            completed_at: None,
+        let job = |n: usize| {
+            pending_removal(
+                &format!("job-{n}"),
+                &format!("S-1-5-21-1-2-3-{}", 1000 + n),
+                &format!("uid=user{n},ou=People,dc=example,dc=test"),
+                "cn=JIT-PC1,ou=Groups,dc=example,dc=test",
+            )
         };
         h.a()
             .ams
