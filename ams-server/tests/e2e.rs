@@ -193,6 +193,19 @@ impl Rig {
         })
     }
 
+    /// A password setter (a shell script) that writes the account and the password it is given
+    /// as ACCOUNT:PASSWORD to a file in the rig's directory; returns it and that file.
+    fn recording_setter(&self, tag: &str) -> (Setter, PathBuf) {
+        let seen = self.dir.path().join(format!("set{tag}.txt"));
+        let script = self.dir.path().join(format!("setter{tag}.sh"));
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nread pw\nprintf '%s:%s' \"$AMS_ACCOUNT_NAME\" \"$pw\" > {}\n", seen.display()),
+        )
+        .unwrap();
+        (Setter { program: "/bin/sh".into(), args: vec![script.display().to_string()] }, seen)
+    }
+
     /// Sends raw bytes with a token over a fresh connection.
     fn raw(&self, method: Method, path: &str, body: &[u8], token: Option<&str>) -> (u16, serde_json::Value) {
         let mut c = self.conn();
@@ -270,14 +283,7 @@ fn register_approve_check_in_upload_read_expire_rotate() {
     assert_eq!(ci.reason, "Expired");
 
     // Rotation with a fake setter that records what it was given.
-    let seen = rig.dir.path().join("set.txt");
-    let script = rig.dir.path().join("setter.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\nread pw\nprintf '%s:%s' \"$AMS_ACCOUNT_NAME\" \"$pw\" > {}\n", seen.display()),
-    )
-    .unwrap();
-    let setter = Setter { program: "/bin/sh".into(), args: vec![script.display().to_string()] };
+    let (setter, seen) = rig.recording_setter("");
     let rep = rig.rt.block_on(client::rotate(&rig.client(), &agent, &setter, None)).unwrap();
     assert!(rep.rotated);
     let set = std::fs::read_to_string(&seen).unwrap();
@@ -797,14 +803,7 @@ fn check_in_carries_the_agent_policy_and_uploads_follow_it() {
     );
 
     // rotate generates by the policy: the account and a passphrase of six words and two digits.
-    let seen = rig.dir.path().join("set-pol.txt");
-    let script = rig.dir.path().join("setter-pol.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\nread pw\nprintf '%s:%s' \"$AMS_ACCOUNT_NAME\" \"$pw\" > {}\n", seen.display()),
-    )
-    .unwrap();
-    let setter = Setter { program: "/bin/sh".into(), args: vec![script.display().to_string()] };
+    let (setter, seen) = rig.recording_setter("-pol");
     let rep = rig.rt.block_on(client::rotate(&rig.client(), &agent, &setter, None)).unwrap();
     assert!(rep.rotated);
     let set = std::fs::read_to_string(&seen).unwrap();
