@@ -61,6 +61,16 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// `openssl pkcs12 -export` of `inputs` (options such as -legacy, then -inkey/-in/-certfile and
+/// their files) into `out`, protected by PFX_PW with `iter` iterations.
+fn export_pfx(inputs: &[&str], iter: &str, out: &Path) {
+    let pass = format!("pass:{PFX_PW}");
+    let mut args = vec!["pkcs12", "-export"];
+    args.extend_from_slice(inputs);
+    args.extend_from_slice(&["-passout", &pass, "-iter", iter, "-out", p(out)]);
+    openssl(&args);
+}
+
 /// A new RSA (or EC) key and self-signed certificate made by openssl, as PEM files.
 fn openssl_pair(dir: &Path, name: &str, newkey: &[&str]) -> (PathBuf, PathBuf) {
     let key = dir.join(format!("{name}.key.pem"));
@@ -249,96 +259,28 @@ fn openssl_and_windows_style_files_import() {
 fn import_refusals_are_coded_and_change_nothing() {
     let i = Instance::new();
     let dir = i.scratch();
-    let pass = format!("pass:{PFX_PW}");
     let (key, cert) = openssl_pair(&dir, "good", &["-newkey", "rsa:2048"]);
     let good = dir.join("good.pfx");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        p(&key),
-        "-in",
-        p(&cert),
-        "-passout",
-        &pass,
-        "-iter",
-        "2048",
-        "-out",
-        p(&good),
-    ]);
+    export_pfx(&["-inkey", p(&key), "-in", p(&cert)], "2048", &good);
     i.ok(&["cert", "import", "--pfx", p(&good)], Some(&format!("{PFX_PW}\n")));
 
     // Mismatch: openssl refuses to pair them, but -nocerts with -certfile packs any key with any certificate.
     let (other_key, _) = openssl_pair(&dir, "other", &["-newkey", "rsa:2048"]);
     let (_, other_cert) = openssl_pair(&dir, "third", &["-newkey", "rsa:2048"]);
     let mismatched = dir.join("mismatched.pfx");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-nocerts",
-        "-inkey",
-        p(&other_key),
-        "-certfile",
-        p(&other_cert),
-        "-passout",
-        &pass,
-        "-iter",
-        "2048",
-        "-out",
-        p(&mismatched),
-    ]);
+    export_pfx(&["-nocerts", "-inkey", p(&other_key), "-certfile", p(&other_cert)], "2048", &mismatched);
     // A genuine EC pair, and the committed EC certificate packed with an RSA key.
     let (ec_key, ec_cert) = openssl_pair(&dir, "ec", &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
     let ec = dir.join("ec.pfx");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        p(&ec_key),
-        "-in",
-        p(&ec_cert),
-        "-passout",
-        &pass,
-        "-iter",
-        "2048",
-        "-out",
-        p(&ec),
-    ]);
+    export_pfx(&["-inkey", p(&ec_key), "-in", p(&ec_cert)], "2048", &ec);
     let ec_fixture_pem = dir.join("ec-fixture.pem");
     openssl(&["x509", "-inform", "DER", "-in", p(&fixture("ec-p256.cert.der")), "-out", p(&ec_fixture_pem)]);
     let ec2 = dir.join("ec-fixture.pfx");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-nocerts",
-        "-inkey",
-        p(&other_key),
-        "-certfile",
-        p(&ec_fixture_pem),
-        "-passout",
-        &pass,
-        "-iter",
-        "2048",
-        "-out",
-        p(&ec2),
-    ]);
+    export_pfx(&["-nocerts", "-inkey", p(&other_key), "-certfile", p(&ec_fixture_pem)], "2048", &ec2);
     // A short RSA key.
     let (small_key, small_cert) = openssl_pair(&dir, "small", &["-newkey", "rsa:1024"]);
     let small = dir.join("small.pfx");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        p(&small_key),
-        "-in",
-        p(&small_cert),
-        "-passout",
-        &pass,
-        "-iter",
-        "2048",
-        "-out",
-        p(&small),
-    ]);
+    export_pfx(&["-inkey", p(&small_key), "-in", p(&small_cert)], "2048", &small);
     // Damaged files.
     let bytes = std::fs::read(&good).unwrap();
     let truncated = dir.join("truncated.pfx");
@@ -391,22 +333,7 @@ fn fuzzed_pfx_files_never_crash_the_binary() {
     let dir = i.scratch();
     let (key, cert) = openssl_pair(&dir, "fuzz", &["-newkey", "rsa:2048"]);
     let good = dir.join("good.pfx");
-    let pass = format!("pass:{PFX_PW}");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-legacy",
-        "-inkey",
-        p(&key),
-        "-in",
-        p(&cert),
-        "-passout",
-        &pass,
-        "-iter",
-        "16",
-        "-out",
-        p(&good),
-    ]);
+    export_pfx(&["-legacy", "-inkey", p(&key), "-in", p(&cert)], "16", &good);
     let bytes = std::fs::read(&good).unwrap();
     let mut state = 0x9e37_79b9_u32;
     let mut next = || {
@@ -546,21 +473,7 @@ fn password_less_files_import_only_with_no_password() {
     // A file that has a password is not opened by --no-password.
     let (key, cert) = openssl_pair(&dir, "with-password", &["-newkey", "rsa:2048"]);
     let file = dir.join("with-password.pfx");
-    let pass = format!("pass:{PFX_PW}");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        p(&key),
-        "-in",
-        p(&cert),
-        "-passout",
-        &pass,
-        "-iter",
-        "2048",
-        "-out",
-        p(&file),
-    ]);
+    export_pfx(&["-inkey", p(&key), "-in", p(&cert)], "2048", &file);
     let (_, err) = i.err(&["cert", "import", "--pfx", p(&file), "--no-password"], None);
     assert_eq!(err["code"], "AMS-CERT-0008");
 }
