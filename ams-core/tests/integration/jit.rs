@@ -406,7 +406,6 @@ fn two_runs_at_once_never_process_one_job_twice() {
         other_removals += inner;
     });
     let first = f.ams.jit_run_due_with(Some(&mut d), now).unwrap();
-    drop(d);
     assert_eq!(other_due, vec![1], "the second run saw only the job not yet claimed");
     assert_eq!((removals, other_removals), (1, 1), "each run removed one membership");
     assert_eq!((first.due, first.done), (1, 1), "{first:?}");
