@@ -17,6 +17,9 @@
 //! Design notes: docs/backup-and-restore.md and docs/adr/0002-backup-format.md.
 
 pub mod format;
+mod steps;
+
+pub use steps::PROFILE_ENV;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
@@ -41,6 +44,7 @@ use crate::store::migrate::{self, MigrationStatus};
 use crate::store::{DbUrl, Image, Replaced, SealedColumn, Store, replace_database};
 
 use format::{Header, Manifest};
+use steps::Steps;
 
 /// File name extension of backups.
 pub const BACKUP_EXTENSION: &str = "amsbak";
@@ -444,6 +448,7 @@ impl Ams {
     }
 
     fn backup_to(&self, out: &Path, scheduled: bool, progress: &mut dyn FnMut(Progress)) -> Result<BackupReport> {
+        let mut steps = Steps::new("backup");
         if out.exists() {
             return Err(file_exists(out));
         }
@@ -477,12 +482,16 @@ impl Ams {
         };
         let backup_id = new_id()?.to_string();
         let created_at = self.now();
+        steps.mark("status-and-unlock");
 
         let image = TempPath::create(&dir, &name, "image")?;
         self.store.copy_into_image(&image.path, &mut reporter(progress, Phase::Copy))?;
+        steps.mark("online-copy");
         let copy = Image::open(&image.path)?;
         copy.strip_host_protectors()?;
+        steps.mark("strip-host-protectors");
         let row_counts = copy.row_counts()?;
+        steps.mark("row-counts");
         // The key and audit head of the image itself (a rotation may have committed since unlock).
         let master_key_id = copy
             .active_master_key_id()?
@@ -544,7 +553,9 @@ impl Ams {
             done += n;
             progress(Progress { phase: Phase::Write, done, total: image_bytes });
         }
+        steps.mark("copy-into-file");
         let (hashed, image_sha256) = hashing.join().map_err(|_| Error::internal("The image checksum failed."))??;
+        steps.mark("hash-wait");
         let (_, seal, header) = header_for(&image_sha256)?;
         if hashed != image_bytes || done != image_bytes || header.len() != placeholder.len() {
             return Err(Error::internal("The backup image changed while it was written."));
@@ -555,9 +566,11 @@ impl Ams {
             f.write_all(&header)?;
             f.sync_all()?;
         }
+        steps.mark("header-and-fsync");
         drop(f);
         publish_new(&partial.path, out)?;
         drop(image);
+        steps.mark("publish");
         let bytes = fs::metadata(out)?.len();
         self.store.write(|tx| {
             audit::record(
@@ -572,6 +585,7 @@ impl Ams {
                 })),
             )
         })?;
+        steps.mark("audit-commit");
         Ok(BackupReport {
             file: out.display().to_string(),
             bytes,
@@ -599,7 +613,7 @@ impl Ams {
 /// `ams db verify` runs the full check; a restore, whose image has just matched its SHA-256, runs
 /// the quick check (the full one costs four times as long on a large database and adds only the
 /// index-against-table comparison).
-fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<MigrationStatus> {
+fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool, steps: &mut Steps) -> Result<MigrationStatus> {
     let bad = |detail: String| format::corrupt(file, &detail);
     let img = Image::open_untrusted(path).map_err(|e| bad(e.message().to_string()))?;
     let status = img.migration_status().map_err(|e| match e.code() {
@@ -620,7 +634,9 @@ fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<M
         .with("detail", first)
         .with("differences", differences.len()));
     }
+    steps.mark("schema-check");
     let problems = img.integrity_problems(full).map_err(|e| bad(e.message().to_string()))?;
+    steps.mark(if full { "integrity-check" } else { "quick-check" });
     if let Some(first) = problems.first() {
         return Err(bad(format!("SQLite integrity check: {first}")));
     }
@@ -630,6 +646,7 @@ fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<M
     if img.row_counts()? != m.row_counts {
         return Err(bad("the row counts of the database inside differ from the manifest".into()));
     }
+    steps.mark("row-counts");
     if img.active_master_key_id()?.as_deref() != Some(m.master_key_id.as_str()) {
         return Err(bad("the master key in the database differs from the one the manifest names".into()));
     }
@@ -640,6 +657,7 @@ fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<M
         }
     }
     img.leave_wal()?;
+    steps.mark("manifest-checks");
     Ok(status)
 }
 
@@ -821,6 +839,7 @@ pub fn db_verify(
     auth: BackupAuth<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<VerifyReport> {
+    let mut steps = Steps::new("verify");
     let header = format::read_header(file)?;
     let m = &header.manifest;
     if m.engine != "sqlite" {
@@ -835,6 +854,7 @@ pub fn db_verify(
     if key.is_some() || header.seal.is_none() || auth.recovery_password.is_none() {
         authenticate(&header, key.as_ref(), auth, file, &mut warnings)?;
     }
+    steps.mark("header-and-host-key");
     let tmp = TempDir::new("verify")?;
     let image = tmp.0.join(instance::DEFAULT_DB_FILE);
     instance::write_new_private(&image, b"")?;
@@ -843,7 +863,8 @@ pub fn db_verify(
         // A throw-away copy: no fsync.
         format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
     }
-    let status = inspect_image(&image, file, m, true)?;
+    steps.mark("copy-and-hash");
+    let status = inspect_image(&image, file, m, true, &mut steps)?;
     let mut report = VerifyReport {
         file: file.display().to_string(),
         manifest: m.clone(),
@@ -871,6 +892,7 @@ pub fn db_verify(
             check_seal(&header, seal, &master, file)?;
         }
         key = key.or(Some(BackupKey::Recovery(master)));
+        steps.mark("recovery-password");
     }
     report.authenticated = header.seal.is_some() && key.is_some();
     report.authenticated_by = key.as_ref().filter(|_| report.authenticated).map(|k| k.by().to_string());
@@ -881,6 +903,7 @@ pub fn db_verify(
     drop(ams);
     if let Some(k) = &key {
         report.secrets_opened = open_samples(&Image::open(&image)?, k.master())?;
+        steps.mark("open-samples");
     }
     Ok(report)
 }
@@ -954,6 +977,7 @@ pub fn db_restore(
     auth: BackupAuth<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RestoreReport> {
+    let mut steps = Steps::new("restore");
     let data_dir = &opts.data_dir;
     let header = format::read_header(file)?;
     let m = header.manifest.clone();
@@ -996,6 +1020,7 @@ pub fn db_restore(
     // directory (or in it, when it exists and is empty), where it is hashed as it is copied and
     // removed if it does not match, before the directory is created: one pass over the image
     // (issue 14). Where there is no such place, the whole image is checked first.
+    steps.mark("header-and-live");
     let mut early_stage = None;
     if !config_exists && !live_exists {
         let beside = if data_dir.is_dir() { Some(data_dir.clone()) } else { data_dir.parent().map(Path::to_path_buf) };
@@ -1011,6 +1036,7 @@ pub fn db_restore(
             None => format::copy_image(file, &header, None, false, &mut reporter(progress, Phase::Read))?,
         }
     }
+    steps.mark("stage-copy-hash-fsync");
     let mut created = Created { dirs: Vec::new(), files: Vec::new(), keep: false };
     created.dir(data_dir)?;
     if !config_exists {
@@ -1041,7 +1067,8 @@ pub fn db_restore(
             staged
         }
     };
-    let status = inspect_image(&staged.path, file, &m, false)?;
+    steps.mark("dirs-and-stage");
+    let status = inspect_image(&staged.path, file, &m, false, &mut steps)?;
 
     // 3. No key of this host: the recovery password unwraps the image's master key, which must be
     //    the one the manifest names, and the seal is checked with it.
@@ -1060,6 +1087,7 @@ pub fn db_restore(
             check_seal(&header, seal, &master, file)?;
         }
         key = Some(BackupKey::Recovery(master));
+        steps.mark("recovery-password");
     }
     let authenticated = header.seal.is_some() && key.is_some();
     let authenticated_by = key.as_ref().filter(|_| authenticated).map(|k| k.by().to_string());
@@ -1077,6 +1105,7 @@ pub fn db_restore(
     let migrated = {
         let restored = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
         let migrated = migrate::migrate(&restored.store, &now)?;
+        steps.mark("lock-open-migrate");
         if let Some(BackupKey::Recovery(_)) = &key {
             let hk = instance::HostKey::generate(&m.instance_id)?;
             let staged_key = hk.stage_file(data_dir)?;
@@ -1116,9 +1145,11 @@ pub fn db_restore(
                 keys.as_ref(),
             )
         })?;
+        steps.mark("protector-and-audit");
         drop(restored);
         // One file, no -wal beside it, so it can be renamed into place.
         Image::open(&staged.path)?.leave_wal()?;
+        steps.mark("leave-wal");
         migrated
     };
     drop(key);
@@ -1138,6 +1169,7 @@ pub fn db_restore(
         Replaced::Forced => (true, Some(copy.display().to_string())),
         Replaced::Busy => return Err(busy(data_dir)),
     };
+    steps.mark("replace");
     staged.keep = true;
     drop(staged);
     created.keep = true;
@@ -1152,6 +1184,7 @@ pub fn db_restore(
     let schema_version = migrate::status(&restored.store)?.schema_version;
     drop(restored);
     drop(lock);
+    steps.mark("reopen-and-status");
     Ok(RestoreReport {
         data_dir: data_dir.display().to_string(),
         database: db_file.map_or_else(|| url.masked(), |p| p.display().to_string()),
