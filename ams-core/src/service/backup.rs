@@ -554,13 +554,15 @@ impl Ams {
             done += n;
             progress(Progress { phase: Phase::Write, done, total: image_bytes });
         }
+        drop(src);
         steps.mark("copy-into-file");
         // The disk writes the file while the hash finishes; the final fsync below (after the
         // header) waits for the rest.
         let syncing = Syncing::start(&partial.path)?;
         let (hashed, image_sha256) = hashing.join().map_err(|_| Error::internal("The image checksum failed."))??;
         steps.mark("hash-wait");
-        // The image is no longer needed: removed now, its pages never reach the disk.
+        // The image is no longer needed (no handle on it is open any more): removed now, its
+        // pages do not reach the disk.
         drop(image);
         let (_, seal, header) = header_for(&image_sha256)?;
         if hashed != image_bytes || done != image_bytes || header.len() != placeholder.len() {
