@@ -43,6 +43,8 @@ struct Args {
     uploads: usize,
     scale: Vec<usize>,
     dir: Option<PathBuf>,
+    /// `--only backup`: build the instance, then run only the backup, verify and restore rows.
+    only_backup: bool,
 }
 
 fn parse_args() -> Args {
@@ -55,6 +57,7 @@ fn parse_args() -> Args {
         uploads: 200,
         scale: Vec::new(),
         dir: None,
+        only_backup: false,
     };
     let mut scale: Option<Vec<usize>> = None;
     let mut it = std::env::args().skip(1);
@@ -75,6 +78,10 @@ fn parse_args() -> Args {
                 )
             }
             "--dir" => a.dir = Some(PathBuf::from(value())),
+            "--only" => match value().as_str() {
+                "backup" => a.only_backup = true,
+                _ => usage(),
+            },
             _ => usage(),
         }
     }
@@ -85,7 +92,7 @@ fn parse_args() -> Args {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: ams-hot-paths [--devices N] [--history N] [--history-entries N] [--reads N] [--runs N] [--uploads N] [--scale N,N,...] [--dir DIR]"
+        "usage: ams-hot-paths [--devices N] [--history N] [--history-entries N] [--reads N] [--runs N] [--uploads N] [--scale N,N,...] [--dir DIR] [--only backup]"
     );
     std::process::exit(2)
 }
@@ -265,6 +272,25 @@ impl Line {
     }
 }
 
+/// Prints the result lines as a Markdown table.
+fn print_lines(lines: &[Line]) {
+    println!("| path | ams | baseline (same run) | ams / baseline | goal | |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for l in lines {
+        let note = if l.note.is_empty() { String::new() } else { format!(" ({})", l.note) };
+        println!(
+            "| {}{note} | {} | {} | {:.2}x | {} {} | {} |",
+            l.path,
+            l.ams,
+            l.baseline,
+            l.ratio,
+            l.goal.0,
+            l.goal.1,
+            if l.met() { "MET" } else { "NOT MET" }
+        );
+    }
+}
+
 /// The SQL that reads the wrapped AES key (the RSA-OAEP ciphertext) of a password row out of its
 /// envelope (from offset 28, the modulus size long: 512 bytes for RSA-4096) and writes it raw to
 /// stdout.
@@ -346,6 +372,16 @@ fn main() {
     // Warm the page cache and the binaries.
     run(ams_cmd(&data).args(["device", "get", "--name", "PC000000"]), None);
     run(Command::new("sqlite3").arg(&db).arg("SELECT count(*) FROM device_passwords"), None);
+    if a.only_backup {
+        let lines = backup_rows(&a, &root, &data, &db, db_mib, &ams_cmd);
+        println!("\n{} devices, database {db_mib:.0} MiB; backup rows only\n", a.devices);
+        print_lines(&lines);
+        println!("\ntotal run time {:.0} s", total.elapsed().as_secs_f64());
+        if !keep {
+            let _ = std::fs::remove_dir_all(&root);
+        }
+        return;
+    }
 
     // 1. Cold `ams local-admin-password get` against sqlite3 | openssl pkeyutl -decrypt.
     eprintln!("cold reads ...");
@@ -409,63 +445,7 @@ fn main() {
     });
 
     // 3. Backup, verify, restore against sqlite3's .backup, integrity_check, .restore.
-    eprintln!("backup, verify, restore ...");
-    let (mut b_ams, mut b_base, mut v_ams, mut v_base, mut rs_ams, mut rs_skip, mut rs_base) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for n in 0..a.runs {
-        let f_ams = root.join(format!("run{n}.amsbak"));
-        let f_sql = root.join(format!("run{n}.sqlite3-backup"));
-        b_ams.push(run(ams_cmd(&data).args(["db", "backup", "--out"]).arg(&f_ams), None));
-        b_base.push(run(
-            Command::new("sqlite3").arg("-readonly").arg(&db).arg(format!(".backup '{}'", f_sql.display())),
-            None,
-        ));
-        // This host holds the backup's master key: the seal is checked with it.
-        v_ams.push(run(ams_cmd(&data).args(["db", "verify"]).arg(&f_ams), None));
-        v_base.push(run(Command::new("sqlite3").arg(&f_sql).arg("PRAGMA integrity_check;"), None));
-        let fresh = root.join(format!("fresh{n}"));
-        let target = root.join(format!("restored{n}.db"));
-        // A new data directory has no host key: the recovery password (Argon2id, 64 MiB) opens the
-        // image's master key, which checks the seal. The same restore without that step is timed too.
-        rs_ams.push(run(
-            ams_cmd(&fresh).args(["db", "restore", "--recovery-password-stdin"]).arg(&f_ams),
-            Some(RECOVERY.as_bytes()),
-        ));
-        let _ = std::fs::remove_dir_all(&fresh);
-        rs_skip.push(run(ams_cmd(&fresh).args(["db", "restore", "--insecure-skip-authentication"]).arg(&f_ams), None));
-        rs_base.push(run(Command::new("sqlite3").arg(&target).arg(format!(".restore '{}'", f_sql.display())), None));
-        let _ = std::fs::remove_dir_all(&fresh);
-        for p in [&f_ams, &f_sql, &target] {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-    for (what, x, y, base, goal) in [
-        ("`ams db backup`", &b_ams, &b_base, "`sqlite3 .backup`", 1.2),
-        ("`ams db verify`", &v_ams, &v_base, "`PRAGMA integrity_check`", 1.1),
-        (
-            "`ams db restore` into a new data directory (recovery password)",
-            &rs_ams,
-            &rs_base,
-            "`sqlite3 .restore`",
-            1.2,
-        ),
-        (
-            "the same restore without authentication (`--insecure-skip-authentication`)",
-            &rs_skip,
-            &rs_base,
-            "`sqlite3 .restore`",
-            1.2,
-        ),
-    ] {
-        lines.push(Line {
-            path: format!("{what}, {db_mib:.0} MiB database, mean of {}", a.runs),
-            ams: format!("{:.0} ms (min {:.0})", mean_ms(x), min_ms(x)),
-            baseline: format!("{:.0} ms (min {:.0}): {base}", mean_ms(y), min_ms(y)),
-            ratio: mean_ms(x) / mean_ms(y),
-            goal: ("<=", goal),
-            note: String::new(),
-        });
-    }
+    lines.extend(backup_rows(&a, &root, &data, &db, db_mib, &ams_cmd));
 
     // 4. Uploads through the library ingest: RSA-4096 OAEP open + one fsynced commit each.
     eprintln!("uploads ...");
@@ -618,21 +598,7 @@ fn main() {
         entries.len(),
         threads
     );
-    println!("| path | ams | baseline (same run) | ams / baseline | goal | |");
-    println!("| --- | --- | --- | --- | --- | --- |");
-    for l in &lines {
-        let note = if l.note.is_empty() { String::new() } else { format!(" ({})", l.note) };
-        println!(
-            "| {}{note} | {} | {} | {:.2}x | {} {} | {} |",
-            l.path,
-            l.ams,
-            l.baseline,
-            l.ratio,
-            l.goal.0,
-            l.goal.1,
-            if l.met() { "MET" } else { "NOT MET" }
-        );
-    }
+    print_lines(&lines);
     if !growth.is_empty() {
         println!("\nGrowth (one current password per device; one run each):\n");
         println!(
@@ -656,6 +622,80 @@ fn main() {
     if !keep {
         let _ = std::fs::remove_dir_all(&root);
     }
+}
+
+/// The backup, verify and restore rows (issue 14): `ams db backup` against `sqlite3 .backup`,
+/// `ams db verify` against `PRAGMA integrity_check`, `ams db restore` into a new data directory
+/// against `sqlite3 .restore`. Both sides fsync what they write (`sqlite3` fdatasyncs the
+/// destination when its backup transaction commits; strace shows it), and neither side fsyncs
+/// for a verify.
+fn backup_rows(
+    a: &Args,
+    root: &Path,
+    data: &Path,
+    db: &Path,
+    db_mib: f64,
+    ams_cmd: &dyn Fn(&Path) -> Command,
+) -> Vec<Line> {
+    eprintln!("backup, verify, restore ...");
+    let mut lines = Vec::new();
+    let (mut b_ams, mut b_base, mut v_ams, mut v_base, mut rs_ams, mut rs_skip, mut rs_base) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for n in 0..a.runs {
+        let f_ams = root.join(format!("run{n}.amsbak"));
+        let f_sql = root.join(format!("run{n}.sqlite3-backup"));
+        b_ams.push(run(ams_cmd(data).args(["db", "backup", "--out"]).arg(&f_ams), None));
+        b_base.push(run(
+            Command::new("sqlite3").arg("-readonly").arg(db).arg(format!(".backup '{}'", f_sql.display())),
+            None,
+        ));
+        // This host holds the backup's master key: the seal is checked with it.
+        v_ams.push(run(ams_cmd(data).args(["db", "verify"]).arg(&f_ams), None));
+        v_base.push(run(Command::new("sqlite3").arg(&f_sql).arg("PRAGMA integrity_check;"), None));
+        let fresh = root.join(format!("fresh{n}"));
+        let target = root.join(format!("restored{n}.db"));
+        // A new data directory has no host key: the recovery password (Argon2id, 64 MiB) opens the
+        // image's master key, which checks the seal. The same restore without that step is timed too.
+        rs_ams.push(run(
+            ams_cmd(&fresh).args(["db", "restore", "--recovery-password-stdin"]).arg(&f_ams),
+            Some(RECOVERY.as_bytes()),
+        ));
+        let _ = std::fs::remove_dir_all(&fresh);
+        rs_skip.push(run(ams_cmd(&fresh).args(["db", "restore", "--insecure-skip-authentication"]).arg(&f_ams), None));
+        rs_base.push(run(Command::new("sqlite3").arg(&target).arg(format!(".restore '{}'", f_sql.display())), None));
+        let _ = std::fs::remove_dir_all(&fresh);
+        for p in [&f_ams, &f_sql, &target] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    for (what, x, y, base, goal) in [
+        ("`ams db backup`", &b_ams, &b_base, "`sqlite3 .backup`", 1.2),
+        ("`ams db verify`", &v_ams, &v_base, "`PRAGMA integrity_check`", 1.1),
+        (
+            "`ams db restore` into a new data directory (recovery password)",
+            &rs_ams,
+            &rs_base,
+            "`sqlite3 .restore`",
+            1.2,
+        ),
+        (
+            "the same restore without authentication (`--insecure-skip-authentication`)",
+            &rs_skip,
+            &rs_base,
+            "`sqlite3 .restore`",
+            1.2,
+        ),
+    ] {
+        lines.push(Line {
+            path: format!("{what}, {db_mib:.0} MiB database, mean of {}", a.runs),
+            ams: format!("{:.0} ms (min {:.0})", mean_ms(x), min_ms(x)),
+            baseline: format!("{:.0} ms (min {:.0}): {base}", mean_ms(y), min_ms(y)),
+            ratio: mean_ms(x) / mean_ms(y),
+            goal: ("<=", goal),
+            note: String::new(),
+        });
+    }
+    lines
 }
 
 /// Pipes every device of a new 1,000-device instance from `Get-AmsDevice` into `Set-AmsDevice

@@ -17,6 +17,9 @@
 //! Design notes: docs/backup-and-restore.md and docs/adr/0002-backup-format.md.
 
 pub mod format;
+mod steps;
+
+pub use steps::PROFILE_ENV;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
@@ -41,6 +44,7 @@ use crate::store::migrate::{self, MigrationStatus};
 use crate::store::{DbUrl, Image, Replaced, SealedColumn, Store, replace_database};
 
 use format::{Header, Manifest};
+use steps::Steps;
 
 /// File name extension of backups.
 pub const BACKUP_EXTENSION: &str = "amsbak";
@@ -444,6 +448,7 @@ impl Ams {
     }
 
     fn backup_to(&self, out: &Path, scheduled: bool, progress: &mut dyn FnMut(Progress)) -> Result<BackupReport> {
+        let mut steps = Steps::new("backup");
         if out.exists() {
             return Err(file_exists(out));
         }
@@ -477,12 +482,24 @@ impl Ams {
         };
         let backup_id = new_id()?.to_string();
         let created_at = self.now();
+        steps.mark("status-and-unlock");
 
         let image = TempPath::create(&dir, &name, "image")?;
         self.store.copy_into_image(&image.path, &mut reporter(progress, Phase::Copy))?;
+        steps.mark("online-copy");
         let copy = Image::open(&image.path)?;
         copy.strip_host_protectors()?;
+        steps.mark("strip-host-protectors");
+        // One pass over the image (issue 14): nothing changes it any more, so a second thread
+        // hashes it from the page cache while this one counts its rows and then copies it into the
+        // backup file (in the kernel: copy_file_range). The header goes first with a placeholder
+        // checksum of the same length and is rewritten in place once the hash is known.
+        let hashing = {
+            let path = image.path.clone();
+            std::thread::spawn(move || format::hash_file(&path, &mut |_, _| {}))
+        };
         let row_counts = copy.row_counts()?;
+        steps.mark("row-counts");
         // The key and audit head of the image itself (a rotation may have committed since unlock).
         let master_key_id = copy
             .active_master_key_id()?
@@ -494,13 +511,6 @@ impl Ams {
                 .hint("Run the backup again."));
         }
         let image_bytes = fs::metadata(&image.path)?.len();
-        // One pass over the image (issue 14): a second thread hashes it while it is copied into the
-        // backup file (in the kernel: copy_file_range); the header goes first with a placeholder
-        // checksum of the same length and is rewritten in place once the hash is known.
-        let hashing = {
-            let path = image.path.clone();
-            std::thread::spawn(move || format::hash_file(&path, &mut |_, _| {}))
-        };
         let header_for = |image_sha256: &str| -> Result<(Manifest, Option<Vec<u8>>, Vec<u8>)> {
             let manifest = Manifest {
                 format: format::FORMAT_NAME.into(),
@@ -544,7 +554,16 @@ impl Ams {
             done += n;
             progress(Progress { phase: Phase::Write, done, total: image_bytes });
         }
+        drop(src);
+        steps.mark("copy-into-file");
+        // The disk writes the file while the hash finishes; the final fsync below (after the
+        // header) waits for the rest.
+        let syncing = Syncing::start(&partial.path)?;
         let (hashed, image_sha256) = hashing.join().map_err(|_| Error::internal("The image checksum failed."))??;
+        steps.mark("hash-wait");
+        // The image is no longer needed (no handle on it is open any more): removed now, its
+        // pages do not reach the disk.
+        drop(image);
         let (_, seal, header) = header_for(&image_sha256)?;
         if hashed != image_bytes || done != image_bytes || header.len() != placeholder.len() {
             return Err(Error::internal("The backup image changed while it was written."));
@@ -553,11 +572,12 @@ impl Ams {
             use std::io::{Seek, SeekFrom};
             f.seek(SeekFrom::Start(0))?;
             f.write_all(&header)?;
-            f.sync_all()?;
         }
         drop(f);
+        syncing.finish()?;
+        steps.mark("header-and-fsync");
         publish_new(&partial.path, out)?;
-        drop(image);
+        steps.mark("publish");
         let bytes = fs::metadata(out)?.len();
         self.store.write(|tx| {
             audit::record(
@@ -572,6 +592,7 @@ impl Ams {
                 })),
             )
         })?;
+        steps.mark("audit-commit");
         Ok(BackupReport {
             file: out.display().to_string(),
             bytes,
@@ -587,19 +608,18 @@ impl Ams {
     }
 }
 
-/// Checks an extracted image against its manifest, opening it defensively (see
-/// [`Image::open_untrusted`]): first its schema against the one the migrations produce at its
-/// version (an extra or changed table, index, trigger or view is refused with
-/// [`ErrorCode::BackupSchemaMismatch`] before anything in the file is used), then SQLite's
-/// integrity check (`full`) or quick check, the instance id, the row counts, the schema version,
-/// the master key and the newest audit record against the manifest. Returns where the schema
-/// stands against this ams (a newer schema or an edited migration is refused with the migration
-/// errors).
+/// Checks an extracted image against its manifest in two steps. [`check_schema`] opens it
+/// defensively (see [`Image::open_untrusted`]) and compares its schema with the one the
+/// migrations produce at its version (an extra or changed table, index, trigger or view is
+/// refused with [`ErrorCode::BackupSchemaMismatch`] before anything in the file is used; a newer
+/// schema or an edited migration is refused with the migration errors). [`check_contents`] then
+/// runs SQLite's integrity check (`full`) or quick check and compares the instance id, the row
+/// counts, the master key and the newest audit record with the manifest.
 ///
 /// `ams db verify` runs the full check; a restore, whose image has just matched its SHA-256, runs
 /// the quick check (the full one costs four times as long on a large database and adds only the
 /// index-against-table comparison).
-fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<MigrationStatus> {
+fn check_schema(path: &Path, file: &Path, m: &Manifest) -> Result<(Image, MigrationStatus)> {
     let bad = |detail: String| format::corrupt(file, &detail);
     let img = Image::open_untrusted(path).map_err(|e| bad(e.message().to_string()))?;
     let status = img.migration_status().map_err(|e| match e.code() {
@@ -620,27 +640,71 @@ fn inspect_image(path: &Path, file: &Path, m: &Manifest, full: bool) -> Result<M
         .with("detail", first)
         .with("differences", differences.len()));
     }
-    let problems = img.integrity_problems(full).map_err(|e| bad(e.message().to_string()))?;
+    Ok((img, status))
+}
+
+/// The second step (see [`check_schema`]), on an image whose schema has been checked. The two
+/// cores share the work (issue 14): SQLite's check runs on this thread while a second one waits
+/// for the image checksum still being computed (`pending`, verify), then compares the manifest
+/// with the image on a connection of its own and runs `side` (a restore's Argon2id, a verify's
+/// sample of secrets). Errors are reported in the order of the steps whatever finished first:
+/// checksum, integrity, manifest, `side`.
+#[allow(clippy::too_many_arguments)]
+fn check_contents<T: Send>(
+    img: &Image,
+    path: &Path,
+    file: &Path,
+    m: &Manifest,
+    full: bool,
+    pending: Option<format::PendingHash>,
+    side: impl FnOnce() -> Result<T> + Send,
+    steps: &mut Steps,
+) -> Result<T> {
+    let bad = |detail: String| format::corrupt(file, &detail);
+    let (problems, (hashed, fields, side)) = std::thread::scope(|s| {
+        let other = s.spawn(move || {
+            let hashed = pending.map_or(Ok(()), format::PendingHash::check);
+            if hashed.is_err() {
+                return (hashed, Ok(()), None);
+            }
+            // A connection of its own: SQLite's check goes on on the other one meanwhile.
+            let fields = Image::open_untrusted(path).and_then(|own| manifest_fields(&own, file, m));
+            let side = fields.is_ok().then(side);
+            (hashed, fields, side)
+        });
+        let problems = img.integrity_problems(full);
+        (problems, other.join().unwrap_or_else(|_| (Err(Error::internal("A backup check failed.")), Ok(()), None)))
+    });
+    steps.mark(if full { "integrity-check-and-manifest" } else { "quick-check-and-manifest" });
+    hashed?;
+    let problems = problems.map_err(|e| bad(e.message().to_string()))?;
     if let Some(first) = problems.first() {
         return Err(bad(format!("SQLite integrity check: {first}")));
     }
+    fields?;
+    side.ok_or_else(|| Error::internal("A backup check did not run."))?
+}
+
+/// The instance id, row counts, master key and newest audit record of an image against its
+/// manifest.
+fn manifest_fields(img: &Image, file: &Path, m: &Manifest) -> Result<()> {
+    let bad = |detail: &str| format::corrupt(file, detail);
     if img.instance_id()?.as_deref() != Some(m.instance_id.as_str()) {
-        return Err(bad("the database inside belongs to another instance than the manifest names".into()));
+        return Err(bad("the database inside belongs to another instance than the manifest names"));
     }
     if img.row_counts()? != m.row_counts {
-        return Err(bad("the row counts of the database inside differ from the manifest".into()));
+        return Err(bad("the row counts of the database inside differ from the manifest"));
     }
     if img.active_master_key_id()?.as_deref() != Some(m.master_key_id.as_str()) {
-        return Err(bad("the master key in the database differs from the one the manifest names".into()));
+        return Err(bad("the master key in the database differs from the one the manifest names"));
     }
     if let Some(head) = &m.audit_head {
         let found = img.audit_head()?;
         if found.as_ref().map(|(s, h)| (Some(*s), h)) != Some((m.audit_head_seq, head)) {
-            return Err(bad("the newest audit record in the database differs from the manifest".into()));
+            return Err(bad("the newest audit record in the database differs from the manifest"));
         }
     }
-    img.leave_wal()?;
-    Ok(status)
+    Ok(())
 }
 
 /// How a backup is authenticated before it is trusted, by `ams db verify` and `ams db restore`.
@@ -821,6 +885,7 @@ pub fn db_verify(
     auth: BackupAuth<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<VerifyReport> {
+    let mut steps = Steps::new("verify");
     let header = format::read_header(file)?;
     let m = &header.manifest;
     if m.engine != "sqlite" {
@@ -835,15 +900,42 @@ pub fn db_verify(
     if key.is_some() || header.seal.is_none() || auth.recovery_password.is_none() {
         authenticate(&header, key.as_ref(), auth, file, &mut warnings)?;
     }
+    steps.mark("header-and-host-key");
     let tmp = TempDir::new("verify")?;
     let image = tmp.0.join(instance::DEFAULT_DB_FILE);
     instance::write_new_private(&image, b"")?;
-    {
+    let pending = {
         let mut f = fs::OpenOptions::new().write(true).open(&image)?;
-        // A throw-away copy: no fsync.
-        format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
-    }
-    let status = inspect_image(&image, file, m, true)?;
+        // A throw-away copy: no fsync. The checksum is still being computed on the other core
+        // while the schema check and SQLite's integrity check start on the copy; nothing from
+        // the image counts before it matches (check_contents).
+        format::copy_image_hashing(file, &header, &mut f, &mut reporter(progress, Phase::Read))?
+    };
+    steps.mark("copy");
+    let (img, status) = match check_schema(&image, file, m) {
+        Ok(x) => x,
+        Err(e) => {
+            // A damaged file is named as such before what the damage looks like.
+            pending.check()?;
+            return Err(e);
+        }
+    };
+    steps.mark("schema-check");
+    // With this host's key and nothing to migrate, the sample of secrets is opened on the other
+    // core during the integrity check (after the checksum and the manifest have matched).
+    let early_samples = key.as_ref().filter(|_| status.pending.is_empty()).map(BackupKey::master);
+    let opened = check_contents(
+        &img,
+        &image,
+        file,
+        m,
+        true,
+        Some(pending),
+        || early_samples.map(|master| open_samples(&Image::open_untrusted(&image)?, master)).transpose(),
+        &mut steps,
+    )?;
+    img.leave_wal()?;
+    drop(img);
     let mut report = VerifyReport {
         file: file.display().to_string(),
         manifest: m.clone(),
@@ -871,6 +963,7 @@ pub fn db_verify(
             check_seal(&header, seal, &master, file)?;
         }
         key = key.or(Some(BackupKey::Recovery(master)));
+        steps.mark("recovery-password");
     }
     report.authenticated = header.seal.is_some() && key.is_some();
     report.authenticated_by = key.as_ref().filter(|_| report.authenticated).map(|k| k.by().to_string());
@@ -879,9 +972,15 @@ pub fn db_verify(
         migrate::migrate(&ams.store, &ams.now())?;
     }
     drop(ams);
-    if let Some(k) = &key {
-        report.secrets_opened = open_samples(&Image::open(&image)?, k.master())?;
-    }
+    report.secrets_opened = match (opened, &key) {
+        (Some(n), _) => n,
+        (None, Some(k)) => {
+            let n = open_samples(&Image::open(&image)?, k.master())?;
+            steps.mark("open-samples");
+            n
+        }
+        (None, None) => 0,
+    };
     Ok(report)
 }
 
@@ -954,6 +1053,7 @@ pub fn db_restore(
     auth: BackupAuth<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RestoreReport> {
+    let mut steps = Steps::new("restore");
     let data_dir = &opts.data_dir;
     let header = format::read_header(file)?;
     let m = header.manifest.clone();
@@ -996,6 +1096,7 @@ pub fn db_restore(
     // directory (or in it, when it exists and is empty), where it is hashed as it is copied and
     // removed if it does not match, before the directory is created: one pass over the image
     // (issue 14). Where there is no such place, the whole image is checked first.
+    steps.mark("header-and-live");
     let mut early_stage = None;
     if !config_exists && !live_exists {
         let beside = if data_dir.is_dir() { Some(data_dir.clone()) } else { data_dir.parent().map(Path::to_path_buf) };
@@ -1005,12 +1106,14 @@ pub fn db_restore(
             Some(dir) => {
                 let staged = TempPath::create(&dir, instance::DEFAULT_DB_FILE, "restore")?;
                 let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
-                format::copy_image(file, &header, Some(&mut f), true, &mut reporter(progress, Phase::Read))?;
-                early_stage = Some(staged);
+                format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
+                let syncing = Syncing::start(&staged.path)?;
+                early_stage = Some((staged, syncing));
             }
             None => format::copy_image(file, &header, None, false, &mut reporter(progress, Phase::Read))?,
         }
     }
+    steps.mark("stage-copy-hash");
     let mut created = Created { dirs: Vec::new(), files: Vec::new(), keep: false };
     created.dir(data_dir)?;
     if !config_exists {
@@ -1032,24 +1135,47 @@ pub fn db_restore(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| instance::DEFAULT_DB_FILE.into());
-    let mut staged = match early_stage {
-        Some(staged) => staged,
+    // The staged copy is fsynced on another thread while it is checked (and Argon2id runs): it is
+    // durable before it is put in place (step 6), without the checks waiting for the disk.
+    let (mut staged, syncing) = match early_stage {
+        Some(early) => early,
         None => {
             let staged = TempPath::create(&db_dir, &db_name, "restore")?;
             let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
-            format::copy_image(file, &header, Some(&mut f), true, &mut reporter(progress, Phase::Read))?;
-            staged
+            format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
+            let syncing = Syncing::start(&staged.path)?;
+            (staged, syncing)
         }
     };
-    let status = inspect_image(&staged.path, file, &m, false)?;
+    steps.mark("dirs-and-stage");
+    let (img, status) = check_schema(&staged.path, file, &m)?;
+    steps.mark("schema-check");
 
     // 3. No key of this host: the recovery password unwraps the image's master key, which must be
-    //    the one the manifest names, and the seal is checked with it.
-    if key.is_none()
-        && let Some(pw) = auth.recovery_password
-    {
-        let image = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
-        let master = image.master_key_from_recovery_password(pw)?;
+    //    the one the manifest names, and the seal is checked with it. Its rows are read once the
+    //    schema is known to be ams's; the key derivation (Argon2id) then runs on the other core
+    //    while SQLite's quick check runs on this one (issue 14).
+    let recovery = match (&key, auth.recovery_password) {
+        (None, Some(pw)) => {
+            let image = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
+            Some((image.recovery_unwrap()?, pw))
+        }
+        _ => None,
+    };
+    steps.mark("recovery-rows");
+    let unwrapped = check_contents(
+        &img,
+        &staged.path,
+        file,
+        &m,
+        false,
+        None,
+        || recovery.as_ref().map(|(r, pw)| r.unwrap(pw)).transpose(),
+        &mut steps,
+    )?;
+    img.leave_wal()?;
+    drop(img);
+    if let Some(master) = unwrapped {
         if master.id().to_string() != m.master_key_id {
             return Err(format::corrupt(
                 file,
@@ -1077,6 +1203,7 @@ pub fn db_restore(
     let migrated = {
         let restored = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
         let migrated = migrate::migrate(&restored.store, &now)?;
+        steps.mark("lock-open-migrate");
         if let Some(BackupKey::Recovery(_)) = &key {
             let hk = instance::HostKey::generate(&m.instance_id)?;
             let staged_key = hk.stage_file(data_dir)?;
@@ -1116,11 +1243,15 @@ pub fn db_restore(
                 keys.as_ref(),
             )
         })?;
+        steps.mark("protector-and-audit");
         drop(restored);
         // One file, no -wal beside it, so it can be renamed into place.
         Image::open(&staged.path)?.leave_wal()?;
+        steps.mark("leave-wal");
         migrated
     };
+    syncing.finish()?;
+    steps.mark("fsync-wait");
     drop(key);
 
     // 6. Swap; then the new host key file, if the recovery password was used (a crash in between
@@ -1138,6 +1269,7 @@ pub fn db_restore(
         Replaced::Forced => (true, Some(copy.display().to_string())),
         Replaced::Busy => return Err(busy(data_dir)),
     };
+    steps.mark("replace");
     staged.keep = true;
     drop(staged);
     created.keep = true;
@@ -1148,10 +1280,12 @@ pub fn db_restore(
     }
 
     let restored = Ams::over_store(opts, config, Store::open(&url, false)?, None);
-    let key_status = restored.key_status()?;
+    // Not `key_status`: its scan of every password row for a missing MAC is not needed here.
+    let recovery_mode = restored.recovery_mode()?;
     let schema_version = migrate::status(&restored.store)?.schema_version;
     drop(restored);
     drop(lock);
+    steps.mark("reopen-and-status");
     Ok(RestoreReport {
         data_dir: data_dir.display().to_string(),
         database: db_file.map_or_else(|| url.masked(), |p| p.display().to_string()),
@@ -1167,9 +1301,33 @@ pub fn db_restore(
         forced,
         authenticated,
         authenticated_by,
-        recovery_mode: key_status.recovery_mode,
+        recovery_mode,
         warnings,
     })
+}
+
+/// A file being made durable on another thread (issue 14): the kernel writes it to disk while
+/// the restore checks its staged image, or while the backup's hash finishes. [`Syncing::finish`]
+/// waits for that and fsyncs once more (whatever was written since: SQLite's pages, the backup
+/// header), so the file is durable before it is put in place.
+struct Syncing {
+    path: PathBuf,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Syncing {
+    fn start(path: &Path) -> Result<Syncing> {
+        let f = fs::OpenOptions::new().write(true).open(path)?;
+        Ok(Syncing { path: path.to_path_buf(), thread: Some(std::thread::spawn(move || f.sync_all())) })
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if let Some(t) = self.thread.take() {
+            t.join().map_err(|_| Error::internal("The fsync of the restored image failed."))??;
+        }
+        fs::OpenOptions::new().write(true).open(&self.path)?.sync_all()?;
+        Ok(())
+    }
 }
 
 /// A staged file removed when dropped, unless its path was cleared (it was installed).

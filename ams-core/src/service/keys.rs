@@ -458,13 +458,25 @@ impl Ams {
     /// Unwraps the active master key with the recovery password and changes nothing (for
     /// `ams db verify`). A wrong password fails with [`ErrorCode::WrongRecoveryPassword`].
     pub(crate) fn master_key_from_recovery_password(&self, recovery_password: &[u8]) -> Result<MasterKey> {
-        let (instance_id, mk, protectors) = self.store.read(|tx| {
-            let id = self.instance_id(tx)?;
+        self.recovery_unwrap()?.unwrap(recovery_password)
+    }
+
+    /// The rows the recovery password unwraps the master key from, read now, so that the key
+    /// derivation (Argon2id) can run later on another thread than the database work (a restore
+    /// derives the key while SQLite checks the image: issue 14).
+    pub(crate) fn recovery_unwrap(&self) -> Result<RecoveryUnwrap> {
+        self.store.read(|tx| {
+            let instance_id = self.instance_id(tx)?;
             let mk = Self::active_key_row(tx)?;
-            let p = tx.protectors(&mk.id)?;
-            Ok((id, mk, p))
-        })?;
-        unwrap_with_recovery(&instance_id, &mk, &protectors, recovery_password)
+            let protectors = tx.protectors(&mk.id)?;
+            Ok(RecoveryUnwrap { instance_id, mk, protectors })
+        })
+    }
+
+    /// True when this host's key does not open the master key (the `RecoveryMode` of
+    /// [`Ams::key_status`], without its scan for unkeyed rows).
+    pub(crate) fn recovery_mode(&self) -> Result<bool> {
+        Ok(self.try_host_unlock()?.err().is_some_and(|p| p != HostKeyProblem::LoosePermissions))
     }
 
     /// Reports the protectors and whether the host protector works. Never fails because of
@@ -731,6 +743,20 @@ fn insert_recovery_protector(
         wrapped_key: seal::wrap_key(kek, &ctx, master.key())?,
         created_at: now.to_string(),
     })
+}
+
+/// The active master key's row and protectors, read by [`Ams::recovery_unwrap`].
+pub(crate) struct RecoveryUnwrap {
+    instance_id: String,
+    mk: MasterKeyRow,
+    protectors: Vec<ProtectorRow>,
+}
+
+impl RecoveryUnwrap {
+    /// Derives the key-encryption key from the recovery password and unwraps the master key.
+    pub(crate) fn unwrap(&self, recovery_password: &[u8]) -> Result<MasterKey> {
+        unwrap_with_recovery(&self.instance_id, &self.mk, &self.protectors, recovery_password)
+    }
 }
 
 fn unwrap_with_recovery(

@@ -231,36 +231,79 @@ pub(crate) fn copy_image(
     durable: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<()> {
-    let total = header.manifest.image_bytes;
-    let sha = match out {
-        None => hash_range(path, header.len, total, progress)?,
+    match out {
+        None => {
+            let sha = hash_range(path, header.len, header.manifest.image_bytes, progress)?;
+            PendingHash::done(path, header, sha).check()
+        }
         Some(o) => {
-            let hashing = {
-                let (path, start) = (path.to_path_buf(), header.len);
-                std::thread::spawn(move || hash_range(&path, start, total, &mut |_, _| {}))
-            };
-            let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
-            f.seek(SeekFrom::Start(header.len))?;
-            let mut left = total;
-            while left > 0 {
-                let n = std::io::copy(&mut (&mut f).take(left.min(CHUNK as u64)), o)?;
-                if n == 0 {
-                    return Err(truncated(path, "the image is shorter than its stated size"));
-                }
-                left -= n;
-                progress(total - left, total);
-            }
-            let sha = hashing.join().map_err(|_| Error::internal("The image checksum failed."))??;
-            if sha == header.manifest.image_sha256 && durable {
+            copy_image_hashing(path, header, o, progress)?.check()?;
+            if durable {
                 o.sync_all()?;
             }
-            sha
+            Ok(())
         }
-    };
-    if sha != header.manifest.image_sha256 {
-        return Err(corrupt(path, "the database image does not match the checksum in the manifest"));
     }
-    Ok(())
+}
+
+/// The image checksum of [`copy_image_hashing`], still being computed on another thread.
+pub(crate) struct PendingHash {
+    hashing: Option<std::thread::JoinHandle<Result<String>>>,
+    sha: String,
+    expected: String,
+    path: std::path::PathBuf,
+}
+
+impl PendingHash {
+    fn done(path: &Path, header: &Header, sha: String) -> PendingHash {
+        PendingHash { hashing: None, sha, expected: header.manifest.image_sha256.clone(), path: path.to_path_buf() }
+    }
+
+    /// Waits for the checksum. Fails with [`ErrorCode::BackupCorrupt`] when it differs from the
+    /// manifest's (or [`ErrorCode::BackupTruncated`] when the image is short).
+    pub(crate) fn check(mut self) -> Result<()> {
+        if let Some(h) = self.hashing.take() {
+            self.sha = h.join().map_err(|_| Error::internal("The image checksum failed."))??;
+        }
+        if self.sha != self.expected {
+            return Err(corrupt(&self.path, "the database image does not match the checksum in the manifest"));
+        }
+        Ok(())
+    }
+}
+
+/// Copies the image into `out` in the kernel (copy_file_range) while a second thread hashes the
+/// same bytes from the page cache, and returns once the copy is written, with the checksum still
+/// being computed: the caller overlaps its next step with it (issue 14) and must
+/// [`PendingHash::check`] it before anything in the copy is trusted. Not fsynced.
+pub(crate) fn copy_image_hashing(
+    path: &Path,
+    header: &Header,
+    out: &mut File,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PendingHash> {
+    let total = header.manifest.image_bytes;
+    let hashing = {
+        let (path, start) = (path.to_path_buf(), header.len);
+        std::thread::spawn(move || hash_range(&path, start, total, &mut |_, _| {}))
+    };
+    let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    f.seek(SeekFrom::Start(header.len))?;
+    let mut left = total;
+    while left > 0 {
+        let n = std::io::copy(&mut (&mut f).take(left.min(CHUNK as u64)), out)?;
+        if n == 0 {
+            return Err(truncated(path, "the image is shorter than its stated size"));
+        }
+        left -= n;
+        progress(total - left, total);
+    }
+    Ok(PendingHash {
+        hashing: Some(hashing),
+        sha: String::new(),
+        expected: header.manifest.image_sha256.clone(),
+        path: path.to_path_buf(),
+    })
 }
 
 /// SHA-256 (hex) of the `len` bytes of `path` from `start`.

@@ -205,6 +205,10 @@ impl Image {
     /// self-contained file. Deleted content is zeroed and the journal stays in memory, so the
     /// wrapped keys never reach the disk again.
     pub(crate) fn strip_host_protectors(&self) -> Result<usize> {
+        // An intermediate file: neither leaving WAL (a checkpoint) nor the commit below need fsync
+        // it (issue 14: that flushed the whole image to disk, 0.3 s for 267 MiB). The backup file
+        // it is copied into is fsynced before it is published.
+        self.conn.execute_batch("PRAGMA synchronous = OFF")?;
         let _: String = self.conn.query_row("PRAGMA journal_mode = MEMORY", [], |r| r.get(0))?;
         self.conn.execute_batch("PRAGMA secure_delete = ON")?;
         Ok(self.conn.execute("DELETE FROM key_protectors WHERE kind = 'host'", [])?)
