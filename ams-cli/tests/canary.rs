@@ -354,8 +354,7 @@ fn no_canary_escapes_through_any_verb() {
     ok(&dir, &["server-diagnostics", "export", "--file", zip.to_str().unwrap()], "");
 
     // The secret verbs do show the secret (the canary search would be vacuous otherwise).
-    let (good, out, _) =
-        run(&dir, &["local-admin-password", "get", "--computer-name", "canary1"], "", &["text", "json"]);
+    let (good, out, _) = run(&dir, &["local-admin-password", "get", "--computer-name", "canary1"], "");
     assert!(good && leak(&out).is_some(), "the search finds a canary where one belongs");
 
     // Approvals: the secret appears in the one `access get` response, never in the pending
