@@ -132,6 +132,58 @@ fn leak(hay: &[u8]) -> Option<String> {
         .map(|c| String::from_utf8_lossy(c).into_owned())
 }
 
+/// Runs `args` in `dir` once per output format (text, then JSON) and panics when a canary shows
+/// in a stdout or stderr; returns the last run's success flag and its stdout (or, when it failed,
+/// its error document) as JSON.
+fn clean(dir: &Path, args: &[&str], stdin: &str, outputs: &[&str]) -> (bool, Value) {
+    let mut last = (false, Value::Null);
+    for output in outputs {
+        let mut a = args.to_vec();
+        a.extend(["--output", output]);
+        let (good, out, err) = run(dir, &a, stdin);
+        assert_eq!(leak(&out), None, "canary in stdout of ams {a:?}");
+        assert_eq!(leak(&err), None, "canary in stderr of ams {a:?}");
+        last = (good, serde_json::from_slice(if good { &out } else { &err }).unwrap_or(Value::Null));
+    }
+    last
+}
+
+fn second_host_joins_and_is_revoked(tmp: &Path, dir: &Path) {
+    let second = tmp.join("second-host");
+    ams_core::instance::create_data_dir(&second).unwrap();
+    match std::fs::read_to_string(dir.join("host.toml")) {
+        // A SQL Server connection string names the server: the same file serves the second host.
+        Ok(cfg) if !cfg.contains("sqlite://") => std::fs::write(second.join("host.toml"), cfg).unwrap(),
+        _ => {
+            let cs = format!("sqlite://{}", dir.join("ams.db").display());
+            ok(&second, &["host-config", "set", "--connection-string", "-"], &cs);
+        }
+    }
+    let (_, st) = clean(&second, &["key", "status"], "", &["text", "json"]);
+    assert_eq!(st["RecoveryMode"], true, "{st}");
+    let (good, _) = clean(&second, &["key", "recover"], &format!("{RECOVERY}\n"), &["text", "json"]);
+    assert!(good);
+    let (_, st) = clean(dir, &["key", "status"], "", &["text", "json"]);
+    let hosts = st["HostProtectors"].as_array().unwrap();
+    assert_eq!(hosts.len(), 2, "{st}");
+    let own = st["ThisHostKeyId"].as_str().unwrap().to_string();
+    let other = hosts.iter().find(|h| h["ThisHost"] == false).unwrap()["HostKeyId"].as_str().unwrap().to_string();
+    let (good, e) =
+        clean(dir, &["key", "host-protector", "remove", "--host-key-id", &own], RECOVERY, &["text", "json"]);
+    assert!(!good);
+    assert_eq!(e["error"]["code"], "AMS-KEY-0012", "{e}");
+    let (good, _) = clean(dir, &["key", "host-protector", "remove", "--host-key-id", &other], RECOVERY, &["json"]);
+    assert!(good);
+    let (good, e) =
+        clean(&second, &["local-admin-password", "get", "--computer-name", "canary1"], "", &["text", "json"]);
+    assert!(!good);
+    assert_eq!(e["error"]["code"], "AMS-KEY-0001", "{e}");
+    let (good, e) =
+        clean(&second, &["key", "host-protector", "remove", "--host-key-id", &own], RECOVERY, &["text", "json"]);
+    assert!(!good);
+    assert_eq!(e["error"]["code"], "AMS-KEY-0011", "{e}");
+}
+
 fn approvals_show_the_secret_once(dir: &Path, dev: &str) {
     const REQUESTER: &str = "S-1-5-21-1000-2000-3000-1104";
     const APPROVER: &str = "S-1-5-21-1000-2000-3000-1105";
@@ -308,6 +360,10 @@ fn no_canary_escapes_through_any_verb() {
     // Approvals: the secret appears in the one `access get` response, never in the pending
     // request, the decision, the listing, the audit trail or a refused second fetch.
     approvals_show_the_secret_once(&dir, &dev);
+
+    // A second host on the same database: its recovery, the host protector listing and the
+    // revocation (with its refusals) never show a canary.
+    second_host_joins_and_is_revoked(tmp.path(), &dir);
 
     // They would take the canary on stdin as a new secret: covered by their own tests.
     let runs = sweep(&dir, Some(&dev), &["canary1"], &["key recovery-password set", "key rotate", "init"]);

@@ -95,10 +95,29 @@ fn on_a_server(tmp: &tempfile::TempDir, cs: &str) {
     let groups = ok_in(&lite, &["group", "get", "--name", "lab"], None);
     assert!(groups.to_string().contains(g["Id"].as_str().unwrap()));
     ok_in(&lite, &["audit", "verify"], None);
-    // The second host gets the master key with the recovery password (then the first host's
-    // host key no longer opens it: one host protector per database, docs/sql-server.md).
+    // The second host gets the master key with the recovery password and its own host
+    // protector; the first host keeps its own and keeps reading secrets (docs/sql-server.md
+    // section 5). Each lists both, and knows which is its own.
+    let key = ok_in(&dir, &["device-registration-key", "new", "--name", "hosts"], None);
     ok_in(&second, &["key", "recover"], Some(&recovery));
     ok_in(&second, &["audit", "verify"], None);
+    for d in [&dir, &second] {
+        let st = ok_in(d, &["key", "status"], None);
+        assert_eq!(st["RecoveryMode"], false, "{st}");
+        assert_eq!(st["HostProtectors"].as_array().unwrap().len(), 2, "{st}");
+        let got = ok_in(d, &["device-registration-key", "get", "--id", key["Id"].as_str().unwrap()], None);
+        assert_eq!(got[0]["Key"], key["Key"], "both hosts open the sealed key");
+    }
+    // The first host revokes the second: the second is in recovery mode, the first is not.
+    let st = ok_in(&second, &["key", "status"], None);
+    let second_id = st["ThisHostKeyId"].as_str().unwrap().to_string();
+    let (code, err) = err_in(&second, &["key", "host-protector", "remove", "--host-key-id", &second_id], None);
+    assert_eq!((code, err["code"].as_str().unwrap()), (4, "AMS-KEY-0012"), "not its own");
+    ok_in(&dir, &["key", "host-protector", "remove", "--host-key-id", &second_id], None);
+    assert_eq!(ok_in(&second, &["key", "status"], None)["RecoveryMode"], true);
+    assert_eq!(ok_in(&dir, &["key", "status"], None)["RecoveryMode"], false);
+    ok_in(&dir, &["device-registration-key", "get", "--id", key["Id"].as_str().unwrap()], None);
+    ok_in(&dir, &["audit", "verify"], None);
     // SQLite to SQL Server: a SQLite instance's backup restored into an empty SQL Server
     // database that has the schema (`ams db migrate`), opened with the recovery password.
     ams_core::store::wipe_mssql_for_tests(&url).unwrap();

@@ -164,6 +164,9 @@ error_codes! {
     MssqlLoginFailed = ("AMS-MSSQL-0004", PermissionDenied),
     /// The SQL Server login lacks a permission ams needs.
     MssqlPermissionDenied = ("AMS-MSSQL-0005", PermissionDenied),
+    /// The connection string asks for integrated (Windows or Kerberos) authentication, which this
+    /// build cannot do.
+    MssqlIntegratedAuthUnsupported = ("AMS-MSSQL-0010", Config),
 
     /// The master key cannot be unlocked by the host protector: the instance is in recovery mode.
     RecoveryRequired = ("AMS-KEY-0001", PermissionDenied),
@@ -183,6 +186,12 @@ error_codes! {
     KdfParams = ("AMS-KEY-0008", InvalidInput),
     /// The instance has no derivation root (the keys of lookup hashes and of the audit chain).
     DerivationRootMissing = ("AMS-KEY-0009", Integrity),
+    /// No host protector of the active master key has that host key id.
+    HostProtectorNotFound = ("AMS-KEY-0010", NotFound),
+    /// Removing the host protector would leave no host that can unlock the master key.
+    LastHostProtector = ("AMS-KEY-0011", Conflict),
+    /// The host protector is this host's own: a host does not revoke itself.
+    OwnHostProtector = ("AMS-KEY-0012", Conflict),
 
     /// No encryption certificate has that thumbprint.
     CertNotFound = ("AMS-CERT-0001", NotFound),

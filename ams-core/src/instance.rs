@@ -193,6 +193,23 @@ impl HostConfig {
     }
 }
 
+/// The name of this computer, recorded in the host protector it creates (so `ams key status` can
+/// say which host a protector belongs to). Informational only: keys are told apart by their id.
+/// `None` when the system does not say.
+pub fn host_name() -> Option<String> {
+    let raw = if cfg!(windows) {
+        std::env::var("COMPUTERNAME").ok()
+    } else {
+        fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| fs::read_to_string("/etc/hostname"))
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+    };
+    let name = raw?.trim().to_string();
+    let printable = !name.is_empty() && name.len() <= 253 && name.chars().all(|c| c.is_ascii_graphic());
+    printable.then_some(name)
+}
+
 /// The host key: a key-encryption key that wraps the master key for this host.
 pub struct HostKey {
     /// The instance this key belongs to.
@@ -237,6 +254,9 @@ pub enum HostKeyProblem {
     Mismatch,
     /// The file's permissions are looser than 0600.
     LoosePermissions,
+    /// The master key was rotated on another host: this host's protector is waiting for
+    /// `ams key recover` (a rotating host cannot wrap the new key for other hosts' keys).
+    Rotated,
 }
 
 impl HostKeyProblem {
@@ -248,6 +268,9 @@ impl HostKeyProblem {
             HostKeyProblem::OtherInstance => "the host key file belongs to another instance",
             HostKeyProblem::Mismatch => "the host key file does not unlock this instance's master key",
             HostKeyProblem::LoosePermissions => "the host key file can be read by other users",
+            HostKeyProblem::Rotated => {
+                "the master key was rotated on another host and this host's protector waits for `ams key recover`"
+            }
         }
     }
 }

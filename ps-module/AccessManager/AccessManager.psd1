@@ -76,6 +76,7 @@
         'Remove-AmsGroup'
         'Remove-AmsGroupMember'
         'Remove-AmsJitSchedulerJob'
+        'Remove-AmsMasterKeyHostProtector'
         'Remove-AmsNotificationChannel'
         'Remove-AmsRoleAuthorizationRule'
         'Remove-AmsWordList'

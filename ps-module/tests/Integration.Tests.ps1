@@ -284,6 +284,40 @@ Describe 'AccessManager against the real ams' -Tag 'Integration' -Skip:$script:N
         Get-AmsDevice -Name 'PESTERPOL' | Remove-AmsDevice -Force
     }
 
+    It 'lists and revokes the host protector of a second host sharing the database' {
+        $second = "$dataDir-second"
+        $null = New-Item -ItemType Directory -Path $second
+        if ([System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) { & chmod 700 $second }
+        try {
+            $database = 'sqlite://' + (Join-Path $dataDir 'ams.db')
+            $null = Invoke-RawAms -Arguments @('--data-dir', $second, 'host-config', 'set', '--connection-string', '-') -InputText $database
+            $env:AMS_DATA_DIR = $second
+            (Get-AmsMasterKeyStatus).RecoveryMode | Should -BeTrue
+            $joined = Restore-AmsMasterKey -RecoveryPassword $script:RecoveryPassword -Force
+            $joined.RecoveryMode | Should -BeFalse
+            $env:AMS_DATA_DIR = $dataDir
+            $status = Get-AmsMasterKeyStatus
+            $status.RecoveryMode | Should -BeFalse
+            @($status.HostProtectors).Count | Should -Be 2
+            $status.HostProtectors[0].PSTypeNames[0] | Should -BeExactly 'Ams.MasterKeyHostProtector'
+
+            Remove-AmsMasterKeyHostProtector -HostKeyId $status.ThisHostKeyId -Force -ErrorAction SilentlyContinue -ErrorVariable failures
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'AMS-KEY-0012*'
+
+            $removed = $status.HostProtectors | Where-Object { -not $_.ThisHost } | Remove-AmsMasterKeyHostProtector -Force
+            $removed.HostKeyId | Should -BeExactly $joined.ThisHostKeyId
+            (Get-AmsMasterKeyStatus).RecoveryMode | Should -BeFalse
+            @((Get-AmsMasterKeyStatus).HostProtectors).Count | Should -Be 1
+            $env:AMS_DATA_DIR = $second
+            (Get-AmsMasterKeyStatus).RecoveryMode | Should -BeTrue
+        }
+        finally {
+            $env:AMS_DATA_DIR = $dataDir
+            Remove-Item -LiteralPath $second -Recurse -Force
+        }
+    }
+
     It 'rotates the master key with the recovery password on stdin' {
         $before = (Get-AmsMasterKeyStatus).MasterKeyId
         $result = Update-AmsMasterKey -RecoveryPassword $script:RecoveryPassword -Force

@@ -22,6 +22,40 @@ pub enum KeyCommand {
     RecoveryPassword(RecoveryPasswordCommand),
     /// Remove the files restores, recoveries and rotations kept (ams.db.replaced-*, host.key.replaced-*).
     PruneReplaced(PruneReplacedArgs),
+    /// The host protectors: one per host sharing the database (`key status` lists them).
+    #[command(subcommand)]
+    HostProtector(HostProtectorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostProtectorCommand {
+    /// Revoke one host's protector: that host is in recovery mode until it runs `key recover` (refuses this host's own and the last one).
+    Remove(RemoveHostProtectorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveHostProtectorArgs {
+    /// The host key id of the protector (`key status`: HostProtectors[].HostKeyId).
+    #[arg(long)]
+    pub host_key_id: String,
+}
+
+/// The hosts a rotation left awaiting `key recover`, for the rotation's output.
+fn hosts_to_recover(ams: &ams_core::Ams, out: &mut Value) -> Result<()> {
+    let hosts: Vec<Value> = ams
+        .key_status()?
+        .host_protectors
+        .into_iter()
+        .filter(|h| h.awaiting_recovery)
+        .map(|h| json!({ "HostKeyId": h.host_key_id, "HostName": h.host_name }))
+        .collect();
+    if !hosts.is_empty() {
+        out["HostsNotice"] = json!(
+            "The other hosts sharing this database cannot unlock the new master key: run `ams key recover` with the recovery password on each host listed in HostsToRecover."
+        );
+    }
+    out["HostsToRecover"] = Value::Array(hosts);
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -61,7 +95,10 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Value> {
             let old = keyring.master_key_id();
             let pw = read_secret("recovery password", false)?;
             let new = ams.rotate_master_key(keyring, &pw, KdfParams::production()?)?;
-            Ok(json!({ "PreviousMasterKeyId": old.to_string(), "MasterKeyId": new.master_key_id().to_string() }))
+            let mut out =
+                json!({ "PreviousMasterKeyId": old.to_string(), "MasterKeyId": new.master_key_id().to_string() });
+            hosts_to_recover(&ams, &mut out)?;
+            Ok(out)
         }
         KeyCommand::RecoveryPassword(RecoveryPasswordCommand::Set(a)) => {
             let keyring = ams.unlock()?;
@@ -81,6 +118,7 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Value> {
                 let new = ams.rotate_master_key(keyring, pw, kdf)?;
                 out["PreviousMasterKeyId"] = json!(old.to_string());
                 out["MasterKeyId"] = json!(new.master_key_id().to_string());
+                hosts_to_recover(&ams, &mut out)?;
             } else {
                 out["RotationAdvised"] = json!(
                     "The previous recovery password still opens backups and database copies taken before this change. Run `ams key rotate` (or pass --rotate) if it may be known to someone."
@@ -95,5 +133,8 @@ pub fn run(ctx: &Ctx, c: KeyCommand) -> Result<Value> {
             Ok(out)
         }
         KeyCommand::PruneReplaced(a) => to_json(&ams.prune_replaced(a.older_than_days)?),
+        KeyCommand::HostProtector(HostProtectorCommand::Remove(a)) => {
+            to_json(&ams.remove_host_protector(&a.host_key_id)?)
+        }
     }
 }

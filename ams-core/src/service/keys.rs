@@ -9,6 +9,11 @@
 //! ```
 //!
 //! Each wrapping is a row in `key_protectors`. The master key exists nowhere else.
+//!
+//! Several hosts may share one database (SQL Server): each has its own host key file and its own
+//! host protector row, named by the key's id. Recovery on a host replaces only that host's row; a
+//! rotation wraps the new master key for the rotating host only and leaves every other host's row
+//! "awaiting recovery" (no key inside) until that host runs `ams key recover` (ADR 0016).
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -119,14 +124,17 @@ fn open_with_host_key(
         return Err(HostKeyProblem::OtherInstance);
     }
     let ctx = host_context(instance_id, &host_key.host_key_id, &mk.id);
-    let key = protectors
+    let mine: Vec<(&ProtectorRow, HostParams)> =
+        host_protectors(protectors).filter(|(_, hp)| hp.host_key_id == host_key.host_key_id).collect();
+    let key = mine
         .iter()
-        .filter(|p| p.kind == "host")
-        .filter(|p| {
-            serde_json::from_str::<HostParams>(&p.params).is_ok_and(|hp| hp.host_key_id == host_key.host_key_id)
-        })
-        .find_map(|p| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key))
-        .ok_or(HostKeyProblem::Mismatch)?;
+        .filter(|(_, hp)| !hp.awaiting_recovery)
+        .find_map(|(p, _)| seal::unwrap_key(&host_key.key, &ctx, &p.wrapped_key));
+    let key = match key {
+        Some(k) => k,
+        None if mine.iter().any(|(_, hp)| hp.awaiting_recovery) => return Err(HostKeyProblem::Rotated),
+        None => return Err(HostKeyProblem::Mismatch),
+    };
     let id = Uuid::parse_str(&mk.id).map_err(|_| HostKeyProblem::Corrupt)?;
     Ok(Keyring { master: MasterKey::from_parts(id, key), host_key })
 }
@@ -135,9 +143,61 @@ fn recovery_context(instance_id: &str, master_key_id: &str) -> String {
     format!("ams-protector/v1/recovery/{instance_id}/{master_key_id}")
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
+/// The params of a host protector row. Rows from before per-host protectors carry only the id.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct HostParams {
     host_key_id: String,
+    /// The computer that created the row (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    host_name: Option<String>,
+    /// Left by a rotation on another host: the row holds no key (its `wrapped_key` is empty) and
+    /// names the host that must run `ams key recover`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    awaiting_recovery: bool,
+}
+
+/// The host protector rows among `protectors`, with their params (rows whose params cannot be
+/// read are skipped: they open nothing).
+fn host_protectors(protectors: &[ProtectorRow]) -> impl Iterator<Item = (&ProtectorRow, HostParams)> {
+    protectors
+        .iter()
+        .filter(|p| p.kind == "host")
+        .filter_map(|p| serde_json::from_str::<HostParams>(&p.params).ok().map(|hp| (p, hp)))
+}
+
+/// This host's key id: the one in its host key file, when the file belongs to this instance.
+fn this_host_key_id(data_dir: &std::path::Path, instance_id: &str) -> Option<String> {
+    HostKey::load(data_dir).ok().filter(|k| k.instance_id == instance_id).map(|k| k.host_key_id)
+}
+
+fn host_protector_info(p: &ProtectorRow, hp: HostParams, this_host: Option<&str>) -> HostProtectorInfo {
+    HostProtectorInfo {
+        protector_id: p.id.clone(),
+        this_host: this_host == Some(hp.host_key_id.as_str()),
+        host_key_id: hp.host_key_id,
+        host_name: hp.host_name,
+        created: p.created_at.clone(),
+        awaiting_recovery: hp.awaiting_recovery,
+    }
+}
+
+/// One host's protector of the active master key, without key material.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HostProtectorInfo {
+    /// The protector row's id.
+    pub protector_id: String,
+    /// The id of the host key (in that host's `host.key`) that opens it.
+    pub host_key_id: String,
+    /// The computer that created it (none on rows made before this was recorded).
+    pub host_name: Option<String>,
+    /// When it was made.
+    pub created: String,
+    /// True when it is this host's (its key id is the one in this data directory's `host.key`).
+    pub this_host: bool,
+    /// True when a rotation on another host left it without a key: that host must run
+    /// `ams key recover`.
+    pub awaiting_recovery: bool,
 }
 
 /// Which protectors exist and whether the host protector works.
@@ -160,6 +220,11 @@ pub struct KeyStatus {
     pub recovery_mode: bool,
     /// The protectors of the active master key.
     pub protectors: Vec<ProtectorInfo>,
+    /// The host key id in this data directory's `host.key` (none when the file is missing or
+    /// belongs to another instance).
+    pub this_host_key_id: Option<String>,
+    /// One entry per host protector: which host it is, and whether it waits for `ams key recover`.
+    pub host_protectors: Vec<HostProtectorInfo>,
     /// Files in the data directory that other users can read or write (the directory should be
     /// 0700 and the files 0600). A loose host.key is refused outright; the others are warned about.
     pub permission_warnings: Vec<String>,
@@ -421,9 +486,12 @@ impl Ams {
         }
     }
 
-    /// Unwraps the master key with the recovery password and writes a new host protector (a new
-    /// host key file; an old one is kept as `host.key.replaced-<time>`). A wrong password changes
-    /// nothing.
+    /// Unwraps the master key with the recovery password and writes a new host protector for this
+    /// host (a new host key file; an old one is kept as `host.key.replaced-<time>`). Only this
+    /// host's previous protector is replaced (the one its previous host key file names, when that
+    /// no longer opens the master key, waits for recovery, or records this computer's name); every
+    /// other host's protector is kept, so the other hosts sharing the database keep working. A
+    /// wrong password changes nothing.
     pub fn recover(&self, recovery_password: &[u8]) -> Result<KeyStatus> {
         let (instance_id, mk, protectors) = self.store.read(|tx| {
             let id = self.instance_id(tx)?;
@@ -432,14 +500,47 @@ impl Ams {
             Ok((id, mk, p))
         })?;
         let master = unwrap_with_recovery(&instance_id, &mk, &protectors, recovery_password)?;
+        let previous = HostKey::load(&self.data_dir).ok().filter(|k| k.instance_id == instance_id);
+        let this_name = crate::instance::host_name();
         let host_key = HostKey::generate(&instance_id)?;
         let staged = host_key.stage_file(&self.data_dir)?;
         let now = self.now();
         let result = self.store.write(|tx| {
-            tx.delete_protectors(&mk.id, "host")?;
+            if Self::active_key_row(tx)?.id != mk.id {
+                return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while this command ran.")
+                    .hint("Run the command again."));
+            }
+            let mut replaced = Vec::new();
+            if let Some(prev) = &previous {
+                let ctx = host_context(&instance_id, &prev.host_key_id, &mk.id);
+                for (p, hp) in host_protectors(&tx.protectors(&mk.id)?) {
+                    if hp.host_key_id != prev.host_key_id {
+                        continue;
+                    }
+                    // A protector the previous key still opens may be shared by hosts that were
+                    // given a copy of this host.key (the procedure before per-host protectors):
+                    // it is kept unless it records this computer's name. `ams key status` lists
+                    // it; `ams key host-protector remove` revokes it.
+                    let opens = !hp.awaiting_recovery && seal::unwrap_key(&prev.key, &ctx, &p.wrapped_key).is_some();
+                    let named_here = hp.host_name.is_some() && hp.host_name == this_name;
+                    if !opens || named_here {
+                        tx.delete_protector(&p.id)?;
+                        replaced.push(p.id.clone());
+                    }
+                }
+            }
             insert_host_protector(tx, &instance_id, &host_key, &master, &now)?;
             let (keys, _) = crate::service::derived::ensure(self, tx, &master, false)?;
-            audit::record_with(self, tx, Event::success("key.recover", "master_key", &mk.id), Some(&keys))?;
+            audit::record_with(
+                self,
+                tx,
+                Event::success("key.recover", "master_key", &mk.id).details(serde_json::json!({
+                    "HostKeyId": host_key.id(),
+                    "HostName": this_name,
+                    "ReplacedProtectors": replaced,
+                })),
+                Some(&keys),
+            )?;
             Ok(keys)
         });
         let keys = match result {
@@ -491,7 +592,12 @@ impl Ams {
         })?;
         let problem = self.try_host_unlock()?.err();
         let created = crate::clock::parse_time(&mk.created_at)?;
+        let this_host = this_host_key_id(&self.data_dir, &instance_id);
+        let host_protectors =
+            host_protectors(&protectors).map(|(p, hp)| host_protector_info(p, hp, this_host.as_deref())).collect();
         Ok(KeyStatus {
+            this_host_key_id: this_host,
+            host_protectors,
             instance_id,
             master_key_id: mk.id.clone(),
             master_key_created: mk.created_at.clone(),
@@ -613,6 +719,60 @@ impl Ams {
         Ok(report)
     }
 
+    /// Revokes one host's protector of the active master key (all rows naming that host key id):
+    /// that host is in recovery mode until it runs `ams key recover` with the recovery password.
+    /// Refuses this host's own protector ([`ErrorCode::OwnHostProtector`]) and the last one that
+    /// holds a key ([`ErrorCode::LastHostProtector`]), and changes nothing then. Recorded in the
+    /// audit trail.
+    pub fn remove_host_protector(&self, host_key_id: &str) -> Result<HostProtectorInfo> {
+        self.store.write(|tx| {
+            let instance_id = self.instance_id(tx)?;
+            let mk = Self::active_key_row(tx)?;
+            let protectors = tx.protectors(&mk.id)?;
+            let this_host = this_host_key_id(&self.data_dir, &instance_id);
+            let (targets, rest): (Vec<_>, Vec<_>) =
+                host_protectors(&protectors).partition(|(_, hp)| hp.host_key_id == host_key_id);
+            let Some((first, first_params)) = targets.first() else {
+                return Err(Error::new(
+                    ErrorCode::HostProtectorNotFound,
+                    "No host protector of the master key has that host key id.",
+                )
+                .hint("`ams key status` lists the host protectors (HostProtectors[].HostKeyId).")
+                .with("host_key_id", host_key_id));
+            };
+            if this_host.as_deref() == Some(host_key_id) {
+                return Err(Error::new(
+                    ErrorCode::OwnHostProtector,
+                    "That host protector is this host's own; a host does not revoke itself. Nothing was changed.",
+                )
+                .hint("Run the command on another host that shares the database, or give this host a new key with `ams key recover`.")
+                .with("host_key_id", host_key_id));
+            }
+            if !rest.iter().any(|(_, hp)| !hp.awaiting_recovery) {
+                return Err(Error::new(
+                    ErrorCode::LastHostProtector,
+                    "That is the last host protector that unlocks the master key; without it every host would be in recovery mode. Nothing was changed.",
+                )
+                .hint("Run `ams key recover` on the host that should keep access first, then revoke this one.")
+                .with("host_key_id", host_key_id));
+            }
+            let info = host_protector_info(first, first_params.clone(), this_host.as_deref());
+            for (p, _) in &targets {
+                tx.delete_protector(&p.id)?;
+            }
+            audit::record(
+                self,
+                tx,
+                Event::success("key.host_protector.remove", "master_key", &mk.id).details(serde_json::json!({
+                    "HostKeyId": host_key_id,
+                    "HostName": info.host_name,
+                    "Protectors": targets.len(),
+                })),
+            )?;
+            Ok(info)
+        })
+    }
+
     /// Replaces the recovery password. The previous one stops working at once.
     pub fn set_recovery_password(&self, keyring: &Keyring, new_password: &[u8], kdf: KdfParams) -> Result<()> {
         check_recovery_password(new_password)?;
@@ -641,6 +801,11 @@ impl Ams {
     /// host protectors are deleted. A copy of the old host key file, stolen before the rotation,
     /// opens nothing the rotation made. A crash between the commit and the install leaves
     /// `host.key.next-<id>`, which the next unlock installs.
+    ///
+    /// Other hosts sharing the database: their host keys are symmetric and only they hold them,
+    /// so the new master key cannot be wrapped for them. Each gets a protector row "awaiting
+    /// recovery" (its host key id and name, no key) under the new master key: its `ams key status`
+    /// says it must run `ams key recover`, and [`KeyStatus::host_protectors`] names those hosts.
     pub fn rotate_master_key(&self, keyring: Keyring, recovery_password: &[u8], kdf: KdfParams) -> Result<Keyring> {
         let new_master = MasterKey::generate()?;
         let now = self.now();
@@ -657,7 +822,16 @@ impl Ams {
                     .hint("Run the command again."));
             }
             // The recovery password must be the one in force: prove it unwraps the old key.
-            unwrap_with_recovery(&instance_id, &mk, &tx.protectors(&mk.id)?, recovery_password)?;
+            let old_protectors = tx.protectors(&mk.id)?;
+            unwrap_with_recovery(&instance_id, &mk, &old_protectors, recovery_password)?;
+            let mut others: Vec<HostParams> = Vec::new();
+            for (_, hp) in host_protectors(&old_protectors) {
+                if hp.host_key_id != keyring.host_key.host_key_id
+                    && !others.iter().any(|o| o.host_key_id == hp.host_key_id)
+                {
+                    others.push(hp);
+                }
+            }
             // The derivation root stays the same across rotations: it is re-sealed below.
             let (keys, _) = crate::service::derived::ensure(self, tx, &keyring.master, false)?;
             let mut count = 0usize;
@@ -678,6 +852,9 @@ impl Ams {
             })?;
             tx.delete_protectors(&old_id, "host")?;
             insert_host_protector(tx, &instance_id, &new_host_key, &new_master, &now)?;
+            for hp in &others {
+                insert_awaiting_host_protector(tx, hp, &new_id, &now)?;
+            }
             insert_recovery_protector(tx, &instance_id, &kek, &kdf, &new_master, &now)?;
             audit::record_with(
                 self,
@@ -686,6 +863,7 @@ impl Ams {
                     "PreviousMasterKeyId": old_id,
                     "ResealedValues": count,
                     "HostKeyId": new_host_key.id(),
+                    "HostsAwaitingRecovery": others.iter().map(|h| h.host_key_id.as_str()).collect::<Vec<_>>(),
                 })),
                 Some(&keys),
             )?;
@@ -713,14 +891,32 @@ pub(crate) fn insert_host_protector(
 ) -> Result<()> {
     let mk_id = master.id().to_string();
     let ctx = host_context(instance_id, &host_key.host_key_id, &mk_id);
-    let params = serde_json::to_string(&HostParams { host_key_id: host_key.host_key_id.clone() })
-        .map_err(|_| Error::internal("host params"))?;
+    let params = serde_json::to_string(&HostParams {
+        host_key_id: host_key.host_key_id.clone(),
+        host_name: crate::instance::host_name(),
+        awaiting_recovery: false,
+    })
+    .map_err(|_| Error::internal("host params"))?;
     tx.insert_protector(&ProtectorRow {
         id: seal::new_id()?.to_string(),
         master_key_id: mk_id,
         kind: "host".into(),
         params,
         wrapped_key: seal::wrap_key(&host_key.key, &ctx, master.key())?,
+        created_at: now.to_string(),
+    })
+}
+
+/// The row a rotation leaves for another host: its key id and name, no key material.
+fn insert_awaiting_host_protector(tx: &Tx<'_>, host: &HostParams, master_key_id: &str, now: &str) -> Result<()> {
+    let params = serde_json::to_string(&HostParams { awaiting_recovery: true, ..host.clone() })
+        .map_err(|_| Error::internal("host params"))?;
+    tx.insert_protector(&ProtectorRow {
+        id: seal::new_id()?.to_string(),
+        master_key_id: master_key_id.to_string(),
+        kind: "host".into(),
+        params,
+        wrapped_key: Vec::new(),
         created_at: now.to_string(),
     })
 }

@@ -10,6 +10,7 @@ mod data_plane;
 mod directory;
 mod fixture;
 mod fuzz_regressions;
+mod host_protectors;
 mod jit;
 mod keys;
 mod multi_host;

@@ -392,6 +392,21 @@ mod checks {
         // A protector of a key that does not exist is a reference violation.
         let e = s.write(|tx| tx.insert_protector(&ProtectorRow { master_key_id: "nope".into(), ..p("x", "host", 1) }));
         assert_eq!(violation(e.unwrap_err()), Some(Violation::ForeignKey));
+        // One protector by id (per-host protectors); an empty wrapped key (a row awaiting recovery)
+        // round-trips.
+        s.write(|tx| tx.insert_protector(&ProtectorRow { wrapped_key: Vec::new(), ..p("p-host-3", "host", 8) }))
+            .unwrap();
+        assert_eq!(s.write(|tx| tx.delete_protector("p-host-2")).unwrap(), 1);
+        assert_eq!(s.write(|tx| tx.delete_protector("p-host-2")).unwrap(), 0, "already gone");
+        let got = s.read(|tx| tx.protectors("mk-new")).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                p("p-host-1", "host", 4),
+                ProtectorRow { wrapped_key: Vec::new(), ..p("p-host-3", "host", 8) },
+                p("p-rec", "recovery", 6)
+            ]
+        );
         assert_eq!(s.write(|tx| tx.delete_protectors("mk-new", "host")).unwrap(), 2);
         s.write(|tx| tx.retire_master_key("mk-new", &t(9))).unwrap();
         assert!(s.read(|tx| tx.protectors("mk-new")).unwrap().is_empty(), "retiring deletes the protectors");

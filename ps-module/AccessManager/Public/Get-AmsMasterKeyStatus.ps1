@@ -8,6 +8,11 @@ function Get-AmsMasterKeyStatus {
     file of this machine and the recovery password), whether the host protector works, and whether
     the instance is in recovery mode. No key material is shown.
 
+    HostProtectors lists one entry per host sharing the database (SQL Server): its host key id,
+    the computer name recorded when it was made, when, whether it is this host's (ThisHost), and
+    whether it waits for Restore-AmsMasterKey on that host after a rotation elsewhere
+    (AwaitingRecovery). Remove-AmsMasterKeyHostProtector revokes one.
+
     In recovery mode secrets cannot be read or written until Restore-AmsMasterKey is run with the
     recovery password.
 
@@ -37,11 +42,14 @@ function Get-AmsMasterKeyStatus {
 
     .LINK
     Update-AmsMasterKey
+
+    .LINK
+    Remove-AmsMasterKeyHostProtector
     #>
     [CmdletBinding()]
     [OutputType('Ams.MasterKeyStatus')]
     param()
 
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'key status' -Parameters ([ordered]@{}) |
-        Add-AmsTypeName -TypeName 'Ams.MasterKeyStatus' -NestedTypeName @{ Protectors = 'Ams.MasterKeyProtector' }
+        Add-AmsTypeName -TypeName 'Ams.MasterKeyStatus' -NestedTypeName @{ Protectors = 'Ams.MasterKeyProtector'; HostProtectors = 'Ams.MasterKeyHostProtector' }
 }

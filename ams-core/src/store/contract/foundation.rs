@@ -63,6 +63,9 @@ pub trait FoundationWrite: FoundationRead {
     /// Deletes the protectors of one kind for a master key.
     fn delete_protectors(&self, master_key_id: &str, kind: &str) -> Result<usize>;
 
+    /// Deletes one protector by id; returns how many rows went (0 or 1).
+    fn delete_protector(&self, id: &str) -> Result<usize>;
+
     /// Sets a service setting.
     fn put_setting(&self, key: &str, value: &str, at: &str) -> Result<()>;
 

@@ -19,6 +19,11 @@
 //!   `TrustServerCertificate=True`.
 //! - Errors name the key, never a value, and the password is never shown: [`MssqlConn`]'s
 //!   `Display` and `Debug` print `Password=***`.
+//! - Integrated authentication (`Integrated Security=SSPI|True|Yes` or `Trusted_Connection=Yes`,
+//!   without User Id and Password): Windows authentication as the service account on Windows,
+//!   Kerberos (GSSAPI, the credentials in the ticket cache or keytab) on Linux and macOS, in a
+//!   build with the `mssql-integrated-auth` feature; any other build refuses such a string with
+//!   `AMS-MSSQL-0010` (it never falls back to another login).
 //!
 //! Nothing here opens a connection; this file does not depend on the driver.
 
@@ -45,7 +50,13 @@ pub enum MssqlAuth {
         /// Password (zeroized on drop, never displayed).
         password: Zeroizing<String>,
     },
+    /// Integrated authentication: Windows (SSPI) on Windows, Kerberos (GSSAPI) elsewhere, as the
+    /// account ams runs under. Only in a build with the `mssql-integrated-auth` feature.
+    Integrated,
 }
+
+/// True when this build can do integrated authentication (see [`MssqlAuth::Integrated`]).
+pub const INTEGRATED_AUTH_SUPPORTED: bool = cfg!(all(feature = "mssql-integrated-auth", any(windows, unix)));
 
 /// Whether the connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +101,7 @@ impl fmt::Display for MssqlConn {
         write!(f, ",{};Database={}", self.port, quote_if_needed(&self.database))?;
         match &self.auth {
             MssqlAuth::Sql { user, .. } => write!(f, ";User Id={};Password=***", quote_if_needed(user))?,
+            MssqlAuth::Integrated => write!(f, ";Integrated Security=True")?,
         }
         let encrypt = matches!(self.encrypt, MssqlEncrypt::Required);
         write!(
@@ -116,6 +128,7 @@ impl fmt::Debug for MssqlAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MssqlAuth::Sql { user, .. } => f.debug_struct("Sql").field("user", user).field("password", &"***").finish(),
+            MssqlAuth::Integrated => f.write_str("Integrated"),
         }
     }
 }
@@ -367,7 +380,13 @@ fn check_name(key: &'static str, v: &str) -> Result<String> {
 impl MssqlConn {
     /// Parses an ADO.NET connection string; see the module documentation for the rules.
     pub fn parse(s: &str) -> Result<MssqlConn> {
+        MssqlConn::parse_for(s, INTEGRATED_AUTH_SUPPORTED)
+    }
+
+    /// [`MssqlConn::parse`] for a build that can (or cannot) do integrated authentication.
+    fn parse_for(s: &str, integrated_supported: bool) -> Result<MssqlConn> {
         let pairs = split_pairs(s)?;
+        let mut integrated = false;
         let mut seen: Vec<Key> = Vec::new();
         let (mut server, mut database, mut user, mut password) = (None, None, None, None::<Zeroizing<String>>);
         let mut encrypt = MssqlEncrypt::Required;
@@ -391,13 +410,8 @@ impl MssqlConn {
                 Key::User => user = Some(check_name("User Id", &value)?),
                 Key::Password => password = Some(value),
                 Key::Integrated => {
-                    let on = value.trim().eq_ignore_ascii_case("sspi") || parse_bool("Integrated Security", &value)?;
-                    if on {
-                        return Err(unsupported(
-                            "Integrated (Windows or Kerberos) authentication is not supported by this build of ams.",
-                        )
-                        .hint("Use SQL Server authentication: User Id=LOGIN;Password=... (see docs/sql-server.md)."));
-                    }
+                    integrated =
+                        value.trim().eq_ignore_ascii_case("sspi") || parse_bool("Integrated Security", &value)?;
                 }
                 Key::Encrypt => {
                     encrypt = match value.trim().to_ascii_lowercase().as_str() {
@@ -437,6 +451,22 @@ impl MssqlConn {
             .with("key", "database"));
         };
         let auth = match (user, password) {
+            _ if integrated && !integrated_supported => {
+                return Err(Error::new(
+                    ErrorCode::MssqlIntegratedAuthUnsupported,
+                    "The connection string asks for integrated (Windows or Kerberos) authentication, which this build of ams cannot do.",
+                )
+                .hint("Use SQL Server authentication (User Id=LOGIN;Password=..., see docs/sql-server.md), or a build with the mssql-integrated-auth feature.")
+                .with("key", "integrated security"));
+            }
+            (None, None) if integrated => MssqlAuth::Integrated,
+            (Some(_), _) | (_, Some(_)) if integrated => {
+                return Err(invalid(
+                    "The connection string has both integrated authentication and a User Id or Password.",
+                )
+                .hint("Use one: Integrated Security=True without User Id and Password, or User Id=LOGIN;Password=....")
+                .with("key", "integrated security"));
+            }
             (Some(user), Some(password)) if !password.is_empty() => MssqlAuth::Sql { user, password },
             (Some(_), _) => {
                 return Err(invalid("The connection string has a User Id but no Password.").with("key", "password"));
@@ -484,13 +514,67 @@ mod tests {
     fn password(c: &MssqlConn) -> &str {
         match &c.auth {
             MssqlAuth::Sql { password, .. } => password,
+            MssqlAuth::Integrated => panic!("integrated authentication has no password"),
         }
     }
 
     fn user(c: &MssqlConn) -> &str {
         match &c.auth {
             MssqlAuth::Sql { user, .. } => user,
+            MssqlAuth::Integrated => panic!("integrated authentication has no user"),
         }
+    }
+
+    const INTEGRATED: &[&str] = &[
+        "Server=h;Database=d;Integrated Security=SSPI",
+        "Server=h;Database=d;Integrated Security=true",
+        "Server=h;Database=d;integrated security=Yes",
+        "Server=h;Database=d;Trusted_Connection=yes",
+        "Server=h;Database=d;Trusted_Connection=True;Encrypt=True",
+    ];
+
+    #[test]
+    fn integrated_authentication_is_read_where_the_build_supports_it() {
+        for s in INTEGRATED {
+            let c = MssqlConn::parse_for(s, true).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+            assert_eq!(c.auth, MssqlAuth::Integrated, "{s}");
+            assert!(c.to_string().contains(";Integrated Security=True"), "{c}");
+            assert!(!c.to_string().contains("User Id"), "{c}");
+            // The display form reads back the same.
+            assert_eq!(MssqlConn::parse_for(&c.to_string(), true).unwrap(), c);
+        }
+        // Off is SQL authentication as before; a login together with integrated is refused.
+        let c = MssqlConn::parse_for("Server=h;Database=d;User Id=u;Password=p;Trusted_Connection=no", true).unwrap();
+        assert_eq!(user(&c), "u");
+        for s in [
+            "Server=h;Database=d;Integrated Security=SSPI;User Id=u;Password=hunter2",
+            "Server=h;Database=d;Integrated Security=SSPI;User Id=u",
+            "Server=h;Database=d;Trusted_Connection=yes;Password=hunter2",
+        ] {
+            let e = MssqlConn::parse_for(s, true).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MssqlConnectionStringInvalid, "{s}");
+            assert!(!format!("{e:?} {e}").contains("hunter2"));
+        }
+        assert_eq!(
+            MssqlConn::parse_for("Server=h;Database=d;Integrated Security=maybe", true).unwrap_err().code(),
+            ErrorCode::MssqlConnectionStringInvalid
+        );
+    }
+
+    #[test]
+    fn integrated_authentication_is_a_coded_error_where_the_build_has_none() {
+        for s in INTEGRATED {
+            let e = MssqlConn::parse_for(s, false).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MssqlIntegratedAuthUnsupported, "{s}");
+            assert!(e.hint_text().unwrap().contains("User Id=LOGIN;Password="), "names SQL authentication");
+        }
+        // With a password in the string too, the password is never shown.
+        let e = MssqlConn::parse_for("Server=h;Database=d;Integrated Security=SSPI;User Id=u;Password=hunter2", false)
+            .unwrap_err();
+        assert!(!format!("{e:?} {e}").contains("hunter2"));
+        // This build: whichever it is, parse agrees with INTEGRATED_AUTH_SUPPORTED.
+        let got = MssqlConn::parse(INTEGRATED[0]);
+        assert_eq!(got.is_ok(), INTEGRATED_AUTH_SUPPORTED, "{got:?}");
     }
 
     #[test]
@@ -589,8 +673,6 @@ mod tests {
         for s in [
             "Server=np:\\\\.\\pipe\\sql;Database=d;User Id=u;Password=p",
             "Server=h\\INST;Database=d;User Id=u;Password=p",
-            "Server=h;Database=d;Integrated Security=SSPI",
-            "Server=h;Database=d;Trusted_Connection=yes",
             &format!("{base};Encrypt=Strict"),
         ] {
             assert_eq!(code(s), ErrorCode::MssqlUnsupported, "{s}");

@@ -59,6 +59,7 @@ statements! {
     INSERT_PROTECTOR = "INSERT INTO key_protectors (id, master_key_id, kind, params, wrapped_key, created_at)
                         VALUES (@P1, @P2, @P3, @P4, @P5, @P6)";
     DELETE_PROTECTORS = "DELETE FROM key_protectors WHERE master_key_id = @P1 AND kind = @P2";
+    DELETE_PROTECTOR = "DELETE FROM key_protectors WHERE id = @P1";
     /// Upsert without MERGE: update, and insert when no row was there (the key range stays
     /// locked from the UPDATE to the INSERT).
     PUT_SETTING = "UPDATE service_settings WITH (UPDLOCK, HOLDLOCK) SET value = @P2, updated_at = @P3 WHERE [key] = @P1;
@@ -221,6 +222,10 @@ impl FoundationWrite for MssqlTx<'_> {
 
     fn delete_protectors(&self, master_key_id: &str, kind: &str) -> Result<usize> {
         self.exec(DELETE_PROTECTORS, &[&master_key_id, &kind])
+    }
+
+    fn delete_protector(&self, id: &str) -> Result<usize> {
+        self.exec(DELETE_PROTECTOR, &[&id])
     }
 
     fn put_setting(&self, key: &str, value: &str, at: &str) -> Result<()> {

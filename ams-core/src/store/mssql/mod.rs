@@ -127,6 +127,19 @@ fn connect(rt: &tokio::runtime::Runtime, c: &MssqlConn) -> Result<(Conn, bool)> 
     config.application_name(c.application_name.as_deref().unwrap_or("ams"));
     match &c.auth {
         MssqlAuth::Sql { user, password } => config.authentication(AuthMethod::sql_server(user, password.as_str())),
+        // Windows (SSPI) on Windows, Kerberos (GSSAPI) on Linux and macOS, as this process's account.
+        #[cfg(all(feature = "mssql-integrated-auth", any(windows, unix)))]
+        MssqlAuth::Integrated => config.authentication(AuthMethod::Integrated),
+        // The parser refuses integrated authentication in this build (AMS-MSSQL-0010); a value
+        // made another way gets the same error, never another login.
+        #[cfg(not(all(feature = "mssql-integrated-auth", any(windows, unix))))]
+        MssqlAuth::Integrated => {
+            return Err(Error::new(
+                ErrorCode::MssqlIntegratedAuthUnsupported,
+                "Integrated (Windows or Kerberos) authentication is not available in this build of ams.",
+            )
+            .hint("Use SQL Server authentication (User Id=LOGIN;Password=..., see docs/sql-server.md)."));
+        }
     }
     config.encryption(match c.encrypt {
         MssqlEncrypt::Required => EncryptionLevel::Required,

@@ -167,6 +167,10 @@ impl FoundationWrite for SqliteTx<'_> {
         )?)
     }
 
+    fn delete_protector(&self, id: &str) -> Result<usize> {
+        Ok(self.tx.execute("DELETE FROM key_protectors WHERE id = ?1", params![id])?)
+    }
+
     fn put_setting(&self, key: &str, value: &str, at: &str) -> Result<()> {
         self.tx.execute(
             "INSERT INTO service_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
