@@ -37,7 +37,6 @@ impl Instance {
     /// What a lost private key looks like: the sealed key is gone from the database (removed
     /// through the store, as the library's own tests do, so on either engine).
     fn lose_private_key(&self, thumbprint: &str) {
-        use ams_core::store::DataPlaneWrite;
         let ams = ams_core::Ams::open(&ams_core::OpenOptions::new(&self.dir)).unwrap();
         assert_eq!(ams.store().write(|tx| tx.delete_cert_private_key(thumbprint)).unwrap(), 1);
     }
