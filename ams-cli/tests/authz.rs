@@ -278,6 +278,25 @@ fn access_requests_follow_the_rules_and_the_rate_limit() {
     assert_eq!((laps["Allowed"].as_bool(), laps["Code"].as_str()), (Some(false), Some("ExplicitlyDenied")));
     assert!(!serde_json::to_string(&eff).unwrap().contains(canary));
 
+    // The per-user limit is 10 a minute by default. A minute is wall-clock time the CLI calls
+    // below could outlast (about 5 s each on a loaded machine against a SQL Server, where the
+    // eleventh call then found the first ones out of the window), so this test puts the same
+    // limit on the hour, which cannot roll over during it; the minute window is checked with a
+    // fixed clock in ams-core's `rate_limits_are_reached_and_reset`.
+    let cfg = i.ok(&["service-config", "get"], None);
+    assert_eq!(cfg["RateLimitPerUserRequestsPerMinute"], 10);
+    i.ok(
+        &[
+            "service-config",
+            "set",
+            "--setting",
+            "RateLimitPerUserRequestsPerMinute=1000",
+            "--setting",
+            "RateLimitPerUserRequestsPerHour=10",
+        ],
+        None,
+    );
+
     let (e, err) = call_err(req(BOB, Some("ticket 1")));
     assert_eq!((e, err["code"].as_str().unwrap()), (6, "AMS-AUTHZ-0012"));
     assert_eq!(err["context"]["code"], "ExplicitlyDenied");
@@ -291,14 +310,15 @@ fn access_requests_follow_the_rules_and_the_rate_limit() {
     let got = i.ok(&["device", "get", "--id", &dev], None);
     assert_eq!(got[0]["Id"], dev.as_str());
 
-    // The default per-user limit is 10 a minute, and refused requests count too (issue 17): the
-    // one without a reason and the granted one made two, eight more pass, the eleventh is refused.
+    // Ten per user, and refused requests count too (issue 17): the one without a reason and the
+    // granted one made two, eight more pass, the eleventh is refused.
     for n in 0..8 {
         call_ok(req(ALICE, Some(&format!("ticket {n}"))));
     }
     let (e, err) = call_err(req(ALICE, Some("one too many")));
     assert_eq!((e, err["code"].as_str().unwrap()), (6, "AMS-AUTHZ-0013"));
     assert_eq!(err["context"]["code"], "UserRateLimitExceeded");
+    assert_eq!((err["context"]["window"].as_str(), err["context"]["limit"].as_str()), (Some("hour"), Some("10")));
     let (e, err) = i.err(
         &[
             "access",

@@ -202,10 +202,8 @@ fn a_backup_taken_while_another_process_writes_verifies_and_restores() {
 
 #[test]
 fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
-    if skipped_on_sql_server("it reads and edits the SQLite database file") {
-        return;
-    }
     let i = Instance::with_recovery(RECOVERY);
+    let server = on_sql_server();
     let dev = i.device("pc1");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Refuse-1"));
     let good = i.backup("good.amsbak");
@@ -240,17 +238,31 @@ fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
         out.extend_from_slice(&bytes[header_end..]);
         out
     };
+    // A plain SQLite database is not a backup: the instance's own file, or on SQL Server (no file)
+    // that of a SQLite instance.
+    let sqlite_side = server.then(Instance::sqlite);
+    let plain = std::fs::read(sqlite_side.as_ref().unwrap_or(&i).dir.join("ams.db")).unwrap();
     let cases = [
         (write("truncated.amsbak", &bytes[..bytes.len() - 1000]), "AMS-BAK-0002", 9),
         (write("header-only.amsbak", &bytes[..header_end - 10]), "AMS-BAK-0002", 9),
         (write("flipped.amsbak", &flipped), "AMS-BAK-0003", 9),
         (write("appended.amsbak", &[bytes.as_slice(), b"junk"].concat()), "AMS-BAK-0003", 9),
-        (write("plain.sqlite", &std::fs::read(i.dir.join("ams.db")).unwrap()), "AMS-BAK-0001", 5),
+        (write("plain.sqlite", &plain), "AMS-BAK-0001", 5),
         (write("tampered.amsbak", &tampered), "AMS-BAK-0004", 9),
     ];
+    // What the instance holds, as the verbs show it (on either engine), and on SQLite also the
+    // file itself, row by row and byte for byte.
+    let shown = || {
+        ["audit get --limit 100000", "device get", "cert list", "device-registration-key get", "key status"]
+            .map(|v| i.ok(&v.split(' ').collect::<Vec<_>>(), None))
+    };
+    let shown_before = shown();
     let db = i.dir.join("ams.db");
-    let rows_before = dump(&db);
-    let bytes_before = std::fs::read(&db).unwrap();
+    let file_before = if skipped_on_sql_server("the byte-for-byte and row-by-row comparison of the SQLite file") {
+        None
+    } else {
+        Some((dump(&db), std::fs::read(&db).unwrap()))
+    };
     for (file, code, exit) in &cases {
         for force in [false, true] {
             let mut args = vec!["db", "restore", file.to_str().unwrap()];
@@ -264,8 +276,11 @@ fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
         let (got_exit, e) = i.err(&verify, Some(RECOVERY));
         assert_eq!((got_exit, e["code"].as_str().unwrap()), (*exit, *code), "verify {}: {e}", file.display());
     }
-    assert_eq!(std::fs::read(&db).unwrap(), bytes_before, "the live database file is byte for byte the same");
-    assert_eq!(dump(&db), rows_before);
+    if let Some((rows_before, bytes_before)) = file_before {
+        assert_eq!(std::fs::read(&db).unwrap(), bytes_before, "the live database file is byte for byte the same");
+        assert_eq!(dump(&db), rows_before);
+    }
+    assert_eq!(shown(), shown_before, "the verbs show the same instance");
     assert!(files_starting(&i.dir, ".").is_empty() && files_starting(&i.dir, "ams.db.replaced").is_empty());
     assert_eq!(password(&i.dir, "pc1"), "Canary-Refuse-2");
     // Nothing is created for a damaged backup restored into a new data directory either.
@@ -353,11 +368,13 @@ fn restore_is_refused_while_another_process_holds_the_instance_unless_forced() {
     assert_eq!(dump(&copy).iter().filter(|r| r.starts_with("device_passwords:")).count(), 2);
 
     // A process that has the database open without the ams lock (here: plain SQLite) also holds it.
-    let raw = rusqlite::Connection::open(i.dir.join("ams.db")).unwrap();
-    let _: i64 = raw.query_row("SELECT count(*) FROM devices", [], |r| r.get(0)).unwrap();
-    let (exit, e) = i.err(&["db", "restore", f], None);
-    assert_eq!((exit, e["code"].as_str().unwrap()), (4, "AMS-BAK-0006"));
-    drop(raw);
+    if !skipped_on_sql_server("the part where plain SQLite holds the database file (there is no file)") {
+        let raw = rusqlite::Connection::open(i.dir.join("ams.db")).unwrap();
+        let _: i64 = raw.query_row("SELECT count(*) FROM devices", [], |r| r.get(0)).unwrap();
+        let (exit, e) = i.err(&["db", "restore", f], None);
+        assert_eq!((exit, e["code"].as_str().unwrap()), (4, "AMS-BAK-0006"));
+        drop(raw);
+    }
 
     // Nobody holds it: the restored file is renamed into place, the old one kept as a dated copy.
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Hold-3"));
@@ -376,14 +393,15 @@ fn restore_is_refused_while_another_process_holds_the_instance_unless_forced() {
 
 #[test]
 fn an_older_schema_backup_is_migrated_forward_on_restore() {
-    if skipped_on_sql_server("it reads and edits the SQLite database file") {
-        return;
-    }
     let i = Instance::with_recovery(RECOVERY);
+    // A v1 instance is made by hand from a SQLite instance's file: this one's, or on SQL Server
+    // (no file) that of a SQLite instance beside it, whose backup is then restored into this one.
+    let sqlite_side = on_sql_server().then(Instance::sqlite);
+    let src = sqlite_side.as_ref().unwrap_or(&i);
     let old_dir = i.path("v1-instance");
     std::fs::create_dir(&old_dir).unwrap();
     for name in ["host.toml", "host.key"] {
-        std::fs::copy(i.dir.join(name), old_dir.join(name)).unwrap();
+        std::fs::copy(src.dir.join(name), old_dir.join(name)).unwrap();
     }
     let v1 = ams_core::store::migrate::SQLITE_MIGRATIONS[0];
     {
@@ -404,7 +422,7 @@ fn an_older_schema_backup_is_migrated_forward_on_restore() {
             rusqlite::params![v1.version, v1.name, v1.checksum()],
         )
         .unwrap();
-        conn.execute("ATTACH ?1 AS src", [i.dir.join("ams.db").to_string_lossy().as_ref()]).unwrap();
+        conn.execute("ATTACH ?1 AS src", [src.dir.join("ams.db").to_string_lossy().as_ref()]).unwrap();
         for t in ["instance", "master_keys", "key_protectors", "service_settings", "audit_log"] {
             conn.execute(&format!("INSERT INTO main.{t} SELECT * FROM src.{t}"), []).unwrap();
         }
@@ -428,6 +446,20 @@ fn an_older_schema_backup_is_migrated_forward_on_restore() {
     assert_eq!(st["PendingMigrations"].as_array().unwrap().len(), 0);
     assert_eq!(ok_in(&old_dir, &["device", "get"], None), serde_json::json!([]));
     ok_in(&old_dir, &["cert", "new", "--key-size", "3072"], None);
+
+    // On SQL Server: the v1 backup restored into the server database (another instance's, so with
+    // that instance's recovery password) is migrated forward and opens at once there too.
+    if sqlite_side.is_some() {
+        let r = i.ok(&["db", "restore", file.to_str().unwrap(), "--recovery-password-stdin"], Some(DEFAULT_RECOVERY));
+        assert_eq!(r["BackupSchemaVersion"], 1);
+        assert_eq!(r["SchemaVersion"], target);
+        assert_eq!(r["Migrated"], serde_json::json!(later));
+        assert_eq!(r["RecoveryMode"], false);
+        assert_eq!(r["AuthenticatedBy"], "recovery-password");
+        assert_eq!(i.ok(&["db", "status"], None)["PendingMigrations"].as_array().unwrap().len(), 0);
+        assert_eq!(i.ok(&["device", "get"], None), serde_json::json!([]));
+        i.ok(&["cert", "new", "--key-size", "3072"], None);
+    }
 }
 
 #[test]

@@ -402,13 +402,15 @@ fn no_canary_escapes_through_any_verb() {
             .args(["key", "recover"])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
         assert_eq!(leak(&cmdline), None);
         child.stdin.take().unwrap().write_all(RECOVERY.as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(leak(&out.stderr), None, "canary in the error of key recover");
+        assert!(out.status.success(), "key recover failed: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
 

@@ -34,8 +34,15 @@ fn set_mode(p: &Path, m: u32) {
 fn host_config_round_trip_keeps_the_file_mode_and_refuses_bad_values() {
     let i = Instance::with_recovery(RECOVERY);
     let cfg = i.ok(&["host-config", "get"], None);
-    assert_eq!(cfg["ConnectionString"], "sqlite://ams.db");
-    assert_eq!(cfg["DatabaseEngine"], "sqlite");
+    // The instance's own database (AMS_TEST_ENGINE may put it on SQL Server).
+    let own_db = i.server_db.as_ref().map(|d| d.connection_string.clone());
+    if own_db.is_some() {
+        assert_eq!(cfg["DatabaseEngine"], "mssql");
+        assert!(cfg["ConnectionString"].as_str().unwrap().contains("Password=***"), "{cfg}");
+    } else {
+        assert_eq!(cfg["ConnectionString"], "sqlite://ams.db");
+        assert_eq!(cfg["DatabaseEngine"], "sqlite");
+    }
     assert_eq!(cfg["AgentAccessEnabled"], false);
     assert_eq!(cfg["WebAppEnabled"], true);
     assert_eq!(cfg["HttpsPort"], 443);
@@ -144,9 +151,20 @@ fn host_config_round_trip_keeps_the_file_mode_and_refuses_bad_values() {
     assert!(!err.to_string().contains("Canary-Stdin-2"));
 
     // Back to the database: validated (it is an ams database), and the instance works again.
-    let db = i.dir.join("ams.db");
-    let set = i.ok(&["host-config", "set", "--connection-string", &format!("sqlite://{}", db.display())], None);
-    assert_eq!(set["DatabaseEngine"], "sqlite");
+    let set = match &own_db {
+        Some(cs) => {
+            let set = i.ok(&["host-config", "set", "--connection-string", "-"], Some(cs));
+            assert_eq!(set["DatabaseEngine"], "mssql");
+            set
+        }
+        None => {
+            let db = i.dir.join("ams.db");
+            let set = i.ok(&["host-config", "set", "--connection-string", &format!("sqlite://{}", db.display())], None);
+            assert_eq!(set["DatabaseEngine"], "sqlite");
+            set
+        }
+    };
+    assert_eq!(set["DatabaseEngine"], cfg["DatabaseEngine"]);
     i.ok(&["device", "get"], None);
     // Empty values remove the optional settings.
     let cleared = i.ok(&["host-config", "set", "--external-hostname", "", "--log-path", ""], None);

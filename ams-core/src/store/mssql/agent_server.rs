@@ -7,8 +7,9 @@ use crate::store::{AgentServerRead, AgentServerWrite, DeviceKeyRow};
 statements! {
     DEVICE_KEY = "SELECT device_id, algorithm, public_key, thumbprint, created_at FROM device_keys WHERE device_id = @P1";
     /// Changes whenever any object of the database is created, altered or dropped (SQLite's
-    /// schema cookie): a checksum over the user objects' ids and modification times.
-    SCHEMA_COOKIE = "SELECT CAST(COALESCE(CHECKSUM_AGG(CHECKSUM(object_id, modify_date)), 0) AS bigint)
+    /// schema cookie): the sum of a checksum over each user object's id and modification time
+    /// (a sum, not CHECKSUM_AGG, which Babelfish does not have; the same on SQL Server).
+    SCHEMA_COOKIE = "SELECT COALESCE(SUM(CAST(CHECKSUM(object_id, modify_date) AS bigint)), CAST(0 AS bigint))
         FROM sys.objects WHERE is_ms_shipped = 0";
     INSERT_DEVICE_KEY = "INSERT INTO device_keys (device_id, algorithm, public_key, thumbprint, created_at) VALUES (@P1, @P2, @P3, @P4, @P5)";
     CLEAR_DEVICE_CREDENTIAL = "UPDATE devices SET credential_hash = NULL, modified_at = @P2 WHERE id = @P1";
