@@ -83,12 +83,9 @@ function Get-AmsFveRecoveryKey {
 
     process {
         $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_
-        $queue.Add((New-AmsRequest -Verb 'fve-recovery-key get' -Parameters $resolved.Parameters -Target $resolved.Target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-                Add-AmsTypeName -TypeName 'Ams.FveRecoveryKey' |
-                Protect-AmsSecretProperty -PropertyName 'RecoveryPassword' -AsPlainText:$AsPlainText
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'fve-recovery-key get' -Parameters $resolved.Parameters -Target $resolved.Target |
+            Add-AmsTypeName -TypeName 'Ams.FveRecoveryKey' |
+            Protect-AmsSecretProperty -PropertyName 'RecoveryPassword' -AsPlainText:$AsPlainText
     }
 
     end {

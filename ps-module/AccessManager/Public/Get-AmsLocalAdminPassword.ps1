@@ -98,12 +98,9 @@ function Get-AmsLocalAdminPassword {
 
     process {
         $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_ -ExtraName 'AllProviders'
-        $queue.Add((New-AmsRequest -Verb 'local-admin-password get' -Parameters $resolved.Parameters -Target $resolved.Target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-                Add-AmsTypeName -TypeName 'Ams.Password' |
-                Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'local-admin-password get' -Parameters $resolved.Parameters -Target $resolved.Target |
+            Add-AmsTypeName -TypeName 'Ams.Password' |
+            Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
     }
 
     end {

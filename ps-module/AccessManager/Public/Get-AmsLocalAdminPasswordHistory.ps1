@@ -83,12 +83,9 @@ function Get-AmsLocalAdminPasswordHistory {
 
     process {
         $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_
-        $queue.Add((New-AmsRequest -Verb 'local-admin-password-history get' -Parameters $resolved.Parameters -Target $resolved.Target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-                Add-AmsTypeName -TypeName 'Ams.Password' |
-                Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'local-admin-password-history get' -Parameters $resolved.Parameters -Target $resolved.Target |
+            Add-AmsTypeName -TypeName 'Ams.Password' |
+            Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
     }
 
     end {

@@ -60,14 +60,7 @@ function Remove-AmsAgentPolicy {
     }
 
     process {
-        if (-not $PSCmdlet.ShouldProcess("agent policy $Id", 'Remove')) {
-            return
-        }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'agent-policy remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'agent-policy remove' -Id $Id -Description "agent policy $Id"
     }
 
     end {

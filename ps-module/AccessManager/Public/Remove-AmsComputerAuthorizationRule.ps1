@@ -66,14 +66,7 @@ function Remove-AmsComputerAuthorizationRule {
     }
 
     process {
-        if (-not $PSCmdlet.ShouldProcess("computer authorization rule $Id", 'Remove')) {
-            return
-        }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'computer-authorization-rule remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'computer-authorization-rule remove' -Id $Id -Description "computer authorization rule $Id"
     }
 
     end {

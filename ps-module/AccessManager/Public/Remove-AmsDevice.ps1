@@ -66,14 +66,7 @@ function Remove-AmsDevice {
     }
 
     process {
-        if (-not $PSCmdlet.ShouldProcess("device $Id", 'Remove the device, its password history and its group memberships')) {
-            return
-        }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'device remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'device remove' -Id $Id -Description "device $Id" -Action 'Remove the device, its password history and its group memberships'
     }
 
     end {

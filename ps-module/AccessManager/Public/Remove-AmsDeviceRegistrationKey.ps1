@@ -66,14 +66,7 @@ function Remove-AmsDeviceRegistrationKey {
     }
 
     process {
-        if (-not $PSCmdlet.ShouldProcess("registration key $Id", 'Remove')) {
-            return
-        }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'device-registration-key remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'device-registration-key remove' -Id $Id -Description "registration key $Id"
     }
 
     end {

@@ -64,14 +64,7 @@ function Remove-AmsGroup {
     }
 
     process {
-        if (-not $PSCmdlet.ShouldProcess("group $Id", 'Remove')) {
-            return
-        }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'group remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'group remove' -Id $Id -Description "group $Id"
     }
 
     end {

@@ -66,14 +66,7 @@ function Remove-AmsRoleAuthorizationRule {
     }
 
     process {
-        if (-not $PSCmdlet.ShouldProcess("role authorization rule $Id", 'Remove')) {
-            return
-        }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'role-authorization-rule remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'role-authorization-rule remove' -Id $Id -Description "role authorization rule $Id"
     }
 
     end {

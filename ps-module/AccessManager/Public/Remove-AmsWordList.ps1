@@ -58,14 +58,7 @@ function Remove-AmsWordList {
     }
 
     process {
-        if (-not $PSCmdlet.ShouldProcess("word list $Id", 'Remove')) {
-            return
-        }
-        $parameters = [ordered]@{ Id = $Id }
-        $queue.Add((New-AmsRequest -Verb 'word-list remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'word-list remove' -Id $Id -Description "word list $Id" -NoForce
     }
 
     end {

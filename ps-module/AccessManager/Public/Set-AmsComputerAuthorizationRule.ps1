@@ -395,10 +395,7 @@ function Set-AmsComputerAuthorizationRule {
         if ($parameters.Contains('AuthorizationScriptPath')) {
             $parameters['AuthorizationScriptPath'] = (Resolve-Path -LiteralPath $AuthorizationScriptPath -ErrorAction Stop).ProviderPath
         }
-        $queue.Add((New-AmsRequest -Verb 'computer-authorization-rule set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'computer-authorization-rule set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
     }
 
     end {

@@ -202,10 +202,7 @@ function Set-AmsRoleAuthorizationRule {
         if ($parameters.Contains('RuleExpiryDate')) {
             $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
         }
-        $queue.Add((New-AmsRequest -Verb 'role-authorization-rule set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.RoleAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'role-authorization-rule set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.RoleAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
     }
 
     end {
