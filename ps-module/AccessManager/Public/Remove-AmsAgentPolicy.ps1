@@ -60,7 +60,10 @@ function Remove-AmsAgentPolicy {
     }
 
     process {
-        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'agent-policy remove' -Id $Id -Description "agent policy $Id"
+        if (-not $PSCmdlet.ShouldProcess("agent policy $Id", 'Remove')) {
+            return
+        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'agent-policy remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

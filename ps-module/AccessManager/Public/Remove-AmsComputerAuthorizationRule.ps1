@@ -66,7 +66,10 @@ function Remove-AmsComputerAuthorizationRule {
     }
 
     process {
-        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'computer-authorization-rule remove' -Id $Id -Description "computer authorization rule $Id"
+        if (-not $PSCmdlet.ShouldProcess("computer authorization rule $Id", 'Remove')) {
+            return
+        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'computer-authorization-rule remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

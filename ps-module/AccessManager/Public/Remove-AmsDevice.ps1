@@ -66,7 +66,10 @@ function Remove-AmsDevice {
     }
 
     process {
-        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'device remove' -Id $Id -Description "device $Id" -Action 'Remove the device, its password history and its group memberships'
+        if (-not $PSCmdlet.ShouldProcess("device $Id", 'Remove the device, its password history and its group memberships')) {
+            return
+        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

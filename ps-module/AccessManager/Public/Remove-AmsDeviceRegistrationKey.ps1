@@ -66,7 +66,10 @@ function Remove-AmsDeviceRegistrationKey {
     }
 
     process {
-        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'device-registration-key remove' -Id $Id -Description "registration key $Id"
+        if (-not $PSCmdlet.ShouldProcess("registration key $Id", 'Remove')) {
+            return
+        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device-registration-key remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

@@ -64,7 +64,10 @@ function Remove-AmsGroup {
     }
 
     process {
-        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'group remove' -Id $Id -Description "group $Id"
+        if (-not $PSCmdlet.ShouldProcess("group $Id", 'Remove')) {
+            return
+        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'group remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

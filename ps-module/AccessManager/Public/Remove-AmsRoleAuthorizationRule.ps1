@@ -66,7 +66,10 @@ function Remove-AmsRoleAuthorizationRule {
     }
 
     process {
-        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'role-authorization-rule remove' -Id $Id -Description "role authorization rule $Id"
+        if (-not $PSCmdlet.ShouldProcess("role authorization rule $Id", 'Remove')) {
+            return
+        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'role-authorization-rule remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

@@ -58,7 +58,10 @@ function Remove-AmsWordList {
     }
 
     process {
-        Add-AmsRemovalRequest -Caller $PSCmdlet -Queue $queue -Verb 'word-list remove' -Id $Id -Description "word list $Id" -NoForce
+        if (-not $PSCmdlet.ShouldProcess("word list $Id", 'Remove')) {
+            return
+        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'word-list remove' -Parameters ([ordered]@{ Id = $Id }) -Target $Id
     }
 
     end {
