@@ -97,15 +97,10 @@ function Get-AmsLocalAdminPassword {
     }
 
     process {
-        $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_ -ExtraName 'AllProviders'
-        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'local-admin-password get' -Parameters $resolved.Parameters -Target $resolved.Target |
-            Add-AmsTypeName -TypeName 'Ams.Password' |
-            Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.Password' -SecretProperty 'Password' -AsPlainText:$AsPlainText -Verb 'local-admin-password get' -BoundParameters $PSBoundParameters -InputObject $_ -ExtraName 'AllProviders'
     }
 
     end {
-        Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-            Add-AmsTypeName -TypeName 'Ams.Password' |
-            Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.Password' -SecretProperty 'Password' -AsPlainText:$AsPlainText -Flush
     }
 }
