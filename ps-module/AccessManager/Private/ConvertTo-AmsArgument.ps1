@@ -202,3 +202,23 @@ function ConvertTo-AmsBooleanSetting {
         $Parameters[$Setting] = $value
     }
 }
+
+function ConvertTo-AmsRuleParameter {
+    # The values of the authorization rule cmdlets (New-/Set-AmsComputerAuthorizationRule,
+    # New-/Set-AmsRoleAuthorizationRule) that ams reads in another form, changed in place:
+    # RuleExpiryDate as RFC 3339 UTC (a DateTime is local time unless it says otherwise), and
+    # AuthorizationScriptPath as a full file-system path (a missing file stops the cmdlet).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary] $Parameters
+    )
+
+    if ($Parameters.Contains('RuleExpiryDate')) {
+        $Parameters['RuleExpiryDate'] = ([datetime]$Parameters['RuleExpiryDate']).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
+    }
+    if ($Parameters.Contains('AuthorizationScriptPath')) {
+        $Parameters['AuthorizationScriptPath'] = (Resolve-Path -LiteralPath $Parameters['AuthorizationScriptPath'] -ErrorAction Stop).ProviderPath
+    }
+}

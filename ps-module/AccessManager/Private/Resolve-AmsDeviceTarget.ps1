@@ -53,3 +53,58 @@ function Resolve-AmsDeviceTarget {
     $target = if ($byName) { $bound['ComputerName'] } else { '{0}/{1}/{2}' -f $bound['AuthorityType'], $bound['AuthorityId'], $bound['AuthorityDeviceId'] }
     @{ Parameters = $parameters; Target = $target }
 }
+
+function Invoke-AmsDeviceSecretRead {
+    # The queue of the device-reading cmdlets (Get-AmsLocalAdminPassword, -History,
+    # Get-AmsFveRecoveryKey). In their process block: names the device of one pipeline record
+    # (Resolve-AmsDeviceTarget, by the Caller's parameter set) and queues Verb for it; with -Flush,
+    # in their end block: sends what is left. Whatever comes back is typed TypeName, and its
+    # SecretProperty becomes a SecureString unless AsPlainText.
+    [CmdletBinding(DefaultParameterSetName = 'Queue')]
+    param(
+        [Parameter(Mandatory)]
+        [System.Management.Automation.PSCmdlet] $Caller,
+
+        [Parameter(Mandatory)]
+        [AllowEmptyCollection()]
+        [System.Collections.Generic.List[object]] $Queue,
+
+        [Parameter(Mandatory)]
+        [string] $TypeName,
+
+        [Parameter(Mandatory)]
+        [string] $SecretProperty,
+
+        [switch] $AsPlainText,
+
+        [Parameter(Mandatory, ParameterSetName = 'Queue')]
+        [string] $Verb,
+
+        [Parameter(Mandatory, ParameterSetName = 'Queue')]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary] $BoundParameters,
+
+        [Parameter(ParameterSetName = 'Queue')]
+        [AllowNull()]
+        $InputObject,
+
+        [Parameter(ParameterSetName = 'Queue')]
+        [string[]] $ExtraName = @(),
+
+        [Parameter(Mandatory, ParameterSetName = 'Flush')]
+        [switch] $Flush
+    )
+
+    $source = if ($Flush) {
+        { Invoke-AmsRequestQueue -Caller $Caller -Queue $Queue }
+    }
+    else {
+        {
+            $resolved = Resolve-AmsDeviceTarget -BoundParameters $BoundParameters -ParameterSetName $Caller.ParameterSetName -InputObject $InputObject -ExtraName $ExtraName
+            Add-AmsQueuedRequest -Caller $Caller -Queue $Queue -Verb $Verb -Parameters $resolved.Parameters -Target $resolved.Target
+        }
+    }
+    & $source |
+        Add-AmsTypeName -TypeName $TypeName |
+        Protect-AmsSecretProperty -PropertyName $SecretProperty -AsPlainText:$AsPlainText
+}

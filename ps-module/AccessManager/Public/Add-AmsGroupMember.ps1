@@ -70,10 +70,7 @@ function Add-AmsGroupMember {
             return
         }
         $parameters = [ordered]@{ Id = $Id; Devices = $deviceIds }
-        $queue.Add((New-AmsRequest -Verb 'group-member add' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'group-member add' -Parameters $parameters -Target $Id
     }
 
     end {

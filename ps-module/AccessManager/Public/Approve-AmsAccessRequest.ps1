@@ -64,8 +64,6 @@ function Approve-AmsAccessRequest {
         if (-not $PSCmdlet.ShouldProcess("access request $RequestId", 'Approve')) {
             return
         }
-        $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'RequestId', 'ApproverSid', 'Reason'
-        Invoke-AmsVerb -Caller $PSCmdlet -Verb 'access approve' -Parameters $parameters -TargetObject $RequestId |
-            Add-AmsTypeName -TypeName 'Ams.AccessRequest' -NestedTypeName @{ 'Approvers' = 'Ams.Principal' }
+        Invoke-AmsAccessDecision -Caller $PSCmdlet -Decision 'approve' -BoundParameters $PSBoundParameters
     }
 }

@@ -64,8 +64,6 @@ function Deny-AmsAccessRequest {
         if (-not $PSCmdlet.ShouldProcess("access request $RequestId", 'Deny')) {
             return
         }
-        $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'RequestId', 'ApproverSid', 'Reason'
-        Invoke-AmsVerb -Caller $PSCmdlet -Verb 'access deny' -Parameters $parameters -TargetObject $RequestId |
-            Add-AmsTypeName -TypeName 'Ams.AccessRequest' -NestedTypeName @{ 'Approvers' = 'Ams.Principal' }
+        Invoke-AmsAccessDecision -Caller $PSCmdlet -Decision 'deny' -BoundParameters $PSBoundParameters
     }
 }

@@ -65,10 +65,7 @@ function Get-AmsAgentPolicy {
     process {
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Id', 'Name', 'Os'
         $target = if ($PSCmdlet.ParameterSetName -eq 'GetById') { $Id } else { $Name }
-        $queue.Add((New-AmsRequest -Verb 'agent-policy get' -Parameters $parameters -Target $target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.AgentPolicy'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'agent-policy get' -Parameters $parameters -Target $target | Add-AmsTypeName -TypeName 'Ams.AgentPolicy'
     }
 
     end {

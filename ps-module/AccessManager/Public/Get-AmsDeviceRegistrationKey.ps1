@@ -72,10 +72,7 @@ function Get-AmsDeviceRegistrationKey {
     process {
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Name', 'Id', 'Key'
         $target = if ($PSCmdlet.ParameterSetName -eq 'GetById') { $Id } else { $Name }
-        $queue.Add((New-AmsRequest -Verb 'device-registration-key get' -Parameters $parameters -Target $target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.RegistrationKey'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device-registration-key get' -Parameters $parameters -Target $target | Add-AmsTypeName -TypeName 'Ams.RegistrationKey'
     }
 
     end {

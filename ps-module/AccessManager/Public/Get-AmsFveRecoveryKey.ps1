@@ -82,18 +82,10 @@ function Get-AmsFveRecoveryKey {
     }
 
     process {
-        $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_
-        $queue.Add((New-AmsRequest -Verb 'fve-recovery-key get' -Parameters $resolved.Parameters -Target $resolved.Target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-                Add-AmsTypeName -TypeName 'Ams.FveRecoveryKey' |
-                Protect-AmsSecretProperty -PropertyName 'RecoveryPassword' -AsPlainText:$AsPlainText
-        }
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.FveRecoveryKey' -SecretProperty 'RecoveryPassword' -AsPlainText:$AsPlainText -Verb 'fve-recovery-key get' -BoundParameters $PSBoundParameters -InputObject $_
     }
 
     end {
-        Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-            Add-AmsTypeName -TypeName 'Ams.FveRecoveryKey' |
-            Protect-AmsSecretProperty -PropertyName 'RecoveryPassword' -AsPlainText:$AsPlainText
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.FveRecoveryKey' -SecretProperty 'RecoveryPassword' -AsPlainText:$AsPlainText -Flush
     }
 }

@@ -49,10 +49,7 @@ function Get-AmsGroupMembers {
     }
 
     process {
-        $queue.Add((New-AmsRequest -Verb 'group-members get' -Parameters ([ordered]@{ Id = $Id }) -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.Device'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'group-members get' -Parameters ([ordered]@{ Id = $Id }) -Target $Id | Add-AmsTypeName -TypeName 'Ams.Device'
     }
 
     end {

@@ -97,18 +97,10 @@ function Get-AmsLocalAdminPassword {
     }
 
     process {
-        $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_ -ExtraName 'AllProviders'
-        $queue.Add((New-AmsRequest -Verb 'local-admin-password get' -Parameters $resolved.Parameters -Target $resolved.Target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-                Add-AmsTypeName -TypeName 'Ams.Password' |
-                Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
-        }
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.Password' -SecretProperty 'Password' -AsPlainText:$AsPlainText -Verb 'local-admin-password get' -BoundParameters $PSBoundParameters -InputObject $_ -ExtraName 'AllProviders'
     }
 
     end {
-        Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-            Add-AmsTypeName -TypeName 'Ams.Password' |
-            Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.Password' -SecretProperty 'Password' -AsPlainText:$AsPlainText -Flush
     }
 }

@@ -82,18 +82,10 @@ function Get-AmsLocalAdminPasswordHistory {
     }
 
     process {
-        $resolved = Resolve-AmsDeviceTarget -BoundParameters $PSBoundParameters -ParameterSetName $PSCmdlet.ParameterSetName -InputObject $_
-        $queue.Add((New-AmsRequest -Verb 'local-admin-password-history get' -Parameters $resolved.Parameters -Target $resolved.Target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-                Add-AmsTypeName -TypeName 'Ams.Password' |
-                Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
-        }
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.Password' -SecretProperty 'Password' -AsPlainText:$AsPlainText -Verb 'local-admin-password-history get' -BoundParameters $PSBoundParameters -InputObject $_
     }
 
     end {
-        Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue |
-            Add-AmsTypeName -TypeName 'Ams.Password' |
-            Protect-AmsSecretProperty -PropertyName 'Password' -AsPlainText:$AsPlainText
+        Invoke-AmsDeviceSecretRead -Caller $PSCmdlet -Queue $queue -TypeName 'Ams.Password' -SecretProperty 'Password' -AsPlainText:$AsPlainText -Flush
     }
 }

@@ -52,10 +52,7 @@ function Get-AmsWordList {
     process {
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Id', 'Name'
         $target = if ($PSCmdlet.ParameterSetName -eq 'GetById') { $Id } else { $Name }
-        $queue.Add((New-AmsRequest -Verb 'word-list get' -Parameters $parameters -Target $target))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.WordList'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'word-list get' -Parameters $parameters -Target $target | Add-AmsTypeName -TypeName 'Ams.WordList'
     }
 
     end {

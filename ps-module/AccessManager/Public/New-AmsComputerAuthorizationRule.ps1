@@ -308,13 +308,7 @@ function New-AmsComputerAuthorizationRule {
     )
     $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
     ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator', 'ApprovalRequired' -Setting 'Enabled' -OffSwitch 'Disabled'
-    if ($parameters.Contains('RuleExpiryDate')) {
-        # ams reads RFC 3339; a DateTime is local time unless it says otherwise.
-        $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
-    }
-    if ($parameters.Contains('AuthorizationScriptPath')) {
-        $parameters['AuthorizationScriptPath'] = (Resolve-Path -LiteralPath $AuthorizationScriptPath -ErrorAction Stop).ProviderPath
-    }
+    ConvertTo-AmsRuleParameter -Parameters $parameters
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'computer-authorization-rule new' -Parameters $parameters |
         Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
 }

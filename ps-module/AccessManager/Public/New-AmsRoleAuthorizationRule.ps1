@@ -154,10 +154,7 @@ function New-AmsRoleAuthorizationRule {
     }
     $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Name', 'PrincipalsAllowedJit', 'PrincipalsDeniedJit', 'GroupName', 'MaximumAccessDuration', 'DefaultAccessDuration', 'AllowExtension', 'Description', 'RuleExpiryDate', 'Disabled', 'Notes', 'UserRequestReasonRequirement', 'NotificationChannelsSuccess', 'NotificationChannelsFailure', 'SiteName', 'DomainControllerName', 'ApprovalRequired', 'Approvers', 'ApprovalWaitDuration', 'ApprovalAccessWindow'
     ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'AllowExtension', 'ApprovalRequired' -Setting 'Enabled' -OffSwitch 'Disabled'
-    if ($parameters.Contains('RuleExpiryDate')) {
-        # ams reads RFC 3339; a DateTime is local time unless it says otherwise.
-        $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
-    }
+    ConvertTo-AmsRuleParameter -Parameters $parameters
     Invoke-AmsVerb -Caller $PSCmdlet -Verb 'role-authorization-rule new' -Parameters $parameters -TargetObject $Name |
         Add-AmsTypeName -TypeName 'Ams.RoleAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
 }

@@ -63,11 +63,7 @@ function Remove-AmsAgentPolicy {
         if (-not $PSCmdlet.ShouldProcess("agent policy $Id", 'Remove')) {
             return
         }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'agent-policy remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'agent-policy remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

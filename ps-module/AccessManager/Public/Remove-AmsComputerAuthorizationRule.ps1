@@ -69,11 +69,7 @@ function Remove-AmsComputerAuthorizationRule {
         if (-not $PSCmdlet.ShouldProcess("computer authorization rule $Id", 'Remove')) {
             return
         }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'computer-authorization-rule remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'computer-authorization-rule remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

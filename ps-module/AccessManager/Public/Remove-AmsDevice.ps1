@@ -69,11 +69,7 @@ function Remove-AmsDevice {
         if (-not $PSCmdlet.ShouldProcess("device $Id", 'Remove the device, its password history and its group memberships')) {
             return
         }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'device remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

@@ -69,11 +69,7 @@ function Remove-AmsDeviceRegistrationKey {
         if (-not $PSCmdlet.ShouldProcess("registration key $Id", 'Remove')) {
             return
         }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'device-registration-key remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device-registration-key remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

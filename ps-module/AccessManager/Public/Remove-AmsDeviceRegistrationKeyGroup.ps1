@@ -74,10 +74,7 @@ function Remove-AmsDeviceRegistrationKeyGroup {
             return
         }
         $parameters = [ordered]@{ Id = $Id; Groups = $groupIds }
-        $queue.Add((New-AmsRequest -Verb 'device-registration-key-group remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device-registration-key-group remove' -Parameters $parameters -Target $Id
     }
 
     end {

@@ -88,10 +88,7 @@ function Remove-AmsGroupMember {
             $parameters['Devices'] = $deviceIds
         }
         $parameters['Force'] = $true
-        $queue.Add((New-AmsRequest -Verb 'group-member remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'group-member remove' -Parameters $parameters -Target $Id
     }
 
     end {

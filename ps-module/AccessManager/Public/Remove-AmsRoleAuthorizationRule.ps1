@@ -69,11 +69,7 @@ function Remove-AmsRoleAuthorizationRule {
         if (-not $PSCmdlet.ShouldProcess("role authorization rule $Id", 'Remove')) {
             return
         }
-        $parameters = [ordered]@{ Id = $Id; Force = $true }
-        $queue.Add((New-AmsRequest -Verb 'role-authorization-rule remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'role-authorization-rule remove' -Parameters ([ordered]@{ Id = $Id; Force = $true }) -Target $Id
     }
 
     end {

@@ -61,11 +61,7 @@ function Remove-AmsWordList {
         if (-not $PSCmdlet.ShouldProcess("word list $Id", 'Remove')) {
             return
         }
-        $parameters = [ordered]@{ Id = $Id }
-        $queue.Add((New-AmsRequest -Verb 'word-list remove' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            $null = Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue
-        }
+        $null = Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'word-list remove' -Parameters ([ordered]@{ Id = $Id }) -Target $Id
     }
 
     end {

@@ -46,10 +46,7 @@ function Resolve-AmsAgentPolicy {
 
     process {
         $parameters = [ordered]@{ DeviceId = $DeviceId }
-        $queue.Add((New-AmsRequest -Verb 'agent-policy resolve' -Parameters $parameters -Target $DeviceId))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.AgentPolicyResolution'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'agent-policy resolve' -Parameters $parameters -Target $DeviceId | Add-AmsTypeName -TypeName 'Ams.AgentPolicyResolution'
     }
 
     end {

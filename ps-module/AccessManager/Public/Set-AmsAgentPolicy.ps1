@@ -122,10 +122,7 @@ function Set-AmsAgentPolicy {
         if ($parameters.Contains('Settings') -and $Settings -isnot [string]) {
             $parameters['Settings'] = ConvertTo-Json -InputObject $Settings -Depth 10 -Compress
         }
-        $queue.Add((New-AmsRequest -Verb 'agent-policy set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.AgentPolicy'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'agent-policy set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.AgentPolicy'
     }
 
     end {

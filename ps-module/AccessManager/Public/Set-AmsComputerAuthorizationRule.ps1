@@ -389,16 +389,8 @@ function Set-AmsComputerAuthorizationRule {
         }
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
         ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'LapsAllowExtension', 'JitAllowExtension', 'DoNotUseRemoteDcLocator', 'ApprovalRequired' -Setting 'Enabled' -OnSwitch 'Enable' -OffSwitch 'Disable'
-        if ($parameters.Contains('RuleExpiryDate')) {
-            $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
-        }
-        if ($parameters.Contains('AuthorizationScriptPath')) {
-            $parameters['AuthorizationScriptPath'] = (Resolve-Path -LiteralPath $AuthorizationScriptPath -ErrorAction Stop).ProviderPath
-        }
-        $queue.Add((New-AmsRequest -Verb 'computer-authorization-rule set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
-        }
+        ConvertTo-AmsRuleParameter -Parameters $parameters
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'computer-authorization-rule set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.ComputerAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
     }
 
     end {

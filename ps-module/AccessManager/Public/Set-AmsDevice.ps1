@@ -158,10 +158,7 @@ function Set-AmsDevice {
             # Confirmed above (or -Force): ams asks for --force on destructive changes.
             $parameters['Force'] = $true
         }
-        $queue.Add((New-AmsRequest -Verb 'device set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.Device'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.Device'
     }
 
     end {

@@ -132,10 +132,7 @@ function Set-AmsDeviceRegistrationKey {
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
         ConvertTo-AmsBooleanSetting -Parameters $parameters -Setting 'Enabled' -OnSwitch 'Enable' -OffSwitch 'Disable'
         ConvertTo-AmsBooleanSetting -Parameters $parameters -Setting 'ApprovalRequired' -OnSwitch 'ApprovalRequired' -OffSwitch 'ApprovalNotRequired'
-        $queue.Add((New-AmsRequest -Verb 'device-registration-key set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.RegistrationKey'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'device-registration-key set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.RegistrationKey'
     }
 
     end {

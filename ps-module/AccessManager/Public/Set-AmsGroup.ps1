@@ -74,10 +74,7 @@ function Set-AmsGroup {
             return
         }
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name 'Id', 'Name', 'Description'
-        $queue.Add((New-AmsRequest -Verb 'group set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.Group'
-        }
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'group set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.Group'
     }
 
     end {

@@ -194,18 +194,9 @@ function Set-AmsRoleAuthorizationRule {
         }
         $parameters = Get-AmsVerbParameter -BoundParameters $PSBoundParameters -Name $names
         # ams takes these as the words true and false; a bare flag would mean nothing.
-        foreach ($flag in @('AllowExtension', 'Enabled', 'ApprovalRequired')) {
-            if ($parameters.Contains($flag)) {
-                $parameters[$flag] = ([bool]$parameters[$flag]).ToString().ToLowerInvariant()
-            }
-        }
-        if ($parameters.Contains('RuleExpiryDate')) {
-            $parameters['RuleExpiryDate'] = $RuleExpiryDate.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
-        }
-        $queue.Add((New-AmsRequest -Verb 'role-authorization-rule set' -Parameters $parameters -Target $Id))
-        if ($queue.Count -ge $script:AmsBatchSize) {
-            Invoke-AmsRequestQueue -Caller $PSCmdlet -Queue $queue | Add-AmsTypeName -TypeName 'Ams.RoleAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
-        }
+        ConvertTo-AmsBooleanSetting -Parameters $parameters -Name 'AllowExtension', 'Enabled', 'ApprovalRequired'
+        ConvertTo-AmsRuleParameter -Parameters $parameters
+        Add-AmsQueuedRequest -Caller $PSCmdlet -Queue $queue -Verb 'role-authorization-rule set' -Parameters $parameters -Target $Id | Add-AmsTypeName -TypeName 'Ams.RoleAuthorizationRule' -NestedTypeName @{ 'Principals*' = 'Ams.Principal' }
     }
 
     end {
