@@ -77,6 +77,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` in a read transaction that reads many rows once each, in one pass (a streamed
+    /// listing; see [`Engine::begin_scan`]).
+    pub fn scan<T>(&self, f: impl FnOnce(&dyn ReadTx) -> Result<T>) -> Result<T> {
+        let scope = self.engine.begin_scan()?;
+        let out = f(scope.tx())?;
+        scope.end()?;
+        Ok(out)
+    }
+
     /// Runs `f` in a write transaction (taken at once, so concurrent writers queue for up to
     /// [`WRITE_WAIT`] instead of failing); commits if `f` returns `Ok`.
     pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
