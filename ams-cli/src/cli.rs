@@ -279,7 +279,11 @@ fn narrow_tree(noun: &str) -> Option<clap::Command> {
         "notify" => nested::<commands::notify::NotifyCommand>("notify"),
         _ => return None,
     };
-    let root = clap::Command::new("ams").disable_help_subcommand(true).subcommand_required(true);
+    let root = clap::Command::new("ams")
+        .version(env!("CARGO_PKG_VERSION"))
+        .propagate_version(true)
+        .disable_help_subcommand(true)
+        .subcommand_required(true);
     Some(<GlobalArgs as Args>::augment_args(root).subcommand(sub))
 }
 
@@ -380,7 +384,9 @@ mod tests {
             assert_eq!(noun.is_subcommand_required_set(), sub.is_subcommand_required_set(), "{}", noun.get_name());
         }
         let root_args = |c: &clap::Command| c.get_arguments().map(|a| a.get_id().to_string()).collect::<Vec<_>>();
-        assert_eq!(root_args(&full), root_args(&narrow_tree("device").expect("device")));
+        let mut root = narrow_tree("device").expect("device");
+        root.build();
+        assert_eq!(root_args(&full), root_args(&root));
         assert!(narrow_tree("no-such-noun").is_none());
     }
 
