@@ -95,6 +95,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` in one write transaction that writes many rows (benchmark fixtures; see
+    /// [`Engine::begin_bulk_write`]); commits if `f` returns `Ok`.
+    pub fn write_bulk<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let scope = self.engine.begin_bulk_write()?;
+        let out = f(scope.tx())?;
+        scope.commit()?;
+        Ok(out)
+    }
+
     /// Writes a consistent copy of the whole database to a new file (see [`Engine::copy_to_file`]).
     pub(crate) fn copy_to_file(&self, dest: &std::path::Path) -> Result<bool> {
         self.engine.copy_to_file(dest)

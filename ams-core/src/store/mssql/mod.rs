@@ -444,6 +444,11 @@ impl Engine for MssqlEngine {
         Ok(Box::new(WriteTxn(self.begin(true)?)))
     }
 
+    fn begin_bulk_write(&self) -> Result<Box<dyn WriteScope + '_>> {
+        // The server manages its own memory.
+        self.begin_write()
+    }
+
     fn migrations(&self) -> &'static [Migration] {
         migrate::MIGRATIONS
     }
