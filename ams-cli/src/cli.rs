@@ -157,13 +157,7 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
         } else {
             Format::Json
         };
-    match Cli::try_parse_from(args) {
-        Ok(cli) if matches!(cli.command, Command::Batch) => Ok(Parsed {
-            output: cli.global.output,
-            verbose: cli.global.verbose,
-            data_dir: cli.global.data_dir,
-            command: cli.command,
-        }),
+    match try_parse(args) {
         Ok(cli) => Ok(Parsed {
             output: cli.global.output,
             verbose: cli.global.verbose,
@@ -189,7 +183,7 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, ExitCode> {
 
 /// Parses argv without printing anything (for batch requests).
 pub fn parse_quiet(args: &[String]) -> Result<Parsed, Error> {
-    Cli::try_parse_from(args)
+    try_parse(args)
         .map(|cli| Parsed {
             output: cli.global.output,
             verbose: cli.global.verbose,
@@ -197,6 +191,100 @@ pub fn parse_quiet(args: &[String]) -> Result<Parsed, Error> {
             command: cli.command,
         })
         .map_err(|e| usage_error(&e))
+}
+
+/// Parses argv with the tree of the one noun it names when that parses (see [`narrow_tree`]), else
+/// with the whole tree, which also renders every error, help and version text.
+fn try_parse<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let narrow = noun_of(args)
+        .and_then(|noun| narrow_tree(&noun))
+        .and_then(|tree| tree.try_get_matches_from(args).ok())
+        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m).ok());
+    match narrow {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse_from(args),
+    }
+}
+
+/// The noun argv names: its first argument that is not a global flag (or a global flag's value).
+/// `None` when a flag comes first that is not global (the whole tree then handles it).
+fn noun_of<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> Option<String> {
+    let mut it = args.iter().skip(1).map(|a| a.as_ref().to_str());
+    while let Some(arg) = it.next() {
+        match arg? {
+            "--verbose" => {}
+            "--data-dir" | "--output" => {
+                it.next()?;
+            }
+            a if a.starts_with("--data-dir=") || a.starts_with("--output=") => {}
+            a if a.starts_with('-') => return None,
+            a => return Some(a.to_string()),
+        }
+    }
+    None
+}
+
+/// A command tree with only `noun` under the root, built as the derive builds it inside [`Cli`]
+/// (the same global flags, the noun's own verbs and flags). Building the whole tree of every noun
+/// and verb (and dropping it) was most of the instructions of a short command's start-up before it
+/// opens the database (issue 14). Only a successful parse is taken from this tree, and a narrower
+/// tree accepts nothing the whole tree rejects, so what a command line means never depends on it:
+/// anything it does not parse (an error, `--help`, `--version`, an unknown noun) goes to the whole
+/// tree. A test checks that it parses every verb as the whole tree does.
+fn narrow_tree(noun: &str) -> Option<clap::Command> {
+    fn nested<S: Subcommand>(name: &'static str) -> clap::Command {
+        S::augment_subcommands(clap::Command::new(name).subcommand_required(true).arg_required_else_help(true))
+    }
+    let sub = match noun {
+        "init" => <commands::instance::InitArgs as Args>::augment_args(clap::Command::new("init")),
+        "db" => nested::<commands::db::DbCommand>("db"),
+        "key" => nested::<commands::key::KeyCommand>("key"),
+        "audit" => nested::<commands::audit::AuditCommand>("audit"),
+        "cert" => nested::<commands::cert::CertCommand>("cert"),
+        "device" => nested::<commands::device::DeviceCommand>("device"),
+        "group" => nested::<commands::group::GroupCommand>("group"),
+        "group-member" => nested::<commands::group::GroupMemberCommand>("group-member"),
+        "group-members" => nested::<commands::group::GroupMembersCommand>("group-members"),
+        "device-registration-key" => nested::<commands::regkey::RegKeyCommand>("device-registration-key"),
+        "device-registration-key-group" => {
+            nested::<commands::regkey::RegKeyGroupCommand>("device-registration-key-group")
+        }
+        "local-admin-password" => nested::<commands::secrets::LocalAdminPasswordCommand>("local-admin-password"),
+        "local-admin-password-history" => {
+            nested::<commands::secrets::PasswordHistoryCommand>("local-admin-password-history")
+        }
+        "fve-recovery-key" => nested::<commands::secrets::FveRecoveryKeyCommand>("fve-recovery-key"),
+        "agent" => nested::<commands::agent::AgentCommand>("agent"),
+        "agent-policy" => nested::<commands::policy::AgentPolicyCommand>("agent-policy"),
+        "word-list" => nested::<commands::policy::WordListCommand>("word-list"),
+        "server" => nested::<commands::server::ServerCommand>("server"),
+        "batch" => clap::Command::new("batch"),
+        "commands" => <commands::meta::CommandsArgs as Args>::augment_args(clap::Command::new("commands")),
+        "host-config" => nested::<commands::config::HostConfigCommand>("host-config"),
+        "service-config" => nested::<commands::config::ServiceConfigCommand>("service-config"),
+        "idp-claim-mapping" => nested::<commands::idp::IdpClaimMappingCommand>("idp-claim-mapping"),
+        "server-diagnostics" => nested::<commands::diagnostics::ServerDiagnosticsCommand>("server-diagnostics"),
+        "computer-authorization-rule" => nested::<commands::authz::ComputerRuleCommand>("computer-authorization-rule"),
+        "role-authorization-rule" => nested::<commands::authz::RoleRuleCommand>("role-authorization-rule"),
+        "effective-access" => nested::<commands::authz::EffectiveAccessCommand>("effective-access"),
+        "access" => nested::<commands::authz::AccessCommand>("access"),
+        "active-directory-jit-group-creation-rule" => {
+            nested::<commands::jit::JitGroupRuleCommand>("active-directory-jit-group-creation-rule")
+        }
+        "active-directory-jit-options" => nested::<commands::jit::JitOptionsCommand>("active-directory-jit-options"),
+        "jit-scheduler-job" => nested::<commands::jit::JitJobCommand>("jit-scheduler-job"),
+        "jit" => nested::<commands::jit::JitCommand>("jit"),
+        "notification-channel" => nested::<commands::notify::ChannelCommand>("notification-channel"),
+        "notify" => nested::<commands::notify::NotifyCommand>("notify"),
+        _ => return None,
+    };
+    let root = clap::Command::new("ams")
+        .version(env!("CARGO_PKG_VERSION"))
+        .propagate_version(true)
+        .disable_help_subcommand(true)
+        .subcommand_required(true);
+    Some(<GlobalArgs as Args>::augment_args(root).subcommand(sub))
 }
 
 /// A clap usage error as an ams error, keeping clap's whole message: which arguments are missing
@@ -268,5 +356,84 @@ mod tests {
     #[test]
     fn clap_tree_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    /// Every verb's flags, by path (`noun verb ...`), in a built tree.
+    fn verbs(c: &clap::Command, path: &str, out: &mut Vec<(String, Vec<String>)>) {
+        let mut args: Vec<String> = c.get_arguments().map(|a| a.get_id().to_string()).collect();
+        args.sort();
+        out.push((path.to_string(), args));
+        for s in c.get_subcommands() {
+            verbs(s, &format!("{path} {}", s.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_noun_has_a_narrow_tree_with_the_same_verbs_and_flags() {
+        let mut full = Cli::command();
+        full.build();
+        for noun in full.get_subcommands() {
+            let mut narrow =
+                narrow_tree(noun.get_name()).unwrap_or_else(|| panic!("no narrow tree for {}", noun.get_name()));
+            narrow.build();
+            let sub = narrow.find_subcommand(noun.get_name()).expect("the noun under the root");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            verbs(noun, noun.get_name(), &mut a);
+            verbs(sub, noun.get_name(), &mut b);
+            assert_eq!(a, b, "{}", noun.get_name());
+            assert_eq!(noun.is_subcommand_required_set(), sub.is_subcommand_required_set(), "{}", noun.get_name());
+        }
+        let root_args = |c: &clap::Command| c.get_arguments().map(|a| a.get_id().to_string()).collect::<Vec<_>>();
+        let mut root = narrow_tree("device").expect("device");
+        root.build();
+        assert_eq!(root_args(&full), root_args(&root));
+        assert!(narrow_tree("no-such-noun").is_none());
+    }
+
+    #[test]
+    fn the_narrow_tree_parses_as_the_whole_tree() {
+        let lines = [
+            "ams local-admin-password get --computer-name PC1",
+            "ams --data-dir /x local-admin-password get --computer-name PC1 --all-providers",
+            "ams --data-dir=/x --output text device get --name PC1",
+            "ams --verbose device get",
+            "ams device get --data-dir /y --approval-state Approved",
+            "ams local-admin-password get --authority-device-id d --authority-id i --authority-type ams",
+            "ams db backup --out f.amsbak",
+            "ams init --generate-recovery-password",
+            "ams batch",
+            "ams commands",
+            "ams audit get --limit 5",
+        ];
+        for line in lines {
+            let argv: Vec<String> = line.split(' ').map(str::to_string).collect();
+            let noun = noun_of(&argv).expect("noun");
+            let m = narrow_tree(&noun).expect("tree").try_get_matches_from(&argv);
+            let narrow = m.and_then(|mut m| <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m));
+            let whole = Cli::try_parse_from(&argv);
+            match (narrow, whole) {
+                (Ok(n), Ok(w)) => assert_eq!(format!("{n:?}"), format!("{w:?}"), "{line}"),
+                (n, w) => {
+                    panic!("{line}: narrow {:?}, whole {:?}", n.err().map(|e| e.kind()), w.err().map(|e| e.kind()))
+                }
+            }
+        }
+        // What the narrow tree does not parse goes to the whole tree, which renders the error.
+        for line in [
+            "ams local-admin-password get",
+            "ams local-admin-password",
+            "ams device get --nope",
+            "ams --help",
+            "ams device --help",
+            "ams --version",
+            "ams devcie get",
+            "ams --nope device get",
+        ] {
+            let argv: Vec<String> = line.split(' ').map(str::to_string).collect();
+            let whole = Cli::try_parse_from(&argv).err().map(|e| (e.kind(), e.render().to_string()));
+            let ours = try_parse(&argv).err().map(|e| (e.kind(), e.render().to_string()));
+            assert!(whole.is_some(), "{line}");
+            assert_eq!(ours, whole, "{line}");
+        }
     }
 }

@@ -42,7 +42,7 @@ pub fn populate(ams: &Ams, p: &Populate) -> Result<usize> {
     let derived = ams.derived_keys(&ams.unlock()?)?;
     let mut template: Option<Vec<u8>> = None;
     let mut rows = 0;
-    ams.store().write(|tx| {
+    ams.store().write_bulk(|tx| {
         for n in 0..p.devices {
             let id = new_id()?;
             let ids = id.to_string();

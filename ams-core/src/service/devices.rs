@@ -202,7 +202,7 @@ impl Ams {
         if let Some(s) = approval_state {
             check_approval_state(s)?;
         }
-        self.store.read(|tx| {
+        self.store.scan(|tx| {
             let mut after: Option<(String, String)> = None;
             loop {
                 let page = tx.devices_page(after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())), DEVICE_PAGE)?;

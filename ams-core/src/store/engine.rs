@@ -16,6 +16,15 @@ pub(crate) trait Engine: Send {
     /// Starts a read transaction: a consistent view of the database for its whole length.
     fn begin_read(&self) -> Result<Box<dyn ReadScope + '_>>;
 
+    /// Starts a read transaction for one pass over many rows, each read once (a streamed
+    /// listing): like [`Engine::begin_read`], and the engine may keep less of the database in
+    /// memory meanwhile, since no page is read twice.
+    fn begin_scan(&self) -> Result<Box<dyn ReadScope + '_>>;
+
+    /// Starts a write transaction that writes many rows at once (benchmark fixtures): like
+    /// [`Engine::begin_write`], and the engine may hold more of the database in memory meanwhile.
+    fn begin_bulk_write(&self) -> Result<Box<dyn WriteScope + '_>>;
+
     /// Starts a write transaction. Writers queue for up to [`crate::store::WRITE_WAIT`] rather
     /// than fail, and never hit an upgrade deadlock.
     fn begin_write(&self) -> Result<Box<dyn WriteScope + '_>>;

@@ -77,10 +77,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` in a read transaction that reads many rows once each, in one pass (a streamed
+    /// listing; see [`Engine::begin_scan`]).
+    pub fn scan<T>(&self, f: impl FnOnce(&dyn ReadTx) -> Result<T>) -> Result<T> {
+        let scope = self.engine.begin_scan()?;
+        let out = f(scope.tx())?;
+        scope.end()?;
+        Ok(out)
+    }
+
     /// Runs `f` in a write transaction (taken at once, so concurrent writers queue for up to
     /// [`WRITE_WAIT`] instead of failing); commits if `f` returns `Ok`.
     pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let scope = self.engine.begin_write()?;
+        let out = f(scope.tx())?;
+        scope.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one write transaction that writes many rows (benchmark fixtures; see
+    /// [`Engine::begin_bulk_write`]); commits if `f` returns `Ok`.
+    pub fn write_bulk<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let scope = self.engine.begin_bulk_write()?;
         let out = f(scope.tx())?;
         scope.commit()?;
         Ok(out)

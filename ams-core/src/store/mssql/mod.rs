@@ -448,8 +448,18 @@ impl Engine for MssqlEngine {
         Ok(Box::new(ReadTxn(self.begin(false)?)))
     }
 
+    fn begin_scan(&self) -> Result<Box<dyn ReadScope + '_>> {
+        // The server keeps its own cache; the client holds one page of rows at a time anyway.
+        self.begin_read()
+    }
+
     fn begin_write(&self) -> Result<Box<dyn WriteScope + '_>> {
         Ok(Box::new(WriteTxn(self.begin(true)?)))
+    }
+
+    fn begin_bulk_write(&self) -> Result<Box<dyn WriteScope + '_>> {
+        // The server manages its own memory.
+        self.begin_write()
     }
 
     fn migrations(&self) -> &'static [Migration] {
