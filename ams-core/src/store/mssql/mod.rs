@@ -231,11 +231,9 @@ impl MssqlEngine {
         &self,
         f: impl AsyncFnOnce(&mut Conn) -> std::result::Result<T, tiberius::error::Error>,
     ) -> Result<std::result::Result<T, tiberius::error::Error>> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            // Blocking here would stall (or panic) the caller's runtime: call the core from a
-            // blocking thread instead (docs/adr/0009-sql-server-engine.md).
-            return Err(Error::internal("the SQL Server engine was called from inside an async runtime"));
-        }
+        // No runtime check here: the agent server calls the core on `spawn_blocking` threads,
+        // which carry its runtime's handle and may block on this private one (ADR 0009). Only
+        // `open` refuses a caller inside a runtime, before it makes its own.
         let mut slot =
             self.client.try_borrow_mut().map_err(|_| Error::internal("the SQL Server connection is already in use"))?;
         let client = slot.as_mut().ok_or_else(connection_lost)?;
