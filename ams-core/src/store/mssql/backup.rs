@@ -147,6 +147,9 @@ pub(crate) fn copy_into_image(engine: &MssqlEngine, dest: &Path, progress: &mut 
         progress(done as u64 + 1, total);
     }
     t.commit()?;
+    // One file, no `-wal` beside it: connections do not checkpoint on close (ADR 0014), and the
+    // image is copied or kept as a single file.
+    crate::store::sqlite::backup::leave_wal(&img)?;
     tx.finish(true)
 }
 
@@ -302,6 +305,8 @@ pub(crate) fn replace(
     if had_instance {
         crate::instance::write_new_private(copy, b"")?;
         copy_into_image(&engine, copy, &mut |_, _| {})?;
+        // The kept copy is the only copy of the old rows once the transaction below commits.
+        std::fs::File::open(copy)?.sync_all()?;
     }
     let img = rusqlite::Connection::open_with_flags(image, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let tables = image_tables(&img)?;

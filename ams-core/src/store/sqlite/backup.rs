@@ -274,7 +274,7 @@ impl Image {
 }
 
 /// Leaves a database in rollback-journal mode; see [`Image::leave_wal`].
-fn leave_wal(conn: &Connection) -> Result<()> {
+pub(crate) fn leave_wal(conn: &Connection) -> Result<()> {
     let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("delete") {
         return Err(Error::new(
