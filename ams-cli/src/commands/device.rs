@@ -100,14 +100,14 @@ fn stream_all(ams: &Ams, approval_state: Option<&str>) -> Result<Value> {
         let put = |out: &mut std::io::BufWriter<_>| -> std::io::Result<()> {
             out.write_all(if first { b"[\n" } else { b",\n" })?;
             if pretty {
-                let text = serde_json::to_string_pretty(d).map_err(std::io::Error::other)?;
+                let text = serde_json::to_string_pretty(d).map_err(json_io)?;
                 for (n, line) in text.lines().enumerate() {
                     out.write_all(if n == 0 { b"  " } else { b"\n  " })?;
                     out.write_all(line.as_bytes())?;
                 }
                 Ok(())
             } else {
-                serde_json::to_writer(&mut *out, d).map_err(std::io::Error::other)
+                serde_json::to_writer(&mut *out, d).map_err(json_io)
             }
         };
         put(&mut out).map_err(|e| {
@@ -128,6 +128,15 @@ fn stream_all(ams: &Ams, approval_state: Option<&str>) -> Result<Value> {
         Ok(()) => listed.map(|()| Value::Null),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Value::Null),
         Err(e) => Err(ams_core::Error::from(e)),
+    }
+}
+
+/// A serde_json write error as the io error under it, so a closed pipe (`ams device get | head`)
+/// still reads as `BrokenPipe` and ends the listing quietly.
+fn json_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
     }
 }
 
@@ -171,5 +180,28 @@ pub fn run(ctx: &Ctx, c: DeviceCommand) -> Result<Value> {
             let keyring = ams.unlock()?;
             to_json(&ams.expire_unreadable_passwords(&keyring)?)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A writer whose reader has gone, as stdout is under `ams device get | head`.
+    struct ClosedPipe;
+
+    impl std::io::Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_under_serde_json_still_reads_as_a_broken_pipe() {
+        let e = serde_json::to_writer(ClosedPipe, &serde_json::json!({"Name": "PC1"})).unwrap_err();
+        assert_eq!(super::json_io(e).kind(), std::io::ErrorKind::BrokenPipe);
+        let not_io = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        assert_eq!(super::json_io(not_io).kind(), std::io::ErrorKind::Other);
     }
 }
