@@ -843,7 +843,12 @@ impl Opener<'_> {
 /// Opens the jobs on as many threads as the machine has cores (each RSA private-key operation
 /// is independent; AWS-LC is thread-safe).
 fn open_in_parallel(jobs: Vec<OpenJob>) -> Opened {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(jobs.len().max(1));
+    // One job (a cold single read) needs no thread count: asking for it reads the cgroup files.
+    let threads = if jobs.len() <= 1 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(jobs.len())
+    };
     let chunk = jobs.len().div_ceil(threads).max(1);
     let open = |job: &OpenJob| {
         let ctx = EnvelopeContext { kind: job.kind, device_id: &job.device_id, subject: job.subject.as_deref() };
