@@ -1174,8 +1174,16 @@ pub fn db_restore(
         steps.mark("schema-check");
         let recovery = match (&key, auth.recovery_password) {
             (None, Some(pw)) => {
-                let image = Ams::over_store(opts, config.clone(), Store::open_image_in_place(file)?, None);
-                Some((image.recovery_unwrap()?, pw))
+                let rows = Store::open_image_in_place(file)
+                    .and_then(|s| Ams::over_store(opts, config.clone(), s, None).recovery_unwrap());
+                match rows {
+                    Ok(r) => Some((r, pw)),
+                    Err(e) => {
+                        // The checksum first, as everywhere: a damaged image is named as such.
+                        pending.check()?;
+                        return Err(e);
+                    }
+                }
             }
             _ => None,
         };
