@@ -236,7 +236,8 @@ fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
         out.extend_from_slice(format!("AMS-DB-BACKUP-END {:020}\n", image_len).as_bytes());
         out
     };
-    let with_footer = |offset: usize| [&bytes[..footer_at], format!("AMS-DB-BACKUP-END {offset:020}\n").as_bytes()].concat();
+    let with_footer =
+        |offset: usize| [&bytes[..footer_at], format!("AMS-DB-BACKUP-END {offset:020}\n").as_bytes()].concat();
     // A v1 magic over the v2 layout (checksum recomputed), and a v2 header in front of the image.
     let v1_magic = {
         let body = format!("AMS-DB-BACKUP/1\n{}\n{}\n", lines[1], lines[2]);

@@ -200,6 +200,15 @@ fn line(r: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<Vec<u
     Ok(Some(buf))
 }
 
+/// The header lines of [`parse_lines`].
+struct Lines {
+    /// The lines as read, with their `\n`.
+    raw: Vec<u8>,
+    manifest: Manifest,
+    manifest_line: Vec<u8>,
+    seal: Option<Vec<u8>>,
+}
+
 /// The header lines, parsed and checked (magic and `version`, header checksum, manifest, seal).
 /// `short` names what a missing line means (truncated, or in a version 2 header that has its
 /// footer, damage).
@@ -208,7 +217,7 @@ fn parse_lines(
     r: &mut impl BufRead,
     version: u32,
     short: &dyn Fn(&str) -> Error,
-) -> Result<(Vec<u8>, Manifest, Vec<u8>, Option<Vec<u8>>)> {
+) -> Result<Lines> {
     let mut raw = Vec::new();
     let magic = line(r, &mut raw)?.ok_or_else(|| short("first line"))?;
     let Some(found) = magic.strip_prefix(MAGIC.as_bytes()) else {
@@ -244,7 +253,7 @@ fn parse_lines(
         ),
         None => return Err(corrupt(path, "the seal line is malformed")),
     };
-    Ok((raw, manifest, manifest_line, seal))
+    Ok(Lines { raw, manifest, manifest_line, seal })
 }
 
 /// A format version this layout does not have (a version 2 magic at the start of a file, a
@@ -310,7 +319,7 @@ fn read_v1(path: &Path, file: File, file_len: u64) -> Result<Header> {
             truncated(path, &format!("the file ends inside its {what}"))
         }
     };
-    let (raw, manifest, manifest_line, seal) = parse_lines(path, &mut r, FORMAT_V1, &short)?;
+    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, FORMAT_V1, &short)?;
     let len = raw.len() as u64;
     let expected = len.saturating_add(manifest.image_bytes);
     if file_len < expected {
@@ -342,7 +351,7 @@ fn read_v2(path: &Path, file: &mut File, file_len: u64, offset: u64) -> Result<H
     }
     let short = |what: &str| corrupt(path, &format!("the header ends before its {what}, yet the footer follows"));
     let mut r: &[u8] = &bytes;
-    let (raw, manifest, manifest_line, seal) = parse_lines(path, &mut r, FORMAT_VERSION, &short)?;
+    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, FORMAT_VERSION, &short)?;
     if !r.is_empty() {
         return Err(corrupt(path, "data lies between the header and the footer"));
     }
@@ -408,8 +417,7 @@ fn check_image_header(path: &Path, first: &[u8; 100], image_bytes: u64) -> Resul
 /// plain database.
 fn without_footer(path: &Path, file: &mut File, file_len: u64) -> Error {
     let mut first = [0u8; 100];
-    let image = match file.seek(SeekFrom::Start(0)).map_err(Error::from).and_then(|_| read_up_to(file, &mut first))
-    {
+    let image = match file.seek(SeekFrom::Start(0)).map_err(Error::from).and_then(|_| read_up_to(file, &mut first)) {
         Ok(100) => sqlite_header(&first).filter(|h| h.size_valid && h.legacy && h.page_count > 0),
         _ => None,
     };
@@ -726,7 +734,10 @@ mod tests {
         let mut m = manifest(&image);
         m.format_version = 2;
         let file = v2_file(&image, &m);
-        assert_eq!(file.len() - image.len() - encode_header(2, &serde_json::to_vec(&m).unwrap(), Some(b"sealed")).len(), FOOTER_LEN);
+        assert_eq!(
+            file.len() - image.len() - encode_header(2, &serde_json::to_vec(&m).unwrap(), Some(b"sealed")).len(),
+            FOOTER_LEN
+        );
         assert!(String::from_utf8_lossy(&file[file.len() - FOOTER_LEN..]).starts_with("AMS-DB-BACKUP-END 000"));
         let good = write(d.path(), "good", &file);
         let h = read_header(&good).unwrap();
@@ -813,7 +824,17 @@ mod tests {
         // The manifest edited and the header checksum recomputed parses: the seal catches it
         // (the caller's check); the image size edited so is refused here.
         let edited = Manifest { image_bytes: m.image_bytes - 1, ..m.clone() };
-        assert_eq!(code(&[&image[..], &encode_header(2, &serde_json::to_vec(&edited).unwrap(), None), &encode_footer(il as u64)].concat()), Corrupt);
+        assert_eq!(
+            code(
+                &[
+                    &image[..],
+                    &encode_header(2, &serde_json::to_vec(&edited).unwrap(), None),
+                    &encode_footer(il as u64)
+                ]
+                .concat()
+            ),
+            Corrupt
+        );
         // Nothing was written beside the file by any of this.
         let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(names.iter().all(|n| !n.to_string_lossy().contains("-wal")), "{names:?}");
