@@ -1150,9 +1150,10 @@ pub fn db_restore(
     //    derivation (Argon2id) then runs on the other core while SQLite's quick check runs on
     //    this one (issue 14).
     let (mut staged, syncing, status, unwrapped) = if in_place {
-        // Format 2 (ADR 0019): the copy into the staged file runs on another thread, hashing the
-        // very bytes it writes, while SQLite checks the backup file itself (read only, immutable);
-        // the checksum is reported first, before any schema or integrity finding.
+        // Format 2 (ADR 0019): the copy into the staged file runs on another thread, and the
+        // staged file itself is hashed as it fills, while SQLite checks the backup file in place
+        // (read only, immutable); the checksum is reported first, before any schema or integrity
+        // finding.
         if beside.is_none() {
             make_dirs(&mut created)?;
         }
@@ -1162,7 +1163,7 @@ pub fn db_restore(
         };
         let staged = TempPath::create(stage_dir, stage_name, "restore")?;
         let f = fs::OpenOptions::new().write(true).open(&staged.path)?;
-        let pending = format::copy_image_staged(file, &header, f);
+        let pending = format::copy_image_staged(file, &header, f, &staged.path);
         steps.mark("stage-start");
         let (img, status) = match check_schema(file, file, &m, true) {
             Ok(x) => x,
@@ -1188,17 +1189,23 @@ pub fn db_restore(
             _ => None,
         };
         steps.mark("recovery-rows");
-        let unwrapped = check_contents(
-            &img,
-            file,
-            file,
-            &m,
-            false,
-            true,
-            Some(pending),
-            || recovery.as_ref().map(|(r, pw)| r.unwrap(pw)).transpose(),
-            &mut steps,
-        )?;
+        // Argon2id does not wait for the checksum here: it starts at once, beside the copy and the
+        // quick check (its memory and time are bounded by the KDF parameter checks), and its key
+        // is used only after the checksum, the quick check and the manifest have matched.
+        let unwrapped = std::thread::scope(|s| {
+            let deriving = recovery.as_ref().map(|(r, pw)| s.spawn(move || r.unwrap(pw)));
+            check_contents(
+                &img,
+                file,
+                file,
+                &m,
+                false,
+                true,
+                Some(pending),
+                || deriving.map(|h| h.join().map_err(|_| Error::internal("The key derivation failed."))?).transpose(),
+                &mut steps,
+            )
+        })?;
         drop(img);
         let syncing = Syncing::start(&staged.path)?;
         if beside.is_some() {

@@ -56,6 +56,8 @@ pub const FORMAT_NAME: &str = "ams-db-backup";
 const MAX_LINE: usize = 1 << 20;
 /// Read and write chunk size.
 pub(crate) const CHUNK: usize = 4 << 20;
+/// A restore's staged copy is fsynced on another thread each time this much more was written.
+const FLUSH_EVERY: u64 = 32 << 20;
 
 /// What a backup holds, in its header. Keys are PascalCase like the CLI's JSON output.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -212,12 +214,7 @@ struct Lines {
 /// The header lines, parsed and checked (magic and `version`, header checksum, manifest, seal).
 /// `short` names what a missing line means (truncated, or in a version 2 header that has its
 /// footer, damage).
-fn parse_lines(
-    path: &Path,
-    r: &mut impl BufRead,
-    version: u32,
-    short: &dyn Fn(&str) -> Error,
-) -> Result<Lines> {
+fn parse_lines(path: &Path, r: &mut impl BufRead, version: u32, short: &dyn Fn(&str) -> Error) -> Result<Lines> {
     let mut raw = Vec::new();
     let magic = line(r, &mut raw)?.ok_or_else(|| short("first line"))?;
     let Some(found) = magic.strip_prefix(MAGIC.as_bytes()) else {
@@ -547,14 +544,16 @@ pub(crate) fn start_hash(path: &Path, header: &Header) -> PendingHash {
     }
 }
 
-/// Copies the image into `out` on another thread and hashes the very bytes it writes (each chunk
-/// is read once into memory, written, and hashed on a third thread), so the checksum covers what
-/// ends up in `out`. Returns at once: the caller checks the backup file in place meanwhile
-/// (a restore's quick check) and must [`PendingHash::check`] before anything in `out` is trusted.
-/// Not fsynced.
-pub(crate) fn copy_image_staged(path: &Path, header: &Header, out: File) -> PendingHash {
+/// Copies the image into `out` (the file at `staged`) on another thread, in the kernel
+/// (copy_file_range), while a third thread hashes the staged file itself as it fills: the checksum
+/// covers the bytes that ended up in the staged file, not a second read of the backup. Returns at
+/// once: the caller checks the backup file in place meanwhile (a restore's quick check) and must
+/// [`PendingHash::check`] before anything in `out` is trusted. Not fsynced (its writeback is
+/// started as it is written).
+pub(crate) fn copy_image_staged(path: &Path, header: &Header, out: File, staged: &Path) -> PendingHash {
     let (owned, start, len) = (path.to_path_buf(), header.image_offset, header.manifest.image_bytes);
-    let copying = std::thread::spawn(move || copy_and_hash(&owned, start, len, out));
+    let staged = staged.to_path_buf();
+    let copying = std::thread::spawn(move || copy_and_hash(&owned, start, len, out, &staged));
     PendingHash {
         hashing: Some(copying),
         sha: String::new(),
@@ -563,44 +562,69 @@ pub(crate) fn copy_image_staged(path: &Path, header: &Header, out: File) -> Pend
     }
 }
 
-fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File) -> Result<String> {
-    use std::io::Write;
+fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File, staged: &Path) -> Result<String> {
     use std::sync::mpsc::sync_channel;
     let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
     f.seek(SeekFrom::Start(start))?;
-    // Two buffers go round: one is hashed while the next is read and written.
-    let (to_hash, hash_rx) = sync_channel::<Vec<u8>>(2);
-    let (back, free) = sync_channel::<Vec<u8>>(2);
-    let hasher = std::thread::spawn(move || {
+    // Reads the staged file through its own handle (its own offset), up to what has been copied.
+    let mut written = File::open(staged)?;
+    let (copied_to, copied_rx) = sync_channel::<u64>(64);
+    let hasher = std::thread::spawn(move || -> Result<(u64, String)> {
         let mut h = Sha256::new();
-        for chunk in hash_rx {
-            h.update(&chunk);
-            if back.send(chunk).is_err() {
+        let mut buf = vec![0u8; CHUNK];
+        let mut hashed = 0u64;
+        for upto in copied_rx {
+            while hashed < upto {
+                let want = usize::try_from((upto - hashed).min(CHUNK as u64)).unwrap_or(CHUNK);
+                let chunk = buf.get_mut(..want).ok_or_else(|| Error::internal("chunk size"))?;
+                written.read_exact(chunk)?;
+                h.update(&*chunk);
+                hashed += want as u64;
+            }
+        }
+        Ok((hashed, hex(&h.finalize())))
+    });
+    // The disk starts writing the copy as it is made (an fsync on another thread every
+    // FLUSH_EVERY bytes, skipped while one is running), not only once it is complete: the
+    // restore's own fsyncs later find little left to write.
+    let (flush, flush_rx) = sync_channel::<()>(1);
+    let flusher = out.try_clone()?;
+    std::thread::spawn(move || {
+        for () in flush_rx {
+            if flusher.sync_data().is_err() {
                 break;
             }
         }
-        hex(&h.finalize())
     });
-    let mut spare = vec![vec![0u8; CHUNK], vec![0u8; CHUNK]];
     let mut left = len;
+    let mut unflushed = 0u64;
     let copied = (|| -> Result<()> {
         while left > 0 {
-            let mut buf = match spare.pop() {
-                Some(b) => b,
-                None => free.recv().map_err(|_| Error::internal("The image checksum failed."))?,
-            };
-            let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
-            buf.resize(want, 0);
-            f.read_exact(&mut buf).map_err(|_| truncated(path, "the image is shorter than its stated size"))?;
-            out.write_all(&buf)?;
-            left -= want as u64;
-            to_hash.send(buf).map_err(|_| Error::internal("The image checksum failed."))?;
+            let n = std::io::copy(&mut (&mut f).take(left.min(CHUNK as u64)), &mut out)?;
+            if n == 0 {
+                return Err(truncated(path, "the image is shorter than its stated size"));
+            }
+            left -= n;
+            unflushed += n;
+            if unflushed >= FLUSH_EVERY {
+                unflushed = 0;
+                let _ = flush.try_send(());
+            }
+            copied_to.send(len - left).map_err(|_| Error::internal("The image checksum failed."))?;
         }
         Ok(())
     })();
-    drop(to_hash);
-    let sha = hasher.join().map_err(|_| Error::internal("The image checksum failed."))?;
+    drop(copied_to);
+    // The rest is written while the checks go on (the caller fsyncs it again before it is put in
+    // place). Detached: it only fsyncs a file that is removed if the restore fails.
+    let _ = flush.try_send(());
+    drop((flush, out));
+    let hashed = hasher.join().map_err(|_| Error::internal("The image checksum failed."))?;
     copied?;
+    let (n, sha) = hashed?;
+    if n != len {
+        return Err(truncated(path, "the image is shorter than its stated size"));
+    }
     Ok(sha)
 }
 
@@ -745,7 +769,7 @@ mod tests {
         assert_eq!((h.version, h.image_offset), (2, 0));
         start_hash(&good, &h).check().unwrap();
         let out = d.path().join("staged");
-        copy_image_staged(&good, &h, File::create(&out).unwrap()).check().unwrap();
+        copy_image_staged(&good, &h, File::create(&out).unwrap(), &out).check().unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), image);
 
         let code = |bytes: &[u8]| {
