@@ -899,7 +899,7 @@ pub fn db_verify(
         let pending = format::copy_image_hashing(file, &header, &mut f, &mut reporter(progress, Phase::Read))?;
         (image, pending)
     };
-    steps.mark("copy");
+    steps.mark(if in_place { "hash-start" } else { "copy" });
     let (img, status) = match check_schema(&image, file, m, in_place) {
         Ok(x) => x,
         Err(e) => {
