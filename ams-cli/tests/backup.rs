@@ -209,46 +209,59 @@ fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
     let good = i.backup("good.amsbak");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Refuse-2"));
     let bytes = std::fs::read(&good).unwrap();
-    let header_end = {
-        let mut seen = 0;
-        bytes.iter().position(|c| {
-            *c == b'\n' && {
-                seen += 1;
-                seen == 4
-            }
-        })
-    }
-    .unwrap()
-        + 1;
+    // Format 2: the image, the header lines, the footer naming where the header starts.
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    let footer = String::from_utf8(bytes[bytes.len() - 39..].to_vec()).unwrap();
+    let image_len: usize = footer.strip_prefix("AMS-DB-BACKUP-END ").unwrap().trim_end().parse().unwrap();
+    let footer_at = bytes.len() - 39;
+    let header = String::from_utf8(bytes[image_len..footer_at].to_vec()).unwrap();
+    let lines: Vec<&str> = header.lines().collect();
+    assert_eq!((lines.len(), lines[0]), (4, "AMS-DB-BACKUP/2"));
     let write = |name: &str, b: &[u8]| {
         let p = i.path(name);
         std::fs::write(&p, b).unwrap();
         p
     };
     let mut flipped = bytes.clone();
-    flipped[header_end + 8192] ^= 0x01;
+    flipped[8192] ^= 0x01;
     // Tampered: the manifest edited and the header checksum recomputed, as a tamperer would.
     let tampered = {
-        let text = String::from_utf8(bytes[..header_end].to_vec()).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
         let m = lines[1].replace("\"Scheduled\":false", "\"Scheduled\":true");
         assert_ne!(m, lines[1]);
         let body = format!("{}\n{}\n{}\n", lines[0], m, lines[2]);
-        let mut out = format!("{body}sha256 {}\n", ams_core::crypto::seal::hex(&sha256(body.as_bytes()))).into_bytes();
-        out.extend_from_slice(&bytes[header_end..]);
+        let mut out = bytes[..image_len].to_vec();
+        out.extend_from_slice(
+            format!("{body}sha256 {}\n", ams_core::crypto::seal::hex(&sha256(body.as_bytes()))).as_bytes(),
+        );
+        out.extend_from_slice(format!("AMS-DB-BACKUP-END {:020}\n", image_len).as_bytes());
         out
     };
+    let with_footer =
+        |offset: usize| [&bytes[..footer_at], format!("AMS-DB-BACKUP-END {offset:020}\n").as_bytes()].concat();
+    // A v1 magic over the v2 layout (checksum recomputed), and a v2 header in front of the image.
+    let v1_magic = {
+        let body = format!("AMS-DB-BACKUP/1\n{}\n{}\n", lines[1], lines[2]);
+        let sum = ams_core::crypto::seal::hex(&sha256(body.as_bytes()));
+        [&bytes[..image_len], format!("{body}sha256 {sum}\n").as_bytes(), &bytes[footer_at..]].concat()
+    };
+    let header_first = [header.as_bytes(), &bytes[..image_len]].concat();
     // A plain SQLite database is not a backup: the instance's own file, or on SQL Server (no file)
     // that of a SQLite instance.
     let sqlite_side = server.then(Instance::sqlite);
     let plain = std::fs::read(sqlite_side.as_ref().unwrap_or(&i).dir.join("ams.db")).unwrap();
     let cases = [
         (write("truncated.amsbak", &bytes[..bytes.len() - 1000]), "AMS-BAK-0002", 9),
-        (write("header-only.amsbak", &bytes[..header_end - 10]), "AMS-BAK-0002", 9),
+        (write("image-only.amsbak", &bytes[..image_len / 2]), "AMS-BAK-0002", 9),
+        (write("header-cut.amsbak", &bytes[..image_len + 30]), "AMS-BAK-0002", 9),
+        (write("footer-cut.amsbak", &bytes[..bytes.len() - 10]), "AMS-BAK-0002", 9),
         (write("flipped.amsbak", &flipped), "AMS-BAK-0003", 9),
         (write("appended.amsbak", &[bytes.as_slice(), b"junk"].concat()), "AMS-BAK-0003", 9),
+        (write("footer-outside.amsbak", &with_footer(bytes.len())), "AMS-BAK-0003", 9),
+        (write("footer-into-image.amsbak", &with_footer(4096)), "AMS-BAK-0003", 9),
         (write("plain.sqlite", &plain), "AMS-BAK-0001", 5),
         (write("tampered.amsbak", &tampered), "AMS-BAK-0004", 9),
+        (write("v1-magic.amsbak", &v1_magic), "AMS-BAK-0001", 5),
+        (write("header-first.amsbak", &header_first), "AMS-BAK-0001", 5),
     ];
     // What the instance holds, as the verbs show it (on either engine), and on SQLite also the
     // file itself, row by row and byte for byte.
@@ -285,10 +298,88 @@ fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
     assert_eq!(password(&i.dir, "pc1"), "Canary-Refuse-2");
     // Nothing is created for a damaged backup restored into a new data directory either.
     let fresh = i.path("never-made");
-    let restore = ["db", "restore", cases[2].0.to_str().unwrap(), "--recovery-password-stdin"];
+    let restore = ["db", "restore", cases[4].0.to_str().unwrap(), "--recovery-password-stdin"];
     let (_, e) = err_in(&fresh, &restore, Some(RECOVERY));
     assert_eq!(e["code"], "AMS-BAK-0003");
     assert!(!fresh.exists());
+    // Format 1 files stay covered: the committed fixture, damaged the same ways.
+    let v1 = std::fs::read(V1_FIXTURE).unwrap();
+    let v1_header_end = nth_newline(&v1, 4);
+    let mut v1_flipped = v1.clone();
+    v1_flipped[v1_header_end + 8192] ^= 0x01;
+    let v1_tampered = {
+        let text = String::from_utf8(v1[..v1_header_end].to_vec()).unwrap();
+        let l: Vec<&str> = text.lines().collect();
+        let body = format!("{}\n{}\n{}\n", l[0], l[1].replace("\"Scheduled\":false", "\"Scheduled\":true"), l[2]);
+        let sum = ams_core::crypto::seal::hex(&sha256(body.as_bytes()));
+        [format!("{body}sha256 {sum}\n").as_bytes(), &v1[v1_header_end..]].concat()
+    };
+    let v1_cases = [
+        (write("v1-truncated.amsbak", &v1[..v1.len() - 1000]), "AMS-BAK-0002", 9),
+        (write("v1-header-only.amsbak", &v1[..v1_header_end - 10]), "AMS-BAK-0002", 9),
+        (write("v1-flipped.amsbak", &v1_flipped), "AMS-BAK-0003", 9),
+        (write("v1-appended.amsbak", &[v1.as_slice(), b"junk"].concat()), "AMS-BAK-0003", 9),
+        (write("v1-tampered.amsbak", &v1_tampered), "AMS-BAK-0004", 9),
+    ];
+    let shown_before = shown();
+    for (file, code, exit) in &v1_cases {
+        let restore = ["db", "restore", file.to_str().unwrap(), "--recovery-password-stdin"];
+        let (got_exit, e) = i.err(&restore, Some(V1_RECOVERY));
+        assert_eq!((got_exit, e["code"].as_str().unwrap()), (*exit, *code), "{}: {e}", file.display());
+        let verify = ["db", "verify", file.to_str().unwrap(), "--recovery-password-stdin"];
+        let (got_exit, e) = i.err(&verify, Some(V1_RECOVERY));
+        assert_eq!((got_exit, e["code"].as_str().unwrap()), (*exit, *code), "verify {}: {e}", file.display());
+    }
+    assert_eq!(shown(), shown_before, "the verbs show the same instance");
+}
+
+/// A format 1 backup written by main's writer before format 2 (fixtures/README.md).
+const V1_FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/backup-v1.amsbak");
+const V1_RECOVERY: &str = "v1 fixture recovery passphrase";
+
+/// The offset just after the `n`-th newline.
+fn nth_newline(bytes: &[u8], n: usize) -> usize {
+    bytes.iter().enumerate().filter(|(_, c)| **c == b'\n').nth(n - 1).unwrap().0 + 1
+}
+
+#[test]
+fn a_format_1_backup_still_verifies_and_restores() {
+    let fixture = std::fs::read(V1_FIXTURE).unwrap();
+    assert!(fixture.starts_with(b"AMS-DB-BACKUP/1\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("old.amsbak");
+    std::fs::write(&file, &fixture).unwrap();
+    let f = file.to_str().unwrap();
+    let nowhere = tmp.path().join("no-instance");
+    let v = ok_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(V1_RECOVERY));
+    assert_eq!((v["Manifest"]["FormatVersion"].clone(), v["Authenticated"].clone()), (1.into(), true.into()));
+    assert_eq!(v["IntegrityCheck"], "ok");
+    assert!(!nowhere.exists());
+    let data = tmp.path().join("restored/data");
+    let r = ok_in(&data, &["db", "restore", f, "--recovery-password-stdin"], Some(V1_RECOVERY));
+    assert_eq!(r["Authenticated"], true);
+    assert_eq!(r["AuthenticatedBy"], "recovery-password");
+    assert_eq!(password(&data, "fixture-pc"), "Fixture-V1-Password-1");
+    assert_eq!(std::fs::read(&file).unwrap(), fixture, "the backup file is unchanged");
+    // A backup of the restored instance is written in format 2 and verifies and restores too.
+    let again = tmp.path().join("again.amsbak");
+    ok_in(&data, &["db", "backup", "--out", again.to_str().unwrap()], None);
+    let bytes = std::fs::read(&again).unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    assert!(String::from_utf8_lossy(&bytes[bytes.len() - 39..]).starts_with("AMS-DB-BACKUP-END "));
+    let v = ok_in(&data, &["db", "verify", again.to_str().unwrap()], None);
+    assert_eq!((v["Manifest"]["FormatVersion"].clone(), v["AuthenticatedBy"].clone()), (2.into(), "host-key".into()));
+    // Verify and restore read a format 2 file in place: nothing is written beside it, nor to it.
+    let data2 = tmp.path().join("restored-2/data");
+    ok_in(&data2, &["db", "restore", again.to_str().unwrap(), "--recovery-password-stdin"], Some(V1_RECOVERY));
+    assert_eq!(password(&data2, "fixture-pc"), "Fixture-V1-Password-1");
+    assert_eq!(std::fs::read(&again).unwrap(), bytes);
+    let beside: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("again") || n.starts_with('.'))
+        .collect();
+    assert_eq!(beside, ["again.amsbak"]);
 }
 
 fn sha256(b: &[u8]) -> Vec<u8> {

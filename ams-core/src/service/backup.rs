@@ -22,7 +22,7 @@ mod steps;
 pub use steps::PROFILE_ENV;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -484,20 +484,23 @@ impl Ams {
         let created_at = self.now();
         steps.mark("status-and-unlock");
 
-        let image = TempPath::create(&dir, &name, "image")?;
-        self.store.copy_into_image(&image.path, &mut reporter(progress, Phase::Copy))?;
+        // Format 2 (ADR 0019): the image is written straight into the partial file beside the
+        // destination, at offset 0, and the header and footer are appended to it: no second copy.
+        let partial = TempPath::create(&dir, &name, "partial")?;
+        self.store.copy_into_image(&partial.path, &mut reporter(progress, Phase::Copy))?;
         steps.mark("online-copy");
-        let copy = Image::open(&image.path)?;
+        let copy = Image::open(&partial.path)?;
         copy.strip_host_protectors()?;
         steps.mark("strip-host-protectors");
-        // One pass over the image (issue 14): nothing changes it any more, so a second thread
-        // hashes it from the page cache while this one counts its rows and then copies it into the
-        // backup file (in the kernel: copy_file_range). The header goes first with a placeholder
-        // checksum of the same length and is rewritten in place once the hash is known.
+        // Nothing changes the image any more (issue 14): a second thread hashes it from the page
+        // cache while this one counts its rows, and the disk writes it meanwhile (the final fsync
+        // below, after the header and footer, waits for the rest).
+        let image_bytes = fs::metadata(&partial.path)?.len();
         let hashing = {
-            let path = image.path.clone();
+            let path = partial.path.clone();
             std::thread::spawn(move || format::hash_file(&path, &mut |_, _| {}))
         };
+        let syncing = Syncing::start(&partial.path)?;
         let row_counts = copy.row_counts()?;
         steps.mark("row-counts");
         // The key and audit head of the image itself (a rotation may have committed since unlock).
@@ -510,72 +513,45 @@ impl Ams {
             return Err(Error::new(ErrorCode::MasterKeyMissing, "The master key changed while the backup was taken.")
                 .hint("Run the backup again."));
         }
-        let image_bytes = fs::metadata(&image.path)?.len();
-        let header_for = |image_sha256: &str| -> Result<(Manifest, Option<Vec<u8>>, Vec<u8>)> {
-            let manifest = Manifest {
-                format: format::FORMAT_NAME.into(),
-                format_version: format::FORMAT_VERSION,
-                engine: "sqlite".into(),
-                backup_id: backup_id.clone(),
-                instance_id: instance_id.clone(),
-                created_at: created_at.clone(),
-                ams_version: env!("CARGO_PKG_VERSION").into(),
-                schema_version: status.schema_version,
-                master_key_id: master_key_id.clone(),
-                scheduled,
-                host_key_protector_included: false,
-                image_bytes,
-                image_sha256: image_sha256.to_string(),
-                row_counts: row_counts.clone(),
-                audit_head_seq: audit_head.as_ref().map(|h| h.0),
-                audit_head: audit_head.as_ref().map(|h| h.1.clone()),
-            };
-            let manifest_line = serde_json::to_vec(&manifest)
-                .map_err(|_| Error::internal("Could not serialise the backup manifest."))?;
-            let seal = match &keyring {
-                Some(k) => Some(k.seal(&format::seal_binding(&backup_id), &format::manifest_digest(&manifest_line))?),
-                None => None,
-            };
-            let header = format::encode_header(&manifest_line, seal.as_deref());
-            Ok((manifest, seal, header))
-        };
-        let (_, _, placeholder) = header_for(&"0".repeat(64))?;
-
-        let partial = TempPath::create(&dir, &name, "partial")?;
-        let mut f = fs::OpenOptions::new().write(true).open(&partial.path)?;
-        f.write_all(&placeholder)?;
-        let mut src = File::open(&image.path)?;
-        let mut done = 0u64;
-        loop {
-            let n = std::io::copy(&mut std::io::Read::take(&mut src, format::CHUNK as u64), &mut f)?;
-            if n == 0 {
-                break;
-            }
-            done += n;
-            progress(Progress { phase: Phase::Write, done, total: image_bytes });
-        }
-        drop(src);
-        steps.mark("copy-into-file");
-        // The disk writes the file while the hash finishes; the final fsync below (after the
-        // header) waits for the rest.
-        let syncing = Syncing::start(&partial.path)?;
         let (hashed, image_sha256) = hashing.join().map_err(|_| Error::internal("The image checksum failed."))??;
         steps.mark("hash-wait");
-        // The image is no longer needed (no handle on it is open any more): removed now, its
-        // pages do not reach the disk.
-        drop(image);
-        let (_, seal, header) = header_for(&image_sha256)?;
-        if hashed != image_bytes || done != image_bytes || header.len() != placeholder.len() {
+        if hashed != image_bytes || fs::metadata(&partial.path)?.len() != image_bytes {
             return Err(Error::internal("The backup image changed while it was written."));
         }
+        let manifest = Manifest {
+            format: format::FORMAT_NAME.into(),
+            format_version: format::FORMAT_VERSION,
+            engine: "sqlite".into(),
+            backup_id: backup_id.clone(),
+            instance_id: instance_id.clone(),
+            created_at: created_at.clone(),
+            ams_version: env!("CARGO_PKG_VERSION").into(),
+            schema_version: status.schema_version,
+            master_key_id: master_key_id.clone(),
+            scheduled,
+            host_key_protector_included: false,
+            image_bytes,
+            image_sha256: image_sha256.clone(),
+            row_counts: row_counts.clone(),
+            audit_head_seq: audit_head.as_ref().map(|h| h.0),
+            audit_head: audit_head.as_ref().map(|h| h.1.clone()),
+        };
+        let manifest_line =
+            serde_json::to_vec(&manifest).map_err(|_| Error::internal("Could not serialise the backup manifest."))?;
+        let seal = match &keyring {
+            Some(k) => Some(k.seal(&format::seal_binding(&backup_id), &format::manifest_digest(&manifest_line))?),
+            None => None,
+        };
+        let mut tail = format::encode_header(format::FORMAT_VERSION, &manifest_line, seal.as_deref());
+        tail.extend_from_slice(&format::encode_footer(image_bytes));
         {
-            use std::io::{Seek, SeekFrom};
-            f.seek(SeekFrom::Start(0))?;
-            f.write_all(&header)?;
+            let mut f = fs::OpenOptions::new().append(true).open(&partial.path)?;
+            f.write_all(&tail)?;
         }
-        drop(f);
         syncing.finish()?;
         steps.mark("header-and-fsync");
+        // What a reader checks before SQLite opens the file in place, checked on the way out.
+        format::read_header(&partial.path)?;
         publish_new(&partial.path, out)?;
         steps.mark("publish");
         let bytes = fs::metadata(out)?.len();
@@ -619,9 +595,9 @@ impl Ams {
 /// `ams db verify` runs the full check; a restore, whose image has just matched its SHA-256, runs
 /// the quick check (the full one costs four times as long on a large database and adds only the
 /// index-against-table comparison).
-fn check_schema(path: &Path, file: &Path, m: &Manifest) -> Result<(Image, MigrationStatus)> {
+fn check_schema(path: &Path, file: &Path, m: &Manifest, in_place: bool) -> Result<(Image, MigrationStatus)> {
     let bad = |detail: String| format::corrupt(file, &detail);
-    let img = Image::open_untrusted(path).map_err(|e| bad(e.message().to_string()))?;
+    let img = open_checked(path, in_place).map_err(|e| bad(e.message().to_string()))?;
     let status = img.migration_status().map_err(|e| match e.code() {
         ErrorCode::SchemaTooNew | ErrorCode::MigrationModified => e,
         _ => bad(e.message().to_string()),
@@ -643,6 +619,12 @@ fn check_schema(path: &Path, file: &Path, m: &Manifest) -> Result<(Image, Migrat
     Ok((img, status))
 }
 
+/// Opens an image to be checked: an extracted copy (untrusted), or with `in_place` a version 2
+/// backup file itself, read only and immutable.
+fn open_checked(path: &Path, in_place: bool) -> Result<Image> {
+    if in_place { Image::open_in_place(path) } else { Image::open_untrusted(path) }
+}
+
 /// The second step (see [`check_schema`]), on an image whose schema has been checked. The two
 /// cores share the work (issue 14): SQLite's check runs on this thread while a second one waits
 /// for the image checksum still being computed (`pending`, verify), then compares the manifest
@@ -656,6 +638,7 @@ fn check_contents<T: Send>(
     file: &Path,
     m: &Manifest,
     full: bool,
+    in_place: bool,
     pending: Option<format::PendingHash>,
     side: impl FnOnce() -> Result<T> + Send,
     steps: &mut Steps,
@@ -668,7 +651,7 @@ fn check_contents<T: Send>(
                 return (hashed, Ok(()), None);
             }
             // A connection of its own: SQLite's check goes on on the other one meanwhile.
-            let fields = Image::open_untrusted(path).and_then(|own| manifest_fields(&own, file, m));
+            let fields = open_checked(path, in_place).and_then(|own| manifest_fields(&own, file, m));
             let side = fields.is_ok().then(side);
             (hashed, fields, side)
         });
@@ -902,17 +885,22 @@ pub fn db_verify(
     }
     steps.mark("header-and-host-key");
     let tmp = TempDir::new("verify")?;
-    let image = tmp.0.join(instance::DEFAULT_DB_FILE);
-    instance::write_new_private(&image, b"")?;
-    let pending = {
+    // Format 2: SQLite checks the backup file itself, read only and immutable, while the other
+    // core hashes its image (read_header has checked that SQLite reads only the image). Format 1:
+    // a throw-away copy (no fsync), hashed as it is copied. Either way nothing from the image
+    // counts before the checksum matches (check_contents).
+    let in_place = header.image_in_place();
+    let (image, pending) = if in_place {
+        (file.to_path_buf(), format::start_hash(file, &header))
+    } else {
+        let image = tmp.0.join(instance::DEFAULT_DB_FILE);
+        instance::write_new_private(&image, b"")?;
         let mut f = fs::OpenOptions::new().write(true).open(&image)?;
-        // A throw-away copy: no fsync. The checksum is still being computed on the other core
-        // while the schema check and SQLite's integrity check start on the copy; nothing from
-        // the image counts before it matches (check_contents).
-        format::copy_image_hashing(file, &header, &mut f, &mut reporter(progress, Phase::Read))?
+        let pending = format::copy_image_hashing(file, &header, &mut f, &mut reporter(progress, Phase::Read))?;
+        (image, pending)
     };
-    steps.mark("copy");
-    let (img, status) = match check_schema(&image, file, m) {
+    steps.mark(if in_place { "hash-start" } else { "copy" });
+    let (img, status) = match check_schema(&image, file, m, in_place) {
         Ok(x) => x,
         Err(e) => {
             // A damaged file is named as such before what the damage looks like.
@@ -930,11 +918,14 @@ pub fn db_verify(
         file,
         m,
         true,
+        in_place,
         Some(pending),
-        || early_samples.map(|master| open_samples(&Image::open_untrusted(&image)?, master)).transpose(),
+        || early_samples.map(|master| open_samples(&open_checked(&image, in_place)?, master)).transpose(),
         &mut steps,
     )?;
-    img.leave_wal()?;
+    if !in_place {
+        img.leave_wal()?;
+    }
     drop(img);
     let mut report = VerifyReport {
         file: file.display().to_string(),
@@ -949,7 +940,8 @@ pub fn db_verify(
         secrets_opened: 0,
         warnings,
     };
-    let ams = Ams::over_store(&OpenOptions::new(&tmp.0), HostConfig::default(), Store::open_image(&image)?, None);
+    let image_store = |path: &Path| if in_place { Store::open_image_in_place(path) } else { Store::open_image(path) };
+    let ams = Ams::over_store(&OpenOptions::new(&tmp.0), HostConfig::default(), image_store(&image)?, None);
     if let Some(pw) = auth.recovery_password {
         let master = ams.master_key_from_recovery_password(pw)?;
         if master.id().to_string() != m.master_key_id {
@@ -967,15 +959,27 @@ pub fn db_verify(
     }
     report.authenticated = header.seal.is_some() && key.is_some();
     report.authenticated_by = key.as_ref().filter(|_| report.authenticated).map(|k| k.by().to_string());
-    if report.migration_needed {
-        // Prove that a restore can bring the image forward (on the throw-away copy).
-        migrate::migrate(&ams.store, &ams.now())?;
-    }
+    let now = ams.now();
     drop(ams);
+    // The image the samples are opened in: migrated forward when it is older, on a throw-away
+    // copy (a format 2 file in place is read only: its image is copied out for this only).
+    let mut sample_image = (image.clone(), in_place);
+    if report.migration_needed {
+        if in_place {
+            let copy = tmp.0.join(instance::DEFAULT_DB_FILE);
+            instance::write_new_private(&copy, b"")?;
+            let mut f = fs::OpenOptions::new().write(true).open(&copy)?;
+            format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
+            sample_image = (copy, false);
+        }
+        // Prove that a restore can bring the image forward (on the throw-away copy).
+        let store = Store::open_image(&sample_image.0)?;
+        migrate::migrate(&store, &now)?;
+    }
     report.secrets_opened = match (opened, &key) {
         (Some(n), _) => n,
         (None, Some(k)) => {
-            let n = open_samples(&Image::open(&image)?, k.master())?;
+            let n = open_samples(&open_checked(&sample_image.0, sample_image.1)?, k.master())?;
             steps.mark("open-samples");
             n
         }
@@ -1097,29 +1101,28 @@ pub fn db_restore(
     // removed if it does not match, before the directory is created: one pass over the image
     // (issue 14). Where there is no such place, the whole image is checked first.
     steps.mark("header-and-live");
-    let mut early_stage = None;
-    if !config_exists && !live_exists {
+    let in_place = header.image_in_place();
+    let beside = if !config_exists && !live_exists {
         let beside = if data_dir.is_dir() { Some(data_dir.clone()) } else { data_dir.parent().map(Path::to_path_buf) };
-        match beside
-            .filter(|d| d.is_dir() && url.local_file() == Some(data_dir.join(instance::DEFAULT_DB_FILE).as_path()))
-        {
-            Some(dir) => {
-                let staged = TempPath::create(&dir, instance::DEFAULT_DB_FILE, "restore")?;
-                let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
-                format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
-                let syncing = Syncing::start(&staged.path)?;
-                early_stage = Some((staged, syncing));
-            }
-            None => format::copy_image(file, &header, None, false, &mut reporter(progress, Phase::Read))?,
+        let beside = beside
+            .filter(|d| d.is_dir() && url.local_file() == Some(data_dir.join(instance::DEFAULT_DB_FILE).as_path()));
+        if beside.is_none() {
+            format::copy_image(file, &header, None, false, &mut reporter(progress, Phase::Read))?;
         }
+        beside
+    } else {
+        None
+    };
+    let mut early_stage = None;
+    if let (false, Some(dir)) = (in_place, &beside) {
+        let staged = TempPath::create(dir, instance::DEFAULT_DB_FILE, "restore")?;
+        let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
+        format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
+        let syncing = Syncing::start(&staged.path)?;
+        early_stage = Some((staged, syncing));
     }
     steps.mark("stage-copy-hash");
     let mut created = Created { dirs: Vec::new(), files: Vec::new(), keep: false };
-    created.dir(data_dir)?;
-    if !config_exists {
-        config.save(data_dir)?;
-        created.files.push(data_dir.join(HOST_CONFIG_FILE));
-    }
     // The image is staged beside a database file (so it can be renamed in), else in the data
     // directory.
     let db_file = url.local_file();
@@ -1127,54 +1130,129 @@ pub fn db_restore(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => data_dir.clone(),
     };
-    created.dir(&db_dir)?;
-
-    // 2. The image, into a temporary file beside the database, checked again as it is copied,
-    //    then inspected defensively (schema first).
     let db_name = db_file
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| instance::DEFAULT_DB_FILE.into());
-    // The staged copy is fsynced on another thread while it is checked (and Argon2id runs): it is
-    // durable before it is put in place (step 6), without the checks waiting for the disk.
-    let (mut staged, syncing) = match early_stage {
-        Some(early) => early,
-        None => {
-            let staged = TempPath::create(&db_dir, &db_name, "restore")?;
-            let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
-            format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
-            let syncing = Syncing::start(&staged.path)?;
-            (staged, syncing)
+    let make_dirs = |created: &mut Created| -> Result<()> {
+        created.dir(data_dir)?;
+        if !config_exists {
+            config.save(data_dir)?;
+            created.files.push(data_dir.join(HOST_CONFIG_FILE));
         }
+        created.dir(&db_dir)
     };
-    steps.mark("dirs-and-stage");
-    let (img, status) = check_schema(&staged.path, file, &m)?;
-    steps.mark("schema-check");
 
-    // 3. No key of this host: the recovery password unwraps the image's master key, which must be
-    //    the one the manifest names, and the seal is checked with it. Its rows are read once the
-    //    schema is known to be ams's; the key derivation (Argon2id) then runs on the other core
-    //    while SQLite's quick check runs on this one (issue 14).
-    let recovery = match (&key, auth.recovery_password) {
-        (None, Some(pw)) => {
-            let image = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
-            Some((image.recovery_unwrap()?, pw))
+    // 2. The image, into a temporary file beside the database, checked again as it is copied,
+    //    inspected defensively (schema first). 3. No key of this host: the recovery password
+    //    unwraps the image's master key, which must be the one the manifest names, and the seal
+    //    is checked with it. Its rows are read once the schema is known to be ams's; the key
+    //    derivation (Argon2id) then runs on the other core while SQLite's quick check runs on
+    //    this one (issue 14).
+    let (mut staged, syncing, status, unwrapped) = if in_place {
+        // Format 2 (ADR 0019): the copy into the staged file runs on another thread, and the
+        // staged file itself is hashed as it fills, while SQLite checks the backup file in place
+        // (read only, immutable); the checksum is reported first, before any schema or integrity
+        // finding.
+        if beside.is_none() {
+            make_dirs(&mut created)?;
         }
-        _ => None,
+        let (stage_dir, stage_name) = match &beside {
+            Some(dir) => (dir.as_path(), instance::DEFAULT_DB_FILE),
+            None => (db_dir.as_path(), db_name.as_str()),
+        };
+        let staged = TempPath::create(stage_dir, stage_name, "restore")?;
+        let f = fs::OpenOptions::new().write(true).open(&staged.path)?;
+        let pending = format::copy_image_staged(file, &header, f, &staged.path);
+        steps.mark("stage-start");
+        let (img, status) = match check_schema(file, file, &m, true) {
+            Ok(x) => x,
+            Err(e) => {
+                pending.check()?;
+                return Err(e);
+            }
+        };
+        steps.mark("schema-check");
+        let recovery = match (&key, auth.recovery_password) {
+            (None, Some(pw)) => {
+                let rows = Store::open_image_in_place(file)
+                    .and_then(|s| Ams::over_store(opts, config.clone(), s, None).recovery_unwrap());
+                match rows {
+                    Ok(r) => Some((r, pw)),
+                    Err(e) => {
+                        // The checksum first, as everywhere: a damaged image is named as such.
+                        pending.check()?;
+                        return Err(e);
+                    }
+                }
+            }
+            _ => None,
+        };
+        steps.mark("recovery-rows");
+        // Argon2id does not wait for the checksum here: it starts at once, beside the copy and the
+        // quick check (its memory and time are bounded by the KDF parameter checks), and its key
+        // is used only after the checksum, the quick check and the manifest have matched.
+        let unwrapped = std::thread::scope(|s| {
+            let deriving = recovery.as_ref().map(|(r, pw)| s.spawn(move || r.unwrap(pw)));
+            check_contents(
+                &img,
+                file,
+                file,
+                &m,
+                false,
+                true,
+                Some(pending),
+                || deriving.map(|h| h.join().map_err(|_| Error::internal("The key derivation failed."))?).transpose(),
+                &mut steps,
+            )
+        })?;
+        drop(img);
+        let syncing = Syncing::start(&staged.path)?;
+        if beside.is_some() {
+            make_dirs(&mut created)?;
+        }
+        (staged, syncing, status, unwrapped)
+    } else {
+        make_dirs(&mut created)?;
+        // The staged copy is fsynced on another thread while it is checked (and Argon2id runs):
+        // it is durable before it is put in place (step 6), without the checks waiting for the
+        // disk.
+        let (staged, syncing) = match early_stage {
+            Some(early) => early,
+            None => {
+                let staged = TempPath::create(&db_dir, &db_name, "restore")?;
+                let mut f = fs::OpenOptions::new().write(true).open(&staged.path)?;
+                format::copy_image(file, &header, Some(&mut f), false, &mut reporter(progress, Phase::Read))?;
+                let syncing = Syncing::start(&staged.path)?;
+                (staged, syncing)
+            }
+        };
+        steps.mark("dirs-and-stage");
+        let (img, status) = check_schema(&staged.path, file, &m, false)?;
+        steps.mark("schema-check");
+        let recovery = match (&key, auth.recovery_password) {
+            (None, Some(pw)) => {
+                let image = Ams::over_store(opts, config.clone(), Store::open_image(&staged.path)?, None);
+                Some((image.recovery_unwrap()?, pw))
+            }
+            _ => None,
+        };
+        steps.mark("recovery-rows");
+        let unwrapped = check_contents(
+            &img,
+            &staged.path,
+            file,
+            &m,
+            false,
+            false,
+            None,
+            || recovery.as_ref().map(|(r, pw)| r.unwrap(pw)).transpose(),
+            &mut steps,
+        )?;
+        img.leave_wal()?;
+        drop(img);
+        (staged, syncing, status, unwrapped)
     };
-    steps.mark("recovery-rows");
-    let unwrapped = check_contents(
-        &img,
-        &staged.path,
-        file,
-        &m,
-        false,
-        None,
-        || recovery.as_ref().map(|(r, pw)| r.unwrap(pw)).transpose(),
-        &mut steps,
-    )?;
-    img.leave_wal()?;
-    drop(img);
     if let Some(master) = unwrapped {
         if master.id().to_string() != m.master_key_id {
             return Err(format::corrupt(

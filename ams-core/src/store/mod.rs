@@ -115,6 +115,15 @@ impl Store {
         Store::open(&DbUrl::Sqlite(path.to_path_buf()), false)
     }
 
+    /// Opens a backup file whose image is at offset 0 (format 2) in place, read only and immutable
+    /// (nothing is written or created beside it), after its header has been checked.
+    pub(crate) fn open_image_in_place(path: &std::path::Path) -> Result<Store> {
+        Ok(Store {
+            engine: Box::new(sqlite::SqliteEngine::open_immutable(path)?),
+            url: DbUrl::Sqlite(path.to_path_buf()),
+        })
+    }
+
     /// Writes one consistent snapshot of the database into `dest` as a backup image (see
     /// [`Engine::copy_into_image`]).
     pub(crate) fn copy_into_image(&self, dest: &std::path::Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {

@@ -191,36 +191,39 @@ pub fn variant(file: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> Path
     p
 }
 
-pub fn header_end(b: &[u8]) -> usize {
-    let mut newlines = 0;
-    for (i, c) in b.iter().enumerate() {
-        if *c == b'\n' {
-            newlines += 1;
-            if newlines == 4 {
-                return i + 1;
-            }
-        }
-    }
-    panic!("no header")
+/// Length of a format 2 footer (`AMS-DB-BACKUP-END <20 digits>\n`).
+const FOOTER_LEN: usize = 39;
+
+/// A format 2 backup file's header lines and image: (header, image).
+pub fn split_backup(b: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let footer = std::str::from_utf8(&b[b.len() - FOOTER_LEN..]).unwrap();
+    let offset: usize = footer.strip_prefix("AMS-DB-BACKUP-END ").unwrap().trim_end().parse().unwrap();
+    (b[offset..b.len() - FOOTER_LEN].to_vec(), b[..offset].to_vec())
+}
+
+/// A format 2 backup file from its header lines and image.
+pub fn join_backup(header: &[u8], image: &[u8]) -> Vec<u8> {
+    let mut out = image.to_vec();
+    out.extend_from_slice(header);
+    out.extend_from_slice(format!("AMS-DB-BACKUP-END {:020}\n", image.len()).as_bytes());
+    out
 }
 
 /// Rewrites the header checksum (and optionally the image checksum) after an edit, as a
 /// deliberate tamperer would.
 pub fn reseal_checksums(b: &mut Vec<u8>, fix_image: bool) {
-    let end = header_end(b);
-    let text = String::from_utf8(b[..end].to_vec()).unwrap();
+    let (header, image) = split_backup(b);
+    let text = String::from_utf8(header).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     if fix_image {
-        let image_sum = ams_core::crypto::seal::hex(&Sha256::digest(&b[end..]));
+        let image_sum = ams_core::crypto::seal::hex(&Sha256::digest(&image));
         let mut m: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
         m["ImageSha256"] = image_sum.into();
         lines[1] = m.to_string();
     }
     let body = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]);
     let sum = ams_core::crypto::seal::hex(&Sha256::digest(body.as_bytes()));
-    let mut out = format!("{body}sha256 {sum}\n").into_bytes();
-    out.extend_from_slice(&b[end..]);
-    *b = out;
+    *b = join_backup(format!("{body}sha256 {sum}\n").as_bytes(), &image);
 }
 
 #[test]
@@ -249,14 +252,15 @@ fn damaged_or_tampered_backups_are_refused_and_change_nothing() {
             }),
             ErrorCode::BackupCorrupt,
         ),
-        (variant(&good, "notabackup.amsbak", |b| b[0] = b'X'), ErrorCode::BackupFormat),
+        (variant(&good, "notabackup.amsbak", |b| *b = b"PK\x03\x04 not a backup".to_vec()), ErrorCode::BackupFormat),
+        // The image's first byte, with the footer and header intact: a damaged backup.
+        (variant(&good, "first-byte.amsbak", |b| b[0] = b'X'), ErrorCode::BackupCorrupt),
         (
             // A tamperer who edits the image and fixes both checksums is caught by the seal.
             variant(&good, "tampered.amsbak", |b| {
-                let end = header_end(b);
-                let i = b[end..].windows(15).position(|w| w == b"Canary-Damage-1").map(|i| i + end);
-                assert!(i.is_none(), "secret in the image");
-                let j = b.len() - 100;
+                let (_, image) = split_backup(b);
+                assert!(!image.windows(15).any(|w| w == b"Canary-Damage-1"), "secret in the image");
+                let j = image.len() - 100;
                 b[j] ^= 1;
                 reseal_checksums(b, true);
             }),
@@ -264,12 +268,9 @@ fn damaged_or_tampered_backups_are_refused_and_change_nothing() {
         ),
         (
             variant(&good, "tampered-manifest.amsbak", |b| {
-                let end = header_end(b);
-                let text =
-                    String::from_utf8(b[..end].to_vec()).unwrap().replace("\"Scheduled\":false", "\"Scheduled\":true");
-                let mut nb = text.into_bytes();
-                nb.extend_from_slice(&b[end..]);
-                *b = nb;
+                let (header, image) = split_backup(b);
+                let text = String::from_utf8(header).unwrap().replace("\"Scheduled\":false", "\"Scheduled\":true");
+                *b = join_backup(text.as_bytes(), &image);
                 reseal_checksums(b, false);
             }),
             ErrorCode::BackupTampered,

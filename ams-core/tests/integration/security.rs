@@ -8,7 +8,7 @@ use ams_core::service::devices::DeviceSelector;
 use ams_core::{ErrorCode, OpenOptions};
 use sha2::{Digest, Sha256};
 
-use crate::backup::{HOST_ONLY, dump, header_end, no_progress, with_recovery};
+use crate::backup::{HOST_ONLY, dump, join_backup, no_progress, split_backup, with_recovery};
 use crate::fixture::{Fixture, RECOVERY};
 
 const INSECURE: BackupAuth<'static> = BackupAuth { recovery_password: None, insecure_skip_authentication: true };
@@ -28,12 +28,12 @@ fn tamper(
     seal: Option<&str>,
 ) -> PathBuf {
     let bytes = std::fs::read(file).unwrap();
-    let end = header_end(&bytes);
-    let text = String::from_utf8(bytes[..end].to_vec()).unwrap();
+    let (header, image) = split_backup(&bytes);
+    let text = String::from_utf8(header).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("image.db");
-    std::fs::write(&img, &bytes[end..]).unwrap();
+    std::fs::write(&img, &image).unwrap();
     let mut counts = serde_json::Map::new();
     {
         let conn = rusqlite::Connection::open(&img).unwrap();
@@ -61,8 +61,7 @@ fn tamper(
         None => lines[2].to_string(),
     };
     let body = format!("{}\n{}\n{}\n", lines[0], m, seal_line);
-    let mut out = format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes()))).into_bytes();
-    out.extend_from_slice(&image);
+    let out = join_backup(format!("{body}sha256 {}\n", hex(&Sha256::digest(body.as_bytes()))).as_bytes(), &image);
     let p = file.with_file_name(name);
     std::fs::write(&p, out).unwrap();
     p

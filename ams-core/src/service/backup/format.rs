@@ -1,15 +1,30 @@
-//! The backup file format, version 1 (docs/adr/0002-backup-format.md).
+//! The backup file formats (docs/adr/0002-backup-format.md, docs/adr/0019-backup-format-2.md).
+//!
+//! Version 2, the one ams writes: the SQLite image first, at offset 0, so SQLite can open the
+//! backup file itself (read only, immutable) and nothing is copied out to check it.
 //!
 //! ```text
-//! AMS-DB-BACKUP/1\n                 magic and format version
-//! {"Format":"ams-db-backup",…}\n    the manifest: one line of JSON
+//! <ImageBytes bytes>                the SQLite database image ("SQLite format 3\0" ...); its
+//!                                   SHA-256 is in the manifest
+//! AMS-DB-BACKUP/2\n                 magic and format version
+//! {"Format":"ams-db-backup",…}\n    the manifest: one line of JSON (FormatVersion 2)
 //! seal <base64>\n  or  seal -\n     the manifest's SHA-256 sealed under the master key, if it was unlocked
 //! sha256 <hex>\n                    SHA-256 of the three lines above (the header checksum)
-//! <ImageBytes bytes>                the SQLite database image; its SHA-256 is in the manifest
+//! AMS-DB-BACKUP-END <20 digits>\n   the footer, 39 bytes: where the header starts (= ImageBytes)
 //! ```
 //!
-//! The file ends exactly after the image. The header is plain text so `head -c 2048 FILE` shows
-//! what a backup is without any tool.
+//! The file ends exactly after the footer. `tail -c 300 FILE` shows what a backup is; the header
+//! starts at the offset the footer names. Before SQLite opens the image in place, [`read_header`]
+//! has checked, in the image's own SQLite header, that the image is exactly ImageBytes long
+//! (page size × page count, a valid in-header size) and not in WAL mode, so SQLite reads only the
+//! hashed image, never the header or footer after it.
+//!
+//! Version 1 (still read, never written): the same header at offset 0, then the image; the file
+//! ends exactly after the image.
+//!
+//! ```text
+//! AMS-DB-BACKUP/1\n ... sha256 <hex>\n  <ImageBytes bytes>
+//! ```
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -25,14 +40,24 @@ use crate::error::{Error, ErrorCode, Result};
 
 /// The first bytes of every backup file, before the format version.
 pub const MAGIC: &str = "AMS-DB-BACKUP/";
-/// The format version this ams writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this ams writes (it reads [`FORMAT_V1`] too).
+pub const FORMAT_VERSION: u32 = 2;
+/// The first format: header first, then the image.
+pub const FORMAT_V1: u32 = 1;
+/// The first bytes of a version 2 footer.
+pub const FOOTER_MAGIC: &str = "AMS-DB-BACKUP-END ";
+/// Length of a version 2 footer: the magic, 20 digits and `\n`.
+pub const FOOTER_LEN: usize = FOOTER_MAGIC.len() + 20 + 1;
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// The manifest's `Format` value.
 pub const FORMAT_NAME: &str = "ams-db-backup";
 /// Longest header line accepted (the manifest is a few kilobytes).
 const MAX_LINE: usize = 1 << 20;
 /// Read and write chunk size.
 pub(crate) const CHUNK: usize = 4 << 20;
+/// A restore's staged copy is fsynced on another thread each time this much more was written.
+const FLUSH_EVERY: u64 = 32 << 20;
 
 /// What a backup holds, in its header. Keys are PascalCase like the CLI's JSON output.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -40,7 +65,7 @@ pub(crate) const CHUNK: usize = 4 << 20;
 pub struct Manifest {
     /// Always `ams-db-backup`.
     pub format: String,
-    /// Always 1 for this layout.
+    /// The layout: 1 (header first) or 2 (image first); the same as in the magic line.
     pub format_version: u32,
     /// The database engine of the image (`sqlite`).
     pub engine: String,
@@ -85,8 +110,20 @@ pub struct Header {
     pub manifest_line: Vec<u8>,
     /// The seal, if the backup has one.
     pub seal: Option<Vec<u8>>,
-    /// Bytes before the image.
+    /// Bytes of the header lines.
     pub len: u64,
+    /// The format version (1 or 2).
+    pub version: u32,
+    /// Where the image starts in the file: after the header (1) or at 0 (2).
+    pub image_offset: u64,
+}
+
+impl Header {
+    /// True when SQLite can open the backup file itself (format 2: the image is at offset 0 and
+    /// [`read_header`] has checked that SQLite reads only the image).
+    pub fn image_in_place(&self) -> bool {
+        self.version >= 2
+    }
 }
 
 /// Where the seal of a backup is bound: no table row has this binding.
@@ -99,10 +136,10 @@ pub(crate) fn manifest_digest(manifest_line: &[u8]) -> [u8; 32] {
     Sha256::digest(manifest_line).into()
 }
 
-/// Builds the header bytes.
-pub(crate) fn encode_header(manifest_line: &[u8], seal: Option<&[u8]>) -> Vec<u8> {
+/// Builds the header bytes of format `version`.
+pub(crate) fn encode_header(version: u32, manifest_line: &[u8], seal: Option<&[u8]>) -> Vec<u8> {
     let mut h = Vec::with_capacity(manifest_line.len() + 256);
-    h.extend_from_slice(format!("{MAGIC}{FORMAT_VERSION}\n").as_bytes());
+    h.extend_from_slice(format!("{MAGIC}{version}\n").as_bytes());
     h.extend_from_slice(manifest_line);
     h.push(b'\n');
     match seal {
@@ -114,6 +151,20 @@ pub(crate) fn encode_header(manifest_line: &[u8], seal: Option<&[u8]>) -> Vec<u8
     let sum = hex(&Sha256::digest(&h));
     h.extend_from_slice(format!("sha256 {sum}\n").as_bytes());
     h
+}
+
+/// The version 2 footer: where the header starts.
+pub(crate) fn encode_footer(header_offset: u64) -> Vec<u8> {
+    format!("{FOOTER_MAGIC}{header_offset:020}\n").into_bytes()
+}
+
+/// The header offset of a well-formed version 2 footer.
+fn parse_footer(tail: &[u8]) -> Option<u64> {
+    let digits = tail.strip_prefix(FOOTER_MAGIC.as_bytes())?.strip_suffix(b"\n")?;
+    if digits.len() != 20 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 fn not_a_backup(path: &Path) -> Error {
@@ -151,37 +202,31 @@ fn line(r: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<Vec<u
     Ok(Some(buf))
 }
 
-/// Reads and checks the header: magic, version, header checksum, manifest, and the file length
-/// against the manifest's image size. Nothing but the header is read.
-pub fn read_header(path: &Path) -> Result<Header> {
-    let file = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
-    let file_len = file.metadata()?.len();
-    let mut r = BufReader::new(file);
+/// The header lines of [`parse_lines`].
+struct Lines {
+    /// The lines as read, with their `\n`.
+    raw: Vec<u8>,
+    manifest: Manifest,
+    manifest_line: Vec<u8>,
+    seal: Option<Vec<u8>>,
+}
+
+/// The header lines, parsed and checked (magic and `version`, header checksum, manifest, seal).
+/// `short` names what a missing line means (truncated, or in a version 2 header that has its
+/// footer, damage).
+fn parse_lines(path: &Path, r: &mut impl BufRead, version: u32, short: &dyn Fn(&str) -> Error) -> Result<Lines> {
     let mut raw = Vec::new();
-    let magic = line(&mut r, &mut raw)?;
-    let Some(magic) = magic else {
-        // Shorter than one line: a backup cut inside its magic line, or not a backup at all.
-        let magic_line = format!("{MAGIC}{FORMAT_VERSION}\n");
-        return Err(if file_len > 0 && magic_line.as_bytes().starts_with(&raw_prefix(path, file_len)?) {
-            truncated(path, "the file ends inside its first line")
-        } else {
-            not_a_backup(path)
-        });
-    };
-    let Some(version) = magic.strip_prefix(MAGIC.as_bytes()) else {
+    let magic = line(r, &mut raw)?.ok_or_else(|| short("first line"))?;
+    let Some(found) = magic.strip_prefix(MAGIC.as_bytes()) else {
         return Err(not_a_backup(path));
     };
-    if version != FORMAT_VERSION.to_string().as_bytes() {
-        return Err(Error::new(ErrorCode::BackupFormat, "The backup file has a format version this ams cannot read.")
-            .hint("Use the ams release that wrote the backup, or a newer one.")
-            .with("path", path.display())
-            .with("format_version", String::from_utf8_lossy(version)));
+    if found != version.to_string().as_bytes() {
+        return Err(wrong_version(path, found));
     }
-    let short = |what: &str| truncated(path, &format!("the file ends inside its {what}"));
-    let manifest_line = line(&mut r, &mut raw)?.ok_or_else(|| short("manifest"))?;
-    let seal_line = line(&mut r, &mut raw)?.ok_or_else(|| short("seal line"))?;
+    let manifest_line = line(r, &mut raw)?.ok_or_else(|| short("manifest"))?;
+    let seal_line = line(r, &mut raw)?.ok_or_else(|| short("seal line"))?;
     let header_sum = hex(&Sha256::digest(&raw));
-    let sum_line = line(&mut r, &mut raw)?.ok_or_else(|| short("header checksum"))?;
+    let sum_line = line(r, &mut raw)?.ok_or_else(|| short("header checksum"))?;
     let Some(stated) = sum_line.strip_prefix(b"sha256 ") else {
         return Err(corrupt(path, "the header checksum line is malformed"));
     };
@@ -190,8 +235,11 @@ pub fn read_header(path: &Path) -> Result<Header> {
     }
     let manifest: Manifest = serde_json::from_slice(&manifest_line)
         .map_err(|_| corrupt(path, "the manifest is not the JSON this ams expects"))?;
-    if manifest.format != FORMAT_NAME || manifest.format_version != FORMAT_VERSION {
+    if manifest.format != FORMAT_NAME {
         return Err(not_a_backup(path));
+    }
+    if manifest.format_version != version {
+        return Err(wrong_version(path, manifest.format_version.to_string().as_bytes()));
     }
     let seal = match seal_line.strip_prefix(b"seal ") {
         Some(b"-") => None,
@@ -202,6 +250,73 @@ pub fn read_header(path: &Path) -> Result<Header> {
         ),
         None => return Err(corrupt(path, "the seal line is malformed")),
     };
+    Ok(Lines { raw, manifest, manifest_line, seal })
+}
+
+/// A format version this layout does not have (a version 2 magic at the start of a file, a
+/// version 1 magic after an image), or one this ams does not know.
+fn wrong_version(path: &Path, found: &[u8]) -> Error {
+    Error::new(ErrorCode::BackupFormat, "The backup file has a format version this ams cannot read.")
+        .hint("Use the ams release that wrote the backup, or a newer one.")
+        .with("path", path.display())
+        .with("format_version", String::from_utf8_lossy(found))
+}
+
+/// Reads and checks the header: the layout (version 2: image first and a footer; version 1:
+/// header first), magic, version, header checksum, manifest, and the file length against the
+/// manifest's image size. For version 2, also the image's own SQLite header (see the module
+/// documentation). Nothing but the header, the footer and the image's first 100 bytes is read.
+pub fn read_header(path: &Path) -> Result<Header> {
+    let mut file = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    let file_len = file.metadata()?.len();
+    let footer_len = FOOTER_LEN as u64;
+    if file_len >= footer_len {
+        let mut tail = [0u8; FOOTER_LEN];
+        file.seek(SeekFrom::Start(file_len - footer_len))?;
+        file.read_exact(&mut tail)?;
+        if let Some(offset) = parse_footer(&tail) {
+            return read_v2(path, &mut file, file_len, offset);
+        }
+    }
+    let mut start = [0u8; 16];
+    file.seek(SeekFrom::Start(0))?;
+    let n = read_up_to(&mut file, &mut start)?;
+    if start.get(..n) == Some(&SQLITE_MAGIC[..]) {
+        return Err(without_footer(path, &mut file, file_len));
+    }
+    file.seek(SeekFrom::Start(0))?;
+    read_v1(path, file, file_len)
+}
+
+/// Reads into `buf` until it is full or the file ends; the bytes read.
+fn read_up_to(f: &mut File, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match f.read(rest)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn read_v1(path: &Path, file: File, file_len: u64) -> Result<Header> {
+    let mut r = BufReader::new(file);
+    let short = |what: &str| {
+        if what == "first line" {
+            // Shorter than one line: a backup cut inside its magic line, or not a backup at all.
+            let magic_line = format!("{MAGIC}{FORMAT_V1}\n");
+            match raw_prefix(path, file_len) {
+                Ok(p) if file_len > 0 && magic_line.as_bytes().starts_with(&p) => {
+                    truncated(path, "the file ends inside its first line")
+                }
+                _ => not_a_backup(path),
+            }
+        } else {
+            truncated(path, &format!("the file ends inside its {what}"))
+        }
+    };
+    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, FORMAT_V1, &short)?;
     let len = raw.len() as u64;
     let expected = len.saturating_add(manifest.image_bytes);
     if file_len < expected {
@@ -210,7 +325,118 @@ pub fn read_header(path: &Path) -> Result<Header> {
     if file_len > expected {
         return Err(corrupt(path, &format!("{file_len} bytes, {expected} expected: data follows the image")));
     }
-    Ok(Header { manifest, manifest_line, seal, len })
+    Ok(Header { manifest, manifest_line, seal, len, version: FORMAT_V1, image_offset: len })
+}
+
+/// Longest version 2 header accepted: three lines of at most [`MAX_LINE`] and the checksum line.
+const MAX_HEADER: u64 = 3 * (MAX_LINE as u64 + 1) + 128;
+
+fn read_v2(path: &Path, file: &mut File, file_len: u64, offset: u64) -> Result<Header> {
+    let header_end = file_len - FOOTER_LEN as u64;
+    if offset > header_end {
+        return Err(corrupt(path, "the footer points outside the file"));
+    }
+    let len = header_end - offset;
+    if len > MAX_HEADER {
+        return Err(corrupt(path, "the footer points too far before it: the header would be too long"));
+    }
+    let mut bytes = vec![0u8; usize::try_from(len).map_err(|_| corrupt(path, "the header is too long"))?];
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(&mut bytes)?;
+    if !bytes.starts_with(MAGIC.as_bytes()) {
+        return Err(corrupt(path, "the footer does not point at a header: it points into the image"));
+    }
+    let short = |what: &str| corrupt(path, &format!("the header ends before its {what}, yet the footer follows"));
+    let mut r: &[u8] = &bytes;
+    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, FORMAT_VERSION, &short)?;
+    if !r.is_empty() {
+        return Err(corrupt(path, "data lies between the header and the footer"));
+    }
+    if manifest.image_bytes != offset {
+        return Err(corrupt(path, "the footer and the manifest disagree on the image size"));
+    }
+    let mut first = [0u8; 100];
+    file.seek(SeekFrom::Start(0))?;
+    if offset < first.len() as u64 || read_up_to(file, &mut first)? < first.len() {
+        return Err(corrupt(path, "the database image is shorter than a SQLite header"));
+    }
+    check_image_header(path, &first, manifest.image_bytes)?;
+    Ok(Header { manifest, manifest_line, seal, len: raw.len() as u64, version: FORMAT_VERSION, image_offset: 0 })
+}
+
+/// The page size, page count and validity of a SQLite header's in-header database size.
+struct SqliteHeader {
+    page_size: u64,
+    page_count: u64,
+    size_valid: bool,
+    legacy: bool,
+}
+
+fn sqlite_header(first: &[u8; 100]) -> Option<SqliteHeader> {
+    if first.get(..16) != Some(&SQLITE_MAGIC[..]) {
+        return None;
+    }
+    let be16 = |at: usize| first.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let be32 = |at: usize| first.get(at..at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes);
+    let page_size = match be16(16)? {
+        1 => 65_536,
+        n if (512..=32_768).contains(&n) && n.is_power_of_two() => u64::from(n),
+        _ => return None,
+    };
+    Some(SqliteHeader {
+        page_size,
+        page_count: u64::from(be32(28)?),
+        size_valid: be32(24)? == be32(92)?,
+        legacy: first.get(18..20) == Some(&[1, 1][..]),
+    })
+}
+
+/// The safety checks before SQLite may open a version 2 backup file in place: the image's own
+/// header says it is exactly `image_bytes` long (so SQLite never reads the header and footer
+/// after it) and that it is in rollback-journal mode (so nothing looks for a `-wal` file).
+fn check_image_header(path: &Path, first: &[u8; 100], image_bytes: u64) -> Result<()> {
+    let h = sqlite_header(first)
+        .ok_or_else(|| corrupt(path, "the database image does not start with a valid SQLite header"))?;
+    if !h.legacy {
+        return Err(corrupt(path, "the database image is in WAL mode: a backup image never is"));
+    }
+    if !h.size_valid || h.page_count == 0 {
+        return Err(corrupt(path, "the database image's header does not hold a valid size"));
+    }
+    if h.page_size.saturating_mul(h.page_count) != image_bytes {
+        return Err(corrupt(path, "the database image's header and the manifest disagree on its size"));
+    }
+    Ok(())
+}
+
+/// Why a file that starts like a SQLite database but has no footer is not a backup: a version 2
+/// backup cut short (inside its image, header or footer), one with data after its footer, or a
+/// plain database.
+fn without_footer(path: &Path, file: &mut File, file_len: u64) -> Error {
+    let mut first = [0u8; 100];
+    let image = match file.seek(SeekFrom::Start(0)).map_err(Error::from).and_then(|_| read_up_to(file, &mut first)) {
+        Ok(100) => sqlite_header(&first).filter(|h| h.size_valid && h.legacy && h.page_count > 0),
+        _ => None,
+    };
+    let Some(h) = image else { return not_a_backup(path) };
+    let image_bytes = h.page_size.saturating_mul(h.page_count);
+    if file_len < image_bytes {
+        return truncated(path, "the file ends inside its database image");
+    }
+    // What follows the image, if anything: a header (the backup was cut after it, or has data
+    // after its footer) or nothing a backup has.
+    let mut after = vec![0u8; usize::try_from((file_len - image_bytes).min(MAX_HEADER + 4096)).unwrap_or(0)];
+    let read = file.seek(SeekFrom::Start(image_bytes)).map_err(Error::from).and_then(|_| read_up_to(file, &mut after));
+    let after = after.get(..read.unwrap_or(0)).unwrap_or_default();
+    let magic = MAGIC.as_bytes();
+    if after.is_empty() || !(after.starts_with(magic) || magic.starts_with(after)) {
+        return not_a_backup(path);
+    }
+    let footer = FOOTER_MAGIC.as_bytes();
+    if after.windows(footer.len()).position(|w| w == footer).is_some_and(|at| at + FOOTER_LEN <= after.len()) {
+        return corrupt(path, "the footer is damaged, or data follows it");
+    }
+    truncated(path, "the file ends inside its header or footer")
 }
 
 fn raw_prefix(path: &Path, len: u64) -> Result<Vec<u8>> {
@@ -233,7 +459,7 @@ pub(crate) fn copy_image(
 ) -> Result<()> {
     match out {
         None => {
-            let sha = hash_range(path, header.len, header.manifest.image_bytes, progress)?;
+            let sha = hash_range(path, header.image_offset, header.manifest.image_bytes, progress)?;
             PendingHash::done(path, header, sha).check()
         }
         Some(o) => {
@@ -284,11 +510,11 @@ pub(crate) fn copy_image_hashing(
 ) -> Result<PendingHash> {
     let total = header.manifest.image_bytes;
     let hashing = {
-        let (path, start) = (path.to_path_buf(), header.len);
+        let (path, start) = (path.to_path_buf(), header.image_offset);
         std::thread::spawn(move || hash_range(&path, start, total, &mut |_, _| {}))
     };
     let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
-    f.seek(SeekFrom::Start(header.len))?;
+    f.seek(SeekFrom::Start(header.image_offset))?;
     let mut left = total;
     while left > 0 {
         let n = std::io::copy(&mut (&mut f).take(left.min(CHUNK as u64)), out)?;
@@ -304,6 +530,102 @@ pub(crate) fn copy_image_hashing(
         expected: header.manifest.image_sha256.clone(),
         path: path.to_path_buf(),
     })
+}
+
+/// Starts hashing the image on another thread (a version 2 file is checked in place: nothing is
+/// copied); [`PendingHash::check`] waits for it.
+pub(crate) fn start_hash(path: &Path, header: &Header) -> PendingHash {
+    let (owned, start, len) = (path.to_path_buf(), header.image_offset, header.manifest.image_bytes);
+    PendingHash {
+        hashing: Some(std::thread::spawn(move || hash_range(&owned, start, len, &mut |_, _| {}))),
+        sha: String::new(),
+        expected: header.manifest.image_sha256.clone(),
+        path: path.to_path_buf(),
+    }
+}
+
+/// Copies the image into `out` (the file at `staged`) on another thread, in the kernel
+/// (copy_file_range), while a third thread hashes the staged file itself as it fills: the checksum
+/// covers the bytes that ended up in the staged file, not a second read of the backup. Returns at
+/// once: the caller checks the backup file in place meanwhile (a restore's quick check) and must
+/// [`PendingHash::check`] before anything in `out` is trusted. Not fsynced (its writeback is
+/// started as it is written).
+pub(crate) fn copy_image_staged(path: &Path, header: &Header, out: File, staged: &Path) -> PendingHash {
+    let (owned, start, len) = (path.to_path_buf(), header.image_offset, header.manifest.image_bytes);
+    let staged = staged.to_path_buf();
+    let copying = std::thread::spawn(move || copy_and_hash(&owned, start, len, out, &staged));
+    PendingHash {
+        hashing: Some(copying),
+        sha: String::new(),
+        expected: header.manifest.image_sha256.clone(),
+        path: path.to_path_buf(),
+    }
+}
+
+fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File, staged: &Path) -> Result<String> {
+    use std::sync::mpsc::sync_channel;
+    let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    f.seek(SeekFrom::Start(start))?;
+    // Reads the staged file through its own handle (its own offset), up to what has been copied.
+    let mut written = File::open(staged)?;
+    let (copied_to, copied_rx) = sync_channel::<u64>(64);
+    let hasher = std::thread::spawn(move || -> Result<(u64, String)> {
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; CHUNK];
+        let mut hashed = 0u64;
+        for upto in copied_rx {
+            while hashed < upto {
+                let want = usize::try_from((upto - hashed).min(CHUNK as u64)).unwrap_or(CHUNK);
+                let chunk = buf.get_mut(..want).ok_or_else(|| Error::internal("chunk size"))?;
+                written.read_exact(chunk)?;
+                h.update(&*chunk);
+                hashed += want as u64;
+            }
+        }
+        Ok((hashed, hex(&h.finalize())))
+    });
+    // The disk starts writing the copy as it is made (an fsync on another thread every
+    // FLUSH_EVERY bytes, skipped while one is running), not only once it is complete: the
+    // restore's own fsyncs later find little left to write.
+    let (flush, flush_rx) = sync_channel::<()>(1);
+    let flusher = out.try_clone()?;
+    std::thread::spawn(move || {
+        for () in flush_rx {
+            if flusher.sync_data().is_err() {
+                break;
+            }
+        }
+    });
+    let mut left = len;
+    let mut unflushed = 0u64;
+    let copied = (|| -> Result<()> {
+        while left > 0 {
+            let n = std::io::copy(&mut (&mut f).take(left.min(CHUNK as u64)), &mut out)?;
+            if n == 0 {
+                return Err(truncated(path, "the image is shorter than its stated size"));
+            }
+            left -= n;
+            unflushed += n;
+            if unflushed >= FLUSH_EVERY {
+                unflushed = 0;
+                let _ = flush.try_send(());
+            }
+            copied_to.send(len - left).map_err(|_| Error::internal("The image checksum failed."))?;
+        }
+        Ok(())
+    })();
+    drop(copied_to);
+    // The rest is written while the checks go on (the caller fsyncs it again before it is put in
+    // place). Detached: it only fsyncs a file that is removed if the restore fails.
+    let _ = flush.try_send(());
+    drop((flush, out));
+    let hashed = hasher.join().map_err(|_| Error::internal("The image checksum failed."))?;
+    copied?;
+    let (n, sha) = hashed?;
+    if n != len {
+        return Err(truncated(path, "the image is shorter than its stated size"));
+    }
+    Ok(sha)
 }
 
 /// SHA-256 (hex) of the `len` bytes of `path` from `start`.
@@ -379,7 +701,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let image = b"not really sqlite".to_vec();
         let line = serde_json::to_vec(&manifest(&image)).unwrap();
-        let mut file = encode_header(&line, Some(b"sealed"));
+        let mut file = encode_header(1, &line, Some(b"sealed"));
         file.extend_from_slice(&image);
         let good = write(d.path(), "good", &file);
         let h = read_header(&good).unwrap();
@@ -409,5 +731,136 @@ mod tests {
         assert_eq!(code(&flipped), ErrorCode::BackupCorrupt);
         let text = String::from_utf8_lossy(&file).replace("\"InstanceId\":\"i\"", "\"InstanceId\":\"j\"");
         assert_eq!(code(text.as_bytes()), ErrorCode::BackupCorrupt);
+    }
+
+    /// A real SQLite image in rollback-journal mode, as a backup holds.
+    fn sqlite_image(d: &Path) -> Vec<u8> {
+        let p = d.join("image.db");
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch("PRAGMA journal_mode = DELETE; CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(10000));")
+            .unwrap();
+        drop(c);
+        std::fs::read(&p).unwrap()
+    }
+
+    fn v2_file(image: &[u8], m: &Manifest) -> Vec<u8> {
+        let line = serde_json::to_vec(m).unwrap();
+        let mut file = image.to_vec();
+        file.extend_from_slice(&encode_header(2, &line, Some(b"sealed")));
+        file.extend_from_slice(&encode_footer(image.len() as u64));
+        file
+    }
+
+    #[test]
+    fn format_2_round_trips_and_every_damage_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let image = sqlite_image(d.path());
+        let mut m = manifest(&image);
+        m.format_version = 2;
+        let file = v2_file(&image, &m);
+        assert_eq!(
+            file.len() - image.len() - encode_header(2, &serde_json::to_vec(&m).unwrap(), Some(b"sealed")).len(),
+            FOOTER_LEN
+        );
+        assert!(String::from_utf8_lossy(&file[file.len() - FOOTER_LEN..]).starts_with("AMS-DB-BACKUP-END 000"));
+        let good = write(d.path(), "good", &file);
+        let h = read_header(&good).unwrap();
+        assert!(h.image_in_place());
+        assert_eq!((h.version, h.image_offset), (2, 0));
+        start_hash(&good, &h).check().unwrap();
+        let out = d.path().join("staged");
+        copy_image_staged(&good, &h, File::create(&out).unwrap(), &out).check().unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), image);
+
+        let code = |bytes: &[u8]| {
+            let p = write(d.path(), "x", bytes);
+            match read_header(&p) {
+                Err(e) => e.code(),
+                Ok(h) => start_hash(&p, &h).check().unwrap_err().code(),
+            }
+        };
+        use ErrorCode::{BackupCorrupt as Corrupt, BackupFormat as Format, BackupTruncated as Truncated};
+        let n = file.len();
+        let il = image.len();
+        // Truncated anywhere: inside the image, the header, the footer.
+        for cut in [il / 2, il - 1, il, il + 3, il + 20, n - FOOTER_LEN - 1, n - FOOTER_LEN, n - 10, n - 1] {
+            assert_eq!(code(&file[..cut]), if cut == il { Format } else { Truncated }, "cut at {cut}");
+        }
+        // Trailing garbage after the footer.
+        assert_eq!(code(&[file.as_slice(), b"x"].concat()), Corrupt);
+        assert_eq!(code(&[file.as_slice(), b"\n"].concat()), Corrupt);
+        // The footer pointing outside the file, into the image, or at the wrong place.
+        let with_footer = |offset: u64| [&file[..n - FOOTER_LEN], &encode_footer(offset)[..]].concat();
+        assert_eq!(code(&with_footer(n as u64)), Corrupt);
+        assert_eq!(code(&with_footer(u64::MAX / 2)), Corrupt);
+        assert_eq!(code(&with_footer(0)), Corrupt);
+        assert_eq!(code(&with_footer(il as u64 - 4096)), Corrupt);
+        assert_eq!(code(&with_footer(il as u64 + 1)), Corrupt);
+        let mut footer_damaged = file.clone();
+        footer_damaged[n - 5] = b'x';
+        assert_eq!(code(&footer_damaged), Corrupt);
+        // Header checksum wrong; the image flipped (in its SQLite header, in a page).
+        let mut sum = file.clone();
+        sum[n - FOOTER_LEN - 2] ^= 1;
+        assert_eq!(code(&sum), Corrupt);
+        for at in [0, 16, 18, 19, 24, 28, 92, 100, il - 1] {
+            let mut flipped = file.clone();
+            flipped[at] ^= 0x40;
+            assert_eq!(code(&flipped), Corrupt, "flipped at {at}");
+        }
+        // A WAL-mode image, with its header checksum and manifest consistent: still refused.
+        let mut wal = image.clone();
+        wal[18] = 2;
+        wal[19] = 2;
+        let mut mw = m.clone();
+        mw.image_sha256 = hex(&Sha256::digest(&wal));
+        assert_eq!(code(&v2_file(&wal, &mw)), Corrupt);
+        // The in-header size not valid (change counter and version-valid-for differ).
+        let mut stale = image.clone();
+        stale[95] ^= 1;
+        let mut ms = m.clone();
+        ms.image_sha256 = hex(&Sha256::digest(&stale));
+        assert_eq!(code(&v2_file(&stale, &ms)), Corrupt);
+        // The image longer than its SQLite header says (SQLite would not read what was hashed).
+        let longer = [image.as_slice(), &[0u8; 512]].concat();
+        let ml = manifest(&longer);
+        let ml = Manifest { format_version: 2, ..ml };
+        assert_eq!(code(&v2_file(&longer, &ml)), Corrupt);
+        // A v1 magic with the v2 layout, and the reverse.
+        let v1_magic = {
+            let line = serde_json::to_vec(&m).unwrap();
+            [&image[..], &encode_header(1, &line, None), &encode_footer(il as u64)].concat()
+        };
+        assert_eq!(code(&v1_magic), Format);
+        let m1 = Manifest { format_version: 1, ..m.clone() };
+        let v1_manifest = {
+            let line = serde_json::to_vec(&m1).unwrap();
+            [&image[..], &encode_header(2, &line, None), &encode_footer(il as u64)].concat()
+        };
+        assert_eq!(code(&v1_manifest), Format);
+        let v2_first = [&encode_header(2, &serde_json::to_vec(&m).unwrap(), None)[..], &image[..]].concat();
+        assert_eq!(code(&v2_first), Format);
+        // A plain SQLite database is not a backup.
+        assert_eq!(code(&image), Format);
+        // Data between the header and the footer.
+        let gap = [&file[..n - FOOTER_LEN], b"x", &encode_footer(il as u64)].concat();
+        assert_eq!(code(&gap), Corrupt);
+        // The manifest edited and the header checksum recomputed parses: the seal catches it
+        // (the caller's check); the image size edited so is refused here.
+        let edited = Manifest { image_bytes: m.image_bytes - 1, ..m.clone() };
+        assert_eq!(
+            code(
+                &[
+                    &image[..],
+                    &encode_header(2, &serde_json::to_vec(&edited).unwrap(), None),
+                    &encode_footer(il as u64)
+                ]
+                .concat()
+            ),
+            Corrupt
+        );
+        // Nothing was written beside the file by any of this.
+        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(names.iter().all(|n| !n.to_string_lossy().contains("-wal")), "{names:?}");
     }
 }

@@ -132,6 +132,19 @@ impl Image {
         Ok(Image { conn })
     }
 
+    /// Opens a version 2 backup file in place, untrusted (as [`Image::open_untrusted`]), read only
+    /// and immutable (see [`super::open_immutable`]): nothing is written to it or beside it. Only
+    /// once `format::read_header` has checked that SQLite reads just the image.
+    pub(crate) fn open_in_place(path: &Path) -> Result<Image> {
+        use rusqlite::config::DbConfig;
+        let conn = super::open_immutable(path)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false)?;
+        Ok(Image { conn })
+    }
+
     /// Where the image's schema stands against this binary's migrations.
     pub(crate) fn migration_status(&self) -> Result<MigrationStatus> {
         migrate::check(super::migrate::MIGRATIONS, &super::migrate::applied(&self.conn)?)

@@ -63,6 +63,46 @@ pub(crate) fn open(path: &Path, create: bool) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Opens a database file read only and immutable (`file:…?mode=ro&immutable=1`): SQLite takes no
+/// lock, creates no `-wal`, `-shm` or `-journal` file and writes nothing. For a version 2 backup
+/// file, opened in place once its header has been checked (the image is at offset 0 and its
+/// SQLite header says where it ends).
+pub(crate) fn open_immutable(path: &Path) -> Result<Connection> {
+    use rusqlite::OpenFlags;
+    let uri = immutable_uri(path)?;
+    Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::from(e).with("path", path.display()))
+}
+
+/// The `file:` URI of [`open_immutable`]: the absolute path, every byte but unreserved ones and
+/// `/` percent-encoded (so `?`, `#` and `%` in a name are part of the path).
+fn immutable_uri(path: &Path) -> Result<String> {
+    let abs = std::path::absolute(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(abs.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = abs
+        .to_str()
+        .map(|s| s.replace('\\', "/").into_bytes())
+        .ok_or_else(|| Error::invalid("The path is not valid UTF-8.").with("path", path.display()))?;
+    let mut uri = String::from("file:");
+    if !bytes.starts_with(b"/") {
+        uri.push('/');
+    }
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    Ok(uri)
+}
+
 /// An open SQLite database.
 pub(crate) struct SqliteEngine {
     conn: Connection,
@@ -72,6 +112,14 @@ impl SqliteEngine {
     /// Opens (creating if `create`) a database file; see [`open`].
     pub(crate) fn open(path: &Path, create: bool) -> Result<SqliteEngine> {
         Ok(SqliteEngine { conn: open(path, create)? })
+    }
+
+    /// Opens a database file read only and immutable; see [`open_immutable`].
+    pub(crate) fn open_immutable(path: &Path) -> Result<SqliteEngine> {
+        let conn = open_immutable(path)?;
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+        Ok(SqliteEngine { conn })
     }
 
     fn begin(&self, behavior: TransactionBehavior) -> Result<SqliteTx<'_>> {
