@@ -209,14 +209,15 @@ fn damaged_truncated_and_tampered_backups_are_refused_and_change_nothing() {
     let good = i.backup("good.amsbak");
     i.ok(&["agent", "submit-password", "--device-id", &dev], Some("Canary-Refuse-2"));
     let bytes = std::fs::read(&good).unwrap();
-    // Format 2: the image, the header lines, the footer naming where the header starts.
+    // Format 3 (the layout of format 2): the image, the header lines, the footer naming where the
+    // header starts.
     assert!(bytes.starts_with(b"SQLite format 3\0"));
     let footer = String::from_utf8(bytes[bytes.len() - 39..].to_vec()).unwrap();
     let image_len: usize = footer.strip_prefix("AMS-DB-BACKUP-END ").unwrap().trim_end().parse().unwrap();
     let footer_at = bytes.len() - 39;
     let header = String::from_utf8(bytes[image_len..footer_at].to_vec()).unwrap();
     let lines: Vec<&str> = header.lines().collect();
-    assert_eq!((lines.len(), lines[0]), (4, "AMS-DB-BACKUP/2"));
+    assert_eq!((lines.len(), lines[0]), (4, "AMS-DB-BACKUP/3"));
     let write = |name: &str, b: &[u8]| {
         let p = i.path(name);
         std::fs::write(&p, b).unwrap();
@@ -342,37 +343,48 @@ fn nth_newline(bytes: &[u8], n: usize) -> usize {
     bytes.iter().enumerate().filter(|(_, c)| **c == b'\n').nth(n - 1).unwrap().0 + 1
 }
 
-#[test]
-fn a_format_1_backup_still_verifies_and_restores() {
-    let fixture = std::fs::read(V1_FIXTURE).unwrap();
-    assert!(fixture.starts_with(b"AMS-DB-BACKUP/1\n"));
+/// A format 2 backup written by main's writer before format 3 (fixtures/README.md).
+const V2_FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/backup-v2.amsbak");
+const V2_RECOVERY: &str = "v2 fixture recovery passphrase";
+
+/// A backup file of an older format (`version`) written by an older writer: it verifies and
+/// restores in place, and a backup of the restored instance is written in format 3.
+fn an_old_backup_still_verifies_and_restores(fixture: &str, version: u64, recovery: &str, password_set: &str) {
+    let fixture = std::fs::read(fixture).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("old.amsbak");
     std::fs::write(&file, &fixture).unwrap();
     let f = file.to_str().unwrap();
     let nowhere = tmp.path().join("no-instance");
-    let v = ok_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(V1_RECOVERY));
-    assert_eq!((v["Manifest"]["FormatVersion"].clone(), v["Authenticated"].clone()), (1.into(), true.into()));
+    let v = ok_in(&nowhere, &["db", "verify", f, "--recovery-password-stdin"], Some(recovery));
+    assert_eq!((v["Manifest"]["FormatVersion"].clone(), v["Authenticated"].clone()), (version.into(), true.into()));
+    assert!(v["Manifest"]["ImageSha256"].is_string() && v["Manifest"].get("ImageDigest").is_none());
     assert_eq!(v["IntegrityCheck"], "ok");
     assert!(!nowhere.exists());
     let data = tmp.path().join("restored/data");
-    let r = ok_in(&data, &["db", "restore", f, "--recovery-password-stdin"], Some(V1_RECOVERY));
+    let r = ok_in(&data, &["db", "restore", f, "--recovery-password-stdin"], Some(recovery));
     assert_eq!(r["Authenticated"], true);
     assert_eq!(r["AuthenticatedBy"], "recovery-password");
-    assert_eq!(password(&data, "fixture-pc"), "Fixture-V1-Password-1");
+    assert_eq!(password(&data, "fixture-pc"), password_set);
     assert_eq!(std::fs::read(&file).unwrap(), fixture, "the backup file is unchanged");
-    // A backup of the restored instance is written in format 2 and verifies and restores too.
+    // A backup of the restored instance is written in format 3 and verifies and restores too.
     let again = tmp.path().join("again.amsbak");
-    ok_in(&data, &["db", "backup", "--out", again.to_str().unwrap()], None);
+    let b = ok_in(&data, &["db", "backup", "--out", again.to_str().unwrap()], None);
     let bytes = std::fs::read(&again).unwrap();
     assert!(bytes.starts_with(b"SQLite format 3\0"));
     assert!(String::from_utf8_lossy(&bytes[bytes.len() - 39..]).starts_with("AMS-DB-BACKUP-END "));
     let v = ok_in(&data, &["db", "verify", again.to_str().unwrap()], None);
-    assert_eq!((v["Manifest"]["FormatVersion"].clone(), v["AuthenticatedBy"].clone()), (2.into(), "host-key".into()));
-    // Verify and restore read a format 2 file in place: nothing is written beside it, nor to it.
+    assert_eq!((v["Manifest"]["FormatVersion"].clone(), v["AuthenticatedBy"].clone()), (3.into(), "host-key".into()));
+    assert_eq!(v["Manifest"]["ImageDigest"], b["ImageDigest"]);
+    assert!(v["Manifest"].get("ImageSha256").is_none());
+    // The digest is the one the format documents: SHA-256 over the 4 MiB chunks' SHA-256s.
+    let image_len = v["Manifest"]["ImageBytes"].as_u64().unwrap() as usize;
+    let list: Vec<u8> = bytes[..image_len].chunks(4 << 20).flat_map(sha256).collect();
+    assert_eq!(b["ImageDigest"], format!("sha256-chunks-4MiB:{}", hex(&sha256(&list))));
+    // Verify and restore read the file in place: nothing is written beside it, nor to it.
     let data2 = tmp.path().join("restored-2/data");
-    ok_in(&data2, &["db", "restore", again.to_str().unwrap(), "--recovery-password-stdin"], Some(V1_RECOVERY));
-    assert_eq!(password(&data2, "fixture-pc"), "Fixture-V1-Password-1");
+    ok_in(&data2, &["db", "restore", again.to_str().unwrap(), "--recovery-password-stdin"], Some(recovery));
+    assert_eq!(password(&data2, "fixture-pc"), password_set);
     assert_eq!(std::fs::read(&again).unwrap(), bytes);
     let beside: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
@@ -380,6 +392,26 @@ fn a_format_1_backup_still_verifies_and_restores() {
         .filter(|n| n.starts_with("again") || n.starts_with('.'))
         .collect();
     assert_eq!(beside, ["again.amsbak"]);
+}
+
+#[test]
+fn a_format_1_backup_still_verifies_and_restores() {
+    assert!(std::fs::read(V1_FIXTURE).unwrap().starts_with(b"AMS-DB-BACKUP/1\n"));
+    an_old_backup_still_verifies_and_restores(V1_FIXTURE, 1, V1_RECOVERY, "Fixture-V1-Password-1");
+}
+
+#[test]
+fn a_format_2_backup_still_verifies_and_restores() {
+    let bytes = std::fs::read(V2_FIXTURE).unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    let footer = String::from_utf8_lossy(&bytes[bytes.len() - 39..]).into_owned();
+    let header_at: usize = footer.strip_prefix("AMS-DB-BACKUP-END ").unwrap().trim_end().parse().unwrap();
+    assert!(bytes[header_at..].starts_with(b"AMS-DB-BACKUP/2\n"));
+    an_old_backup_still_verifies_and_restores(V2_FIXTURE, 2, V2_RECOVERY, "Fixture-V2-Password-1");
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn sha256(b: &[u8]) -> Vec<u8> {

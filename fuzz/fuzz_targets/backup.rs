@@ -1,6 +1,7 @@
-//! Backup files: parsing either layout (format 1: header first; format 2: image first, header and
-//! footer after it, and the image's own SQLite header checked before SQLite may open the file in
-//! place), manifest and checksum never panics, whatever the bytes.
+//! Backup files: parsing either layout (format 1: header first; formats 2 and 3: image first,
+//! header and footer after it, and the image's own SQLite header checked before SQLite may open the
+//! file in place), manifest, the digest its format states, and checksum never panics, whatever the
+//! bytes.
 #![no_main]
 use std::sync::OnceLock;
 

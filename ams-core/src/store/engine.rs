@@ -52,8 +52,16 @@ pub(crate) trait Engine: Send {
     /// Writes one consistent snapshot of the whole database into `dest` (an existing empty file,
     /// 0600) as a backup image: a SQLite database at the same schema version, whatever this
     /// engine is. Other processes go on writing meanwhile. `progress` gets (done, total) in
-    /// engine-defined units.
-    fn copy_into_image(&self, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()>;
+    /// engine-defined units. `written` gets each block of the image once it is in the file, in
+    /// file order from offset 0, and returns a buffer for the next one, when the engine writes
+    /// the image's bytes itself (SQLite); an engine that builds the image through SQLite never
+    /// calls it, and the caller reads the finished file instead.
+    fn copy_into_image(
+        &self,
+        dest: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+        written: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+    ) -> Result<()>;
 }
 
 /// A read transaction in progress. Dropping it ends it.

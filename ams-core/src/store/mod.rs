@@ -126,8 +126,13 @@ impl Store {
 
     /// Writes one consistent snapshot of the database into `dest` as a backup image (see
     /// [`Engine::copy_into_image`]).
-    pub(crate) fn copy_into_image(&self, dest: &std::path::Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
-        self.engine.copy_into_image(dest, progress)
+    pub(crate) fn copy_into_image(
+        &self,
+        dest: &std::path::Path,
+        progress: &mut dyn FnMut(u64, u64),
+        written: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+    ) -> Result<()> {
+        self.engine.copy_into_image(dest, progress, written)
     }
 }
 

@@ -209,6 +209,16 @@ pub fn join_backup(header: &[u8], image: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The format 3 image digest (`sha256-chunks-4MiB`): SHA-256 over the SHA-256s of the image's
+/// 4 MiB chunks, computed here independently of ams.
+pub fn image_digest(image: &[u8]) -> String {
+    let mut list = Vec::new();
+    for c in image.chunks(4 << 20) {
+        list.extend_from_slice(&Sha256::digest(c));
+    }
+    format!("sha256-chunks-4MiB:{}", ams_core::crypto::seal::hex(&Sha256::digest(&list)))
+}
+
 /// Rewrites the header checksum (and optionally the image checksum) after an edit, as a
 /// deliberate tamperer would.
 pub fn reseal_checksums(b: &mut Vec<u8>, fix_image: bool) {
@@ -216,9 +226,8 @@ pub fn reseal_checksums(b: &mut Vec<u8>, fix_image: bool) {
     let text = String::from_utf8(header).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     if fix_image {
-        let image_sum = ams_core::crypto::seal::hex(&Sha256::digest(&image));
         let mut m: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
-        m["ImageSha256"] = image_sum.into();
+        m["ImageDigest"] = image_digest(&image).into();
         lines[1] = m.to_string();
     }
     let body = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]);

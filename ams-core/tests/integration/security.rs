@@ -8,7 +8,7 @@ use ams_core::service::devices::DeviceSelector;
 use ams_core::{ErrorCode, OpenOptions};
 use sha2::{Digest, Sha256};
 
-use crate::backup::{HOST_ONLY, dump, join_backup, no_progress, split_backup, with_recovery};
+use crate::backup::{HOST_ONLY, dump, image_digest, join_backup, no_progress, split_backup, with_recovery};
 use crate::fixture::{Fixture, RECOVERY};
 
 const INSECURE: BackupAuth<'static> = BackupAuth { recovery_password: None, insecure_skip_authentication: true };
@@ -53,7 +53,7 @@ fn tamper(
     let image = std::fs::read(&img).unwrap();
     let mut m: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
     m["ImageBytes"] = image.len().into();
-    m["ImageSha256"] = hex(&Sha256::digest(&image)).into();
+    m["ImageDigest"] = image_digest(&image).into();
     m["RowCounts"] = counts.into();
     edit_manifest(&mut m);
     let seal_line = match seal {

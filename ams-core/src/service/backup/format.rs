@@ -1,13 +1,14 @@
-//! The backup file formats (docs/adr/0002-backup-format.md, docs/adr/0019-backup-format-2.md).
+//! The backup file formats (docs/adr/0002-backup-format.md, docs/adr/0019-backup-format-2.md,
+//! docs/adr/0020-chunked-image-digest.md).
 //!
-//! Version 2, the one ams writes: the SQLite image first, at offset 0, so SQLite can open the
+//! Version 3, the one ams writes: the SQLite image first, at offset 0, so SQLite can open the
 //! backup file itself (read only, immutable) and nothing is copied out to check it.
 //!
 //! ```text
 //! <ImageBytes bytes>                the SQLite database image ("SQLite format 3\0" ...); its
-//!                                   SHA-256 is in the manifest
-//! AMS-DB-BACKUP/2\n                 magic and format version
-//! {"Format":"ams-db-backup",…}\n    the manifest: one line of JSON (FormatVersion 2)
+//!                                   digest is in the manifest
+//! AMS-DB-BACKUP/3\n                 magic and format version
+//! {"Format":"ams-db-backup",…}\n    the manifest: one line of JSON (FormatVersion 3)
 //! seal <base64>\n  or  seal -\n     the manifest's SHA-256 sealed under the master key, if it was unlocked
 //! sha256 <hex>\n                    SHA-256 of the three lines above (the header checksum)
 //! AMS-DB-BACKUP-END <20 digits>\n   the footer, 39 bytes: where the header starts (= ImageBytes)
@@ -19,8 +20,16 @@
 //! (page size × page count, a valid in-header size) and not in WAL mode, so SQLite reads only the
 //! hashed image, never the header or footer after it.
 //!
+//! The image digest (`ImageDigest`) is [`CHUNKED_SHA256`]: SHA-256 over the SHA-256s of the
+//! image's 4 MiB chunks, so the writer hashes each chunk as it writes it and hashes again only
+//! the chunks it changes later, and a reader can hash chunks on several cores. In a shell:
+//! `head -c ImageBytes FILE | split -b 4194304 --filter='sha256sum | cut -c1-64 | xxd -r -p' | sha256sum`.
+//!
+//! Version 2 (still read, never written): the same layout; the manifest holds `ImageSha256`, the
+//! SHA-256 of the whole image, instead.
+//!
 //! Version 1 (still read, never written): the same header at offset 0, then the image; the file
-//! ends exactly after the image.
+//! ends exactly after the image. Its manifest holds `ImageSha256`.
 //!
 //! ```text
 //! AMS-DB-BACKUP/1\n ... sha256 <hex>\n  <ImageBytes bytes>
@@ -40,8 +49,13 @@ use crate::error::{Error, ErrorCode, Result};
 
 /// The first bytes of every backup file, before the format version.
 pub const MAGIC: &str = "AMS-DB-BACKUP/";
-/// The format version this ams writes (it reads [`FORMAT_V1`] too).
-pub const FORMAT_VERSION: u32 = 2;
+/// The format version this ams writes (it reads [`FORMAT_V1`] and [`FORMAT_V2`] too).
+pub const FORMAT_VERSION: u32 = 3;
+/// Image first, with a footer; the whole image's SHA-256 in the manifest.
+pub const FORMAT_V2: u32 = 2;
+/// The image digest of format 3 manifests, the prefix of their `ImageDigest`: SHA-256 over the
+/// concatenated SHA-256s of the image's 4 MiB chunks (the last one may be shorter).
+pub const CHUNKED_SHA256: &str = "sha256-chunks-4MiB";
 /// The first format: header first, then the image.
 pub const FORMAT_V1: u32 = 1;
 /// The first bytes of a version 2 footer.
@@ -54,7 +68,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 pub const FORMAT_NAME: &str = "ams-db-backup";
 /// Longest header line accepted (the manifest is a few kilobytes).
 const MAX_LINE: usize = 1 << 20;
-/// Read and write chunk size.
+/// Read and write chunk size, and the chunk of [`CHUNKED_SHA256`].
 pub(crate) const CHUNK: usize = 4 << 20;
 /// A restore's staged copy is fsynced on another thread each time this much more was written.
 const FLUSH_EVERY: u64 = 32 << 20;
@@ -65,7 +79,8 @@ const FLUSH_EVERY: u64 = 32 << 20;
 pub struct Manifest {
     /// Always `ams-db-backup`.
     pub format: String,
-    /// The layout: 1 (header first) or 2 (image first); the same as in the magic line.
+    /// The layout: 1 (header first), 2 or 3 (image first; 3 with [`CHUNKED_SHA256`]); the same as
+    /// in the magic line.
     pub format_version: u32,
     /// The database engine of the image (`sqlite`).
     pub engine: String,
@@ -88,8 +103,12 @@ pub struct Manifest {
     pub host_key_protector_included: bool,
     /// Size of the image in bytes.
     pub image_bytes: u64,
-    /// SHA-256 of the image, hex.
-    pub image_sha256: String,
+    /// SHA-256 of the whole image, hex (formats 1 and 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_sha256: Option<String>,
+    /// The image digest, `sha256-chunks-4MiB:<hex>` (format 3, see [`CHUNKED_SHA256`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_digest: Option<String>,
     /// Rows in every table of the image.
     pub row_counts: BTreeMap<String, u64>,
     /// Sequence number of the image's newest audit record (absent in backups from before it was
@@ -112,18 +131,100 @@ pub struct Header {
     pub seal: Option<Vec<u8>>,
     /// Bytes of the header lines.
     pub len: u64,
-    /// The format version (1 or 2).
+    /// The format version (1, 2 or 3).
     pub version: u32,
     /// Where the image starts in the file: after the header (1) or at 0 (2).
     pub image_offset: u64,
 }
 
 impl Header {
-    /// True when SQLite can open the backup file itself (format 2: the image is at offset 0 and
-    /// [`read_header`] has checked that SQLite reads only the image).
+    /// True when SQLite can open the backup file itself (formats 2 and 3: the image is at offset
+    /// 0 and [`read_header`] has checked that SQLite reads only the image).
     pub fn image_in_place(&self) -> bool {
-        self.version >= 2
+        self.version >= FORMAT_V2
     }
+
+    /// The image digest the manifest states, as [`ImageHasher::finish`] writes it.
+    fn stated_digest(&self) -> String {
+        let m = &self.manifest;
+        m.image_digest.clone().or_else(|| m.image_sha256.clone()).unwrap_or_default()
+    }
+}
+
+/// The image digest of a format, being computed.
+pub(crate) enum ImageHasher {
+    /// Formats 1 and 2: SHA-256 of the whole image.
+    Whole(Sha256),
+    /// Format 3: [`CHUNKED_SHA256`].
+    Chunks(ChunkList),
+}
+
+impl ImageHasher {
+    /// The digest format `version` uses.
+    pub(crate) fn for_version(version: u32) -> ImageHasher {
+        if version >= FORMAT_VERSION {
+            ImageHasher::Chunks(ChunkList::default())
+        } else {
+            ImageHasher::Whole(Sha256::new())
+        }
+    }
+
+    /// Hashes the next bytes of the image.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            ImageHasher::Whole(h) => h.update(data),
+            ImageHasher::Chunks(c) => c.update(data),
+        }
+    }
+
+    /// The digest as a manifest states it: hex (formats 1 and 2), `sha256-chunks-4MiB:<hex>` (3).
+    pub(crate) fn finish(self) -> String {
+        match self {
+            ImageHasher::Whole(h) => hex(&h.finalize()),
+            ImageHasher::Chunks(c) => chunked_digest(&c.finish()),
+        }
+    }
+}
+
+/// The SHA-256s of an image's chunks of [`CHUNK`] bytes, hashed as its bytes arrive in order.
+#[derive(Default)]
+pub(crate) struct ChunkList {
+    done: Vec<[u8; 32]>,
+    current: Sha256,
+    filled: usize,
+}
+
+impl ChunkList {
+    /// Hashes the next bytes of the image.
+    pub(crate) fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let (now, rest) = data.split_at((CHUNK - self.filled).min(data.len()));
+            self.current.update(now);
+            self.filled += now.len();
+            data = rest;
+            if self.filled == CHUNK {
+                self.done.push(std::mem::take(&mut self.current).finalize().into());
+                self.filled = 0;
+            }
+        }
+    }
+
+    /// The chunks' SHA-256s, the last (shorter) one included.
+    pub(crate) fn finish(mut self) -> Vec<[u8; 32]> {
+        if self.filled > 0 {
+            self.done.push(self.current.finalize().into());
+        }
+        self.done
+    }
+}
+
+/// A format 3 `ImageDigest` from the SHA-256s of the image's chunks, in order.
+pub(crate) fn chunked_digest(chunks: &[[u8; 32]]) -> String {
+    let mut list = Sha256::new();
+    for c in chunks {
+        list.update(c);
+    }
+    format!("{CHUNKED_SHA256}:{}", hex(&list.finalize()))
 }
 
 /// Where the seal of a backup is bound: no table row has this binding.
@@ -214,15 +315,15 @@ struct Lines {
 /// The header lines, parsed and checked (magic and `version`, header checksum, manifest, seal).
 /// `short` names what a missing line means (truncated, or in a version 2 header that has its
 /// footer, damage).
-fn parse_lines(path: &Path, r: &mut impl BufRead, version: u32, short: &dyn Fn(&str) -> Error) -> Result<Lines> {
+fn parse_lines(path: &Path, r: &mut impl BufRead, versions: &[u32], short: &dyn Fn(&str) -> Error) -> Result<Lines> {
     let mut raw = Vec::new();
     let magic = line(r, &mut raw)?.ok_or_else(|| short("first line"))?;
     let Some(found) = magic.strip_prefix(MAGIC.as_bytes()) else {
         return Err(not_a_backup(path));
     };
-    if found != version.to_string().as_bytes() {
+    let Some(version) = versions.iter().copied().find(|v| found == v.to_string().as_bytes()) else {
         return Err(wrong_version(path, found));
-    }
+    };
     let manifest_line = line(r, &mut raw)?.ok_or_else(|| short("manifest"))?;
     let seal_line = line(r, &mut raw)?.ok_or_else(|| short("seal line"))?;
     let header_sum = hex(&Sha256::digest(&raw));
@@ -240,6 +341,19 @@ fn parse_lines(path: &Path, r: &mut impl BufRead, version: u32, short: &dyn Fn(&
     }
     if manifest.format_version != version {
         return Err(wrong_version(path, manifest.format_version.to_string().as_bytes()));
+    }
+    // Exactly the image digest of its format (a hex SHA-256 is 64 characters).
+    let sha_hex = |d: &str| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit());
+    let digest_ok = match (&manifest.image_sha256, &manifest.image_digest) {
+        (Some(sha), None) => version < FORMAT_VERSION && sha_hex(sha),
+        (None, Some(d)) => {
+            version >= FORMAT_VERSION
+                && d.strip_prefix(CHUNKED_SHA256).and_then(|r| r.strip_prefix(':')).is_some_and(sha_hex)
+        }
+        _ => false,
+    };
+    if !digest_ok {
+        return Err(corrupt(path, "the manifest does not state the image digest its format uses"));
     }
     let seal = match seal_line.strip_prefix(b"seal ") {
         Some(b"-") => None,
@@ -316,7 +430,7 @@ fn read_v1(path: &Path, file: File, file_len: u64) -> Result<Header> {
             truncated(path, &format!("the file ends inside its {what}"))
         }
     };
-    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, FORMAT_V1, &short)?;
+    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, &[FORMAT_V1], &short)?;
     let len = raw.len() as u64;
     let expected = len.saturating_add(manifest.image_bytes);
     if file_len < expected {
@@ -348,7 +462,7 @@ fn read_v2(path: &Path, file: &mut File, file_len: u64, offset: u64) -> Result<H
     }
     let short = |what: &str| corrupt(path, &format!("the header ends before its {what}, yet the footer follows"));
     let mut r: &[u8] = &bytes;
-    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, FORMAT_VERSION, &short)?;
+    let Lines { raw, manifest, manifest_line, seal } = parse_lines(path, &mut r, &[FORMAT_V2, FORMAT_VERSION], &short)?;
     if !r.is_empty() {
         return Err(corrupt(path, "data lies between the header and the footer"));
     }
@@ -361,7 +475,8 @@ fn read_v2(path: &Path, file: &mut File, file_len: u64, offset: u64) -> Result<H
         return Err(corrupt(path, "the database image is shorter than a SQLite header"));
     }
     check_image_header(path, &first, manifest.image_bytes)?;
-    Ok(Header { manifest, manifest_line, seal, len: raw.len() as u64, version: FORMAT_VERSION, image_offset: 0 })
+    let version = manifest.format_version;
+    Ok(Header { manifest, manifest_line, seal, len: raw.len() as u64, version, image_offset: 0 })
 }
 
 /// The page size, page count and validity of a SQLite header's in-header database size.
@@ -459,7 +574,7 @@ pub(crate) fn copy_image(
 ) -> Result<()> {
     match out {
         None => {
-            let sha = hash_range(path, header.image_offset, header.manifest.image_bytes, progress)?;
+            let sha = hash_range(path, header, progress)?;
             PendingHash::done(path, header, sha).check()
         }
         Some(o) => {
@@ -482,7 +597,7 @@ pub(crate) struct PendingHash {
 
 impl PendingHash {
     fn done(path: &Path, header: &Header, sha: String) -> PendingHash {
-        PendingHash { hashing: None, sha, expected: header.manifest.image_sha256.clone(), path: path.to_path_buf() }
+        PendingHash { hashing: None, sha, expected: header.stated_digest(), path: path.to_path_buf() }
     }
 
     /// Waits for the checksum. Fails with [`ErrorCode::BackupCorrupt`] when it differs from the
@@ -510,8 +625,8 @@ pub(crate) fn copy_image_hashing(
 ) -> Result<PendingHash> {
     let total = header.manifest.image_bytes;
     let hashing = {
-        let (path, start) = (path.to_path_buf(), header.image_offset);
-        std::thread::spawn(move || hash_range(&path, start, total, &mut |_, _| {}))
+        let (path, header) = (path.to_path_buf(), header.clone());
+        std::thread::spawn(move || hash_range(&path, &header, &mut |_, _| {}))
     };
     let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
     f.seek(SeekFrom::Start(header.image_offset))?;
@@ -527,7 +642,7 @@ pub(crate) fn copy_image_hashing(
     Ok(PendingHash {
         hashing: Some(hashing),
         sha: String::new(),
-        expected: header.manifest.image_sha256.clone(),
+        expected: header.stated_digest(),
         path: path.to_path_buf(),
     })
 }
@@ -535,11 +650,11 @@ pub(crate) fn copy_image_hashing(
 /// Starts hashing the image on another thread (a version 2 file is checked in place: nothing is
 /// copied); [`PendingHash::check`] waits for it.
 pub(crate) fn start_hash(path: &Path, header: &Header) -> PendingHash {
-    let (owned, start, len) = (path.to_path_buf(), header.image_offset, header.manifest.image_bytes);
+    let (owned, h) = (path.to_path_buf(), header.clone());
     PendingHash {
-        hashing: Some(std::thread::spawn(move || hash_range(&owned, start, len, &mut |_, _| {}))),
+        hashing: Some(std::thread::spawn(move || hash_range(&owned, &h, &mut |_, _| {}))),
         sha: String::new(),
-        expected: header.manifest.image_sha256.clone(),
+        expected: header.stated_digest(),
         path: path.to_path_buf(),
     }
 }
@@ -552,17 +667,17 @@ pub(crate) fn start_hash(path: &Path, header: &Header) -> PendingHash {
 /// started as it is written).
 pub(crate) fn copy_image_staged(path: &Path, header: &Header, out: File, staged: &Path) -> PendingHash {
     let (owned, start, len) = (path.to_path_buf(), header.image_offset, header.manifest.image_bytes);
-    let staged = staged.to_path_buf();
-    let copying = std::thread::spawn(move || copy_and_hash(&owned, start, len, out, &staged));
+    let (staged, version) = (staged.to_path_buf(), header.version);
+    let copying = std::thread::spawn(move || copy_and_hash(&owned, start, len, version, out, &staged));
     PendingHash {
         hashing: Some(copying),
         sha: String::new(),
-        expected: header.manifest.image_sha256.clone(),
+        expected: header.stated_digest(),
         path: path.to_path_buf(),
     }
 }
 
-fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File, staged: &Path) -> Result<String> {
+fn copy_and_hash(path: &Path, start: u64, len: u64, version: u32, mut out: File, staged: &Path) -> Result<String> {
     use std::sync::mpsc::sync_channel;
     let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
     f.seek(SeekFrom::Start(start))?;
@@ -570,7 +685,7 @@ fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File, staged: &Path
     let mut written = File::open(staged)?;
     let (copied_to, copied_rx) = sync_channel::<u64>(64);
     let hasher = std::thread::spawn(move || -> Result<(u64, String)> {
-        let mut h = Sha256::new();
+        let mut h = ImageHasher::for_version(version);
         let mut buf = vec![0u8; CHUNK];
         let mut hashed = 0u64;
         for upto in copied_rx {
@@ -582,22 +697,12 @@ fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File, staged: &Path
                 hashed += want as u64;
             }
         }
-        Ok((hashed, hex(&h.finalize())))
+        Ok((hashed, h.finish()))
     });
-    // The disk starts writing the copy as it is made (an fsync on another thread every
-    // FLUSH_EVERY bytes, skipped while one is running), not only once it is complete: the
+    // The disk starts writing the copy as it is made, not only once it is complete: the
     // restore's own fsyncs later find little left to write.
-    let (flush, flush_rx) = sync_channel::<()>(1);
-    let flusher = out.try_clone()?;
-    std::thread::spawn(move || {
-        for () in flush_rx {
-            if flusher.sync_data().is_err() {
-                break;
-            }
-        }
-    });
+    let mut writeback = Writeback::start(&out)?;
     let mut left = len;
-    let mut unflushed = 0u64;
     let copied = (|| -> Result<()> {
         while left > 0 {
             let n = std::io::copy(&mut (&mut f).take(left.min(CHUNK as u64)), &mut out)?;
@@ -605,20 +710,15 @@ fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File, staged: &Path
                 return Err(truncated(path, "the image is shorter than its stated size"));
             }
             left -= n;
-            unflushed += n;
-            if unflushed >= FLUSH_EVERY {
-                unflushed = 0;
-                let _ = flush.try_send(());
-            }
+            writeback.wrote(n);
             copied_to.send(len - left).map_err(|_| Error::internal("The image checksum failed."))?;
         }
         Ok(())
     })();
     drop(copied_to);
     // The rest is written while the checks go on (the caller fsyncs it again before it is put in
-    // place). Detached: it only fsyncs a file that is removed if the restore fails.
-    let _ = flush.try_send(());
-    drop((flush, out));
+    // place).
+    drop((writeback, out));
     let hashed = hasher.join().map_err(|_| Error::internal("The image checksum failed."))?;
     copied?;
     let (n, sha) = hashed?;
@@ -628,12 +728,13 @@ fn copy_and_hash(path: &Path, start: u64, len: u64, mut out: File, staged: &Path
     Ok(sha)
 }
 
-/// SHA-256 (hex) of the `len` bytes of `path` from `start`.
-fn hash_range(path: &Path, start: u64, len: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<String> {
+/// The image digest of `header`'s format, of its image in `path`.
+fn hash_range(path: &Path, header: &Header, progress: &mut dyn FnMut(u64, u64)) -> Result<String> {
+    let (start, len) = (header.image_offset, header.manifest.image_bytes);
     let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
     f.seek(SeekFrom::Start(start))?;
     let mut left = len;
-    let mut h = Sha256::new();
+    let mut h = ImageHasher::for_version(header.version);
     let mut buf = vec![0u8; CHUNK];
     while left > 0 {
         let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
@@ -643,26 +744,131 @@ fn hash_range(path: &Path, start: u64, len: u64, progress: &mut dyn FnMut(u64, u
         left -= want as u64;
         progress(len - left, len);
     }
-    Ok(hex(&h.finalize()))
+    Ok(h.finish())
 }
 
-/// SHA-256 and length of a file.
-pub(crate) fn hash_file(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<(u64, String)> {
-    let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
-    let total = f.metadata()?.len();
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut done = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(buf.get(..n).unwrap_or_default());
-        done += n as u64;
-        progress(done, total);
+/// Starts the disk writing a file as it is written (an fsync on another thread each time
+/// [`FLUSH_EVERY`] more bytes were written, skipped while one is running), so the fsync that
+/// makes it durable later finds little left to write. Dropping it flushes once more, detached:
+/// the caller fsyncs the file itself before relying on it.
+pub(crate) struct Writeback {
+    flush: Option<std::sync::mpsc::SyncSender<()>>,
+    unflushed: u64,
+}
+
+impl Writeback {
+    pub(crate) fn start(file: &File) -> Result<Writeback> {
+        let (flush, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let flusher = file.try_clone()?;
+        std::thread::spawn(move || {
+            for () in flush_rx {
+                if flusher.sync_data().is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Writeback { flush: Some(flush), unflushed: 0 })
     }
-    Ok((done, hex(&h.finalize())))
+
+    /// `n` more bytes were written.
+    pub(crate) fn wrote(&mut self, n: u64) {
+        self.unflushed += n;
+        if self.unflushed >= FLUSH_EVERY {
+            self.unflushed = 0;
+            if let Some(f) = &self.flush {
+                let _ = f.try_send(());
+            }
+        }
+    }
+}
+
+impl Drop for Writeback {
+    fn drop(&mut self) {
+        if let Some(f) = self.flush.take() {
+            let _ = f.try_send(());
+        }
+    }
+}
+
+/// Hashes an image's blocks on another thread as they are written (a backup, ADR 0020):
+/// [`ChunkHasher::written`] hands a block over and returns an empty buffer for the next one.
+pub(crate) struct ChunkHasher {
+    blocks: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+    thread: Option<std::thread::JoinHandle<(u64, Vec<[u8; 32]>)>>,
+}
+
+impl ChunkHasher {
+    pub(crate) fn start() -> ChunkHasher {
+        let (blocks, blocks_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let (spare_tx, spare) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let thread = std::thread::spawn(move || {
+            let (mut list, mut bytes) = (ChunkList::default(), 0u64);
+            for mut b in blocks_rx {
+                list.update(&b);
+                bytes += b.len() as u64;
+                b.clear();
+                let _ = spare_tx.try_send(b);
+            }
+            (bytes, list.finish())
+        });
+        ChunkHasher { blocks: Some(blocks), spare, thread: Some(thread) }
+    }
+
+    /// The next block of the image, just written after the ones before.
+    pub(crate) fn written(&mut self, block: Vec<u8>) -> Vec<u8> {
+        if let Some(b) = &self.blocks {
+            let _ = b.send(block);
+        }
+        self.spare.try_recv().unwrap_or_default()
+    }
+
+    /// The bytes hashed and the SHA-256 of each chunk of them (the last one may be shorter).
+    pub(crate) fn finish(mut self) -> Result<(u64, Vec<[u8; 32]>)> {
+        drop(self.blocks.take());
+        self.thread
+            .take()
+            .ok_or_else(|| Error::internal("The image checksum failed."))?
+            .join()
+            .map_err(|_| Error::internal("The image checksum failed."))
+    }
+}
+
+/// The format 3 digest of the image file `path` (`len` bytes) from `known`, the SHA-256s of its
+/// first chunks as they were written, of which the chunks listed in `stale` have changed since:
+/// those, and every chunk beyond `known`, are read from the file and hashed again, on two threads.
+pub(crate) fn digest_with_known(path: &Path, len: u64, mut known: Vec<[u8; 32]>, stale: &[u64]) -> Result<String> {
+    let chunks = len.div_ceil(CHUNK as u64);
+    let mut todo: Vec<u64> = stale.iter().copied().filter(|c| *c < chunks).collect();
+    todo.extend(u64::try_from(known.len()).unwrap_or(0)..chunks);
+    todo.sort_unstable();
+    todo.dedup();
+    let hash_some = |list: &[u64]| -> Result<Vec<(u64, [u8; 32])>> {
+        let mut f = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
+        let mut buf = vec![0u8; CHUNK];
+        list.iter()
+            .map(|&c| {
+                let want = usize::try_from((len - c * CHUNK as u64).min(CHUNK as u64)).unwrap_or(CHUNK);
+                let chunk = buf.get_mut(..want).ok_or_else(|| Error::internal("chunk size"))?;
+                f.seek(SeekFrom::Start(c * CHUNK as u64))?;
+                f.read_exact(chunk)?;
+                Ok((c, Sha256::digest(&*chunk).into()))
+            })
+            .collect()
+    };
+    let (first, second) = todo.split_at(todo.len() / 2);
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(|| hash_some(second));
+        (hash_some(first), other.join())
+    });
+    let b = b.map_err(|_| Error::internal("The image checksum failed."))?;
+    known.resize(usize::try_from(chunks).unwrap_or(0), [0; 32]);
+    for (c, h) in a?.into_iter().chain(b?) {
+        if let Some(slot) = known.get_mut(usize::try_from(c).unwrap_or(usize::MAX)) {
+            *slot = h;
+        }
+    }
+    Ok(chunked_digest(&known))
 }
 
 #[cfg(test)]
@@ -683,7 +889,8 @@ mod tests {
             scheduled: false,
             host_key_protector_included: false,
             image_bytes: image.len() as u64,
-            image_sha256: hex(&Sha256::digest(image)),
+            image_sha256: Some(hex(&Sha256::digest(image))),
+            image_digest: None,
             row_counts: BTreeMap::new(),
             audit_head_seq: None,
             audit_head: None,
@@ -746,7 +953,7 @@ mod tests {
     fn v2_file(image: &[u8], m: &Manifest) -> Vec<u8> {
         let line = serde_json::to_vec(m).unwrap();
         let mut file = image.to_vec();
-        file.extend_from_slice(&encode_header(2, &line, Some(b"sealed")));
+        file.extend_from_slice(&encode_header(m.format_version, &line, Some(b"sealed")));
         file.extend_from_slice(&encode_footer(image.len() as u64));
         file
     }
@@ -813,13 +1020,13 @@ mod tests {
         wal[18] = 2;
         wal[19] = 2;
         let mut mw = m.clone();
-        mw.image_sha256 = hex(&Sha256::digest(&wal));
+        mw.image_sha256 = Some(hex(&Sha256::digest(&wal)));
         assert_eq!(code(&v2_file(&wal, &mw)), Corrupt);
         // The in-header size not valid (change counter and version-valid-for differ).
         let mut stale = image.clone();
         stale[95] ^= 1;
         let mut ms = m.clone();
-        ms.image_sha256 = hex(&Sha256::digest(&stale));
+        ms.image_sha256 = Some(hex(&Sha256::digest(&stale)));
         assert_eq!(code(&v2_file(&stale, &ms)), Corrupt);
         // The image longer than its SQLite header says (SQLite would not read what was hashed).
         let longer = [image.as_slice(), &[0u8; 512]].concat();
@@ -862,5 +1069,113 @@ mod tests {
         // Nothing was written beside the file by any of this.
         let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(names.iter().all(|n| !n.to_string_lossy().contains("-wal")), "{names:?}");
+    }
+
+    /// The format 3 digest, computed the way the module documentation's shell line does.
+    fn shell_digest(image: &[u8]) -> String {
+        let mut list = Vec::new();
+        for c in image.chunks(CHUNK) {
+            list.extend_from_slice(&Sha256::digest(c));
+        }
+        format!("{CHUNKED_SHA256}:{}", hex(&Sha256::digest(&list)))
+    }
+
+    #[test]
+    fn the_chunked_digest_is_the_same_however_the_bytes_arrive() {
+        let image: Vec<u8> = (0..(2 * CHUNK + 12_345)).map(|i| (i * 7 % 251) as u8).collect();
+        let want = shell_digest(&image);
+        for step in [1usize << 12, CHUNK, CHUNK + 1, 3 * CHUNK] {
+            let mut h = ImageHasher::for_version(FORMAT_VERSION);
+            for piece in image.chunks(step) {
+                h.update(piece);
+            }
+            assert_eq!(h.finish(), want, "pieces of {step}");
+        }
+        // Exactly two chunks: no empty third one.
+        let even = image.get(..2 * CHUNK).unwrap();
+        let mut h = ImageHasher::for_version(FORMAT_VERSION);
+        h.update(even);
+        assert_eq!(h.finish(), shell_digest(even));
+        // Known chunk hashes with some stale or missing: those are read from the file again.
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "img", &image);
+        let mut list = ChunkList::default();
+        list.update(&image);
+        let known = list.finish();
+        assert_eq!(digest_with_known(&p, image.len() as u64, known.clone(), &[]).unwrap(), want);
+        let mut wrong = known.clone();
+        wrong[1] = [0; 32];
+        assert_eq!(digest_with_known(&p, image.len() as u64, wrong.clone(), &[1]).unwrap(), want);
+        assert_ne!(digest_with_known(&p, image.len() as u64, wrong, &[0, 2]).unwrap(), want);
+        assert_eq!(digest_with_known(&p, image.len() as u64, known[..1].to_vec(), &[]).unwrap(), want);
+        assert_eq!(digest_with_known(&p, image.len() as u64, Vec::new(), &[7, 99]).unwrap(), want);
+        // The hasher thread of a backup sees the same bytes.
+        let mut hasher = ChunkHasher::start();
+        for piece in image.chunks(1 << 20) {
+            let _ = hasher.written(piece.to_vec());
+        }
+        let (bytes, hashes) = hasher.finish().unwrap();
+        assert_eq!((bytes, chunked_digest(&hashes)), (image.len() as u64, want));
+    }
+
+    #[test]
+    fn format_3_states_the_chunked_digest_and_nothing_else() {
+        let d = tempfile::tempdir().unwrap();
+        let image = sqlite_image(d.path());
+        let m3 = Manifest {
+            format_version: 3,
+            image_sha256: None,
+            image_digest: Some(shell_digest(&image)),
+            ..manifest(&image)
+        };
+        let good = write(d.path(), "good3", &v2_file(&image, &m3));
+        let h = read_header(&good).unwrap();
+        assert_eq!((h.version, h.image_offset, h.image_in_place()), (3, 0, true));
+        start_hash(&good, &h).check().unwrap();
+        copy_image(&good, &h, None, false, &mut |_, _| {}).unwrap();
+        let out = d.path().join("staged3");
+        copy_image_staged(&good, &h, File::create(&out).unwrap(), &out).check().unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), image);
+        // A format 2 file written by the release before still reads (its whole-image SHA-256).
+        let m2 = Manifest { format_version: 2, ..manifest(&image) };
+        let old = write(d.path(), "good2", &v2_file(&image, &m2));
+        let h2 = read_header(&old).unwrap();
+        assert_eq!(h2.version, 2);
+        start_hash(&old, &h2).check().unwrap();
+
+        let code = |bytes: &[u8]| {
+            let p = write(d.path(), "x3", bytes);
+            match read_header(&p) {
+                Err(e) => e.code(),
+                Ok(h) => start_hash(&p, &h).check().unwrap_err().code(),
+            }
+        };
+        use ErrorCode::{BackupCorrupt as Corrupt, BackupFormat as Format};
+        // The digest of another format, both, neither, or a malformed one.
+        let sha = Some(hex(&Sha256::digest(&image)));
+        for bad in [
+            Manifest { image_sha256: sha.clone(), image_digest: None, ..m3.clone() },
+            Manifest { image_sha256: sha.clone(), ..m3.clone() },
+            Manifest { image_digest: None, ..m3.clone() },
+            Manifest { image_digest: Some(format!("sha256:{}", sha.clone().unwrap())), ..m3.clone() },
+            Manifest { image_digest: Some(format!("{CHUNKED_SHA256}:abc")), ..m3.clone() },
+            Manifest { image_digest: m3.image_digest.clone(), ..m2.clone() },
+        ] {
+            assert_eq!(code(&v2_file(&image, &bad)), Corrupt, "{bad:?}");
+        }
+        // The image changed in its last byte; a format 3 magic before a format 2 manifest.
+        let mut flipped = v2_file(&image, &m3);
+        flipped[image.len() - 1] ^= 1;
+        assert_eq!(code(&flipped), Corrupt);
+        let mixed = [
+            &image[..],
+            &encode_header(3, &serde_json::to_vec(&m2).unwrap(), None),
+            &encode_footer(image.len() as u64),
+        ]
+        .concat();
+        assert_eq!(code(&mixed), Format);
+        // A format this ams does not know.
+        let m4 = Manifest { format_version: 4, ..m3.clone() };
+        assert_eq!(code(&v2_file(&image, &m4)), Format);
     }
 }

@@ -484,7 +484,13 @@ impl Engine for MssqlEngine {
         Ok(false)
     }
 
-    fn copy_into_image(&self, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+    fn copy_into_image(
+        &self,
+        dest: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+        _written: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+    ) -> Result<()> {
+        // The image is built through SQLite (rows, not pages): the caller hashes the finished file.
         backup::copy_into_image(self, dest, progress)
     }
 }

@@ -59,33 +59,128 @@ fn copy_pages(
     }
 }
 
+/// Bytes of the blocks [`online_copy`] writes and hands on (1,024 pages of 4 KiB).
+const BLOCK: usize = 4 << 20;
+
 /// Copies the database behind `src` into `dest` (an existing empty file, created 0600 by the
-/// caller) with SQLite's online backup API.
+/// caller).
 ///
 /// A read transaction is held on `src` for the whole copy, so the copy is one consistent snapshot
 /// while other processes go on writing (WAL: readers and the writer do not block each other), and
 /// the copy is never restarted by their commits. `progress` gets (bytes copied, bytes in total).
-pub(crate) fn online_copy(src: &Connection, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
-    let mut out =
-        Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| Error::from(e).with("path", dest.display()))?;
-    // The copy is an intermediate file: the caller fsyncs the backup file it is written into.
-    out.execute_batch("PRAGMA synchronous = OFF")?;
+///
+/// The pages are read through SQLite's `sqlite_dbpage` table (the snapshot's pages as SQLite sees
+/// them, the WAL's included) and written to `dest` in blocks of [`BLOCK`] bytes, in file order;
+/// `written` gets each block once it is written and returns a buffer for the next one (the backup
+/// hashes the blocks on another core as they go, ADR 0020). A SQLite built without that table
+/// copies with the online backup API instead, and `written` is never called.
+pub(crate) fn online_copy(
+    src: &Connection,
+    dest: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    written: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+) -> Result<()> {
+    copy_snapshot(src, dest, progress, written, has_dbpage(src))
+}
+
+/// True when this SQLite has the `sqlite_dbpage` table (built with `SQLITE_ENABLE_DBPAGE_VTAB`,
+/// which `.cargo/config.toml` sets).
+fn has_dbpage(conn: &Connection) -> bool {
+    conn.prepare("SELECT pgno FROM sqlite_dbpage('main') WHERE pgno = 1").is_ok()
+}
+
+fn copy_snapshot(
+    src: &Connection,
+    dest: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    written: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+    raw: bool,
+) -> Result<()> {
     src.execute_batch("BEGIN DEFERRED")?;
     let snapshot = ReadSnapshot(src);
     // The first read starts the snapshot.
     let _: i64 = src.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
     let page_size: i64 = src.query_row("PRAGMA page_size", [], |r| r.get(0))?;
     let page_size = u64::try_from(page_size).unwrap_or(4096);
-    copy_pages(
-        src,
-        &mut out,
-        PAGES_PER_STEP,
-        &mut |done, total| progress(done * page_size, total * page_size),
-        "The database stayed locked while it was being copied.",
-    )?;
+    if raw {
+        copy_raw(src, dest, page_size, progress, written)?;
+    } else {
+        let mut out =
+            Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| Error::from(e).with("path", dest.display()))?;
+        // The copy is an intermediate file: the caller fsyncs the backup file it is written into.
+        out.execute_batch("PRAGMA synchronous = OFF")?;
+        copy_pages(
+            src,
+            &mut out,
+            PAGES_PER_STEP,
+            &mut |done, total| progress(done * page_size, total * page_size),
+            "The database stayed locked while it was being copied.",
+        )?;
+    }
     drop(snapshot);
     Ok(())
+}
+
+/// The pages of `src`'s snapshot, read through `sqlite_dbpage` and appended to `dest` (not
+/// fsynced: the caller fsyncs the backup file). The file is the snapshot exactly, its SQLite
+/// header included (still in WAL mode: [`Image::strip_host_protectors`] leaves it).
+fn copy_raw(
+    src: &Connection,
+    dest: &Path,
+    page_size: u64,
+    progress: &mut dyn FnMut(u64, u64),
+    written: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+) -> Result<()> {
+    use std::io::Write;
+    let pages: i64 = src.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    let pages = u64::try_from(pages).unwrap_or(0);
+    let total = pages.saturating_mul(page_size);
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(dest)
+        .map_err(|e| Error::from(e).with("path", dest.display()))?;
+    let odd = |what: &str| Error::internal(format!("The database copy went wrong: {what}."));
+    let mut stmt = src.prepare("SELECT pgno, data FROM sqlite_dbpage('main')")?;
+    let mut rows = stmt.query([])?;
+    let mut block = Vec::with_capacity(BLOCK);
+    let (mut next, mut done) = (1i64, 0u64);
+    let mut flush = |block: Vec<u8>, done: &mut u64| -> Result<Vec<u8>> {
+        out.write_all(&block).map_err(|e| Error::from(e).with("path", dest.display()))?;
+        *done += block.len() as u64;
+        progress(*done, total);
+        let mut again = written(block);
+        again.clear();
+        again.reserve(BLOCK);
+        Ok(again)
+    };
+    while let Some(r) = rows.next()? {
+        let pgno: i64 = r.get(0)?;
+        let data = r.get_ref(1)?.as_blob().map_err(|_| odd("a page is not a blob"))?;
+        if pgno != next || data.len() as u64 != page_size {
+            return Err(odd("a page is missing or has another size"));
+        }
+        next += 1;
+        block.extend_from_slice(data);
+        if block.len() >= BLOCK {
+            block = flush(block, &mut done)?;
+        }
+    }
+    if !block.is_empty() {
+        flush(block, &mut done)?;
+    }
+    if done != total {
+        return Err(odd("the pages read are not the database's page count"));
+    }
+    Ok(())
+}
+
+/// What [`Image::strip_host_protectors`] did.
+pub(crate) struct Stripped {
+    /// The byte ranges of the image it rewrote (whole pages; page 1 always), in no order. Every
+    /// other byte is as it was before.
+    pub rewritten: Vec<std::ops::Range<u64>>,
 }
 
 /// A backup image: a SQLite database file being made, checked or restored.
@@ -215,16 +310,32 @@ impl Image {
 
     /// Removes the host protectors (a backup never carries them: without the recovery password
     /// it opens nothing) and leaves the image in rollback-journal mode, so it is one
-    /// self-contained file. Deleted content is zeroed and the journal stays in memory, so the
-    /// wrapped keys never reach the disk again.
-    pub(crate) fn strip_host_protectors(&self) -> Result<usize> {
-        // An intermediate file: neither leaving WAL (a checkpoint) nor the commit below need fsync
-        // it (issue 14: that flushed the whole image to disk, 0.3 s for 267 MiB). The backup file
-        // it is copied into is fsynced before it is published.
-        self.conn.execute_batch("PRAGMA synchronous = OFF")?;
-        let _: String = self.conn.query_row("PRAGMA journal_mode = MEMORY", [], |r| r.get(0))?;
-        self.conn.execute_batch("PRAGMA secure_delete = ON")?;
-        Ok(self.conn.execute("DELETE FROM key_protectors WHERE kind = 'host'", [])?)
+    /// self-contained file. Deleted content is zeroed (secure delete).
+    ///
+    /// The delete is committed to a WAL beside the image (the WAL index in memory: the image is
+    /// opened exclusively), whose frame headers name every page it wrote; leaving WAL mode writes
+    /// those pages into the image and rewrites page 1. So the caller learns which bytes changed
+    /// and hashes only those again (ADR 0020). Nothing is fsynced: the backup file is, once it
+    /// is complete.
+    pub(crate) fn strip_host_protectors(&self) -> Result<Stripped> {
+        let path = self.conn.path().map(std::path::PathBuf::from).ok_or_else(|| Error::internal("image path"))?;
+        let _: String = self.conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |r| r.get(0))?;
+        self.conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA secure_delete = ON")?;
+        let mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::internal("The backup image could not be put in WAL mode."));
+        }
+        let page_size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let page_size = u64::try_from(page_size).unwrap_or(4096);
+        self.conn.execute("DELETE FROM key_protectors WHERE kind = 'host'", [])?;
+        let mut wal = path.into_os_string();
+        wal.push("-wal");
+        let pages = wal_pages(Path::new(&wal))?;
+        leave_wal(&self.conn)?;
+        let mut rewritten: Vec<std::ops::Range<u64>> =
+            pages.iter().map(|p| (p - 1) * page_size..p * page_size).collect();
+        rewritten.push(0..page_size);
+        Ok(Stripped { rewritten })
     }
 
     /// Leaves the image in rollback-journal mode (no `-wal` file beside it), so it can be renamed
@@ -284,6 +395,30 @@ impl Image {
         let rows = stmt.query_map(params![limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// The page numbers in every frame header of a WAL file (a missing file has none). Every frame
+/// counts, committed or not, so the list holds at least every page a checkpoint writes back.
+fn wal_pages(wal: &Path) -> Result<std::collections::BTreeSet<u64>> {
+    use std::io::Read;
+    let mut f = match std::fs::File::open(wal) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(Error::from(e).with("path", wal.display())),
+    };
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    let be32 = |at: usize| bytes.get(at..at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes);
+    let mut pages = std::collections::BTreeSet::new();
+    let Some(page_size) = be32(8).map(|p| p as usize).filter(|p| *p >= 512) else { return Ok(pages) };
+    let mut at = 32;
+    while let Some(pgno) = be32(at) {
+        if pgno > 0 {
+            pages.insert(u64::from(pgno));
+        }
+        at += 24 + page_size;
+    }
+    Ok(pages)
 }
 
 /// Leaves a database in rollback-journal mode; see [`Image::leave_wal`].
@@ -405,4 +540,102 @@ pub(crate) fn replace(db_path: &Path, staged: &Path, copy: &Path, exclusive: boo
     drop(live);
     let _ = std::fs::remove_file(staged);
     Ok(Replaced::Forced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A WAL database of about 20 MiB with host and recovery protectors spread through it (filler
+    /// rows between them), part of it still in the WAL.
+    fn live(dir: &Path) -> Connection {
+        let c = Connection::open(dir.join("live.db")).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
+             CREATE TABLE key_protectors (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, blob BLOB);
+             CREATE INDEX kp_kind ON key_protectors (kind);
+             CREATE TABLE filler (x BLOB);",
+        )
+        .unwrap();
+        for i in 0..60 {
+            c.execute(
+                "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 100)
+                 INSERT INTO filler SELECT randomblob(3000) FROM n",
+                [],
+            )
+            .unwrap();
+            let kind = if i % 3 == 0 { "recovery" } else { "host" };
+            c.execute("INSERT INTO key_protectors (kind, blob) VALUES (?1, randomblob(5000))", [kind]).unwrap();
+        }
+        c
+    }
+
+    fn pages(bytes: &[u8], page: usize) -> Vec<&[u8]> {
+        bytes.chunks(page).collect()
+    }
+
+    #[test]
+    fn the_raw_copy_is_the_snapshot_and_the_strip_names_every_page_it_rewrites() {
+        let d = tempfile::tempdir().unwrap();
+        let src = live(d.path());
+        for raw in [true, false] {
+            let dest = d.path().join(format!("image-{raw}.db"));
+            std::fs::write(&dest, b"").unwrap();
+            let (mut blocks, mut last) = (Vec::new(), 0u64);
+            copy_snapshot(
+                &src,
+                &dest,
+                &mut |done, total| {
+                    assert!(done >= last && done <= total);
+                    last = done;
+                },
+                &mut |b| {
+                    blocks.extend_from_slice(&b);
+                    b
+                },
+                raw,
+            )
+            .unwrap();
+            let before = std::fs::read(&dest).unwrap();
+            assert!(before.len() > 16 << 20, "{}", before.len());
+            if raw {
+                assert!(has_dbpage(&src), "this build has sqlite_dbpage (.cargo/config.toml)");
+                assert_eq!(blocks, before, "the blocks handed on are the file's bytes, in order");
+            } else {
+                assert!(blocks.is_empty(), "the backup API path hands on nothing");
+            }
+            let img = Image::open(&dest).unwrap();
+            let stripped = img.strip_host_protectors().unwrap();
+            let n: i64 = img.conn.query_row("SELECT count(*) FROM key_protectors", [], |r| r.get(0)).unwrap();
+            let hosts: i64 = img
+                .conn
+                .query_row("SELECT count(*) FROM key_protectors WHERE kind = 'host'", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!((n, hosts), (20, 0));
+            assert_eq!(img.integrity_problems(true).unwrap(), Vec::<String>::new());
+            drop(img);
+            let after = std::fs::read(&dest).unwrap();
+            assert_eq!(after.len(), before.len());
+            assert_eq!(after.get(18..20), Some(&[1u8, 1][..]), "rollback-journal mode");
+            assert!(!d.path().join(format!("image-{raw}.db-wal")).exists());
+            let page = 4096;
+            let changed: Vec<u64> = pages(&before, page)
+                .iter()
+                .zip(pages(&after, page))
+                .enumerate()
+                .filter(|(_, (a, b))| *a != b)
+                .map(|(i, _)| i as u64 * page as u64)
+                .collect();
+            assert!(changed.len() > 10, "the strip rewrote pages all over the file: {}", changed.len());
+            for at in &changed {
+                assert!(
+                    stripped.rewritten.iter().any(|r| r.start <= *at && at + page as u64 <= r.end),
+                    "page at {at} changed but is not named"
+                );
+            }
+            // Far from the whole file: the other chunks keep the hashes taken as they were written.
+            let named: u64 = stripped.rewritten.iter().map(|r| r.end - r.start).sum();
+            assert!(named < before.len() as u64 / 4, "{named} of {}", before.len());
+        }
+    }
 }

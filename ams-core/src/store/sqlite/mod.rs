@@ -207,8 +207,13 @@ impl Engine for SqliteEngine {
         Ok(true)
     }
 
-    fn copy_into_image(&self, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
-        backup::online_copy(&self.conn, dest, progress)
+    fn copy_into_image(
+        &self,
+        dest: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+        written: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+    ) -> Result<()> {
+        backup::online_copy(&self.conn, dest, progress, written)
     }
 }
 
