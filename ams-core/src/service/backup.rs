@@ -639,7 +639,7 @@ fn check_schema(path: &Path, file: &Path, m: &Manifest, in_place: bool) -> Resul
     Ok((img, status))
 }
 
-/// Opens an image to be checked: an extracted copy (untrusted), or with `in_place` a version 2
+/// Opens an image to be checked: an extracted copy (untrusted), or with `in_place` a version 2 or 3
 /// backup file itself, read only and immutable.
 fn open_checked(path: &Path, in_place: bool) -> Result<Image> {
     if in_place { Image::open_in_place(path) } else { Image::open_untrusted(path) }
@@ -982,7 +982,7 @@ pub fn db_verify(
     let now = ams.now();
     drop(ams);
     // The image the samples are opened in: migrated forward when it is older, on a throw-away
-    // copy (a format 2 file in place is read only: its image is copied out for this only).
+    // copy (a format 2 or 3 file in place is read only: its image is copied out for this only).
     let mut sample_image = (image.clone(), in_place);
     if report.migration_needed {
         if in_place {

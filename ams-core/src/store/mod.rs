@@ -115,7 +115,7 @@ impl Store {
         Store::open(&DbUrl::Sqlite(path.to_path_buf()), false)
     }
 
-    /// Opens a backup file whose image is at offset 0 (format 2) in place, read only and immutable
+    /// Opens a backup file whose image is at offset 0 (formats 2 and 3) in place, read only and immutable
     /// (nothing is written or created beside it), after its header has been checked.
     pub(crate) fn open_image_in_place(path: &std::path::Path) -> Result<Store> {
         Ok(Store {

@@ -58,9 +58,9 @@ pub const FORMAT_V2: u32 = 2;
 pub const CHUNKED_SHA256: &str = "sha256-chunks-4MiB";
 /// The first format: header first, then the image.
 pub const FORMAT_V1: u32 = 1;
-/// The first bytes of a version 2 footer.
+/// The first bytes of a version 2 or 3 footer.
 pub const FOOTER_MAGIC: &str = "AMS-DB-BACKUP-END ";
-/// Length of a version 2 footer: the magic, 20 digits and `\n`.
+/// Length of a version 2 or 3 footer: the magic, 20 digits and `\n`.
 pub const FOOTER_LEN: usize = FOOTER_MAGIC.len() + 20 + 1;
 /// The first bytes of every SQLite database file.
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -254,12 +254,12 @@ pub(crate) fn encode_header(version: u32, manifest_line: &[u8], seal: Option<&[u
     h
 }
 
-/// The version 2 footer: where the header starts.
+/// The footer of versions 2 and 3: where the header starts.
 pub(crate) fn encode_footer(header_offset: u64) -> Vec<u8> {
     format!("{FOOTER_MAGIC}{header_offset:020}\n").into_bytes()
 }
 
-/// The header offset of a well-formed version 2 footer.
+/// The header offset of a well-formed version 2 or 3 footer.
 fn parse_footer(tail: &[u8]) -> Option<u64> {
     let digits = tail.strip_prefix(FOOTER_MAGIC.as_bytes())?.strip_suffix(b"\n")?;
     if digits.len() != 20 || !digits.iter().all(u8::is_ascii_digit) {
@@ -313,7 +313,7 @@ struct Lines {
 }
 
 /// The header lines, parsed and checked (magic and `version`, header checksum, manifest, seal).
-/// `short` names what a missing line means (truncated, or in a version 2 header that has its
+/// `short` names what a missing line means (truncated, or in a version 2 or 3 header that has its
 /// footer, damage).
 fn parse_lines(path: &Path, r: &mut impl BufRead, versions: &[u32], short: &dyn Fn(&str) -> Error) -> Result<Lines> {
     let mut raw = Vec::new();
@@ -376,9 +376,9 @@ fn wrong_version(path: &Path, found: &[u8]) -> Error {
         .with("format_version", String::from_utf8_lossy(found))
 }
 
-/// Reads and checks the header: the layout (version 2: image first and a footer; version 1:
+/// Reads and checks the header: the layout (versions 2 and 3: image first and a footer; version 1:
 /// header first), magic, version, header checksum, manifest, and the file length against the
-/// manifest's image size. For version 2, also the image's own SQLite header (see the module
+/// manifest's image size. For versions 2 and 3, also the image's own SQLite header (see the module
 /// documentation). Nothing but the header, the footer and the image's first 100 bytes is read.
 pub fn read_header(path: &Path) -> Result<Header> {
     let mut file = File::open(path).map_err(|e| Error::from(e).with("path", path.display()))?;
@@ -442,7 +442,7 @@ fn read_v1(path: &Path, file: File, file_len: u64) -> Result<Header> {
     Ok(Header { manifest, manifest_line, seal, len, version: FORMAT_V1, image_offset: len })
 }
 
-/// Longest version 2 header accepted: three lines of at most [`MAX_LINE`] and the checksum line.
+/// Longest version 2 or 3 header accepted: three lines of at most [`MAX_LINE`] and the checksum line.
 const MAX_HEADER: u64 = 3 * (MAX_LINE as u64 + 1) + 128;
 
 fn read_v2(path: &Path, file: &mut File, file_len: u64, offset: u64) -> Result<Header> {
@@ -506,7 +506,7 @@ fn sqlite_header(first: &[u8; 100]) -> Option<SqliteHeader> {
     })
 }
 
-/// The safety checks before SQLite may open a version 2 backup file in place: the image's own
+/// The safety checks before SQLite may open a version 2 or 3 backup file in place: the image's own
 /// header says it is exactly `image_bytes` long (so SQLite never reads the header and footer
 /// after it) and that it is in rollback-journal mode (so nothing looks for a `-wal` file).
 fn check_image_header(path: &Path, first: &[u8; 100], image_bytes: u64) -> Result<()> {
@@ -524,7 +524,7 @@ fn check_image_header(path: &Path, first: &[u8; 100], image_bytes: u64) -> Resul
     Ok(())
 }
 
-/// Why a file that starts like a SQLite database but has no footer is not a backup: a version 2
+/// Why a file that starts like a SQLite database but has no footer is not a backup: a version 2 or 3
 /// backup cut short (inside its image, header or footer), one with data after its footer, or a
 /// plain database.
 fn without_footer(path: &Path, file: &mut File, file_len: u64) -> Error {
@@ -647,7 +647,7 @@ pub(crate) fn copy_image_hashing(
     })
 }
 
-/// Starts hashing the image on another thread (a version 2 file is checked in place: nothing is
+/// Starts hashing the image on another thread (a version 2 or 3 file is checked in place: nothing is
 /// copied); [`PendingHash::check`] waits for it.
 pub(crate) fn start_hash(path: &Path, header: &Header) -> PendingHash {
     let (owned, h) = (path.to_path_buf(), header.clone());

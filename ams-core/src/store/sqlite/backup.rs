@@ -227,7 +227,7 @@ impl Image {
         Ok(Image { conn })
     }
 
-    /// Opens a version 2 backup file in place, untrusted (as [`Image::open_untrusted`]), read only
+    /// Opens a version 2 or 3 backup file in place, untrusted (as [`Image::open_untrusted`]), read only
     /// and immutable (see [`super::open_immutable`]): nothing is written to it or beside it. Only
     /// once `format::read_header` has checked that SQLite reads just the image.
     pub(crate) fn open_in_place(path: &Path) -> Result<Image> {
