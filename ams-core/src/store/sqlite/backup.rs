@@ -318,7 +318,11 @@ impl Image {
     /// and hashes only those again (ADR 0020). Nothing is fsynced: the backup file is, once it
     /// is complete.
     pub(crate) fn strip_host_protectors(&self) -> Result<Stripped> {
-        let path = self.conn.path().map(std::path::PathBuf::from).ok_or_else(|| Error::internal("image path"))?;
+        let path = self
+            .conn
+            .path()
+            .map(std::path::PathBuf::from)
+            .ok_or_else(|| Error::internal("The backup image has no file to strip."))?;
         let _: String = self.conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |r| r.get(0))?;
         self.conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA secure_delete = ON")?;
         let mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
