@@ -35,7 +35,14 @@ echo "== PowerShell syntax (tree-sitter-powershell)"
 
 echo "== Pester"
 # The workplace ships PowerShell 7.6 with Pester 5 in ../shared/tools (next to the repository).
-for tools in ../shared/tools ../../shared/tools; do
+# A clone made elsewhere (`git clone -q . "$(mktemp -d)"`) looks next to the checkout it was
+# cloned from too, when that is a local directory.
+origin=$(git config --get remote.origin.url 2>/dev/null || true)
+candidates=(../shared/tools ../../shared/tools)
+if [ -n "$origin" ] && [ -d "$origin" ]; then
+  candidates+=("$origin/../shared/tools" "$origin/../../shared/tools")
+fi
+for tools in "${candidates[@]}"; do
   if ! command -v pwsh >/dev/null 2>&1 && [ -x "$tools/pwsh" ]; then
     PATH="$(cd "$tools" && pwd):$PATH"
     export PATH
