@@ -132,7 +132,9 @@ fn hwm_kib(pid: u32) -> Option<u64> {
 }
 
 /// Waits for `child`, sampling its peak RSS every millisecond (the high-water mark only grows,
-/// so the last sample before exit is within a millisecond's growth of the peak).
+/// so the last sample before exit is within a millisecond's growth of the peak). The exit is
+/// seen up to a millisecond late and the samples take CPU beside the process: only for the rows
+/// that report memory (the listing); every other row waits with [`wait_exact`].
 fn wait_sampling(mut child: Child, what: &str) -> (u64, u64) {
     let pid = child.id();
     let (mut peak, mut anon) = (0, 0);
@@ -145,13 +147,7 @@ fn wait_sampling(mut child: Child, what: &str) -> (u64, u64) {
         }
         match child.try_wait() {
             Ok(Some(status)) => {
-                if !status.success() {
-                    let mut err = String::new();
-                    if let Some(mut e) = child.stderr.take() {
-                        let _ = std::io::Read::read_to_string(&mut e, &mut err);
-                    }
-                    panic!("{what} failed ({status}): {err}");
-                }
+                require_success(&mut child, status, what);
                 return (peak, anon);
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(1)),
@@ -160,8 +156,42 @@ fn wait_sampling(mut child: Child, what: &str) -> (u64, u64) {
     }
 }
 
-/// Runs `cmd` to completion (stdout to /dev/null, `stdin` written to it), timing it.
+/// Waits for `child` to exit, blocking, so the exit is seen when it happens: a cold read takes
+/// a few milliseconds, and polling every millisecond added half of one to each side on average.
+/// (Its stderr is read only when it fails: the commands timed here write little to it.)
+fn wait_exact(mut child: Child, what: &str) {
+    match child.wait() {
+        Ok(status) => require_success(&mut child, status, what),
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
+fn require_success(child: &mut Child, status: std::process::ExitStatus, what: &str) {
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        panic!("{what} failed ({status}): {err}");
+    }
+}
+
+/// Runs `cmd` to completion (stdout to /dev/null, `stdin` written to it), timing it exactly
+/// ([`wait_exact`]; no memory figures).
 fn run(cmd: &mut Command, stdin: Option<&[u8]>) -> Run {
+    let (child, what, start) = spawn(cmd, stdin);
+    wait_exact(child, &what);
+    Run { wall: start.elapsed(), peak_kib: 0, anon_kib: 0 }
+}
+
+/// [`run`] with the peak and anonymous memory sampled ([`wait_sampling`]).
+fn run_sampled(cmd: &mut Command, stdin: Option<&[u8]>) -> Run {
+    let (child, what, start) = spawn(cmd, stdin);
+    let (peak_kib, anon_kib) = wait_sampling(child, &what);
+    Run { wall: start.elapsed(), peak_kib, anon_kib }
+}
+
+fn spawn(cmd: &mut Command, stdin: Option<&[u8]>) -> (Child, String, Instant) {
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -171,8 +201,7 @@ fn run(cmd: &mut Command, stdin: Option<&[u8]>) -> Run {
     if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
         pipe.write_all(data).unwrap_or_else(|e| panic!("stdin of {what}: {e}"));
     }
-    let (peak_kib, anon_kib) = wait_sampling(child, &what);
-    Run { wall: start.elapsed(), peak_kib, anon_kib }
+    (child, what, start)
 }
 
 /// Runs `first | second` (the first's stdout into the second's stdin), timing both to exit.
@@ -191,9 +220,9 @@ fn pipeline(first: &mut Command, second: &mut Command) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("spawn {second:?}: {e}"));
-    let (peak_kib, anon_kib) = wait_sampling(b, &format!("{second:?}"));
-    wait_sampling(a, &format!("{first:?}"));
-    Run { wall: start.elapsed(), peak_kib, anon_kib }
+    wait_exact(b, &format!("{second:?}"));
+    wait_exact(a, &format!("{first:?}"));
+    Run { wall: start.elapsed(), peak_kib: 0, anon_kib: 0 }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -414,8 +443,8 @@ fn main() {
     eprintln!("listing ...");
     let (mut l_ams, mut l_base) = (Vec::new(), Vec::new());
     for _ in 0..a.runs {
-        l_ams.push(run(ams_cmd(&data).args(["device", "get"]), None));
-        l_base.push(run(
+        l_ams.push(run_sampled(ams_cmd(&data).args(["device", "get"]), None));
+        l_base.push(run_sampled(
             Command::new("sqlite3")
                 .args(["-readonly", "-json"])
                 .arg(&db)
@@ -590,8 +619,8 @@ fn main() {
         checkpoint(&dir.join("ams.db"));
         let built = started.elapsed();
         let db_size = file_mib(&[dir.join("ams.db")]);
-        let list = run(ams_cmd(&dir).args(["device", "get"]), None);
-        let list_base = run(
+        let list = run_sampled(ams_cmd(&dir).args(["device", "get"]), None);
+        let list_base = run_sampled(
             Command::new("sqlite3")
                 .args(["-readonly", "-json"])
                 .arg(dir.join("ams.db"))
